@@ -1,0 +1,85 @@
+package io.raftwire.message;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * One Raft log entry as the transport sees it: its position (index, term) and its encoded bytes.
+ *
+ * <p>The transport uses entries to account credits by bytes and to reason about which entries a
+ * follower needs; it never decodes {@link #data()}. Immutable: the bytes are copied in.
+ */
+public final class LogEntry {
+  /** Bytes charged per entry on top of its data, for its index, term and framing. */
+  public static final int OVERHEAD_BYTES = 16;
+
+  private final long index;
+  private final long term;
+  private final byte[] data;
+
+  private LogEntry(long index, long term, byte[] data) {
+    this.index = index;
+    this.term = term;
+    this.data = data;
+  }
+
+  /**
+   * Returns the entry at {@code index} written in {@code term} with a copy of {@code data}.
+   *
+   * @throws IllegalArgumentException if {@code index < 1} or {@code term < 0}
+   * @throws NullPointerException if {@code data} is null
+   */
+  public static LogEntry of(long index, long term, byte[] data) {
+    if (index < 1) {
+      throw new IllegalArgumentException("log index must be >= 1, was " + index);
+    }
+    if (term < 0) {
+      throw new IllegalArgumentException("term must be >= 0, was " + term);
+    }
+    return new LogEntry(index, term, data.clone());
+  }
+
+  /** The log index, {@code >= 1}. */
+  public long index() {
+    return index;
+  }
+
+  /** The term the entry was proposed in, {@code >= 0}. */
+  public long term() {
+    return term;
+  }
+
+  /** A read-only view of the encoded entry; each call returns an independent view. */
+  public ByteBuffer data() {
+    return ByteBuffer.wrap(data).asReadOnlyBuffer();
+  }
+
+  /** The number of data bytes. */
+  public int dataSize() {
+    return data.length;
+  }
+
+  /** Bytes this entry counts for in budgets and credits: data plus {@link #OVERHEAD_BYTES}. */
+  public long sizeBytes() {
+    return (long) data.length + OVERHEAD_BYTES;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof LogEntry)) {
+      return false;
+    }
+    LogEntry other = (LogEntry) o;
+    return index == other.index && term == other.term && Arrays.equals(data, other.data);
+  }
+
+  @Override
+  public int hashCode() {
+    return (Long.hashCode(index) * 31 + Long.hashCode(term)) * 31 + Arrays.hashCode(data);
+  }
+
+  @Override
+  public String toString() {
+    return "LogEntry{" + index + "@" + term + ", " + data.length + "B}";
+  }
+}

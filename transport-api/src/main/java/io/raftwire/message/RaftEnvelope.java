@@ -1,0 +1,252 @@
+package io.raftwire.message;
+
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.ReplicaAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One Raft message between two replicas of a range, as the library hands it to the transport.
+ *
+ * <p>The payload is the library's encoded message, opaque to the transport. For {@link
+ * TrafficClass#APPEND} messages the library also lists the log entries the message carries, so
+ * that the transport can account credits by entry bytes; the payload then holds the rest of the
+ * message (how the two are combined again is the library adapter's business).
+ *
+ * <p>Immutable: the payload is copied in at {@link Builder#build()}, and the entry list is
+ * unmodifiable. Build with {@link #builder()}.
+ */
+public final class RaftEnvelope {
+  /** Bytes charged per envelope on top of payload and entries, for addressing and framing. */
+  public static final int OVERHEAD_BYTES = 48;
+
+  private final RangeId range;
+  private final ReplicaAddress from;
+  private final ReplicaAddress to;
+  private final TrafficClass trafficClass;
+  private final Priority priority;
+  private final byte[] payload;
+  private final List<LogEntry> entries;
+  private final long sizeBytes;
+
+  private RaftEnvelope(Builder b, byte[] payload, List<LogEntry> entries) {
+    this.range = b.range;
+    this.from = b.from;
+    this.to = b.to;
+    this.trafficClass = b.trafficClass;
+    this.priority = b.priority;
+    this.payload = payload;
+    this.entries = entries;
+    long size = OVERHEAD_BYTES + (long) payload.length;
+    for (LogEntry e : entries) {
+      size += e.sizeBytes();
+    }
+    this.sizeBytes = size;
+  }
+
+  /** Returns a builder; every field but {@code entries} and {@code priority} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The range (Raft group) this message belongs to. */
+  public RangeId range() {
+    return range;
+  }
+
+  /** The sending replica; its store must be the sending transport's store. */
+  public ReplicaAddress from() {
+    return from;
+  }
+
+  /** The receiving replica; the transport routes by its store. */
+  public ReplicaAddress to() {
+    return to;
+  }
+
+  /** How the transport treats this message. */
+  public TrafficClass trafficClass() {
+    return trafficClass;
+  }
+
+  /** The admission priority of the work this message carries. */
+  public Priority priority() {
+    return priority;
+  }
+
+  /** A read-only view of the library's encoded message; each call returns an independent view. */
+  public ByteBuffer payload() {
+    return ByteBuffer.wrap(payload).asReadOnlyBuffer();
+  }
+
+  /** The number of payload bytes. */
+  public int payloadSize() {
+    return payload.length;
+  }
+
+  /** The log entries carried, ascending by consecutive index; empty unless {@code APPEND}. */
+  public List<LogEntry> entries() {
+    return entries;
+  }
+
+  /**
+   * Bytes this message counts for in every budget and credit: {@link #OVERHEAD_BYTES} plus the
+   * payload plus each entry's {@link LogEntry#sizeBytes()}.
+   */
+  public long sizeBytes() {
+    return sizeBytes;
+  }
+
+  /** Returns a builder pre-filled with this envelope's fields. */
+  public Builder toBuilder() {
+    return new Builder()
+        .range(range)
+        .from(from)
+        .to(to)
+        .trafficClass(trafficClass)
+        .priority(priority)
+        .payload(payload)
+        .entries(entries);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof RaftEnvelope)) {
+      return false;
+    }
+    RaftEnvelope other = (RaftEnvelope) o;
+    return range.equals(other.range)
+        && from.equals(other.from)
+        && to.equals(other.to)
+        && trafficClass == other.trafficClass
+        && priority == other.priority
+        && Arrays.equals(payload, other.payload)
+        && entries.equals(other.entries);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(range, from, to, trafficClass, priority, Arrays.hashCode(payload), entries);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb =
+        new StringBuilder("RaftEnvelope{")
+            .append(range)
+            .append(' ')
+            .append(from)
+            .append("->")
+            .append(to)
+            .append(' ')
+            .append(trafficClass)
+            .append('/')
+            .append(priority)
+            .append(", payload=")
+            .append(payload.length)
+            .append('B');
+    if (!entries.isEmpty()) {
+      sb.append(", entries=[")
+          .append(entries.get(0).index())
+          .append("..")
+          .append(entries.get(entries.size() - 1).index())
+          .append(']');
+    }
+    return sb.append('}').toString();
+  }
+
+  /** Builds a {@link RaftEnvelope}. Not thread-safe; reusable after {@link #build()}. */
+  public static final class Builder {
+    private RangeId range;
+    private ReplicaAddress from;
+    private ReplicaAddress to;
+    private TrafficClass trafficClass;
+    private Priority priority = Priority.REGULAR;
+    private byte[] payload;
+    private List<LogEntry> entries = List.of();
+
+    private Builder() {}
+
+    /** Required. */
+    public Builder range(RangeId range) {
+      this.range = range;
+      return this;
+    }
+
+    /** Required: the sending replica. */
+    public Builder from(ReplicaAddress from) {
+      this.from = from;
+      return this;
+    }
+
+    /** Required: the receiving replica. */
+    public Builder to(ReplicaAddress to) {
+      this.to = to;
+      return this;
+    }
+
+    /** Required. */
+    public Builder trafficClass(TrafficClass trafficClass) {
+      this.trafficClass = trafficClass;
+      return this;
+    }
+
+    /** Optional, default {@link Priority#REGULAR}. */
+    public Builder priority(Priority priority) {
+      this.priority = priority;
+      return this;
+    }
+
+    /** Required (may be empty); copied at {@link #build()}. */
+    public Builder payload(byte[] payload) {
+      this.payload = payload;
+      return this;
+    }
+
+    /** Optional, default none; only {@code APPEND} messages may carry entries. */
+    public Builder entries(List<LogEntry> entries) {
+      this.entries = entries;
+      return this;
+    }
+
+    /**
+     * Validates and builds the envelope.
+     *
+     * @throws NullPointerException naming the first required field that is missing
+     * @throws IllegalArgumentException if {@code from} equals {@code to}, entries are attached to
+     *     a class other than {@code APPEND}, or entry indexes are not consecutive ascending with
+     *     non-decreasing terms
+     */
+    public RaftEnvelope build() {
+      Objects.requireNonNull(range, "range");
+      Objects.requireNonNull(from, "from");
+      Objects.requireNonNull(to, "to");
+      Objects.requireNonNull(trafficClass, "trafficClass");
+      Objects.requireNonNull(priority, "priority");
+      Objects.requireNonNull(payload, "payload");
+      Objects.requireNonNull(entries, "entries");
+      if (from.equals(to)) {
+        throw new IllegalArgumentException("from and to are the same replica " + from);
+      }
+      List<LogEntry> copy = Collections.unmodifiableList(new ArrayList<>(entries));
+      if (!copy.isEmpty() && trafficClass != TrafficClass.APPEND) {
+        throw new IllegalArgumentException(
+            "only APPEND messages carry log entries, this one is " + trafficClass);
+      }
+      for (int i = 1; i < copy.size(); i++) {
+        LogEntry prev = Objects.requireNonNull(copy.get(i - 1), "entry");
+        LogEntry cur = Objects.requireNonNull(copy.get(i), "entry");
+        if (cur.index() != prev.index() + 1 || cur.term() < prev.term()) {
+          throw new IllegalArgumentException(
+              "entries must have consecutive indexes and non-decreasing terms: " + prev + " then "
+                  + cur);
+        }
+      }
+      return new RaftEnvelope(this, payload.clone(), copy);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.raftwire.transport;
+
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+
+/**
+ * Moves Raft messages between stores. One instance per store, shared by all ranges on it.
+ *
+ * <p><b>Threads:</b> every method is thread-safe and may be called from any thread, including from
+ * inside an {@link InboundHandler} or {@link DropListener}.
+ *
+ * <p><b>Blocking:</b> {@link #send}, {@link #isReachable}, {@link #limits} and {@link
+ * #updateLimits} never block. {@link #register} and {@link #addDropListener} take a short lock.
+ * {@link #close()} waits, bounded, for worker threads to finish.
+ *
+ * <p><b>Failure:</b> runtime conditions (budgets, unreachable peers, closing) are never thrown:
+ * {@link #send} returns them as a {@link SendResult}. Exceptions are for programming errors: a null
+ * argument ({@link NullPointerException}), a range registered twice or a registration after close
+ * ({@link IllegalStateException}).
+ *
+ * <p><b>Close:</b> {@link #close()} is idempotent. It refuses further sends ({@link
+ * DropReason#CLOSED}), reports every message still queued in either direction as {@link
+ * DropReason#CLOSED} (to this store's listeners for outbound messages, to the sending store for
+ * inbound ones) before it returns, and starts no delivery after it returns. It does not wait for
+ * queued messages to drain: Raft resends what matters.
+ */
+public interface RaftTransport extends AutoCloseable {
+
+  /** The store this transport sends from and delivers to. */
+  StoreId localStore();
+
+  /**
+   * Queues {@code envelope} for its destination store without blocking.
+   *
+   * <p>Refused, with the reason, when the transport is closed, the envelope's {@code from} store is
+   * not {@link #localStore()}, it is larger than {@link TransportLimits#maxMessageBytes()}, the
+   * destination is unreachable, or a byte budget is full. A refusal is also told to the drop
+   * listeners (asynchronously). An accepted message is delivered or later reported to the drop
+   * listeners.
+   *
+   * @throws NullPointerException if {@code envelope} is null
+   */
+  SendResult send(RaftEnvelope envelope);
+
+  /**
+   * Whether messages to {@code store} currently have a chance of delivery: the store is known and,
+   * as far as this transport can tell, up and connected (not partitioned, breaker closed). A
+   * {@code true} is no promise; a {@code false} means {@code send} would refuse or drop now.
+   */
+  boolean isReachable(StoreId store);
+
+  /**
+   * Registers the handler for the inbound messages of {@code range}. Messages that arrive for a
+   * range without a handler are reported to their senders as {@link DropReason#UNKNOWN_RANGE}.
+   *
+   * @return the registration; closing it unregisters the handler (see {@link Registration#close()})
+   * @throws IllegalStateException if {@code range} already has a handler or the transport is closed
+   */
+  Registration register(RangeId range, InboundHandler handler);
+
+  /**
+   * Adds a listener told about every message that will not be delivered (see {@link DropListener}).
+   *
+   * @return the registration; closing it removes the listener
+   * @throws IllegalStateException if the transport is closed
+   */
+  Registration addDropListener(DropListener listener);
+
+  /** The limits in force now. */
+  TransportLimits limits();
+
+  /**
+   * Replaces the limits, effective for the next {@code send}. Lowering a budget below what is
+   * queued refuses new messages until the queue drains below it; nothing already accepted is
+   * dropped because of the change.
+   */
+  void updateLimits(TransportLimits limits);
+
+  /** Closes the transport; see the class documentation. Idempotent. */
+  @Override
+  void close();
+}

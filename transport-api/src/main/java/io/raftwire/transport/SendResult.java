@@ -1,0 +1,50 @@
+package io.raftwire.transport;
+
+import java.util.Optional;
+
+/**
+ * What {@link RaftTransport#send} did with a message: accepted it (the transport now owns its fate)
+ * or refused it, with the reason. Instances are shared constants; compare with {@link
+ * #isAccepted()} or {@link #reason()}, not by identity.
+ */
+public final class SendResult {
+  private static final SendResult ACCEPTED = new SendResult(null);
+  private static final SendResult[] REFUSED = new SendResult[DropReason.values().length];
+
+  static {
+    for (DropReason reason : DropReason.values()) {
+      REFUSED[reason.ordinal()] = new SendResult(reason);
+    }
+  }
+
+  private final Optional<DropReason> reason;
+
+  private SendResult(DropReason reason) {
+    this.reason = Optional.ofNullable(reason);
+  }
+
+  /** The message was accepted; it will be delivered or reported to the drop listeners. */
+  public static SendResult accepted() {
+    return ACCEPTED;
+  }
+
+  /** The message was refused for {@code reason}; drop listeners are told too. */
+  public static SendResult refused(DropReason reason) {
+    return REFUSED[reason.ordinal()];
+  }
+
+  /** True if the transport accepted the message. */
+  public boolean isAccepted() {
+    return reason.isEmpty();
+  }
+
+  /** Why the message was refused; empty if it was accepted. */
+  public Optional<DropReason> reason() {
+    return reason;
+  }
+
+  @Override
+  public String toString() {
+    return reason.map(r -> "REFUSED(" + r + ")").orElse("ACCEPTED");
+  }
+}
