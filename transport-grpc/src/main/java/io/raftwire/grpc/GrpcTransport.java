@@ -1,0 +1,44 @@
+package io.raftwire.grpc;
+
+import com.codahale.metrics.MetricRegistry;
+import io.raftwire.transport.RaftTransport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+
+/**
+ * The gRPC {@link RaftTransport}: one per store, both client (to every peer) and server.
+ *
+ * <p>Everything {@link RaftTransport} documents holds. In addition it listens on {@link
+ * #listenAddress()}, exposes its receiver budgets for runtime changes, and registers its metrics in
+ * {@link GrpcTransportConfig#metricRegistry()} under {@code raftwire.<store>.*}.
+ */
+public interface GrpcTransport extends RaftTransport {
+
+  /**
+   * Starts the transport: binds the server and the worker threads. Connections to peers are opened
+   * on first use.
+   *
+   * @throws UncheckedIOException if the listen address cannot be bound
+   */
+  static GrpcTransport start(GrpcTransportConfig config) {
+    try {
+      return GrpcTransportImpl.start(config);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot listen on " + config.listenAddress() + " for " + config.localStore(), e);
+    }
+  }
+
+  /** The address the server is bound to (with the real port if 0 was configured). */
+  InetSocketAddress listenAddress();
+
+  /** The receiver budgets in force now. */
+  ReceiverLimits receiverLimits();
+
+  /** Replaces the receiver budgets; effective for the next arriving message. */
+  void updateReceiverLimits(ReceiverLimits limits);
+
+  /** The registry this transport's metrics live in. */
+  MetricRegistry metrics();
+}

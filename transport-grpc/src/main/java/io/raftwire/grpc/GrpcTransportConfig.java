@@ -1,0 +1,341 @@
+package io.raftwire.grpc;
+
+import com.codahale.metrics.MetricRegistry;
+import io.raftwire.topology.StoreId;
+import io.raftwire.transport.TransportLimits;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Everything a {@link GrpcTransport} needs to start. Immutable; build with {@link
+ * #builder(StoreId, StoreResolver)}. Byte budgets ({@link TransportLimits}, {@link
+ * ReceiverLimits}) can also be changed after start; the rest is fixed for the transport's life.
+ */
+public final class GrpcTransportConfig {
+  private static final long MiB = 1024L * 1024L;
+
+  /**
+   * Default target size of one batch written to a stream: 1 MiB. Measured on loopback, 64 logical
+   * messages per write are 20-50x faster than one, and 16 KiB x 64 reaches about two thirds of raw
+   * TCP; much larger writes gain nothing and delay the next CONTROL batch.
+   */
+  public static final long DEFAULT_TARGET_BATCH_BYTES = MiB;
+  /** Default most messages per written batch: 1024. */
+  public static final int DEFAULT_MAX_BATCH_MESSAGES = 1024;
+  /**
+   * Default deficit-round-robin quantum across ranges in the APPEND lane: 64 KiB, so a range with a
+   * large backlog yields to the others after about one typical append batch.
+   */
+  public static final long DEFAULT_DRR_QUANTUM_BYTES = 64 * 1024;
+  /** Default most APPEND or SNAPSHOT messages handed to one handler call: 256. */
+  public static final int DEFAULT_DELIVERY_BATCH_MESSAGES = 256;
+  /** Default first reconnect delay after a failure: 100 ms. */
+  public static final long DEFAULT_RECONNECT_INITIAL_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** Default longest reconnect delay: 5 s, well under Raft election timeouts times a few. */
+  public static final long DEFAULT_RECONNECT_MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+  /** Default growth of the reconnect delay per consecutive failure: 2x. */
+  public static final double DEFAULT_RECONNECT_BACKOFF_MULTIPLIER = 2.0;
+  /** Default jitter of the reconnect delay: +/- 20%, so stores do not reconnect in lockstep. */
+  public static final double DEFAULT_RECONNECT_JITTER = 0.2;
+  /** Default time for a destination to answer the stream's hello: 10 s. */
+  public static final long DEFAULT_HELLO_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /** Default time after which a stream with nothing to send is closed: 5 minutes. */
+  public static final long DEFAULT_IDLE_STREAM_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(5);
+
+  private final StoreId localStore;
+  private final StoreResolver resolver;
+  private final InetSocketAddress listenAddress;
+  private final TransportLimits limits;
+  private final ReceiverLimits receiverLimits;
+  private final int workerThreads;
+  private final long targetBatchBytes;
+  private final int maxBatchMessages;
+  private final long drrQuantumBytes;
+  private final int deliveryBatchMessages;
+  private final long reconnectInitialBackoffNanos;
+  private final long reconnectMaxBackoffNanos;
+  private final double reconnectBackoffMultiplier;
+  private final double reconnectJitter;
+  private final long helloTimeoutNanos;
+  private final long idleStreamTimeoutNanos;
+  private final boolean controlOnSeparateConnection;
+  private final MetricRegistry metricRegistry;
+  private final LongSupplier nanoClock;
+
+  private GrpcTransportConfig(Builder b) {
+    this.localStore = b.localStore;
+    this.resolver = b.resolver;
+    this.listenAddress = b.listenAddress;
+    this.limits = b.limits;
+    this.receiverLimits = b.receiverLimits;
+    this.workerThreads = b.workerThreads;
+    this.targetBatchBytes = b.targetBatchBytes;
+    this.maxBatchMessages = b.maxBatchMessages;
+    this.drrQuantumBytes = b.drrQuantumBytes;
+    this.deliveryBatchMessages = b.deliveryBatchMessages;
+    this.reconnectInitialBackoffNanos = b.reconnectInitialBackoffNanos;
+    this.reconnectMaxBackoffNanos = b.reconnectMaxBackoffNanos;
+    this.reconnectBackoffMultiplier = b.reconnectBackoffMultiplier;
+    this.reconnectJitter = b.reconnectJitter;
+    this.helloTimeoutNanos = b.helloTimeoutNanos;
+    this.idleStreamTimeoutNanos = b.idleStreamTimeoutNanos;
+    this.controlOnSeparateConnection = b.controlOnSeparateConnection;
+    this.metricRegistry = b.metricRegistry != null ? b.metricRegistry : new MetricRegistry();
+    this.nanoClock = b.nanoClock;
+  }
+
+  /** A builder for the transport of {@code localStore}, finding peers through {@code resolver}. */
+  public static Builder builder(StoreId localStore, StoreResolver resolver) {
+    return new Builder(
+        Objects.requireNonNull(localStore, "localStore"), Objects.requireNonNull(resolver, "resolver"));
+  }
+
+  /** The store this transport serves. */
+  public StoreId localStore() {
+    return localStore;
+  }
+
+  /** Maps peer stores to addresses. */
+  public StoreResolver resolver() {
+    return resolver;
+  }
+
+  /** Where the server listens; port 0 picks a free port (see {@link GrpcTransport#listenAddress()}). */
+  public InetSocketAddress listenAddress() {
+    return listenAddress;
+  }
+
+  /** Sender budgets at start. */
+  public TransportLimits limits() {
+    return limits;
+  }
+
+  /** Receiver budgets at start. */
+  public ReceiverLimits receiverLimits() {
+    return receiverLimits;
+  }
+
+  /** Threads that run inbound handlers. */
+  public int workerThreads() {
+    return workerThreads;
+  }
+
+  /** Target bytes of one written batch (a single larger message is sent alone). */
+  public long targetBatchBytes() {
+    return targetBatchBytes;
+  }
+
+  /** Most messages in one written batch. */
+  public int maxBatchMessages() {
+    return maxBatchMessages;
+  }
+
+  /** Deficit-round-robin quantum of the APPEND lane. */
+  public long drrQuantumBytes() {
+    return drrQuantumBytes;
+  }
+
+  /** Most APPEND or SNAPSHOT messages per handler call (CONTROL messages are never split). */
+  public int deliveryBatchMessages() {
+    return deliveryBatchMessages;
+  }
+
+  /** First reconnect delay. */
+  public long reconnectInitialBackoffNanos() {
+    return reconnectInitialBackoffNanos;
+  }
+
+  /** Longest reconnect delay. */
+  public long reconnectMaxBackoffNanos() {
+    return reconnectMaxBackoffNanos;
+  }
+
+  /** Growth factor of the reconnect delay per consecutive failure. */
+  public double reconnectBackoffMultiplier() {
+    return reconnectBackoffMultiplier;
+  }
+
+  /** Relative jitter of the reconnect delay, in [0, 1). */
+  public double reconnectJitter() {
+    return reconnectJitter;
+  }
+
+  /** How long a destination has to answer a stream's hello before the stream counts as failed. */
+  public long helloTimeoutNanos() {
+    return helloTimeoutNanos;
+  }
+
+  /** Idle time after which a stream is closed (re-opened on the next send). */
+  public long idleStreamTimeoutNanos() {
+    return idleStreamTimeoutNanos;
+  }
+
+  /** Whether CONTROL traffic has its own TCP connection (not only its own HTTP/2 stream). */
+  public boolean controlOnSeparateConnection() {
+    return controlOnSeparateConnection;
+  }
+
+  /** Where metrics are registered. */
+  public MetricRegistry metricRegistry() {
+    return metricRegistry;
+  }
+
+  /** The monotonic clock (nanoseconds) used for latencies and timeouts. */
+  public LongSupplier nanoClock() {
+    return nanoClock;
+  }
+
+  /** Builds a {@link GrpcTransportConfig}. Not thread-safe. */
+  public static final class Builder {
+    private final StoreId localStore;
+    private final StoreResolver resolver;
+    private InetSocketAddress listenAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    private TransportLimits limits = TransportLimits.defaults();
+    private ReceiverLimits receiverLimits = ReceiverLimits.defaults();
+    private int workerThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private long targetBatchBytes = DEFAULT_TARGET_BATCH_BYTES;
+    private int maxBatchMessages = DEFAULT_MAX_BATCH_MESSAGES;
+    private long drrQuantumBytes = DEFAULT_DRR_QUANTUM_BYTES;
+    private int deliveryBatchMessages = DEFAULT_DELIVERY_BATCH_MESSAGES;
+    private long reconnectInitialBackoffNanos = DEFAULT_RECONNECT_INITIAL_BACKOFF_NANOS;
+    private long reconnectMaxBackoffNanos = DEFAULT_RECONNECT_MAX_BACKOFF_NANOS;
+    private double reconnectBackoffMultiplier = DEFAULT_RECONNECT_BACKOFF_MULTIPLIER;
+    private double reconnectJitter = DEFAULT_RECONNECT_JITTER;
+    private long helloTimeoutNanos = DEFAULT_HELLO_TIMEOUT_NANOS;
+    private long idleStreamTimeoutNanos = DEFAULT_IDLE_STREAM_TIMEOUT_NANOS;
+    private boolean controlOnSeparateConnection = true;
+    private MetricRegistry metricRegistry;
+    private LongSupplier nanoClock = System::nanoTime;
+
+    private Builder(StoreId localStore, StoreResolver resolver) {
+      this.localStore = localStore;
+      this.resolver = resolver;
+    }
+
+    /** Default loopback, port 0 (a free port). */
+    public Builder listenAddress(InetSocketAddress address) {
+      this.listenAddress = Objects.requireNonNull(address, "listenAddress");
+      return this;
+    }
+
+    /** Default {@link TransportLimits#defaults()}. */
+    public Builder limits(TransportLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /** Default {@link ReceiverLimits#defaults()}. */
+    public Builder receiverLimits(ReceiverLimits receiverLimits) {
+      this.receiverLimits = Objects.requireNonNull(receiverLimits, "receiverLimits");
+      return this;
+    }
+
+    /** Default {@code max(2, available processors)}. */
+    public Builder workerThreads(int threads) {
+      this.workerThreads = threads;
+      return this;
+    }
+
+    /** Default {@link GrpcTransportConfig#DEFAULT_TARGET_BATCH_BYTES}. */
+    public Builder targetBatchBytes(long bytes) {
+      this.targetBatchBytes = bytes;
+      return this;
+    }
+
+    /** Default {@link GrpcTransportConfig#DEFAULT_MAX_BATCH_MESSAGES}. */
+    public Builder maxBatchMessages(int messages) {
+      this.maxBatchMessages = messages;
+      return this;
+    }
+
+    /** Default {@link GrpcTransportConfig#DEFAULT_DRR_QUANTUM_BYTES}. */
+    public Builder drrQuantumBytes(long bytes) {
+      this.drrQuantumBytes = bytes;
+      return this;
+    }
+
+    /** Default {@link GrpcTransportConfig#DEFAULT_DELIVERY_BATCH_MESSAGES}. */
+    public Builder deliveryBatchMessages(int messages) {
+      this.deliveryBatchMessages = messages;
+      return this;
+    }
+
+    /** Defaults 100 ms, 5 s, 2.0 and 0.2: see the {@code DEFAULT_RECONNECT_*} constants. */
+    public Builder reconnectBackoff(
+        long initialNanos, long maxNanos, double multiplier, double jitter) {
+      this.reconnectInitialBackoffNanos = initialNanos;
+      this.reconnectMaxBackoffNanos = maxNanos;
+      this.reconnectBackoffMultiplier = multiplier;
+      this.reconnectJitter = jitter;
+      return this;
+    }
+
+    /** Default {@link GrpcTransportConfig#DEFAULT_HELLO_TIMEOUT_NANOS}. */
+    public Builder helloTimeoutNanos(long nanos) {
+      this.helloTimeoutNanos = nanos;
+      return this;
+    }
+
+    /** Default {@link GrpcTransportConfig#DEFAULT_IDLE_STREAM_TIMEOUT_NANOS}. */
+    public Builder idleStreamTimeoutNanos(long nanos) {
+      this.idleStreamTimeoutNanos = nanos;
+      return this;
+    }
+
+    /** Default true. */
+    public Builder controlOnSeparateConnection(boolean separate) {
+      this.controlOnSeparateConnection = separate;
+      return this;
+    }
+
+    /** Default a new, private registry. */
+    public Builder metricRegistry(MetricRegistry registry) {
+      this.metricRegistry = Objects.requireNonNull(registry, "metricRegistry");
+      return this;
+    }
+
+    /** Default {@link System#nanoTime()}; tests inject their own. */
+    public Builder nanoClock(LongSupplier clock) {
+      this.nanoClock = Objects.requireNonNull(clock, "nanoClock");
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalArgumentException naming the field whose value makes no sense
+     */
+    public GrpcTransportConfig build() {
+      positive("workerThreads", workerThreads);
+      positive("targetBatchBytes", targetBatchBytes);
+      positive("maxBatchMessages", maxBatchMessages);
+      positive("drrQuantumBytes", drrQuantumBytes);
+      positive("deliveryBatchMessages", deliveryBatchMessages);
+      positive("reconnectInitialBackoffNanos", reconnectInitialBackoffNanos);
+      positive("helloTimeoutNanos", helloTimeoutNanos);
+      positive("idleStreamTimeoutNanos", idleStreamTimeoutNanos);
+      if (reconnectMaxBackoffNanos < reconnectInitialBackoffNanos) {
+        throw new IllegalArgumentException(
+            "reconnectMaxBackoffNanos (" + reconnectMaxBackoffNanos
+                + ") must be >= reconnectInitialBackoffNanos (" + reconnectInitialBackoffNanos + ")");
+      }
+      if (!(reconnectBackoffMultiplier >= 1.0)) {
+        throw new IllegalArgumentException(
+            "reconnectBackoffMultiplier must be >= 1, was " + reconnectBackoffMultiplier);
+      }
+      if (!(reconnectJitter >= 0.0 && reconnectJitter < 1.0)) {
+        throw new IllegalArgumentException("reconnectJitter must be in [0, 1), was " + reconnectJitter);
+      }
+      return new GrpcTransportConfig(this);
+    }
+
+    private static void positive(String field, long value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(field + " must be > 0, was " + value);
+      }
+    }
+  }
+}

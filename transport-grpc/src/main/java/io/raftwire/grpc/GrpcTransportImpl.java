@@ -1,0 +1,193 @@
+package io.raftwire.grpc;
+
+import com.codahale.metrics.MetricRegistry;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.raftwire.grpc.receiver.Receiver;
+import io.raftwire.grpc.sender.DropNotifier;
+import io.raftwire.grpc.sender.Sender;
+import io.raftwire.grpc.wire.WireCodec;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import io.raftwire.transport.DropListener;
+import io.raftwire.transport.DropReason;
+import io.raftwire.transport.InboundHandler;
+import io.raftwire.transport.Registration;
+import io.raftwire.transport.SendResult;
+import io.raftwire.transport.TransportLimits;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wires the sender, the receiver and the gRPC server of one store together. */
+final class GrpcTransportImpl implements GrpcTransport {
+  private static final Logger log = LoggerFactory.getLogger(GrpcTransportImpl.class);
+  private static final long CLOSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  private final GrpcTransportConfig config;
+  private final StoreId store;
+  private final String prefix;
+  private volatile TransportLimits limits;
+  private volatile ReceiverLimits receiverLimits;
+  private final DropNotifier notifier;
+  private final ScheduledExecutorService scheduler;
+  private final Sender sender;
+  private final Receiver receiver;
+  private final Server server;
+  private final Object lifecycle = new Object();
+  private volatile boolean closed;
+
+  private GrpcTransportImpl(GrpcTransportConfig config) throws IOException {
+    this.config = config;
+    this.store = config.localStore();
+    this.prefix = MetricRegistry.name("raftwire", store.toString());
+    this.limits = config.limits();
+    this.receiverLimits = config.receiverLimits();
+    MetricRegistry metrics = config.metricRegistry();
+    metrics.removeMatching((name, metric) -> name.startsWith(prefix + "."));
+    this.notifier = new DropNotifier("raftwire-" + store, metrics, MetricRegistry.name(prefix, "sender"));
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "raftwire-" + store + "-upkeep");
+              t.setDaemon(true);
+              return t;
+            });
+    this.receiver = new Receiver(config, () -> receiverLimits, MetricRegistry.name(prefix, "receiver"));
+    long frameLimit = Math.max(config.targetBatchBytes(), 0) + 2 * config.receiverLimits().maxMessageBytes()
+        + WireCodec.FRAME_SLACK_BYTES;
+    Server built =
+        NettyServerBuilder.forAddress(config.listenAddress())
+            .directExecutor()
+            .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, frameLimit))
+            .addService(receiver.service())
+            .build();
+    try {
+      built.start();
+    } catch (IOException e) {
+      receiver.close(0);
+      scheduler.shutdownNow();
+      notifier.close(0);
+      throw e;
+    }
+    this.server = built;
+    this.sender = new Sender(config, () -> limits, notifier, scheduler, MetricRegistry.name(prefix, "sender"));
+    log.info("{} listening on {}", store, listenAddress());
+  }
+
+  static GrpcTransport start(GrpcTransportConfig config) throws IOException {
+    return new GrpcTransportImpl(Objects.requireNonNull(config, "config"));
+  }
+
+  @Override
+  public StoreId localStore() {
+    return store;
+  }
+
+  @Override
+  public InetSocketAddress listenAddress() {
+    return (InetSocketAddress) server.getListenSockets().get(0);
+  }
+
+  @Override
+  public SendResult send(RaftEnvelope envelope) {
+    Objects.requireNonNull(envelope, "envelope");
+    DropReason refusal;
+    if (closed) {
+      refusal = DropReason.CLOSED;
+    } else if (!envelope.from().store().equals(store)) {
+      refusal = DropReason.WRONG_SOURCE;
+    } else {
+      refusal = sender.send(envelope);
+    }
+    if (refusal == null) {
+      return SendResult.accepted();
+    }
+    notifier.dropped(envelope, refusal, false);
+    return SendResult.refused(refusal);
+  }
+
+  @Override
+  public boolean isReachable(StoreId destination) {
+    return !closed && sender.isReachable(destination);
+  }
+
+  @Override
+  public Registration register(RangeId range, InboundHandler handler) {
+    Objects.requireNonNull(range, "range");
+    Objects.requireNonNull(handler, "handler");
+    return receiver.register(range, handler);
+  }
+
+  @Override
+  public Registration addDropListener(DropListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    synchronized (lifecycle) {
+      if (closed) {
+        throw new IllegalStateException("transport of " + store + " is closed");
+      }
+      return notifier.add(listener);
+    }
+  }
+
+  @Override
+  public TransportLimits limits() {
+    return limits;
+  }
+
+  @Override
+  public void updateLimits(TransportLimits limits) {
+    this.limits = Objects.requireNonNull(limits, "limits");
+  }
+
+  @Override
+  public ReceiverLimits receiverLimits() {
+    return receiverLimits;
+  }
+
+  @Override
+  public void updateReceiverLimits(ReceiverLimits limits) {
+    this.receiverLimits = Objects.requireNonNull(limits, "limits");
+  }
+
+  @Override
+  public MetricRegistry metrics() {
+    return config.metricRegistry();
+  }
+
+  @Override
+  public void close() {
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    long deadline = System.nanoTime() + CLOSE_TIMEOUT_NANOS;
+    sender.close();
+    receiver.close(Math.max(0, deadline - System.nanoTime()));
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+    scheduler.shutdownNow();
+    notifier.close(Math.max(0, deadline - System.nanoTime()));
+    log.info("{} closed", store);
+  }
+
+  @Override
+  public String toString() {
+    return "GrpcTransport{" + store + (closed ? ", closed" : "") + "}";
+  }
+}

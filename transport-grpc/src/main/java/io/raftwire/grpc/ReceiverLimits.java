@@ -1,0 +1,193 @@
+package io.raftwire.grpc;
+
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.transport.TransportLimits;
+import java.util.Objects;
+
+/**
+ * Budgets of the receiving side. Immutable; build with {@link #builder()}. Changeable at runtime
+ * with {@link GrpcTransport#updateReceiverLimits}.
+ *
+ * <p>Every range has a CONTROL sub-queue and an APPEND sub-queue (APPEND and SNAPSHOT messages).
+ * APPEND queues are bounded per range in bytes and messages, and all of them together by {@link
+ * #receiveBudgetBytes()}; CONTROL queues have their own per-range bound and are not counted
+ * against the shared budget, so appends can never crowd heartbeats out.
+ */
+public final class ReceiverLimits {
+  private static final long MiB = 1024L * 1024L;
+
+  /**
+   * Default per-range APPEND queue: 16 MiB. A Raft follower applies appends in order; more than a
+   * few batches queued for one range only adds latency, and a full queue tells the leader early.
+   */
+  public static final long DEFAULT_RANGE_APPEND_QUEUE_BYTES = 16 * MiB;
+  /** Default per-range APPEND queue length: 4096 messages, a bound for tiny messages. */
+  public static final int DEFAULT_RANGE_APPEND_QUEUE_MESSAGES = 4096;
+  /** Default per-range CONTROL queue: 1 MiB, thousands of heartbeats and votes. */
+  public static final long DEFAULT_RANGE_CONTROL_QUEUE_BYTES = MiB;
+  /** Default budget across all ranges' APPEND queues: 256 MiB, the heap the receiver may use. */
+  public static final long DEFAULT_RECEIVE_BUDGET_BYTES = 256 * MiB;
+
+  private static final ReceiverLimits DEFAULTS = builder().build();
+
+  private final long rangeAppendQueueBytes;
+  private final int rangeAppendQueueMessages;
+  private final long rangeControlQueueBytes;
+  private final long receiveBudgetBytes;
+  private final long maxMessageBytes;
+
+  private ReceiverLimits(Builder b) {
+    this.rangeAppendQueueBytes = b.rangeAppendQueueBytes;
+    this.rangeAppendQueueMessages = b.rangeAppendQueueMessages;
+    this.rangeControlQueueBytes = b.rangeControlQueueBytes;
+    this.receiveBudgetBytes = b.receiveBudgetBytes;
+    this.maxMessageBytes = b.maxMessageBytes;
+  }
+
+  /** The documented defaults. */
+  public static ReceiverLimits defaults() {
+    return DEFAULTS;
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from these limits. */
+  public Builder toBuilder() {
+    return new Builder()
+        .rangeAppendQueueBytes(rangeAppendQueueBytes)
+        .rangeAppendQueueMessages(rangeAppendQueueMessages)
+        .rangeControlQueueBytes(rangeControlQueueBytes)
+        .receiveBudgetBytes(receiveBudgetBytes)
+        .maxMessageBytes(maxMessageBytes);
+  }
+
+  /** Bytes of APPEND and SNAPSHOT messages one range may have queued. */
+  public long rangeAppendQueueBytes() {
+    return rangeAppendQueueBytes;
+  }
+
+  /** APPEND and SNAPSHOT messages one range may have queued. */
+  public int rangeAppendQueueMessages() {
+    return rangeAppendQueueMessages;
+  }
+
+  /** Bytes of CONTROL messages one range may have queued. */
+  public long rangeControlQueueBytes() {
+    return rangeControlQueueBytes;
+  }
+
+  /** Bytes of APPEND and SNAPSHOT messages all ranges together may have queued. */
+  public long receiveBudgetBytes() {
+    return receiveBudgetBytes;
+  }
+
+  /** Largest single message accepted; larger ones are refused {@code TOO_LARGE}. */
+  public long maxMessageBytes() {
+    return maxMessageBytes;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof ReceiverLimits)) {
+      return false;
+    }
+    ReceiverLimits other = (ReceiverLimits) o;
+    return rangeAppendQueueBytes == other.rangeAppendQueueBytes
+        && rangeAppendQueueMessages == other.rangeAppendQueueMessages
+        && rangeControlQueueBytes == other.rangeControlQueueBytes
+        && receiveBudgetBytes == other.receiveBudgetBytes
+        && maxMessageBytes == other.maxMessageBytes;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        rangeAppendQueueBytes, rangeAppendQueueMessages, rangeControlQueueBytes, receiveBudgetBytes,
+        maxMessageBytes);
+  }
+
+  @Override
+  public String toString() {
+    return "ReceiverLimits{rangeAppendQueueBytes=" + rangeAppendQueueBytes
+        + ", rangeAppendQueueMessages=" + rangeAppendQueueMessages
+        + ", rangeControlQueueBytes=" + rangeControlQueueBytes
+        + ", receiveBudgetBytes=" + receiveBudgetBytes
+        + ", maxMessageBytes=" + maxMessageBytes + "}";
+  }
+
+  /** Builds {@link ReceiverLimits}; starts from the defaults. Not thread-safe. */
+  public static final class Builder {
+    private long rangeAppendQueueBytes = DEFAULT_RANGE_APPEND_QUEUE_BYTES;
+    private int rangeAppendQueueMessages = DEFAULT_RANGE_APPEND_QUEUE_MESSAGES;
+    private long rangeControlQueueBytes = DEFAULT_RANGE_CONTROL_QUEUE_BYTES;
+    private long receiveBudgetBytes = DEFAULT_RECEIVE_BUDGET_BYTES;
+    private long maxMessageBytes = TransportLimits.DEFAULT_MAX_MESSAGE_BYTES;
+
+    private Builder() {}
+
+    /** Default {@link #DEFAULT_RANGE_APPEND_QUEUE_BYTES}; at least {@code maxMessageBytes}. */
+    public Builder rangeAppendQueueBytes(long bytes) {
+      this.rangeAppendQueueBytes = bytes;
+      return this;
+    }
+
+    /** Default {@link #DEFAULT_RANGE_APPEND_QUEUE_MESSAGES}; must be positive. */
+    public Builder rangeAppendQueueMessages(int messages) {
+      this.rangeAppendQueueMessages = messages;
+      return this;
+    }
+
+    /** Default {@link #DEFAULT_RANGE_CONTROL_QUEUE_BYTES}; must be positive. */
+    public Builder rangeControlQueueBytes(long bytes) {
+      this.rangeControlQueueBytes = bytes;
+      return this;
+    }
+
+    /** Default {@link #DEFAULT_RECEIVE_BUDGET_BYTES}; at least {@code rangeAppendQueueBytes}. */
+    public Builder receiveBudgetBytes(long bytes) {
+      this.receiveBudgetBytes = bytes;
+      return this;
+    }
+
+    /** Default {@link TransportLimits#DEFAULT_MAX_MESSAGE_BYTES}; must exceed the overhead. */
+    public Builder maxMessageBytes(long bytes) {
+      this.maxMessageBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalArgumentException naming the field whose value makes no sense
+     */
+    public ReceiverLimits build() {
+      if (rangeAppendQueueMessages <= 0) {
+        throw new IllegalArgumentException(
+            "rangeAppendQueueMessages must be > 0, was " + rangeAppendQueueMessages);
+      }
+      if (rangeControlQueueBytes <= 0) {
+        throw new IllegalArgumentException(
+            "rangeControlQueueBytes must be > 0, was " + rangeControlQueueBytes);
+      }
+      if (maxMessageBytes <= RaftEnvelope.OVERHEAD_BYTES) {
+        throw new IllegalArgumentException(
+            "maxMessageBytes must exceed the envelope overhead of " + RaftEnvelope.OVERHEAD_BYTES
+                + " bytes, was " + maxMessageBytes);
+      }
+      if (rangeAppendQueueBytes < maxMessageBytes) {
+        throw new IllegalArgumentException(
+            "rangeAppendQueueBytes (" + rangeAppendQueueBytes + ") must be >= maxMessageBytes ("
+                + maxMessageBytes + ")");
+      }
+      if (receiveBudgetBytes < rangeAppendQueueBytes) {
+        throw new IllegalArgumentException(
+            "receiveBudgetBytes (" + receiveBudgetBytes + ") must be >= rangeAppendQueueBytes ("
+                + rangeAppendQueueBytes + ")");
+      }
+      return new ReceiverLimits(this);
+    }
+  }
+}

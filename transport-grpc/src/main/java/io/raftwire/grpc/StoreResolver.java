@@ -1,0 +1,26 @@
+package io.raftwire.grpc;
+
+import io.raftwire.topology.StoreId;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Maps a store to the address its transport listens on.
+ *
+ * <p><b>Threads:</b> called from any thread, when a connection to {@code store} is opened or
+ * re-opened (not on every send). <b>Blocking:</b> must return quickly; do not perform DNS or
+ * remote look-ups here. <b>Failure:</b> an empty result makes sends to {@code store} fail with
+ * {@code UNREACHABLE}; an exception is treated as an empty result and logged.
+ */
+@FunctionalInterface
+public interface StoreResolver {
+
+  /** The listen address of {@code store}, or empty if unknown. */
+  Optional<InetSocketAddress> resolve(StoreId store);
+
+  /** A resolver backed by a live map; changes to the map are seen by later connections. */
+  static StoreResolver of(Map<StoreId, InetSocketAddress> addresses) {
+    return store -> Optional.ofNullable(addresses.get(store));
+  }
+}

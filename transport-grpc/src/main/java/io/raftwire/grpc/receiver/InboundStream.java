@@ -1,0 +1,273 @@
+package io.raftwire.grpc.receiver;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.raftwire.grpc.wire.Ack;
+import io.raftwire.grpc.wire.Batch;
+import io.raftwire.grpc.wire.ClientFrame;
+import io.raftwire.grpc.wire.Envelope;
+import io.raftwire.grpc.wire.Hello;
+import io.raftwire.grpc.wire.HelloAck;
+import io.raftwire.grpc.wire.MalformedEnvelopeException;
+import io.raftwire.grpc.wire.Refusal;
+import io.raftwire.grpc.wire.Refused;
+import io.raftwire.grpc.wire.ServerFrame;
+import io.raftwire.grpc.wire.WireCodec;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.topology.StoreId;
+import io.raftwire.transport.DropReason;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One inbound stream from a sending store. Frames arrive on a gRPC thread, one at a time; they are
+ * parsed here (so garbage is answered, not thrown) and each envelope is admitted or refused.
+ *
+ * <p>Responses are coalesced and written only while the stream is ready: at most one pending ack
+ * (the newest watermark with the refusals since the last one) and a bounded queue of late
+ * refusals; a sender that never reads its responses loses late refusal reports (counted), never
+ * the receiver's memory.
+ */
+final class InboundStream implements StreamObserver<InputStream> {
+  private static final Logger log = LoggerFactory.getLogger(InboundStream.class);
+
+  /** Most bytes of late refusals waiting for the stream to be ready. */
+  static final long MAX_PENDING_REFUSAL_BYTES = 16L * 1024 * 1024;
+  /** Most early refusals waiting for the stream to be ready before the stream is failed. */
+  static final int MAX_PENDING_REFUSED = 65_536;
+
+  private final Receiver receiver;
+  private final ServerCallStreamObserver<ServerFrame> responses;
+
+  // Read and written only by the gRPC thread delivering this stream's frames (serial).
+  private StoreId sender;
+  private long lastSeq;
+
+  private boolean ended; // @GuardedBy("this")
+  private long pendingThrough; // @GuardedBy("this")
+  private long sentThrough; // @GuardedBy("this")
+  private final List<Refused> pendingRefused = new ArrayList<>(); // @GuardedBy("this")
+  private final ArrayDeque<ServerFrame> pendingRefusals = new ArrayDeque<>(); // @GuardedBy("this")
+  private long pendingRefusalBytes; // @GuardedBy("this")
+
+  InboundStream(Receiver receiver, ServerCallStreamObserver<ServerFrame> responses) {
+    this.receiver = receiver;
+    this.responses = responses;
+    responses.setOnReadyHandler(this::flush);
+    responses.setOnCancelHandler(this::cancelled);
+  }
+
+  @Override
+  public void onNext(InputStream raw) {
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+    }
+    ClientFrame frame;
+    try {
+      frame = ClientFrame.parseFrom(raw);
+    } catch (IOException e) {
+      receiver.malformedFrame();
+      fail(Status.INVALID_ARGUMENT.withDescription("malformed frame: " + e.getMessage()));
+      return;
+    }
+    switch (frame.getKindCase()) {
+      case HELLO:
+        onHello(frame.getHello());
+        break;
+      case BATCH:
+        onBatch(frame.getBatch());
+        break;
+      default:
+        break; // a frame kind from a newer protocol: ignored
+    }
+  }
+
+  private void onHello(Hello hello) {
+    if (sender != null) {
+      fail(Status.FAILED_PRECONDITION.withDescription("second hello on one stream"));
+      return;
+    }
+    if (hello.getProtocolVersion() != WireCodec.PROTOCOL_VERSION) {
+      fail(
+          Status.FAILED_PRECONDITION.withDescription(
+              "protocol version " + hello.getProtocolVersion() + " is not supported by "
+                  + receiver.localStore() + ", which speaks " + WireCodec.PROTOCOL_VERSION));
+      return;
+    }
+    if (hello.getSenderStore() < 1) {
+      fail(Status.INVALID_ARGUMENT.withDescription("hello without a sender store"));
+      return;
+    }
+    sender = StoreId.of(hello.getSenderStore());
+    write(
+        ServerFrame.newBuilder()
+            .setHelloAck(
+                HelloAck.newBuilder()
+                    .setProtocolVersion(WireCodec.PROTOCOL_VERSION)
+                    .setStore(receiver.localStore().value()))
+            .build());
+  }
+
+  private void onBatch(Batch batch) {
+    if (sender == null) {
+      fail(Status.FAILED_PRECONDITION.withDescription("batch before hello"));
+      return;
+    }
+    List<Refused> refused = null;
+    long through = lastSeq;
+    for (Envelope wire : batch.getEnvelopesList()) {
+      through = Math.max(through, wire.getSeq());
+      DropReason reason;
+      String detail = "";
+      try {
+        RaftEnvelope envelope = WireCodec.decode(wire, sender);
+        reason = receiver.admit(envelope, this);
+      } catch (MalformedEnvelopeException e) {
+        reason = DropReason.MALFORMED;
+        detail = e.getMessage();
+      }
+      if (reason != null) {
+        receiver.countDrop(reason);
+        if (refused == null) {
+          refused = new ArrayList<>();
+        }
+        refused.add(
+            Refused.newBuilder()
+                .setSeq(wire.getSeq())
+                .setCode(WireCodec.refusalCode(reason))
+                .setDetail(detail)
+                .build());
+      }
+    }
+    lastSeq = through;
+    boolean overflow;
+    synchronized (this) {
+      pendingThrough = through;
+      if (refused != null) {
+        pendingRefused.addAll(refused);
+      }
+      overflow = pendingRefused.size() > MAX_PENDING_REFUSED;
+    }
+    if (overflow) {
+      fail(Status.RESOURCE_EXHAUSTED.withDescription("the sender does not read its acknowledgements"));
+      return;
+    }
+    flush();
+  }
+
+  /** Reports a message that was acknowledged but will not be delivered. Any thread. */
+  void refuseLate(RaftEnvelope envelope, DropReason reason) {
+    synchronized (this) {
+      if (ended || pendingRefusalBytes + envelope.sizeBytes() > MAX_PENDING_REFUSAL_BYTES) {
+        receiver.unreportedRefusal();
+        return;
+      }
+      ServerFrame frame =
+          ServerFrame.newBuilder()
+              .setRefusal(
+                  Refusal.newBuilder()
+                      .setEnvelope(WireCodec.encodeWithSender(envelope))
+                      .setCode(WireCodec.refusalCode(reason)))
+              .build();
+      pendingRefusals.addLast(frame);
+      pendingRefusalBytes += frame.getSerializedSize();
+    }
+    flush();
+  }
+
+  /** Writes what is pending while the stream is ready. Any thread. */
+  private synchronized void flush() {
+    if (ended) {
+      return;
+    }
+    try {
+      while (!pendingRefusals.isEmpty() && responses.isReady()) {
+        ServerFrame frame = pendingRefusals.pollFirst();
+        pendingRefusalBytes -= frame.getSerializedSize();
+        responses.onNext(frame);
+      }
+      if ((pendingThrough > sentThrough || !pendingRefused.isEmpty()) && responses.isReady()) {
+        responses.onNext(
+            ServerFrame.newBuilder()
+                .setAck(Ack.newBuilder().setReceivedThrough(pendingThrough).addAllRefused(pendingRefused))
+                .build());
+        sentThrough = pendingThrough;
+        pendingRefused.clear();
+      }
+    } catch (RuntimeException e) {
+      log.debug("{}: response write failed (stream ending)", receiver.localStore(), e);
+    }
+  }
+
+  private synchronized void write(ServerFrame frame) {
+    if (!ended) {
+      responses.onNext(frame);
+    }
+  }
+
+  private void fail(Status status) {
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+    }
+    receiver.protocolError();
+    log.warn("{}: refusing stream from {}: {}", receiver.localStore(), sender, status.getDescription());
+    receiver.streamEnded(this);
+    try {
+      responses.onError(status.asRuntimeException());
+    } catch (RuntimeException e) {
+      log.debug("{}: stream already gone", receiver.localStore(), e);
+    }
+  }
+
+  private void cancelled() {
+    synchronized (this) {
+      ended = true;
+    }
+    receiver.streamEnded(this);
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    cancelled();
+  }
+
+  @Override
+  public void onCompleted() {
+    boolean wasEnded;
+    synchronized (this) {
+      wasEnded = ended;
+    }
+    if (!wasEnded) {
+      flush();
+      shutdown();
+    }
+  }
+
+  /** Ends the stream from the receiver's side after flushing what is pending. */
+  void shutdown() {
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      flush();
+      ended = true;
+      try {
+        responses.onCompleted();
+      } catch (RuntimeException e) {
+        log.debug("{}: stream already gone", receiver.localStore(), e);
+      }
+    }
+    receiver.streamEnded(this);
+  }
+}

@@ -1,0 +1,365 @@
+package io.raftwire.grpc.receiver;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.ReceiverLimits;
+import io.raftwire.grpc.wire.RaftWireGrpc;
+import io.raftwire.grpc.wire.ServerFrame;
+import io.raftwire.grpc.wire.WireCodec;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.message.TrafficClass;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import io.raftwire.transport.DropReason;
+import io.raftwire.transport.InboundHandler;
+import io.raftwire.transport.Registration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiving half of a gRPC transport: the gRPC service, per-range inboxes and the worker pool
+ * that delivers them. Thread-safe.
+ *
+ * <p>Metrics under {@code <prefix>}: {@code queued_bytes.control}, {@code queued_bytes.append},
+ * {@code queued_messages}, {@code dropped.<REASON>}, {@code deliver_latency} (oldest message of a
+ * batch, arrival to handler call), {@code handler_time}, {@code scheduler_backlog} (ranges waiting
+ * for a worker), {@code handler_failures}, {@code malformed_frames}, {@code protocol_errors},
+ * {@code unreported_refusals} (late refusals whose stream was gone), {@code open_streams}.
+ */
+public final class Receiver implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Receiver.class);
+
+  private final StoreId localStore;
+  private final GrpcTransportConfig config;
+  private final Supplier<ReceiverLimits> limits;
+  private final ConcurrentHashMap<RangeId, RangeInbox> ranges = new ConcurrentHashMap<>();
+  private final Set<InboundStream> streams = ConcurrentHashMap.newKeySet();
+  private final ThreadPoolExecutor workers;
+  private final Object lifecycle = new Object();
+  private volatile boolean closed;
+
+  private final AtomicLong bulkBytes = new AtomicLong();
+  private final AtomicLong controlBytes = new AtomicLong();
+  private final AtomicInteger queuedMessages = new AtomicInteger();
+  private final Map<DropReason, Counter> dropped = new EnumMap<>(DropReason.class);
+  private final Timer deliverLatency;
+  private final Timer handlerTime;
+  private final Counter handlerFailures;
+  private final Counter malformedFrames;
+  private final Counter protocolErrors;
+  private final Counter unreportedRefusals;
+
+  /** A receiver for {@code config.localStore()}; {@code limits} is read for every message. */
+  public Receiver(GrpcTransportConfig config, Supplier<ReceiverLimits> limits, String prefix) {
+    this.localStore = config.localStore();
+    this.config = config;
+    this.limits = limits;
+    MetricRegistry metrics = config.metricRegistry();
+    AtomicInteger n = new AtomicInteger();
+    String threadPrefix = "raftwire-" + localStore + "-worker-";
+    this.workers =
+        new ThreadPoolExecutor(
+            config.workerThreads(),
+            config.workerThreads(),
+            0,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, threadPrefix + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    for (DropReason reason : DropReason.values()) {
+      dropped.put(reason, metrics.counter(MetricRegistry.name(prefix, "dropped", reason.name())));
+    }
+    metrics.register(MetricRegistry.name(prefix, "queued_bytes", "append"), (Gauge<Long>) bulkBytes::get);
+    metrics.register(MetricRegistry.name(prefix, "queued_bytes", "control"), (Gauge<Long>) controlBytes::get);
+    metrics.register(MetricRegistry.name(prefix, "queued_messages"), (Gauge<Integer>) queuedMessages::get);
+    metrics.register(MetricRegistry.name(prefix, "scheduler_backlog"), (Gauge<Integer>) () -> workers.getQueue().size());
+    metrics.register(MetricRegistry.name(prefix, "open_streams"), (Gauge<Integer>) streams::size);
+    this.deliverLatency = metrics.timer(MetricRegistry.name(prefix, "deliver_latency"));
+    this.handlerTime = metrics.timer(MetricRegistry.name(prefix, "handler_time"));
+    this.handlerFailures = metrics.counter(MetricRegistry.name(prefix, "handler_failures"));
+    this.malformedFrames = metrics.counter(MetricRegistry.name(prefix, "malformed_frames"));
+    this.protocolErrors = metrics.counter(MetricRegistry.name(prefix, "protocol_errors"));
+    this.unreportedRefusals = metrics.counter(MetricRegistry.name(prefix, "unreported_refusals"));
+  }
+
+  /** The gRPC service to add to the server. */
+  public ServerServiceDefinition service() {
+    return ServerServiceDefinition.builder(RaftWireGrpc.SERVICE_NAME)
+        .addMethod(
+            WireCodec.rawServerMethod(),
+            ServerCalls.asyncBidiStreamingCall(
+                responses -> {
+                  InboundStream stream =
+                      new InboundStream(this, (ServerCallStreamObserver<ServerFrame>) responses);
+                  streams.add(stream);
+                  if (closed) {
+                    stream.shutdown();
+                  }
+                  return stream;
+                }))
+        .build();
+  }
+
+  /** Registers the handler of {@code range}; see {@code RaftTransport#register}. */
+  public Registration register(RangeId range, InboundHandler handler) {
+    synchronized (lifecycle) {
+      if (closed) {
+        throw new IllegalStateException("transport of " + localStore + " is closed");
+      }
+      RangeInbox inbox = new RangeInbox(range, handler);
+      if (ranges.putIfAbsent(range, inbox) != null) {
+        throw new IllegalStateException(range + " already has a handler on " + localStore);
+      }
+      return () -> unregister(inbox, DropReason.UNKNOWN_RANGE, Long.MAX_VALUE);
+    }
+  }
+
+  /** Checks and queues an arriving message; returns the refusal reason, or null if queued. */
+  DropReason admit(RaftEnvelope envelope, InboundStream origin) {
+    if (closed) {
+      return DropReason.CLOSED;
+    }
+    if (!envelope.to().store().equals(localStore)) {
+      return DropReason.WRONG_DESTINATION;
+    }
+    ReceiverLimits current = limits.get();
+    long size = envelope.sizeBytes();
+    if (size > current.maxMessageBytes()) {
+      return DropReason.TOO_LARGE;
+    }
+    RangeInbox inbox = ranges.get(envelope.range());
+    if (inbox == null) {
+      return DropReason.UNKNOWN_RANGE;
+    }
+    InboundMessage message = new InboundMessage(envelope, origin, config.nanoClock().getAsLong());
+    boolean start;
+    synchronized (inbox) {
+      if (!inbox.open) {
+        return DropReason.UNKNOWN_RANGE;
+      }
+      if (envelope.trafficClass() == TrafficClass.CONTROL) {
+        if (inbox.controlBytes + size > current.rangeControlQueueBytes()) {
+          return DropReason.RECEIVER_BUDGET;
+        }
+        controlBytes.addAndGet(size);
+      } else {
+        if (inbox.bulkBytes + size > current.rangeAppendQueueBytes()
+            || inbox.bulk.size() >= current.rangeAppendQueueMessages()
+            || !reserve(bulkBytes, size, current.receiveBudgetBytes())) {
+          return DropReason.RECEIVER_BUDGET;
+        }
+      }
+      inbox.add(message);
+      queuedMessages.incrementAndGet();
+      start = !inbox.scheduled;
+      inbox.scheduled = true;
+    }
+    if (start) {
+      schedule(inbox);
+    }
+    return null;
+  }
+
+  private static boolean reserve(AtomicLong counter, long size, long budget) {
+    while (true) {
+      long current = counter.get();
+      if (current + size > budget) {
+        return false;
+      }
+      if (counter.compareAndSet(current, current + size)) {
+        return true;
+      }
+    }
+  }
+
+  private void schedule(RangeInbox inbox) {
+    try {
+      workers.execute(() -> drain(inbox));
+    } catch (RejectedExecutionException shutDown) {
+      List<InboundMessage> all;
+      synchronized (inbox) {
+        all = takeAll(inbox);
+      }
+      refuse(all, DropReason.CLOSED);
+    }
+  }
+
+  /** Delivers one batch of {@code inbox}, then yields the worker to the next range. */
+  private void drain(RangeInbox inbox) {
+    inbox.deliveryLock.lock();
+    try {
+      List<InboundMessage> batch;
+      boolean open;
+      synchronized (inbox) {
+        open = inbox.open;
+        batch = inbox.takeBatch(config.deliveryBatchMessages());
+      }
+      dequeued(batch);
+      if (!batch.isEmpty()) {
+        if (open) {
+          deliver(inbox, batch);
+        } else {
+          refuse(batch, closed ? DropReason.CLOSED : DropReason.UNKNOWN_RANGE);
+        }
+      }
+    } finally {
+      inbox.deliveryLock.unlock();
+    }
+    if (inbox.finishRound()) {
+      schedule(inbox);
+    }
+  }
+
+  // @GuardedBy("inbox.deliveryLock")
+  private void deliver(RangeInbox inbox, List<InboundMessage> batch) {
+    List<RaftEnvelope> envelopes = new ArrayList<>(batch.size());
+    long oldest = Long.MAX_VALUE;
+    for (InboundMessage m : batch) {
+      envelopes.add(m.envelope);
+      oldest = Math.min(oldest, m.enqueuedNanos);
+    }
+    long start = config.nanoClock().getAsLong();
+    deliverLatency.update(start - oldest, TimeUnit.NANOSECONDS);
+    try {
+      inbox.handler.deliver(inbox.range, Collections.unmodifiableList(envelopes));
+    } catch (Throwable t) {
+      handlerFailures.inc();
+      log.warn("{}: handler of {} failed on a batch of {}", localStore, inbox.range, batch.size(), t);
+      refuse(batch, DropReason.HANDLER_FAILED);
+    } finally {
+      handlerTime.update(config.nanoClock().getAsLong() - start, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void dequeued(List<InboundMessage> batch) {
+    long bulk = 0;
+    long control = 0;
+    for (InboundMessage m : batch) {
+      if (m.envelope.trafficClass() == TrafficClass.CONTROL) {
+        control += m.sizeBytes;
+      } else {
+        bulk += m.sizeBytes;
+      }
+    }
+    bulkBytes.addAndGet(-bulk);
+    controlBytes.addAndGet(-control);
+    queuedMessages.addAndGet(-batch.size());
+  }
+
+  // @GuardedBy("inbox")
+  private List<InboundMessage> takeAll(RangeInbox inbox) {
+    List<InboundMessage> all = inbox.takeBatch(Integer.MAX_VALUE);
+    dequeued(all);
+    return all;
+  }
+
+  private void refuse(List<InboundMessage> messages, DropReason reason) {
+    for (InboundMessage m : messages) {
+      countDrop(reason);
+      m.origin.refuseLate(m.envelope, reason);
+    }
+  }
+
+  private void unregister(RangeInbox inbox, DropReason reason, long waitNanos) {
+    List<InboundMessage> queued;
+    synchronized (inbox) {
+      inbox.open = false;
+      queued = takeAll(inbox);
+    }
+    ranges.remove(inbox.range, inbox);
+    refuse(queued, reason);
+    if (inbox.deliveryLock.isHeldByCurrentThread()) {
+      return; // from inside the handler: the current delivery is the last
+    }
+    try {
+      if (inbox.deliveryLock.tryLock(waitNanos, TimeUnit.NANOSECONDS)) {
+        inbox.deliveryLock.unlock();
+      } else {
+        log.warn("{}: handler of {} still delivering at close", localStore, inbox.range);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  void countDrop(DropReason reason) {
+    dropped.get(reason).inc();
+  }
+
+  void malformedFrame() {
+    malformedFrames.inc();
+  }
+
+  void protocolError() {
+    protocolErrors.inc();
+  }
+
+  void unreportedRefusal() {
+    unreportedRefusals.inc();
+  }
+
+  void streamEnded(InboundStream stream) {
+    streams.remove(stream);
+  }
+
+  StoreId localStore() {
+    return localStore;
+  }
+
+  /**
+   * Refuses everything queued as {@code CLOSED} (echoed to senders while their streams are open),
+   * ends every stream, and stops the workers; waits at most {@code timeoutNanos} for a delivery in
+   * progress.
+   */
+  public void close(long timeoutNanos) {
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    long deadline = System.nanoTime() + timeoutNanos;
+    for (RangeInbox inbox : ranges.values()) {
+      unregister(inbox, DropReason.CLOSED, Math.max(0, deadline - System.nanoTime()));
+    }
+    for (InboundStream stream : streams) {
+      stream.shutdown();
+    }
+    workers.shutdown();
+    try {
+      if (!workers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        log.warn("{}: workers still busy after close (a handler is blocked)", localStore);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    close(TimeUnit.SECONDS.toNanos(5));
+  }
+}

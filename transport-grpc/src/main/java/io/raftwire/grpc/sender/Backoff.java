@@ -1,0 +1,35 @@
+package io.raftwire.grpc.sender;
+
+import java.util.function.DoubleSupplier;
+
+/**
+ * Reconnect delays: {@code initial * multiplier^(failures-1)}, capped at {@code max}, then spread by
+ * {@code +/- jitter} so that stores do not reconnect in lockstep. Immutable and thread-safe given a
+ * thread-safe random source.
+ */
+final class Backoff {
+  private final long initialNanos;
+  private final long maxNanos;
+  private final double multiplier;
+  private final double jitter;
+  private final DoubleSupplier random;
+
+  /**
+   * @param random uniform values in [0, 1)
+   */
+  Backoff(long initialNanos, long maxNanos, double multiplier, double jitter, DoubleSupplier random) {
+    this.initialNanos = initialNanos;
+    this.maxNanos = maxNanos;
+    this.multiplier = multiplier;
+    this.jitter = jitter;
+    this.random = random;
+  }
+
+  /** The delay before the next attempt after {@code consecutiveFailures} (>= 1) failures. */
+  long delayNanos(int consecutiveFailures) {
+    double base = initialNanos * Math.pow(multiplier, Math.max(0, consecutiveFailures - 1));
+    double capped = Math.min(base, maxNanos);
+    double spread = capped * jitter * (2 * random.getAsDouble() - 1);
+    return Math.max(1, (long) (capped + spread));
+  }
+}

@@ -1,0 +1,207 @@
+package io.raftwire.grpc.sender;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.topology.StoreId;
+import io.raftwire.transport.DropReason;
+import io.raftwire.transport.TransportLimits;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sending half of a gRPC transport: one {@link Destination} per peer store, created on first
+ * use. Thread-safe.
+ *
+ * <p>Metrics under {@code <prefix>}: {@code global_charged_bytes}; per destination {@code
+ * <store>.<lane>.{queued_bytes,queued_messages,charged_bytes,accepted}}, {@code
+ * <store>.{control,data}.{batch_bytes,batch_messages,queue_wait}}, {@code <store>.reconnects},
+ * {@code <store>.breaker} (0 unknown, 1 healthy, 2 probing, 3 down); refusals and drops by reason
+ * through the {@link DropNotifier}.
+ */
+public final class Sender implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Sender.class);
+
+  private final GrpcTransportConfig config;
+  private final Supplier<TransportLimits> limits;
+  private final DropNotifier notifier;
+  private final ScheduledExecutorService scheduler;
+  private final ExecutorService writers;
+  private final MetricRegistry metrics;
+  private final String prefix;
+  private final AtomicLong globalChargedBytes = new AtomicLong();
+  private final Backoff backoff;
+  private final ConcurrentHashMap<StoreId, Destination> destinations = new ConcurrentHashMap<>();
+  private final ScheduledFuture<?> upkeep;
+  private volatile boolean closing;
+
+  /**
+   * A sender for {@code config.localStore()}.
+   *
+   * @param limits the limits in force, read on every send
+   * @param scheduler runs probes and upkeep; owned by the caller
+   */
+  public Sender(
+      GrpcTransportConfig config,
+      Supplier<TransportLimits> limits,
+      DropNotifier notifier,
+      ScheduledExecutorService scheduler,
+      String prefix) {
+    this.config = config;
+    this.limits = limits;
+    this.notifier = notifier;
+    this.scheduler = scheduler;
+    this.metrics = config.metricRegistry();
+    this.prefix = prefix;
+    this.backoff =
+        new Backoff(
+            config.reconnectInitialBackoffNanos(),
+            config.reconnectMaxBackoffNanos(),
+            config.reconnectBackoffMultiplier(),
+            config.reconnectJitter(),
+            () -> ThreadLocalRandom.current().nextDouble());
+    AtomicInteger n = new AtomicInteger();
+    String threadPrefix = "raftwire-" + config.localStore() + "-writer-";
+    this.writers =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, threadPrefix + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    metrics.register(MetricRegistry.name(prefix, "global_charged_bytes"), (Gauge<Long>) globalChargedBytes::get);
+    long period =
+        Math.max(
+            TimeUnit.MILLISECONDS.toNanos(10),
+            Math.min(TimeUnit.SECONDS.toNanos(1),
+                Math.min(config.helloTimeoutNanos(), config.idleStreamTimeoutNanos()) / 4));
+    this.upkeep = scheduler.scheduleWithFixedDelay(this::maintain, period, period, TimeUnit.NANOSECONDS);
+  }
+
+  /** Queues {@code envelope}; returns the refusal reason, or null if accepted. Never blocks. */
+  public DropReason send(RaftEnvelope envelope) {
+    if (closing) {
+      return DropReason.CLOSED;
+    }
+    if (envelope.sizeBytes() > limits.get().maxMessageBytes()) {
+      return DropReason.TOO_LARGE;
+    }
+    Destination destination = destination(envelope.to().store());
+    if (destination == null) {
+      return DropReason.UNREACHABLE;
+    }
+    return destination.offer(new Outbound(envelope, nanoTime()));
+  }
+
+  /** True if sends to {@code store} are currently let through. */
+  public boolean isReachable(StoreId store) {
+    if (closing) {
+      return false;
+    }
+    Destination destination = destination(store);
+    return destination != null && destination.isReachable();
+  }
+
+  private Destination destination(StoreId store) {
+    Destination existing = destinations.get(store);
+    if (existing != null) {
+      return existing;
+    }
+    Optional<InetSocketAddress> address = resolve(store);
+    if (address.isEmpty()) {
+      return null;
+    }
+    return destinations.computeIfAbsent(
+        store, s -> new Destination(this, s, address.get(), metrics, MetricRegistry.name(prefix, s.toString())));
+  }
+
+  Optional<InetSocketAddress> resolve(StoreId store) {
+    try {
+      return config.resolver().resolve(store);
+    } catch (RuntimeException e) {
+      log.warn("{}: resolver failed for {}", config.localStore(), store, e);
+      return Optional.empty();
+    }
+  }
+
+  private void maintain() {
+    long now = nanoTime();
+    for (Destination destination : destinations.values()) {
+      try {
+        destination.maintain(now);
+      } catch (RuntimeException e) {
+        log.warn("{}: upkeep of {} failed", config.localStore(), destination, e);
+      }
+    }
+  }
+
+  /** Reports everything queued or in flight as {@code CLOSED}; closes every connection. */
+  @Override
+  public void close() {
+    closing = true;
+    upkeep.cancel(false);
+    for (Destination destination : destinations.values()) {
+      destination.close();
+    }
+    writers.shutdown();
+    try {
+      writers.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  GrpcTransportConfig config() {
+    return config;
+  }
+
+  TransportLimits limits() {
+    return limits.get();
+  }
+
+  DropNotifier notifier() {
+    return notifier;
+  }
+
+  ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  ExecutorService writerExecutor() {
+    return writers;
+  }
+
+  Backoff backoff() {
+    return backoff;
+  }
+
+  AtomicLong globalChargedBytes() {
+    return globalChargedBytes;
+  }
+
+  StoreId localStore() {
+    return config.localStore();
+  }
+
+  boolean isClosing() {
+    return closing;
+  }
+
+  long nanoTime() {
+    return config.nanoClock().getAsLong();
+  }
+}
