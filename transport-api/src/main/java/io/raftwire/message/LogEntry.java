@@ -39,6 +39,25 @@ public final class LogEntry {
     return new LogEntry(index, term, data.clone());
   }
 
+  /**
+   * Returns the entry at {@code index} written in {@code term} with a copy of the remaining bytes
+   * of {@code data} (its position is not changed).
+   *
+   * @throws IllegalArgumentException if {@code index < 1} or {@code term < 0}
+   * @throws NullPointerException if {@code data} is null
+   */
+  public static LogEntry of(long index, long term, ByteBuffer data) {
+    byte[] copy = new byte[data.remaining()];
+    data.duplicate().get(copy);
+    if (index < 1) {
+      throw new IllegalArgumentException("log index must be >= 1, was " + index);
+    }
+    if (term < 0) {
+      throw new IllegalArgumentException("term must be >= 0, was " + term);
+    }
+    return new LogEntry(index, term, copy);
+  }
+
   /** The log index, {@code >= 1}. */
   public long index() {
     return index;

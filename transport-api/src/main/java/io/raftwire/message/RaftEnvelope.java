@@ -167,6 +167,7 @@ public final class RaftEnvelope {
     private TrafficClass trafficClass;
     private Priority priority = Priority.REGULAR;
     private byte[] payload;
+    private boolean payloadCopied; // payload is a private copy already: build() need not copy it
     private List<LogEntry> entries = List.of();
 
     private Builder() {}
@@ -204,6 +205,19 @@ public final class RaftEnvelope {
     /** Required (may be empty); copied at {@link #build()}. */
     public Builder payload(byte[] payload) {
       this.payload = payload;
+      this.payloadCopied = false;
+      return this;
+    }
+
+    /**
+     * Required (may be empty), as an alternative to {@link #payload(byte[])}: copies the remaining
+     * bytes of {@code payload} now (its position is not changed).
+     */
+    public Builder payload(ByteBuffer payload) {
+      byte[] copy = new byte[payload.remaining()];
+      payload.duplicate().get(copy);
+      this.payload = copy;
+      this.payloadCopied = true;
       return this;
     }
 
@@ -246,7 +260,9 @@ public final class RaftEnvelope {
                   + cur);
         }
       }
-      return new RaftEnvelope(this, payload.clone(), copy);
+      byte[] ownPayload = payloadCopied ? payload : payload.clone();
+      payloadCopied = false; // a reused builder must not share this array with the next envelope
+      return new RaftEnvelope(this, ownPayload, copy);
     }
   }
 }

@@ -48,6 +48,24 @@ class RaftEnvelopeTest {
   }
 
   @Test
+  void byteBufferFactoriesCopyOnceAndLeaveTheBufferAlone() {
+    java.nio.ByteBuffer source = java.nio.ByteBuffer.wrap(new byte[] {0, 1, 2, 3});
+    source.position(1);
+    RaftEnvelope.Builder builder = append().payload(source);
+    RaftEnvelope first = builder.build();
+    source.put(1, (byte) 42);
+    assertEquals(3, first.payloadSize());
+    assertEquals(1, first.payload().get(0), "the envelope owns its copy");
+    assertEquals(1, source.position());
+    LogEntry entry = LogEntry.of(5, 1, source);
+    assertEquals(3, entry.dataSize());
+    RaftEnvelope second = builder.build();
+    assertEquals(first, second);
+    second.payload(); // the reused builder copies again: the two envelopes share no array
+    assertThrows(IllegalArgumentException.class, () -> LogEntry.of(0, 1, source));
+  }
+
+  @Test
   void rejectsInconsistentEnvelopesNamingTheProblem() {
     NullPointerException missing =
         assertThrows(NullPointerException.class, () -> append().range(null).build());

@@ -1,6 +1,5 @@
 package io.raftwire.grpc.wire;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.MethodDescriptor;
 import io.raftwire.message.LogEntry;
@@ -60,7 +59,7 @@ public final class WireCodec {
     try {
       List<LogEntry> entries = new ArrayList<>(wire.getEntriesCount());
       for (Entry e : wire.getEntriesList()) {
-        entries.add(LogEntry.of(e.getIndex(), e.getTerm(), bytes(e.getData())));
+        entries.add(LogEntry.of(e.getIndex(), e.getTerm(), e.getData().asReadOnlyByteBuffer()));
       }
       return RaftEnvelope.builder()
           .range(RangeId.of(wire.getRangeId()))
@@ -68,7 +67,7 @@ public final class WireCodec {
           .to(ReplicaAddress.of(StoreId.of(wire.getToStore()), wire.getToReplica()))
           .trafficClass(trafficClass(wire.getTrafficClassValue()))
           .priority(priority(wire.getPriorityValue()))
-          .payload(bytes(wire.getPayload()))
+          .payload(wire.getPayload().asReadOnlyByteBuffer())
           .entries(entries)
           .build();
     } catch (IllegalArgumentException | NullPointerException e) {
@@ -83,10 +82,6 @@ public final class WireCodec {
     } catch (IllegalArgumentException e) {
       throw new MalformedEnvelopeException("echoed envelope without sender: " + e.getMessage(), e);
     }
-  }
-
-  private static byte[] bytes(ByteString data) {
-    return data.toByteArray();
   }
 
   private static io.raftwire.message.TrafficClass trafficClass(int value) {

@@ -1,0 +1,306 @@
+package io.raftwire.grpc;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import io.raftwire.grpc.wire.Envelope;
+import io.raftwire.message.LogEntry;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.message.TrafficClass;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.ReplicaAddress;
+import io.raftwire.topology.StoreId;
+import io.raftwire.transport.DropReason;
+import io.raftwire.transport.DroppedMessage;
+import io.raftwire.transport.SendResult;
+import io.raftwire.transport.TransportLimits;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Behaviour of the gRPC transport over real sockets on 127.0.0.1. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class GrpcTransportTest {
+  private static final StoreId S1 = StoreId.of(1);
+  private static final StoreId S2 = StoreId.of(2);
+  private static final StoreId S9 = StoreId.of(9);
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final long KiB = 1024;
+  private static final long MiB = 1024 * KiB;
+
+  private final GrpcCluster cluster = new GrpcCluster();
+  private final List<AutoCloseable> others = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    cluster.close();
+    for (AutoCloseable c : others) {
+      c.close();
+    }
+  }
+
+  static RaftEnvelope message(StoreId from, StoreId to, long range, TrafficClass lane, long seq, int bytes) {
+    RaftEnvelope.Builder b =
+        RaftEnvelope.builder()
+            .range(RangeId.of(range))
+            .from(ReplicaAddress.of(from, 1))
+            .to(ReplicaAddress.of(to, 2))
+            .trafficClass(lane)
+            .payload(ByteBuffer.allocate(8).putLong(seq).array());
+    if (lane == TrafficClass.APPEND) {
+      b.entries(List.of(LogEntry.of(seq + 1, 1, new byte[bytes])));
+    }
+    return b.build();
+  }
+
+  static long seq(RaftEnvelope e) {
+    return e.payload().getLong(0);
+  }
+
+  static long seq(Envelope wire) {
+    return wire.getPayload().asReadOnlyByteBuffer().getLong(0);
+  }
+
+  @SuppressWarnings("unchecked")
+  static <T> T gauge(MetricRegistry metrics, String name) {
+    Gauge<T> gauge = (Gauge<T>) metrics.getGauges().get(name);
+    assertTrue(gauge != null, "no gauge " + name + " in " + metrics.getGauges().keySet());
+    return gauge.getValue();
+  }
+
+  @Test
+  void controlStillArrivesWhileTheAppendStreamIsNotReadyAndItsLaneIsFull() {
+    StallingPeer peer = new StallingPeer(9);
+    others.add(peer);
+    cluster.addresses.put(S9, peer.address());
+    TransportLimits limits =
+        TransportLimits.builder().appendLaneBytes(4 * MiB).globalQueueBytes(64 * MiB).maxMessageBytes(64 * KiB).build();
+    GrpcTransport a = cluster.start(S1, limits);
+    ConcurrentLinkedQueue<DroppedMessage> drops = new ConcurrentLinkedQueue<>();
+    a.addDropListener(drops::add);
+
+    List<Long> accepted = new ArrayList<>();
+    DropReason refusal = null;
+    for (long seq = 0; seq < 2000 && refusal == null; seq++) {
+      SendResult result = a.send(message(S1, S9, 1 + seq % 8, TrafficClass.APPEND, seq, 16 * 1024));
+      if (result.isAccepted()) {
+        accepted.add(seq);
+      } else {
+        refusal = result.reason().orElseThrow();
+      }
+    }
+    assertEquals(DropReason.LANE_BUDGET, refusal, "the lane never filled");
+    String lane = "raftwire.s1.sender.s9.append.";
+    long charged = gauge(a.metrics(), lane + "charged_bytes");
+    long queued = gauge(a.metrics(), lane + "queued_bytes");
+    assertTrue(charged <= 4 * MiB, "charged " + charged + " bytes over a 4 MiB lane");
+    assertTrue(queued > 0, "nothing waited in the lane: the stream never stopped being ready");
+    // The writer respects readiness: while the peer reads nothing, the lane does not drain into
+    // gRPC's buffers.
+    await().during(Duration.ofMillis(300)).atMost(WAIT)
+        .until(() -> (long) gauge(a.metrics(), lane + "queued_bytes") > 0 && peer.data.isEmpty());
+    await().atMost(WAIT).until(() -> drops.stream().anyMatch(d -> d.reason() == DropReason.LANE_BUDGET && !d.acceptedBySend()));
+
+    for (long seq = 0; seq < 10; seq++) {
+      assertTrue(a.send(message(S1, S9, 1, TrafficClass.CONTROL, seq, 0)).isAccepted());
+    }
+    await().atMost(WAIT).until(() -> peer.control.size() == 10);
+
+    peer.resume();
+    await().atMost(WAIT).until(() -> peer.data.size() == accepted.size());
+    await().atMost(WAIT).until(() -> (long) gauge(a.metrics(), lane + "charged_bytes") == 0L);
+    Map<Long, List<Long>> perRange = new HashMap<>();
+    for (Envelope e : peer.data) {
+      perRange.computeIfAbsent(e.getRangeId(), r -> new ArrayList<>()).add(seq(e));
+    }
+    for (List<Long> seqs : perRange.values()) {
+      List<Long> sorted = new ArrayList<>(seqs);
+      sorted.sort(null);
+      assertEquals(sorted, seqs, "per-range FIFO");
+    }
+    assertTrue(a.send(message(S1, S9, 1, TrafficClass.APPEND, 99_999, 16 * 1024)).isAccepted());
+  }
+
+  @Test
+  void slowReceiverStaysWithinItsBudgetsAndRecoversWhenTheHandlerResumes() {
+    TransportLimits limits = TransportLimits.builder().appendLaneBytes(1 * MiB).maxMessageBytes(64 * KiB).build();
+    GrpcTransport a = cluster.start(S1, limits);
+    GrpcTransport b = cluster.start(S2, limits);
+    long rangeBudget = b.receiverLimits().rangeAppendQueueBytes();
+    ConcurrentLinkedQueue<DroppedMessage> drops = new ConcurrentLinkedQueue<>();
+    a.addDropListener(drops::add);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicLong delivered = new AtomicLong();
+    b.register(
+        RangeId.of(1),
+        (range, batch) -> {
+          try {
+            release.await(60, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          delivered.addAndGet(batch.size());
+        });
+
+    long maxQueued = 0;
+    long maxCharged = 0;
+    for (long seq = 0; seq < 400; seq++) {
+      a.send(message(S1, S2, 1, TrafficClass.APPEND, seq, 8 * 1024));
+      maxQueued = Math.max(maxQueued, (long) gauge(b.metrics(), "raftwire.s2.receiver.queued_bytes.append"));
+      maxCharged = Math.max(maxCharged, (long) gauge(a.metrics(), "raftwire.s1.sender.s2.append.charged_bytes"));
+    }
+    await().atMost(WAIT).until(() -> drops.stream().anyMatch(d -> d.reason() == DropReason.RECEIVER_BUDGET));
+    assertTrue(maxQueued <= rangeBudget, "receiver queued " + maxQueued + " > " + rangeBudget);
+    assertTrue(maxCharged <= 1 * MiB, "sender charged " + maxCharged);
+    for (DroppedMessage d : drops) {
+      assertTrue(d.acceptedBySend() ? d.reason() == DropReason.RECEIVER_BUDGET : d.reason() == DropReason.LANE_BUDGET, d.toString());
+    }
+    assertTrue(b.metrics().counter("raftwire.s2.receiver.dropped.RECEIVER_BUDGET").getCount() > 0);
+
+    release.countDown();
+    long before = delivered.get();
+    await().atMost(WAIT).until(() -> (long) gauge(b.metrics(), "raftwire.s2.receiver.queued_bytes.append") == 0L);
+    assertTrue(a.send(message(S1, S2, 1, TrafficClass.APPEND, 1000, 8 * 1024)).isAccepted());
+    await().atMost(WAIT).until(() -> delivered.get() > before);
+  }
+
+  @Test
+  void reconnectsAfterTheDestinationRestartsAndReportsWhatWasRefusedMeanwhile() {
+    GrpcTransport a = cluster.start(S1, TransportLimits.defaults());
+    GrpcTransport b = cluster.start(S2, TransportLimits.defaults());
+    ConcurrentLinkedQueue<Long> received = new ConcurrentLinkedQueue<>();
+    b.register(RangeId.of(1), (range, batch) -> batch.forEach(e -> received.add(seq(e))));
+    assertTrue(a.send(message(S1, S2, 1, TrafficClass.CONTROL, 1, 0)).isAccepted());
+    await().atMost(WAIT).until(() -> received.contains(1L));
+    ConcurrentLinkedQueue<DroppedMessage> drops = new ConcurrentLinkedQueue<>();
+    a.addDropListener(drops::add);
+
+    java.net.InetSocketAddress address = b.listenAddress();
+    b.close();
+    await().atMost(WAIT).until(() -> !a.isReachable(S2));
+    SendResult whileDown = a.send(message(S1, S2, 1, TrafficClass.CONTROL, 2, 0));
+    assertEquals(java.util.Optional.of(DropReason.UNREACHABLE), whileDown.reason());
+    await().atMost(WAIT).until(() -> drops.stream().anyMatch(d -> seq(d.envelope()) == 2 && d.reason() == DropReason.UNREACHABLE));
+
+    GrpcTransport restarted = cluster.start(cluster.config(S2, TransportLimits.defaults()).listenAddress(address).build());
+    restarted.register(RangeId.of(1), (range, batch) -> batch.forEach(e -> received.add(seq(e))));
+    await().atMost(WAIT).until(() -> a.isReachable(S2));
+    assertTrue(a.send(message(S1, S2, 1, TrafficClass.CONTROL, 3, 0)).isAccepted());
+    assertTrue(a.send(message(S1, S2, 1, TrafficClass.APPEND, 4, 100)).isAccepted());
+    await().atMost(WAIT).until(() -> received.contains(3L) && received.contains(4L));
+    assertTrue(a.metrics().counter("raftwire.s1.sender.s2.reconnects").getCount() >= 1);
+    assertEquals(1, (int) gauge(a.metrics(), "raftwire.s1.sender.s2.breaker"), "breaker healthy again");
+  }
+
+  @Test
+  void followsAStoreToItsNewAddress() {
+    GrpcTransport a = cluster.start(S1, TransportLimits.defaults());
+    GrpcTransport b = cluster.start(S2, TransportLimits.defaults());
+    ConcurrentLinkedQueue<Long> received = new ConcurrentLinkedQueue<>();
+    b.register(RangeId.of(1), (range, batch) -> batch.forEach(e -> received.add(seq(e))));
+    assertTrue(a.send(message(S1, S2, 1, TrafficClass.CONTROL, 1, 0)).isAccepted());
+    await().atMost(WAIT).until(() -> received.contains(1L));
+    b.close();
+    GrpcTransport moved = cluster.start(S2, TransportLimits.defaults()); // new ephemeral port
+    moved.register(RangeId.of(1), (range, batch) -> batch.forEach(e -> received.add(seq(e))));
+    await().atMost(WAIT).until(() -> a.isReachable(S2));
+    assertTrue(a.send(message(S1, S2, 1, TrafficClass.CONTROL, 2, 0)).isAccepted());
+    await().atMost(WAIT).until(() -> received.contains(2L));
+  }
+
+  @Test
+  void everyAcceptedMessageOf64RangesArrivesExactlyOnceInOrderPerLane() {
+    GrpcTransport a = cluster.start(S1, TransportLimits.defaults());
+    GrpcTransport b = cluster.start(S2, TransportLimits.defaults());
+    int ranges = 64;
+    int perLane = 150;
+    Map<Long, ConcurrentLinkedQueue<RaftEnvelope>> inboxes = new ConcurrentHashMap<>();
+    AtomicLong total = new AtomicLong();
+    for (long r = 1; r <= ranges; r++) {
+      ConcurrentLinkedQueue<RaftEnvelope> inbox = new ConcurrentLinkedQueue<>();
+      inboxes.put(r, inbox);
+      b.register(RangeId.of(r), (range, batch) -> {
+        inbox.addAll(batch);
+        total.addAndGet(batch.size());
+      });
+    }
+    for (int seq = 0; seq < perLane; seq++) {
+      for (long r = 1; r <= ranges; r++) {
+        assertTrue(a.send(message(S1, S2, r, TrafficClass.APPEND, seq, 256)).isAccepted());
+        assertTrue(a.send(message(S1, S2, r, TrafficClass.CONTROL, seq, 0)).isAccepted());
+      }
+    }
+    long expected = 2L * ranges * perLane;
+    await().atMost(WAIT).until(() -> total.get() >= expected);
+    assertEquals(expected, total.get(), "duplicates delivered");
+    List<Long> inOrder = new ArrayList<>();
+    for (long s = 0; s < perLane; s++) {
+      inOrder.add(s);
+    }
+    for (Map.Entry<Long, ConcurrentLinkedQueue<RaftEnvelope>> e : inboxes.entrySet()) {
+      for (TrafficClass lane : List.of(TrafficClass.APPEND, TrafficClass.CONTROL)) {
+        List<Long> seqs = new ArrayList<>();
+        e.getValue().stream().filter(m -> m.trafficClass() == lane).forEach(m -> seqs.add(seq(m)));
+        assertEquals(inOrder, seqs, "r" + e.getKey() + " " + lane);
+      }
+    }
+    assertTrue(a.metrics().histogram("raftwire.s1.sender.s2.data.batch_messages").getSnapshot().getMax() > 1,
+        "appends were never batched");
+  }
+
+  @Test
+  void idleStreamsAreClosedAndReopenedOnDemand() {
+    GrpcTransport a = cluster.start(S1, TransportLimits.defaults(),
+        c -> c.idleStreamTimeoutNanos(TimeUnit.MILLISECONDS.toNanos(100)));
+    GrpcTransport b = cluster.start(S2, TransportLimits.defaults());
+    ConcurrentLinkedQueue<Long> received = new ConcurrentLinkedQueue<>();
+    b.register(RangeId.of(1), (range, batch) -> batch.forEach(e -> received.add(seq(e))));
+    assertTrue(a.send(message(S1, S2, 1, TrafficClass.APPEND, 1, 10)).isAccepted());
+    await().atMost(WAIT).until(() -> received.contains(1L));
+    await().atMost(WAIT).until(() -> (int) gauge(b.metrics(), "raftwire.s2.receiver.open_streams") == 0);
+    assertTrue(a.isReachable(S2), "an idle close is not a failure");
+    assertTrue(a.send(message(S1, S2, 1, TrafficClass.APPEND, 2, 10)).isAccepted());
+    await().atMost(WAIT).until(() -> received.contains(2L));
+    assertEquals(0, a.metrics().counter("raftwire.s1.sender.s2.reconnects").getCount());
+  }
+
+  @Test
+  void metricsDescribeTrafficBudgetsAndLatency() {
+    GrpcTransport a = cluster.start(S1, TransportLimits.defaults());
+    GrpcTransport b = cluster.start(S2, TransportLimits.defaults());
+    AtomicLong delivered = new AtomicLong();
+    b.register(RangeId.of(1), (range, batch) -> delivered.addAndGet(batch.size()));
+    for (int i = 0; i < 50; i++) {
+      a.send(message(S1, S2, 1, TrafficClass.APPEND, i, 100));
+      a.send(message(S1, S2, 1, TrafficClass.CONTROL, i, 0));
+    }
+    a.send(message(S1, S2, 1, TrafficClass.APPEND, 0, 9 * (int) MiB)); // refused: too large
+    await().atMost(WAIT).until(() -> delivered.get() == 100);
+    MetricRegistry m = a.metrics();
+    assertEquals(50, m.counter("raftwire.s1.sender.s2.append.accepted").getCount());
+    assertEquals(50, m.counter("raftwire.s1.sender.s2.control.accepted").getCount());
+    assertEquals(1, m.counter("raftwire.s1.sender.refused.TOO_LARGE").getCount());
+    assertTrue(m.timer("raftwire.s1.sender.s2.data.queue_wait").getCount() > 0);
+    assertTrue(m.histogram("raftwire.s1.sender.s2.control.batch_bytes").getCount() > 0);
+    assertEquals(0L, (long) gauge(m, "raftwire.s1.sender.global_charged_bytes"), "all acknowledged");
+    assertTrue(b.metrics().timer("raftwire.s2.receiver.deliver_latency").getCount() > 0);
+    assertTrue(b.metrics().timer("raftwire.s2.receiver.handler_time").getCount() > 0);
+    assertEquals(0, (int) gauge(b.metrics(), "raftwire.s2.receiver.scheduler_backlog"));
+    assertFalse(m.getNames().isEmpty());
+  }
+}
