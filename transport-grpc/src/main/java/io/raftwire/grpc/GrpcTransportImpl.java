@@ -59,13 +59,17 @@ final class GrpcTransportImpl implements GrpcTransport {
               t.setDaemon(true);
               return t;
             });
-    this.receiver = new Receiver(config, () -> receiverLimits, MetricRegistry.name(prefix, "receiver"));
-    long frameLimit = Math.max(config.targetBatchBytes(), 0) + 2 * config.receiverLimits().maxMessageBytes()
-        + WireCodec.FRAME_SLACK_BYTES;
+    // Fixed for the server's life: room for a full batch plus the largest message the receiver
+    // accepts at start. Senders learn it from the hello answer and keep below it.
+    long frameLimit =
+        Math.min(
+            Integer.MAX_VALUE,
+            config.targetBatchBytes() + 2 * config.receiverLimits().maxMessageBytes() + WireCodec.FRAME_SLACK_BYTES);
+    this.receiver = new Receiver(config, () -> receiverLimits, frameLimit, MetricRegistry.name(prefix, "receiver"));
     Server built =
         NettyServerBuilder.forAddress(config.listenAddress())
             .directExecutor()
-            .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, frameLimit))
+            .maxInboundMessageSize((int) frameLimit)
             .addService(receiver.service())
             .build();
     try {

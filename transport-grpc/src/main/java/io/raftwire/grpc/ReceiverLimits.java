@@ -10,8 +10,8 @@ import java.util.Objects;
  *
  * <p>Every range has a CONTROL sub-queue and an APPEND sub-queue (APPEND and SNAPSHOT messages).
  * APPEND queues are bounded per range in bytes and messages, and all of them together by {@link
- * #receiveBudgetBytes()}; CONTROL queues have their own per-range bound and are not counted
- * against the shared budget, so appends can never crowd heartbeats out.
+ * #receiveBudgetBytes()}; CONTROL queues have their own per-range bound and their own shared
+ * budget ({@link #controlBudgetBytes()}), so appends can never crowd heartbeats out.
  */
 public final class ReceiverLimits {
   private static final long MiB = 1024L * 1024L;
@@ -27,6 +27,8 @@ public final class ReceiverLimits {
   public static final long DEFAULT_RANGE_CONTROL_QUEUE_BYTES = MiB;
   /** Default budget across all ranges' APPEND queues: 256 MiB, the heap the receiver may use. */
   public static final long DEFAULT_RECEIVE_BUDGET_BYTES = 256 * MiB;
+  /** Default budget across all ranges' CONTROL queues: 64 MiB, hundreds of thousands of beats. */
+  public static final long DEFAULT_CONTROL_BUDGET_BYTES = 64 * MiB;
 
   private static final ReceiverLimits DEFAULTS = builder().build();
 
@@ -34,6 +36,7 @@ public final class ReceiverLimits {
   private final int rangeAppendQueueMessages;
   private final long rangeControlQueueBytes;
   private final long receiveBudgetBytes;
+  private final long controlBudgetBytes;
   private final long maxMessageBytes;
 
   private ReceiverLimits(Builder b) {
@@ -41,6 +44,7 @@ public final class ReceiverLimits {
     this.rangeAppendQueueMessages = b.rangeAppendQueueMessages;
     this.rangeControlQueueBytes = b.rangeControlQueueBytes;
     this.receiveBudgetBytes = b.receiveBudgetBytes;
+    this.controlBudgetBytes = b.controlBudgetBytes;
     this.maxMessageBytes = b.maxMessageBytes;
   }
 
@@ -61,6 +65,7 @@ public final class ReceiverLimits {
         .rangeAppendQueueMessages(rangeAppendQueueMessages)
         .rangeControlQueueBytes(rangeControlQueueBytes)
         .receiveBudgetBytes(receiveBudgetBytes)
+        .controlBudgetBytes(controlBudgetBytes)
         .maxMessageBytes(maxMessageBytes);
   }
 
@@ -84,6 +89,11 @@ public final class ReceiverLimits {
     return receiveBudgetBytes;
   }
 
+  /** Bytes of CONTROL messages all ranges together may have queued. */
+  public long controlBudgetBytes() {
+    return controlBudgetBytes;
+  }
+
   /** Largest single message accepted; larger ones are refused {@code TOO_LARGE}. */
   public long maxMessageBytes() {
     return maxMessageBytes;
@@ -99,6 +109,7 @@ public final class ReceiverLimits {
         && rangeAppendQueueMessages == other.rangeAppendQueueMessages
         && rangeControlQueueBytes == other.rangeControlQueueBytes
         && receiveBudgetBytes == other.receiveBudgetBytes
+        && controlBudgetBytes == other.controlBudgetBytes
         && maxMessageBytes == other.maxMessageBytes;
   }
 
@@ -106,7 +117,7 @@ public final class ReceiverLimits {
   public int hashCode() {
     return Objects.hash(
         rangeAppendQueueBytes, rangeAppendQueueMessages, rangeControlQueueBytes, receiveBudgetBytes,
-        maxMessageBytes);
+        controlBudgetBytes, maxMessageBytes);
   }
 
   @Override
@@ -115,6 +126,7 @@ public final class ReceiverLimits {
         + ", rangeAppendQueueMessages=" + rangeAppendQueueMessages
         + ", rangeControlQueueBytes=" + rangeControlQueueBytes
         + ", receiveBudgetBytes=" + receiveBudgetBytes
+        + ", controlBudgetBytes=" + controlBudgetBytes
         + ", maxMessageBytes=" + maxMessageBytes + "}";
   }
 
@@ -124,6 +136,7 @@ public final class ReceiverLimits {
     private int rangeAppendQueueMessages = DEFAULT_RANGE_APPEND_QUEUE_MESSAGES;
     private long rangeControlQueueBytes = DEFAULT_RANGE_CONTROL_QUEUE_BYTES;
     private long receiveBudgetBytes = DEFAULT_RECEIVE_BUDGET_BYTES;
+    private long controlBudgetBytes = DEFAULT_CONTROL_BUDGET_BYTES;
     private long maxMessageBytes = TransportLimits.DEFAULT_MAX_MESSAGE_BYTES;
 
     private Builder() {}
@@ -149,6 +162,12 @@ public final class ReceiverLimits {
     /** Default {@link #DEFAULT_RECEIVE_BUDGET_BYTES}; at least {@code rangeAppendQueueBytes}. */
     public Builder receiveBudgetBytes(long bytes) {
       this.receiveBudgetBytes = bytes;
+      return this;
+    }
+
+    /** Default {@link #DEFAULT_CONTROL_BUDGET_BYTES}; at least {@code rangeControlQueueBytes}. */
+    public Builder controlBudgetBytes(long bytes) {
+      this.controlBudgetBytes = bytes;
       return this;
     }
 
@@ -186,6 +205,11 @@ public final class ReceiverLimits {
         throw new IllegalArgumentException(
             "receiveBudgetBytes (" + receiveBudgetBytes + ") must be >= rangeAppendQueueBytes ("
                 + rangeAppendQueueBytes + ")");
+      }
+      if (controlBudgetBytes < rangeControlQueueBytes) {
+        throw new IllegalArgumentException(
+            "controlBudgetBytes (" + controlBudgetBytes + ") must be >= rangeControlQueueBytes ("
+                + rangeControlQueueBytes + ")");
       }
       return new ReceiverLimits(this);
     }

@@ -51,6 +51,9 @@ class ConfigTest {
         () -> ReceiverLimits.builder().receiveBudgetBytes(1 << 20).build());
     assertTrue(e.getMessage().startsWith("receiveBudgetBytes"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class,
+        () -> ReceiverLimits.builder().controlBudgetBytes(1024).build());
+    assertTrue(e.getMessage().startsWith("controlBudgetBytes"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
         () -> ReceiverLimits.builder().rangeAppendQueueMessages(0).build());
     assertTrue(e.getMessage().startsWith("rangeAppendQueueMessages"), e.getMessage());
   }

@@ -264,6 +264,29 @@ class GrpcTransportTest {
   }
 
   @Test
+  void keepsBatchesWithinTheFrameLimitTheReceiverAnnounces() {
+    GrpcTransport a = cluster.start(S1, TransportLimits.defaults(), c -> c.targetBatchBytes(16 * MiB));
+    // Frame limit of s2: 64 KiB batch + 2 x 64 KiB message + 64 KiB slack = 256 KiB; its range
+    // queue holds everything this test sends.
+    GrpcTransport b =
+        cluster.start(S2, TransportLimits.defaults(), c -> c.targetBatchBytes(64 * KiB)
+            .receiverLimits(ReceiverLimits.builder().maxMessageBytes(64 * KiB).build()));
+    AtomicLong delivered = new AtomicLong();
+    b.register(RangeId.of(1), (range, batch) -> delivered.addAndGet(batch.size()));
+    ConcurrentLinkedQueue<DroppedMessage> drops = new ConcurrentLinkedQueue<>();
+    a.addDropListener(drops::add);
+
+    for (int i = 0; i < 200; i++) {
+      assertTrue(a.send(message(S1, S2, 1, TrafficClass.APPEND, i, 32 * 1024)).isAccepted());
+    }
+    assertTrue(a.send(message(S1, S2, 1, TrafficClass.APPEND, 999, 1024 * 1024)).isAccepted());
+    await().atMost(WAIT).until(() -> delivered.get() == 200 && drops.size() == 1);
+    assertEquals(DropReason.TOO_LARGE, drops.peek().reason(), "cannot fit a frame: refused, not sent");
+    assertTrue(a.metrics().histogram("raftwire.s1.sender.s2.data.batch_bytes").getSnapshot().getMax() < 256 * KiB);
+    assertEquals(0, a.metrics().counter("raftwire.s1.sender.s2.reconnects").getCount(), "no stream broke");
+  }
+
+  @Test
   void idleStreamsAreClosedAndReopenedOnDemand() {
     GrpcTransport a = cluster.start(S1, TransportLimits.defaults(),
         c -> c.idleStreamTimeoutNanos(TimeUnit.MILLISECONDS.toNanos(100)));

@@ -112,7 +112,8 @@ final class InboundStream implements StreamObserver<InputStream> {
             .setHelloAck(
                 HelloAck.newBuilder()
                     .setProtocolVersion(WireCodec.PROTOCOL_VERSION)
-                    .setStore(receiver.localStore().value()))
+                    .setStore(receiver.localStore().value())
+                    .setMaxFrameBytes(receiver.maxFrameBytes()))
             .build());
   }
 

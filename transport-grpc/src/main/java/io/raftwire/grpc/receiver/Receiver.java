@@ -56,6 +56,7 @@ public final class Receiver implements AutoCloseable {
   private final Set<InboundStream> streams = ConcurrentHashMap.newKeySet();
   private final ThreadPoolExecutor workers;
   private final Object lifecycle = new Object();
+  private final long maxFrameBytes;
   private volatile boolean closed;
 
   private final AtomicLong bulkBytes = new AtomicLong();
@@ -69,9 +70,13 @@ public final class Receiver implements AutoCloseable {
   private final Counter protocolErrors;
   private final Counter unreportedRefusals;
 
-  /** A receiver for {@code config.localStore()}; {@code limits} is read for every message. */
-  public Receiver(GrpcTransportConfig config, Supplier<ReceiverLimits> limits, String prefix) {
+  /**
+   * A receiver for {@code config.localStore()}; {@code limits} is read for every message, {@code
+   * maxFrameBytes} is the server's inbound frame limit, announced to every sender.
+   */
+  public Receiver(GrpcTransportConfig config, Supplier<ReceiverLimits> limits, long maxFrameBytes, String prefix) {
     this.localStore = config.localStore();
+    this.maxFrameBytes = maxFrameBytes;
     this.config = config;
     this.limits = limits;
     MetricRegistry metrics = config.metricRegistry();
@@ -161,10 +166,10 @@ public final class Receiver implements AutoCloseable {
         return DropReason.UNKNOWN_RANGE;
       }
       if (envelope.trafficClass() == TrafficClass.CONTROL) {
-        if (inbox.controlBytes + size > current.rangeControlQueueBytes()) {
+        if (inbox.controlBytes + size > current.rangeControlQueueBytes()
+            || !reserve(controlBytes, size, current.controlBudgetBytes())) {
           return DropReason.RECEIVER_BUDGET;
         }
-        controlBytes.addAndGet(size);
       } else {
         if (inbox.bulkBytes + size > current.rangeAppendQueueBytes()
             || inbox.bulk.size() >= current.rangeAppendQueueMessages()
@@ -327,6 +332,10 @@ public final class Receiver implements AutoCloseable {
 
   StoreId localStore() {
     return localStore;
+  }
+
+  long maxFrameBytes() {
+    return maxFrameBytes;
   }
 
   /**

@@ -109,16 +109,22 @@ final class Connection {
       closeIfIdle();
     }
     Stream stream = openIfNeeded();
-    if (stream == null) {
-      return;
+    if (stream == null || !stream.helloAcked) {
+      return; // the hello answer triggers another drain
     }
+    // A batch exceeds its target by at most one message, so half the frame limit keeps it safe.
+    long target = Math.min(sender.config().targetBatchBytes(), stream.maxFrameBytes / 2);
+    long largest = stream.maxFrameBytes - WireCodec.FRAME_SLACK_BYTES;
     List<Outbound> batch = new ArrayList<>();
     while (stream.requests.isReady()) {
       batch.clear();
-      destination.queue.poll(
-          kind, sender.config().targetBatchBytes(), sender.config().maxBatchMessages(), batch);
+      destination.queue.poll(kind, target, sender.config().maxBatchMessages(), batch);
       if (batch.isEmpty()) {
         return;
+      }
+      refuseUnfit(batch, largest);
+      if (batch.isEmpty()) {
+        continue;
       }
       ClientFrame frame;
       long bytes = 0;
@@ -150,6 +156,23 @@ final class Connection {
       batchBytes.update(bytes);
       batchMessages.update(batch.size());
       queueWait.update(now - oldest, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Removes and reports messages too large for the destination's frames: sent, they would break the stream. */
+  private void refuseUnfit(List<Outbound> batch, long largestBytes) {
+    List<Outbound> unfit = null;
+    for (Outbound o : batch) {
+      if (o.sizeBytes > largestBytes) {
+        if (unfit == null) {
+          unfit = new ArrayList<>();
+        }
+        unfit.add(o);
+      }
+    }
+    if (unfit != null) {
+      batch.removeAll(unfit);
+      destination.fail(unfit, DropReason.TOO_LARGE);
     }
   }
 
@@ -329,6 +352,7 @@ final class Connection {
     final long openedNanos;
     volatile ClientCallStreamObserver<ClientFrame> requests;
     volatile boolean helloAcked;
+    volatile long maxFrameBytes = Long.MAX_VALUE;
 
     Stream(long openedNanos) {
       this.openedNanos = openedNanos;
@@ -344,6 +368,10 @@ final class Connection {
     public void onNext(ServerFrame frame) {
       switch (frame.getKindCase()) {
         case HELLO_ACK:
+          long announced = frame.getHelloAck().getMaxFrameBytes();
+          if (announced > WireCodec.FRAME_SLACK_BYTES) {
+            maxFrameBytes = announced;
+          }
           helloAcked = true;
           destination.onHelloAck();
           requestDrain();
