@@ -45,6 +45,17 @@ class GrpcTransportTest {
 
   private final GrpcCluster cluster = new GrpcCluster();
   private final List<AutoCloseable> others = new ArrayList<>();
+  /** Sequence numbers delivered to range 1 of the transports passed to {@link #recordInto}. */
+  private final ConcurrentLinkedQueue<Long> received = new ConcurrentLinkedQueue<>();
+
+  private void recordInto(GrpcTransport transport) {
+    transport.register(RangeId.of(1), (range, batch) -> batch.forEach(e -> received.add(seq(e))));
+  }
+
+  private void sendAndAwait(GrpcTransport from, StoreId to, TrafficClass lane, long seq) {
+    assertTrue(from.send(message(from.localStore(), to, 1, lane, seq, 10)).isAccepted());
+    await().atMost(WAIT).until(() -> received.contains(seq));
+  }
 
   @AfterEach
   void close() throws Exception {
@@ -183,10 +194,8 @@ class GrpcTransportTest {
   void reconnectsAfterTheDestinationRestartsAndReportsWhatWasRefusedMeanwhile() {
     GrpcTransport a = cluster.start(S1, TransportLimits.defaults());
     GrpcTransport b = cluster.start(S2, TransportLimits.defaults());
-    ConcurrentLinkedQueue<Long> received = new ConcurrentLinkedQueue<>();
-    b.register(RangeId.of(1), (range, batch) -> batch.forEach(e -> received.add(seq(e))));
-    assertTrue(a.send(message(S1, S2, 1, TrafficClass.CONTROL, 1, 0)).isAccepted());
-    await().atMost(WAIT).until(() -> received.contains(1L));
+    recordInto(b);
+    sendAndAwait(a, S2, TrafficClass.CONTROL, 1);
     ConcurrentLinkedQueue<DroppedMessage> drops = new ConcurrentLinkedQueue<>();
     a.addDropListener(drops::add);
 
@@ -198,11 +207,10 @@ class GrpcTransportTest {
     await().atMost(WAIT).until(() -> drops.stream().anyMatch(d -> seq(d.envelope()) == 2 && d.reason() == DropReason.UNREACHABLE));
 
     GrpcTransport restarted = cluster.start(cluster.config(S2, TransportLimits.defaults()).listenAddress(address).build());
-    restarted.register(RangeId.of(1), (range, batch) -> batch.forEach(e -> received.add(seq(e))));
+    recordInto(restarted);
     await().atMost(WAIT).until(() -> a.isReachable(S2));
-    assertTrue(a.send(message(S1, S2, 1, TrafficClass.CONTROL, 3, 0)).isAccepted());
-    assertTrue(a.send(message(S1, S2, 1, TrafficClass.APPEND, 4, 100)).isAccepted());
-    await().atMost(WAIT).until(() -> received.contains(3L) && received.contains(4L));
+    sendAndAwait(a, S2, TrafficClass.CONTROL, 3);
+    sendAndAwait(a, S2, TrafficClass.APPEND, 4);
     assertTrue(a.metrics().counter("raftwire.s1.sender.s2.reconnects").getCount() >= 1);
     assertEquals(1, (int) gauge(a.metrics(), "raftwire.s1.sender.s2.breaker"), "breaker healthy again");
   }
@@ -211,16 +219,12 @@ class GrpcTransportTest {
   void followsAStoreToItsNewAddress() {
     GrpcTransport a = cluster.start(S1, TransportLimits.defaults());
     GrpcTransport b = cluster.start(S2, TransportLimits.defaults());
-    ConcurrentLinkedQueue<Long> received = new ConcurrentLinkedQueue<>();
-    b.register(RangeId.of(1), (range, batch) -> batch.forEach(e -> received.add(seq(e))));
-    assertTrue(a.send(message(S1, S2, 1, TrafficClass.CONTROL, 1, 0)).isAccepted());
-    await().atMost(WAIT).until(() -> received.contains(1L));
+    recordInto(b);
+    sendAndAwait(a, S2, TrafficClass.CONTROL, 1);
     b.close();
-    GrpcTransport moved = cluster.start(S2, TransportLimits.defaults()); // new ephemeral port
-    moved.register(RangeId.of(1), (range, batch) -> batch.forEach(e -> received.add(seq(e))));
+    recordInto(cluster.start(S2, TransportLimits.defaults())); // a new ephemeral port
     await().atMost(WAIT).until(() -> a.isReachable(S2));
-    assertTrue(a.send(message(S1, S2, 1, TrafficClass.CONTROL, 2, 0)).isAccepted());
-    await().atMost(WAIT).until(() -> received.contains(2L));
+    sendAndAwait(a, S2, TrafficClass.CONTROL, 2);
   }
 
   @Test
@@ -291,14 +295,11 @@ class GrpcTransportTest {
     GrpcTransport a = cluster.start(S1, TransportLimits.defaults(),
         c -> c.idleStreamTimeoutNanos(TimeUnit.MILLISECONDS.toNanos(100)));
     GrpcTransport b = cluster.start(S2, TransportLimits.defaults());
-    ConcurrentLinkedQueue<Long> received = new ConcurrentLinkedQueue<>();
-    b.register(RangeId.of(1), (range, batch) -> batch.forEach(e -> received.add(seq(e))));
-    assertTrue(a.send(message(S1, S2, 1, TrafficClass.APPEND, 1, 10)).isAccepted());
-    await().atMost(WAIT).until(() -> received.contains(1L));
+    recordInto(b);
+    sendAndAwait(a, S2, TrafficClass.APPEND, 1);
     await().atMost(WAIT).until(() -> (int) gauge(b.metrics(), "raftwire.s2.receiver.open_streams") == 0);
     assertTrue(a.isReachable(S2), "an idle close is not a failure");
-    assertTrue(a.send(message(S1, S2, 1, TrafficClass.APPEND, 2, 10)).isAccepted());
-    await().atMost(WAIT).until(() -> received.contains(2L));
+    sendAndAwait(a, S2, TrafficClass.APPEND, 2);
     assertEquals(0, a.metrics().counter("raftwire.s1.sender.s2.reconnects").getCount());
   }
 
