@@ -1,0 +1,58 @@
+package io.raftwire.grpc;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.message.TrafficClass;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.ReplicaAddress;
+import io.raftwire.topology.StoreId;
+import io.raftwire.transport.TransportLimits;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** The gRPC example of README.md, kept compiling and passing here. Change both together. */
+class GrpcReadmeExampleTest {
+
+  @Test
+  void readmeExample() {
+    AtomicBoolean delivered = new AtomicBoolean();
+    // --- README example begins
+    Map<StoreId, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+    StoreResolver resolver = StoreResolver.of(addresses);
+
+    GrpcTransport store1 = GrpcTransport.start(
+        GrpcTransportConfig.builder(StoreId.of(1), resolver)
+            .limits(TransportLimits.builder().appendLaneBytes(32L << 20).build())
+            .build());
+    GrpcTransport store2 = GrpcTransport.start(
+        GrpcTransportConfig.builder(StoreId.of(2), resolver)
+            .receiverLimits(ReceiverLimits.builder().rangeAppendQueueBytes(8L << 20).build())
+            .build());
+    addresses.put(StoreId.of(1), store1.listenAddress());   // 127.0.0.1, ephemeral port
+    addresses.put(StoreId.of(2), store2.listenAddress());
+
+    store2.register(RangeId.of(7), (range, batch) -> delivered.set(true));
+    store1.send(RaftEnvelope.builder()
+        .range(RangeId.of(7))
+        .from(ReplicaAddress.of(StoreId.of(1), 1))
+        .to(ReplicaAddress.of(StoreId.of(2), 2))
+        .trafficClass(TrafficClass.CONTROL)
+        .payload(new byte[] {1})
+        .build());
+    // Budgets change at runtime; every queue, drop and latency is in store1.metrics().
+    store1.updateLimits(store1.limits().toBuilder().appendLaneBytes(64L << 20).build());
+    // --- README example ends
+    try {
+      await().until(delivered::get);
+      assertTrue(store1.metrics().getCounters().get("raftwire.s1.sender.s2.control.accepted").getCount() == 1);
+    } finally {
+      store1.close();
+      store2.close();
+    }
+  }
+}
