@@ -1,8 +1,10 @@
 package io.raftwire.transport;
 
+import io.raftwire.flow.FlowControl;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
+import java.util.Optional;
 
 /**
  * Moves Raft messages between stores. One instance per store, shared by all ranges on it.
@@ -76,6 +78,14 @@ public interface RaftTransport extends AutoCloseable {
    * dropped because of the change.
    */
   void updateLimits(TransportLimits limits);
+
+  /**
+   * The transport's end-to-end flow control and admission, if it has them; the default has none
+   * (every proposal may go ahead, nothing is throttled).
+   */
+  default Optional<FlowControl> flowControl() {
+    return Optional.empty();
+  }
 
   /** Closes the transport; see the class documentation. Idempotent. */
   @Override

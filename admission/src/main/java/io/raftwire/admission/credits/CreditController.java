@@ -1,0 +1,331 @@
+package io.raftwire.admission.credits;
+
+import io.raftwire.admission.AdmissionConfig;
+import io.raftwire.message.Priority;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.ObjLongConsumer;
+
+/**
+ * Credits of one leader store towards all its destination streams, and the tracker that returns
+ * them by log index. Thread-safe; futures are completed outside every lock, on the thread that
+ * returned the credits.
+ *
+ * <p>Proposal admission waits on <em>every</em> follower stream, not a quorum: waiting on a quorum
+ * would let a slow follower's stream fall into unbounded debt, so the leader's memory for it would
+ * be unbounded again. A disconnected follower costs nothing here, because its stream's credits all
+ * returned when it disconnected.
+ */
+public final class CreditController {
+  private final AdmissionConfig config;
+  private final LongSupplier nanoClock;
+  private final ObjLongConsumer<Priority> waitObserver;
+  private final ConcurrentHashMap<StoreId, FlowTokens> streams = new ConcurrentHashMap<>();
+  /** Deductions not yet returned, by (range, stream, priority), in log order. */
+  private final Map<TrackKey, ArrayDeque<long[]>> tracked = new HashMap<>(); // @GuardedBy("this")
+  private long trackedBytes; // @GuardedBy("this")
+  private long deductedBytes; // @GuardedBy("this")
+  private long returnedBytes; // @GuardedBy("this")
+  private volatile boolean closed;
+
+  /**
+   * @param waitObserver told how long each admitted proposal waited, in nanoseconds, by priority
+   */
+  public CreditController(AdmissionConfig config, LongSupplier nanoClock, ObjLongConsumer<Priority> waitObserver) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+    this.waitObserver = Objects.requireNonNull(waitObserver, "waitObserver");
+  }
+
+  private FlowTokens stream(StoreId store) {
+    return streams.computeIfAbsent(
+        store, s -> new FlowTokens(s, config.regularCreditBytes(), config.elasticCreditBytes()));
+  }
+
+  /**
+   * Completes when every stream to {@code followers} has credits for {@code priority}; see {@code
+   * FlowControl#admitProposal}. Cancelling the future withdraws it.
+   */
+  public CompletableFuture<Void> admitProposal(
+      RangeId range, Collection<StoreId> followers, Priority priority, long bytes) {
+    Objects.requireNonNull(range, "range");
+    Objects.requireNonNull(priority, "priority");
+    if (bytes < 0) {
+      throw new IllegalArgumentException("bytes must be >= 0, was " + bytes);
+    }
+    Proposal proposal = new Proposal(priority, List.copyOf(followers));
+    if (closed) {
+      proposal.future.completeExceptionally(closedError());
+    } else {
+      proposal.attempt();
+    }
+    return proposal.future;
+  }
+
+  /** The entries up to {@code lastIndex} of {@code range} were written to {@code store}'s stream. */
+  public void onAppendWritten(RangeId range, StoreId store, Priority priority, long lastIndex, long bytes) {
+    if (bytes <= 0 || closed) {
+      return;
+    }
+    FlowTokens tokens = stream(store);
+    synchronized (this) {
+      tokens.deduct(priority, bytes);
+      tracked.computeIfAbsent(new TrackKey(range, store, priority), k -> new ArrayDeque<>())
+          .addLast(new long[] {lastIndex, bytes});
+      trackedBytes += bytes;
+      deductedBytes += bytes;
+    }
+  }
+
+  /** {@code store} admitted the entries of {@code range} up to {@code index}: return their credits. */
+  public void onAdmitted(RangeId range, StoreId store, Priority priority, long index) {
+    List<FlowTokens.Waiter> wake;
+    synchronized (this) {
+      TrackKey key = new TrackKey(range, store, priority);
+      ArrayDeque<long[]> deductions = tracked.get(key);
+      if (deductions == null) {
+        return; // already returned (disconnect, leadership change): a late notice
+      }
+      long bytes = 0;
+      while (!deductions.isEmpty() && deductions.peekFirst()[0] <= index) {
+        bytes += deductions.pollFirst()[1];
+      }
+      if (deductions.isEmpty()) {
+        tracked.remove(key);
+      }
+      wake = giveBack(store, priority, bytes);
+    }
+    wakeAll(wake);
+  }
+
+  /** The stream to {@code store} broke: every credit tracked for it returns. */
+  public void onDisconnect(StoreId store) {
+    releaseWhere(key -> key.store.equals(store));
+  }
+
+  /** This store stopped leading {@code range}. */
+  public void onLeadershipLost(RangeId range) {
+    releaseWhere(key -> key.range.equals(range));
+  }
+
+  /** {@code store} no longer holds a replica of {@code range}. */
+  public void onReplicaRemoved(RangeId range, StoreId store) {
+    releaseWhere(key -> key.range.equals(range) && key.store.equals(store));
+  }
+
+  /** True while credits deducted for {@code store} wait for its admission notices. */
+  public synchronized boolean hasOutstanding(StoreId store) {
+    for (TrackKey key : tracked.keySet()) {
+      if (key.store.equals(store)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void releaseWhere(java.util.function.Predicate<TrackKey> which) {
+    List<FlowTokens.Waiter> wake = new ArrayList<>();
+    synchronized (this) {
+      Iterator<Map.Entry<TrackKey, ArrayDeque<long[]>>> it = tracked.entrySet().iterator();
+      while (it.hasNext()) {
+        Map.Entry<TrackKey, ArrayDeque<long[]>> entry = it.next();
+        TrackKey key = entry.getKey();
+        if (which.test(key)) {
+          long bytes = 0;
+          for (long[] d : entry.getValue()) {
+            bytes += d[1];
+          }
+          it.remove();
+          wake.addAll(giveBack(key.store, key.priority, bytes));
+        }
+      }
+    }
+    wakeAll(wake);
+  }
+
+  // @GuardedBy("this")
+  private List<FlowTokens.Waiter> giveBack(StoreId store, Priority priority, long bytes) {
+    if (bytes == 0) {
+      return List.of();
+    }
+    trackedBytes -= bytes;
+    returnedBytes += bytes;
+    return stream(store).giveBack(priority, bytes);
+  }
+
+  private static void wakeAll(List<FlowTokens.Waiter> waiters) {
+    for (FlowTokens.Waiter waiter : waiters) {
+      waiter.wake();
+    }
+  }
+
+  /** Returns every credit and fails every waiting proposal. */
+  public void close() {
+    closed = true;
+    releaseWhere(key -> true);
+    for (FlowTokens tokens : streams.values()) {
+      for (FlowTokens.Waiter waiter : tokens.drainWaiters()) {
+        ((Proposal.StreamWaiter) waiter).proposal().future.completeExceptionally(closedError());
+      }
+    }
+  }
+
+  private static IllegalStateException closedError() {
+    return new IllegalStateException("flow control is closed");
+  }
+
+  /** Bytes deducted but neither returned nor tracked: must always be zero. */
+  public synchronized long unaccountedBytes() {
+    return deductedBytes - returnedBytes - trackedBytes;
+  }
+
+  /** Bytes deducted and waiting for admission notices. */
+  public synchronized long trackedBytes() {
+    return trackedBytes;
+  }
+
+  /** A snapshot of every stream's credits. */
+  public List<CreditStats> stats() {
+    List<CreditStats> all = new ArrayList<>();
+    for (FlowTokens tokens : streams.values()) {
+      all.add(tokens.stats());
+    }
+    return all;
+  }
+
+  /** A snapshot of {@code store}'s stream (full credits if it was never used). */
+  public CreditStats stats(StoreId store) {
+    return stream(store).stats();
+  }
+
+  /** One waiting proposal: proceeds when all its streams have credits at the same time. */
+  private final class Proposal {
+    final CompletableFuture<Void> future = new CompletableFuture<>();
+    final Priority priority;
+    final List<StoreId> followers;
+    final long startNanos = nanoClock.getAsLong();
+    private StreamWaiter pending; // @GuardedBy("this")
+
+    Proposal(Priority priority, List<StoreId> followers) {
+      this.priority = priority;
+      this.followers = followers;
+      future.whenComplete(
+          (ok, error) -> {
+            if (future.isCancelled()) {
+              withdraw();
+            }
+          });
+    }
+
+    /** Checks every stream; waits on the first without credits, or completes. */
+    void attempt() {
+      while (!future.isDone()) {
+        if (closed) {
+          future.completeExceptionally(closedError());
+          return;
+        }
+        StreamWaiter waiter = null;
+        for (StoreId store : followers) {
+          StreamWaiter candidate = new StreamWaiter(this, stream(store));
+          if (!candidate.tokens.awaitOrQueue(candidate)) {
+            waiter = candidate;
+            break;
+          }
+        }
+        if (waiter == null) {
+          waitObserver.accept(priority, nanoClock.getAsLong() - startNanos);
+          future.complete(null);
+          return;
+        }
+        synchronized (this) {
+          pending = waiter;
+        }
+        if (!waiter.claimed()) {
+          return; // queued; its wake() calls attempt() again
+        }
+        // woken before we recorded it: check again
+      }
+    }
+
+    private void withdraw() {
+      StreamWaiter waiter;
+      synchronized (this) {
+        waiter = pending;
+      }
+      if (waiter != null) {
+        waiter.tokens.remove(waiter);
+      }
+    }
+
+    /** Waits on one stream for this proposal. */
+    final class StreamWaiter extends FlowTokens.Waiter {
+      final FlowTokens tokens;
+      private boolean woken; // @GuardedBy("this")
+      private boolean observed; // @GuardedBy("this")
+
+      StreamWaiter(Proposal proposal, FlowTokens tokens) {
+        super(proposal.priority);
+        this.tokens = tokens;
+      }
+
+      Proposal proposal() {
+        return Proposal.this;
+      }
+
+      /** True if woken already (the caller continues itself); otherwise the wake continues. */
+      synchronized boolean claimed() {
+        observed = true;
+        return woken;
+      }
+
+      @Override
+      void wake() {
+        boolean continueHere;
+        synchronized (this) {
+          woken = true;
+          continueHere = observed;
+        }
+        if (continueHere) {
+          attempt();
+        }
+      }
+    }
+  }
+
+  private static final class TrackKey {
+    final RangeId range;
+    final StoreId store;
+    final Priority priority;
+
+    TrackKey(RangeId range, StoreId store, Priority priority) {
+      this.range = range;
+      this.store = store;
+      this.priority = priority;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof TrackKey)) {
+        return false;
+      }
+      TrackKey k = (TrackKey) o;
+      return range.equals(k.range) && store.equals(k.store) && priority == k.priority;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(range, store, priority);
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package io.raftwire.admission.queue;
+
+import io.raftwire.admission.io.IoAdmissionController;
+import io.raftwire.message.Priority;
+import io.raftwire.topology.RangeId;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+import java.util.function.ObjLongConsumer;
+
+/**
+ * Work waiting for IO tokens. {@link #submit} queues an item and returns a future; {@link #admit}
+ * admits items in order while the controller grants tokens and completes their futures (outside
+ * the queue's lock). Order: every regular item before any elastic one; within a priority, ranges
+ * take turns; within a range, first come first served. Thread-safe.
+ */
+public final class WorkQueue {
+  private final LongSupplier nanoClock;
+  private final ObjLongConsumer<Priority> delayObserver;
+  private final Lane[] lanes = new Lane[Priority.values().length]; // @GuardedBy("this")
+  private boolean closed; // @GuardedBy("this")
+
+  /** @param delayObserver told each admitted item's wait in nanoseconds, by priority */
+  public WorkQueue(LongSupplier nanoClock, ObjLongConsumer<Priority> delayObserver) {
+    this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+    this.delayObserver = Objects.requireNonNull(delayObserver, "delayObserver");
+    for (int i = 0; i < lanes.length; i++) {
+      lanes[i] = new Lane();
+    }
+  }
+
+  /** Queues {@code bytes} of work for {@code range}; the future completes when it is admitted. */
+  public CompletableFuture<Void> submit(RangeId range, Priority priority, long bytes) {
+    Item item = new Item(range, priority, bytes, nanoClock.getAsLong());
+    synchronized (this) {
+      if (closed) {
+        item.future.completeExceptionally(new IllegalStateException("admission is closed"));
+        return item.future;
+      }
+      lanes[priority.ordinal()].add(item);
+    }
+    item.future.whenComplete((ok, error) -> {
+      if (item.future.isCancelled()) {
+        withdraw(item);
+      }
+    });
+    return item.future;
+  }
+
+  private synchronized void withdraw(Item item) {
+    lanes[item.priority.ordinal()].remove(item);
+  }
+
+  /** Admits items while {@code controller} grants tokens; returns how many were admitted. */
+  public int admit(IoAdmissionController controller) {
+    List<Item> admitted = new ArrayList<>();
+    synchronized (this) {
+      for (Lane lane : lanes) {
+        Item next;
+        while ((next = lane.peek()) != null && controller.tryAdmit(next.priority, next.bytes)) {
+          admitted.add(lane.poll());
+        }
+      }
+    }
+    long now = nanoClock.getAsLong();
+    for (Item item : admitted) {
+      delayObserver.accept(item.priority, now - item.queuedNanos);
+      item.future.complete(null);
+    }
+    return admitted.size();
+  }
+
+  /** Items waiting at {@code priority}. */
+  public synchronized int length(Priority priority) {
+    return lanes[priority.ordinal()].size;
+  }
+
+  /** Fails every waiting item and refuses new ones. */
+  public void close() {
+    List<Item> pending = new ArrayList<>();
+    synchronized (this) {
+      closed = true;
+      for (Lane lane : lanes) {
+        Item item;
+        while ((item = lane.poll()) != null) {
+          pending.add(item);
+        }
+      }
+    }
+    for (Item item : pending) {
+      item.future.completeExceptionally(new IllegalStateException("admission is closed"));
+    }
+  }
+
+  private static final class Item {
+    final RangeId range;
+    final Priority priority;
+    final long bytes;
+    final long queuedNanos;
+    final CompletableFuture<Void> future = new CompletableFuture<>();
+
+    Item(RangeId range, Priority priority, long bytes, long queuedNanos) {
+      this.range = range;
+      this.priority = priority;
+      this.bytes = bytes;
+      this.queuedNanos = queuedNanos;
+    }
+  }
+
+  /** One priority: FIFO per range, ranges in turn. Guarded by the queue. */
+  private static final class Lane {
+    final Map<RangeId, ArrayDeque<Item>> byRange = new HashMap<>();
+    final ArrayDeque<RangeId> turns = new ArrayDeque<>();
+    int size;
+
+    void add(Item item) {
+      ArrayDeque<Item> items = byRange.computeIfAbsent(item.range, r -> new ArrayDeque<>());
+      if (items.isEmpty()) {
+        turns.addLast(item.range);
+      }
+      items.addLast(item);
+      size++;
+    }
+
+    Item peek() {
+      RangeId range = turns.peekFirst();
+      return range == null ? null : byRange.get(range).peekFirst();
+    }
+
+    Item poll() {
+      RangeId range = turns.pollFirst();
+      if (range == null) {
+        return null;
+      }
+      ArrayDeque<Item> items = byRange.get(range);
+      Item item = items.pollFirst();
+      size--;
+      if (items.isEmpty()) {
+        byRange.remove(range);
+      } else {
+        turns.addLast(range); // the range had its turn
+      }
+      return item;
+    }
+
+    void remove(Item item) {
+      ArrayDeque<Item> items = byRange.get(item.range);
+      if (items != null && items.remove(item)) {
+        size--;
+        if (items.isEmpty()) {
+          byRange.remove(item.range);
+          turns.remove(item.range);
+        }
+      }
+    }
+  }
+}

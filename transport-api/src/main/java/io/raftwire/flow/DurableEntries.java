@@ -1,0 +1,97 @@
+package io.raftwire.flow;
+
+import io.raftwire.message.Priority;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import java.util.Objects;
+
+/**
+ * Entries a follower has persisted: the consecutive log indexes {@code [firstIndex, lastIndex]} of
+ * one range, received from the leader on {@code leaderStore}, of one priority, taking {@code bytes}
+ * (as counted by {@code RaftEnvelope#sizeBytes()} for the entries). Immutable.
+ */
+public final class DurableEntries {
+  private final RangeId range;
+  private final StoreId leaderStore;
+  private final Priority priority;
+  private final long firstIndex;
+  private final long lastIndex;
+  private final long bytes;
+
+  private DurableEntries(
+      RangeId range, StoreId leaderStore, Priority priority, long firstIndex, long lastIndex, long bytes) {
+    this.range = range;
+    this.leaderStore = leaderStore;
+    this.priority = priority;
+    this.firstIndex = firstIndex;
+    this.lastIndex = lastIndex;
+    this.bytes = bytes;
+  }
+
+  /**
+   * Returns a report of persisted entries.
+   *
+   * @throws NullPointerException if an object argument is null
+   * @throws IllegalArgumentException if {@code firstIndex < 1}, {@code lastIndex < firstIndex} or
+   *     {@code bytes < 0}
+   */
+  public static DurableEntries of(
+      RangeId range, StoreId leaderStore, Priority priority, long firstIndex, long lastIndex, long bytes) {
+    Objects.requireNonNull(range, "range");
+    Objects.requireNonNull(leaderStore, "leaderStore");
+    Objects.requireNonNull(priority, "priority");
+    if (firstIndex < 1 || lastIndex < firstIndex) {
+      throw new IllegalArgumentException(
+          "index range [" + firstIndex + ", " + lastIndex + "] is empty or starts below 1");
+    }
+    if (bytes < 0) {
+      throw new IllegalArgumentException("bytes must be >= 0, was " + bytes);
+    }
+    return new DurableEntries(range, leaderStore, priority, firstIndex, lastIndex, bytes);
+  }
+
+  public RangeId range() {
+    return range;
+  }
+
+  public StoreId leaderStore() {
+    return leaderStore;
+  }
+
+  public Priority priority() {
+    return priority;
+  }
+
+  public long firstIndex() {
+    return firstIndex;
+  }
+
+  public long lastIndex() {
+    return lastIndex;
+  }
+
+  public long bytes() {
+    return bytes;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof DurableEntries)) {
+      return false;
+    }
+    DurableEntries d = (DurableEntries) o;
+    return range.equals(d.range) && leaderStore.equals(d.leaderStore) && priority == d.priority
+        && firstIndex == d.firstIndex && lastIndex == d.lastIndex && bytes == d.bytes;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(range, leaderStore, priority, firstIndex, lastIndex, bytes);
+  }
+
+  @Override
+  public String toString() {
+    return "DurableEntries{" + range + " from " + leaderStore + " " + priority + " [" + firstIndex
+        + ".." + lastIndex + "] " + bytes + "B}";
+  }
+}

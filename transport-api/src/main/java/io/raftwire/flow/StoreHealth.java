@@ -1,0 +1,23 @@
+package io.raftwire.flow;
+
+/**
+ * The storage engine's health, as the bytes of writes it can absorb in the next interval without
+ * degrading (for an LSM: without growing L0 or the compaction debt). IO admission hands out
+ * exactly this many tokens over the interval, in small ticks.
+ *
+ * <p><b>Threads:</b> called once per interval from the admission thread. <b>Blocking:</b> must
+ * return quickly (read cached engine statistics). <b>Failure:</b> an exception keeps the previous
+ * interval's tokens and is logged.
+ */
+@FunctionalInterface
+public interface StoreHealth {
+  /** Means "no constraint": admission lets all work through. */
+  long UNLIMITED = Long.MAX_VALUE;
+
+  /**
+   * Bytes of writes to admit during the next {@code intervalNanos}, or {@link #UNLIMITED}.
+   *
+   * @param nowNanos the admission clock's current reading
+   */
+  long admissibleBytes(long nowNanos, long intervalNanos);
+}
