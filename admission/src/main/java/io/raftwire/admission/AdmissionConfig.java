@@ -33,6 +33,7 @@ public final class AdmissionConfig {
   private final long provisionedWriteBytesPerSecond;
   private final double elasticBandwidthShare;
   private final StoreHealth storeHealth;
+  private final boolean libraryReportsDurability;
 
   private AdmissionConfig(Builder b) {
     this.regularCreditBytes = b.regularCreditBytes;
@@ -43,6 +44,7 @@ public final class AdmissionConfig {
     this.provisionedWriteBytesPerSecond = b.provisionedWriteBytesPerSecond;
     this.elasticBandwidthShare = b.elasticBandwidthShare;
     this.storeHealth = b.storeHealth;
+    this.libraryReportsDurability = b.libraryReportsDurability;
   }
 
   /** The defaults: no health constraint, no provisioned bandwidth cap. */
@@ -94,6 +96,16 @@ public final class AdmissionConfig {
     return storeHealth;
   }
 
+  /**
+   * Whether the Raft library (its adapter) reports persisted entries with {@code
+   * FlowControl#entriesDurable}. If not (the default), the follower's transport queues APPEND
+   * entries for logical admission itself, once the range's handler has taken them; credits then
+   * bound the bytes between a leader's send and its follower's handler.
+   */
+  public boolean libraryReportsDurability() {
+    return libraryReportsDurability;
+  }
+
   /** Builds {@link AdmissionConfig}; starts from the defaults. Not thread-safe. */
   public static final class Builder {
     private long regularCreditBytes = DEFAULT_REGULAR_CREDIT_BYTES;
@@ -104,8 +116,15 @@ public final class AdmissionConfig {
     private long provisionedWriteBytesPerSecond;
     private double elasticBandwidthShare = DEFAULT_ELASTIC_BANDWIDTH_SHARE;
     private StoreHealth storeHealth = (now, interval) -> StoreHealth.UNLIMITED;
+    private boolean libraryReportsDurability;
 
     private Builder() {}
+
+    /** Default false: see {@link AdmissionConfig#libraryReportsDurability()}. */
+    public Builder libraryReportsDurability(boolean reports) {
+      this.libraryReportsDurability = reports;
+      return this;
+    }
 
     /** Default {@link AdmissionConfig#DEFAULT_REGULAR_CREDIT_BYTES}; at least the elastic credits. */
     public Builder regularCreditBytes(long bytes) {

@@ -53,7 +53,7 @@ class ReplicationScenarioTest {
       followerQueue.admit(disk);
       while (leader.admitProposal(R1, List.of(FOLLOWER), Priority.REGULAR, ENTRY).isDone()) {
         long index = nextIndex++;
-        leader.onAppendWritten(R1, FOLLOWER, Priority.REGULAR, index, ENTRY);
+        leader.onAppendAccepted(R1, FOLLOWER, Priority.REGULAR, index, ENTRY);
         proposedBytes += ENTRY;
         // The follower persists at once and queues the entry for logical admission.
         followerQueue

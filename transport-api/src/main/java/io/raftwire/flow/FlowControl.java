@@ -22,8 +22,9 @@ public interface FlowControl {
    * the stream of every connected follower store has credits left for that priority. Regular work
    * uses regular and elastic credits, elastic work only elastic ones, so regular proposals never
    * wait behind elastic ones. Waiting proposers are woken in priority order, then first come first
-   * served. Credits are deducted later, when the entries are written to each follower's stream
-   * (a stream may go into debt by one message, so large entries cannot deadlock).
+   * served. Credits are deducted when the transport accepts the APPEND carrying the entries for
+   * each follower, and returned when that follower admits them (or the message is dropped); a
+   * stream may go into debt by one message, so large entries cannot deadlock.
    *
    * @param followers the stores of the range's other replicas; disconnected ones are not waited for
    * @return a future completing when the proposal may go ahead; cancel it to give up

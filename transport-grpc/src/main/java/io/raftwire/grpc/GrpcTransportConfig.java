@@ -1,6 +1,7 @@
 package io.raftwire.grpc;
 
 import com.codahale.metrics.MetricRegistry;
+import io.raftwire.admission.AdmissionConfig;
 import io.raftwire.topology.StoreId;
 import io.raftwire.transport.TransportLimits;
 import java.net.InetAddress;
@@ -42,6 +43,11 @@ public final class GrpcTransportConfig {
   public static final double DEFAULT_RECONNECT_JITTER = 0.2;
   /** Default time for a destination to answer the stream's hello: 10 s. */
   public static final long DEFAULT_HELLO_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /**
+   * Default longest time an "admitted" notice waits for an ack to ride on before it is sent alone:
+   * 5 ms, small against the time a credit window takes to drain.
+   */
+  public static final long DEFAULT_NOTICE_FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   /** Default time after which a stream with nothing to send is closed: 5 minutes. */
   public static final long DEFAULT_IDLE_STREAM_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(5);
 
@@ -62,6 +68,8 @@ public final class GrpcTransportConfig {
   private final long helloTimeoutNanos;
   private final long idleStreamTimeoutNanos;
   private final boolean controlOnSeparateConnection;
+  private final AdmissionConfig admission;
+  private final long noticeFlushNanos;
   private final MetricRegistry metricRegistry;
   private final LongSupplier nanoClock;
 
@@ -83,6 +91,8 @@ public final class GrpcTransportConfig {
     this.helloTimeoutNanos = b.helloTimeoutNanos;
     this.idleStreamTimeoutNanos = b.idleStreamTimeoutNanos;
     this.controlOnSeparateConnection = b.controlOnSeparateConnection;
+    this.admission = b.admission;
+    this.noticeFlushNanos = b.noticeFlushNanos;
     this.metricRegistry = b.metricRegistry != null ? b.metricRegistry : new MetricRegistry();
     this.nanoClock = b.nanoClock;
   }
@@ -178,6 +188,16 @@ public final class GrpcTransportConfig {
     return controlOnSeparateConnection;
   }
 
+  /** Credits and IO admission settings. */
+  public AdmissionConfig admission() {
+    return admission;
+  }
+
+  /** Longest wait of an "admitted" notice for an ack to ride on. */
+  public long noticeFlushNanos() {
+    return noticeFlushNanos;
+  }
+
   /** Where metrics are registered. */
   public MetricRegistry metricRegistry() {
     return metricRegistry;
@@ -207,6 +227,8 @@ public final class GrpcTransportConfig {
     private long helloTimeoutNanos = DEFAULT_HELLO_TIMEOUT_NANOS;
     private long idleStreamTimeoutNanos = DEFAULT_IDLE_STREAM_TIMEOUT_NANOS;
     private boolean controlOnSeparateConnection = true;
+    private AdmissionConfig admission = AdmissionConfig.defaults();
+    private long noticeFlushNanos = DEFAULT_NOTICE_FLUSH_NANOS;
     private MetricRegistry metricRegistry;
     private LongSupplier nanoClock = System::nanoTime;
 
@@ -291,6 +313,18 @@ public final class GrpcTransportConfig {
       return this;
     }
 
+    /** Default {@link AdmissionConfig#defaults()}: credits on, IO unconstrained. */
+    public Builder admission(AdmissionConfig admission) {
+      this.admission = Objects.requireNonNull(admission, "admission");
+      return this;
+    }
+
+    /** Default {@link GrpcTransportConfig#DEFAULT_NOTICE_FLUSH_NANOS}. */
+    public Builder noticeFlushNanos(long nanos) {
+      this.noticeFlushNanos = nanos;
+      return this;
+    }
+
     /** Default a new, private registry. */
     public Builder metricRegistry(MetricRegistry registry) {
       this.metricRegistry = Objects.requireNonNull(registry, "metricRegistry");
@@ -317,6 +351,7 @@ public final class GrpcTransportConfig {
       positive("reconnectInitialBackoffNanos", reconnectInitialBackoffNanos);
       positive("helloTimeoutNanos", helloTimeoutNanos);
       positive("idleStreamTimeoutNanos", idleStreamTimeoutNanos);
+      positive("noticeFlushNanos", noticeFlushNanos);
       if (reconnectMaxBackoffNanos < reconnectInitialBackoffNanos) {
         throw new IllegalArgumentException(
             "reconnectMaxBackoffNanos (" + reconnectMaxBackoffNanos

@@ -7,6 +7,7 @@ import io.raftwire.grpc.receiver.Receiver;
 import io.raftwire.grpc.sender.DropNotifier;
 import io.raftwire.grpc.sender.Sender;
 import io.raftwire.grpc.wire.WireCodec;
+import io.raftwire.flow.FlowControl;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
@@ -18,9 +19,12 @@ import io.raftwire.transport.SendResult;
 import io.raftwire.transport.TransportLimits;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +41,8 @@ final class GrpcTransportImpl implements GrpcTransport {
   private volatile ReceiverLimits receiverLimits;
   private final DropNotifier notifier;
   private final ScheduledExecutorService scheduler;
+  private final GrpcFlowControl flow;
+  private final ScheduledFuture<?> noticeFlush;
   private final Sender sender;
   private final Receiver receiver;
   private final Server server;
@@ -65,7 +71,11 @@ final class GrpcTransportImpl implements GrpcTransport {
         Math.min(
             Integer.MAX_VALUE,
             config.targetBatchBytes() + 2 * config.receiverLimits().maxMessageBytes() + WireCodec.FRAME_SLACK_BYTES);
-    this.receiver = new Receiver(config, () -> receiverLimits, frameLimit, MetricRegistry.name(prefix, "receiver"));
+    this.receiver =
+        new Receiver(
+            config, () -> receiverLimits, frameLimit, this::appendsDelivered,
+            MetricRegistry.name(prefix, "receiver"));
+    this.flow = new GrpcFlowControl(config, receiver::admitted, scheduler, metrics, prefix);
     Server built =
         NettyServerBuilder.forAddress(config.listenAddress())
             .directExecutor()
@@ -81,8 +91,19 @@ final class GrpcTransportImpl implements GrpcTransport {
       throw e;
     }
     this.server = built;
-    this.sender = new Sender(config, () -> limits, notifier, scheduler, MetricRegistry.name(prefix, "sender"));
+    this.noticeFlush =
+        scheduler.scheduleWithFixedDelay(
+            receiver::flushNotices, config.noticeFlushNanos(), config.noticeFlushNanos(), TimeUnit.NANOSECONDS);
+    this.sender =
+        new Sender(
+            config, () -> limits, notifier, flow.credits(), scheduler, MetricRegistry.name(prefix, "sender"),
+            destination -> flow.registerStream(metrics, prefix, destination));
     log.info("{} listening on {}", store, listenAddress());
+  }
+
+  /** The receiver delivered APPENDs with entries (only ever after the constructor finished). */
+  private void appendsDelivered(RangeId range, List<RaftEnvelope> appends) {
+    flow.delivered(range, appends);
   }
 
   static GrpcTransport start(GrpcTransportConfig config) throws IOException {
@@ -141,6 +162,11 @@ final class GrpcTransportImpl implements GrpcTransport {
   }
 
   @Override
+  public Optional<FlowControl> flowControl() {
+    return Optional.of(flow);
+  }
+
+  @Override
   public TransportLimits limits() {
     return limits;
   }
@@ -174,6 +200,8 @@ final class GrpcTransportImpl implements GrpcTransport {
       closed = true;
     }
     long deadline = System.nanoTime() + CLOSE_TIMEOUT_NANOS;
+    noticeFlush.cancel(false);
+    flow.close();
     sender.close();
     receiver.close(Math.max(0, deadline - System.nanoTime()));
     server.shutdown();

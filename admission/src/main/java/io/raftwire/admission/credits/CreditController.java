@@ -73,8 +73,11 @@ public final class CreditController {
     return proposal.future;
   }
 
-  /** The entries up to {@code lastIndex} of {@code range} were written to {@code store}'s stream. */
-  public void onAppendWritten(RangeId range, StoreId store, Priority priority, long lastIndex, long bytes) {
+  /**
+   * The transport accepted an APPEND of {@code range} for {@code store} whose entries end at {@code
+   * lastIndex}: deduct its bytes now, so the next proposal already sees them.
+   */
+  public void onAppendAccepted(RangeId range, StoreId store, Priority priority, long lastIndex, long bytes) {
     if (bytes <= 0 || closed) {
       return;
     }
@@ -101,6 +104,38 @@ public final class CreditController {
       while (!deductions.isEmpty() && deductions.peekFirst()[0] <= index) {
         bytes += deductions.pollFirst()[1];
       }
+      if (deductions.isEmpty()) {
+        tracked.remove(key);
+      }
+      wake = giveBack(store, priority, bytes);
+    }
+    wakeAll(wake);
+  }
+
+  /**
+   * An APPEND whose entries end at {@code lastIndex} was deducted but will not be delivered: return
+   * exactly that deduction (a retransmission of the same entries keeps its own). Nothing happens if
+   * it was returned already.
+   */
+  public void onDropped(RangeId range, StoreId store, Priority priority, long lastIndex, long bytes) {
+    List<FlowTokens.Waiter> wake;
+    synchronized (this) {
+      TrackKey key = new TrackKey(range, store, priority);
+      ArrayDeque<long[]> deductions = tracked.get(key);
+      if (deductions == null) {
+        return;
+      }
+      long[] match = null;
+      for (long[] d : deductions) {
+        if (d[0] == lastIndex && d[1] == bytes) {
+          match = d;
+          break;
+        }
+      }
+      if (match == null) {
+        return;
+      }
+      deductions.remove(match);
       if (deductions.isEmpty()) {
         tracked.remove(key);
       }

@@ -52,6 +52,23 @@ public final class WorkQueue {
     return item.future;
   }
 
+  /**
+   * Admits {@code bytes} at once, without queueing, if nothing of {@code priority} or higher waits
+   * (so the order above holds) and {@code controller} grants the tokens. Returns false otherwise;
+   * the caller then {@link #submit}s. Saves a future per item when admission is not constrained.
+   */
+  public synchronized boolean tryAdmitNow(Priority priority, long bytes, IoAdmissionController controller) {
+    if (closed) {
+      return false;
+    }
+    for (int p = 0; p <= priority.ordinal(); p++) {
+      if (lanes[p].size > 0) {
+        return false;
+      }
+    }
+    return controller.tryAdmit(priority, bytes);
+  }
+
   private synchronized void withdraw(Item item) {
     lanes[item.priority.ordinal()].remove(item);
   }

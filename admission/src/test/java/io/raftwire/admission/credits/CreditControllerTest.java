@@ -44,8 +44,8 @@ class CreditControllerTest {
     List<StoreId> followers = List.of(S2, S3);
     assertTrue(credits.admitProposal(R1, followers, REGULAR, 256 * KiB).isDone());
     for (long index = 1; index <= 4; index++) {
-      credits.onAppendWritten(R1, S2, REGULAR, index, 256 * KiB);
-      credits.onAppendWritten(R1, S3, REGULAR, index, 256 * KiB);
+      credits.onAppendAccepted(R1, S2, REGULAR, index, 256 * KiB);
+      credits.onAppendAccepted(R1, S3, REGULAR, index, 256 * KiB);
     }
     credits.onAdmitted(R1, S3, REGULAR, 4); // the fast follower admitted everything
     now = 5_000;
@@ -67,7 +67,7 @@ class CreditControllerTest {
   @Test
   void elasticFloodCannotDelayRegularWork() {
     for (long index = 1; index <= 10; index++) {
-      credits.onAppendWritten(R1, S2, ELASTIC, index, 100 * KiB);
+      credits.onAppendAccepted(R1, S2, ELASTIC, index, 100 * KiB);
     }
     assertTrue(credits.stats(S2).elasticAvailable() < 0, "elastic credits in debt");
     assertTrue(credits.admitProposal(R2, List.of(S2), REGULAR, 64 * KiB).isDone(), "regular unaffected");
@@ -78,7 +78,7 @@ class CreditControllerTest {
   @Test
   void regularFloodStarvesElasticByDesign() {
     for (long index = 1; index <= 6; index++) {
-      credits.onAppendWritten(R1, S2, REGULAR, index, 100 * KiB);
+      credits.onAppendAccepted(R1, S2, REGULAR, index, 100 * KiB);
     }
     CreditStats stats = credits.stats(S2);
     assertTrue(stats.regularAvailable() > 0 && stats.elasticAvailable() <= 0, stats.toString());
@@ -89,7 +89,7 @@ class CreditControllerTest {
 
   @Test
   void waitersWakeInPriorityThenArrivalOrder() {
-    credits.onAppendWritten(R1, S2, REGULAR, 1, 1024 * KiB);
+    credits.onAppendAccepted(R1, S2, REGULAR, 1, 1024 * KiB);
     List<String> order = new ArrayList<>();
     credits.admitProposal(R1, List.of(S2), ELASTIC, 1).thenRun(() -> order.add("elastic-1"));
     credits.admitProposal(R1, List.of(S2), REGULAR, 1).thenRun(() -> order.add("regular-1"));
@@ -103,7 +103,7 @@ class CreditControllerTest {
   @Test
   void aLargeEntryMayTakeTheStreamIntoDebtButCannotDeadlock() {
     assertTrue(credits.admitProposal(R1, List.of(S2), REGULAR, 4096 * KiB).isDone());
-    credits.onAppendWritten(R1, S2, REGULAR, 1, 4096 * KiB);
+    credits.onAppendAccepted(R1, S2, REGULAR, 1, 4096 * KiB);
     assertEquals(-3072 * KiB, credits.stats(S2).regularAvailable());
     CompletableFuture<Void> next = credits.admitProposal(R1, List.of(S2), REGULAR, 1);
     assertFalse(next.isDone());
@@ -114,10 +114,10 @@ class CreditControllerTest {
   @Test
   void disconnectLeadershipLossAndRemovalReturnEveryCredit() {
     for (long index = 1; index <= 3; index++) {
-      credits.onAppendWritten(R1, S2, REGULAR, index, 100 * KiB);
-      credits.onAppendWritten(R2, S2, ELASTIC, index, 100 * KiB);
-      credits.onAppendWritten(R1, S3, REGULAR, index, 100 * KiB);
-      credits.onAppendWritten(R2, S3, REGULAR, index, 100 * KiB);
+      credits.onAppendAccepted(R1, S2, REGULAR, index, 100 * KiB);
+      credits.onAppendAccepted(R2, S2, ELASTIC, index, 100 * KiB);
+      credits.onAppendAccepted(R1, S3, REGULAR, index, 100 * KiB);
+      credits.onAppendAccepted(R2, S3, REGULAR, index, 100 * KiB);
     }
     assertTrue(credits.hasOutstanding(S2));
     credits.onDisconnect(S2);
@@ -134,6 +134,20 @@ class CreditControllerTest {
   }
 
   @Test
+  void aDroppedMessageReturnsExactlyItsOwnDeduction() {
+    credits.onAppendAccepted(R1, S2, REGULAR, 1, 100 * KiB);
+    credits.onAppendAccepted(R1, S2, REGULAR, 2, 100 * KiB);
+    credits.onAppendAccepted(R1, S2, REGULAR, 2, 100 * KiB); // a retransmission of index 2
+    credits.onDropped(R1, S2, REGULAR, 2, 100 * KiB);
+    assertEquals(200 * KiB, credits.trackedBytes(), "one copy of index 2 returned");
+    credits.onDropped(R1, S2, REGULAR, 7, 100 * KiB); // unknown: nothing happens
+    credits.onAdmitted(R1, S2, REGULAR, 2);
+    credits.onDropped(R1, S2, REGULAR, 1, 100 * KiB); // already returned by the notice
+    assertEquals(0, credits.trackedBytes());
+    assertEquals(1024 * KiB, credits.stats(S2).regularAvailable());
+  }
+
+  @Test
   void returningTokensTwiceFailsLoudly() {
     FlowTokens tokens = new FlowTokens(S2, 100, 50);
     tokens.deduct(REGULAR, 10);
@@ -144,7 +158,7 @@ class CreditControllerTest {
 
   @Test
   void cancelledProposalsStopWaitingAndCloseFailsTheRest() {
-    credits.onAppendWritten(R1, S2, REGULAR, 1, 1024 * KiB);
+    credits.onAppendAccepted(R1, S2, REGULAR, 1, 1024 * KiB);
     CompletableFuture<Void> cancelled = credits.admitProposal(R1, List.of(S2), REGULAR, 1);
     CompletableFuture<Void> pending = credits.admitProposal(R1, List.of(S2), REGULAR, 1);
     assertEquals(2, credits.stats(S2).waiters());
@@ -160,8 +174,8 @@ class CreditControllerTest {
 
   @Test
   void proposalsWaitForEveryFollowerStream() {
-    credits.onAppendWritten(R1, S2, REGULAR, 1, 1024 * KiB);
-    credits.onAppendWritten(R1, S3, REGULAR, 1, 1024 * KiB);
+    credits.onAppendAccepted(R1, S2, REGULAR, 1, 1024 * KiB);
+    credits.onAppendAccepted(R1, S3, REGULAR, 1, 1024 * KiB);
     CompletableFuture<Void> waiting = credits.admitProposal(R1, List.of(S2, S3), REGULAR, 1);
     credits.onAdmitted(R1, S2, REGULAR, 1);
     assertFalse(waiting.isDone(), "s3 still has none");

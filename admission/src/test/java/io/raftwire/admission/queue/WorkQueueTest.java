@@ -52,6 +52,17 @@ class WorkQueueTest {
   }
 
   @Test
+  void admitsAtOnceOnlyWhenNothingOfEqualOrHigherPriorityWaits() {
+    IoAdmissionController unlimited = new IoAdmissionController(AdmissionConfig.defaults(), 0);
+    assertTrue(queue.tryAdmitNow(Priority.ELASTIC, 10, unlimited));
+    queue.submit(RangeId.of(1), Priority.ELASTIC, 10);
+    assertTrue(queue.tryAdmitNow(Priority.REGULAR, 10, unlimited), "elastic waiting does not hold regular");
+    assertTrue(!queue.tryAdmitNow(Priority.ELASTIC, 10, unlimited), "would overtake the waiting elastic item");
+    queue.submit(RangeId.of(1), Priority.REGULAR, 10);
+    assertTrue(!queue.tryAdmitNow(Priority.REGULAR, 10, unlimited));
+  }
+
+  @Test
   void cancelledAndClosedItemsLeaveTheQueue() {
     CompletableFuture<Void> cancelled = queue.submit(RangeId.of(1), Priority.REGULAR, 10);
     CompletableFuture<Void> pending = queue.submit(RangeId.of(1), Priority.ELASTIC, 10);

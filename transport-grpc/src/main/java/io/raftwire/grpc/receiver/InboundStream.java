@@ -4,24 +4,30 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.raftwire.grpc.wire.Ack;
+import io.raftwire.grpc.wire.Admitted;
 import io.raftwire.grpc.wire.Batch;
 import io.raftwire.grpc.wire.ClientFrame;
 import io.raftwire.grpc.wire.Envelope;
 import io.raftwire.grpc.wire.Hello;
 import io.raftwire.grpc.wire.HelloAck;
+import io.raftwire.grpc.wire.Lane;
 import io.raftwire.grpc.wire.MalformedEnvelopeException;
 import io.raftwire.grpc.wire.Refusal;
 import io.raftwire.grpc.wire.Refused;
 import io.raftwire.grpc.wire.ServerFrame;
 import io.raftwire.grpc.wire.WireCodec;
+import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
+import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import io.raftwire.transport.DropReason;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,8 +51,10 @@ final class InboundStream implements StreamObserver<InputStream> {
   private final Receiver receiver;
   private final ServerCallStreamObserver<ServerFrame> responses;
 
+  // Written once by the gRPC thread at the hello, before the stream is published to others.
+  private volatile StoreId sender;
+  private volatile Lane lane = Lane.LANE_UNSPECIFIED;
   // Read and written only by the gRPC thread delivering this stream's frames (serial).
-  private StoreId sender;
   private long lastSeq;
 
   private boolean ended; // @GuardedBy("this")
@@ -55,6 +63,8 @@ final class InboundStream implements StreamObserver<InputStream> {
   private final List<Refused> pendingRefused = new ArrayList<>(); // @GuardedBy("this")
   private final ArrayDeque<ServerFrame> pendingRefusals = new ArrayDeque<>(); // @GuardedBy("this")
   private long pendingRefusalBytes; // @GuardedBy("this")
+  /** Credit returns to piggyback: range id -> highest admitted index per priority (0: none). */
+  private final Map<Long, long[]> pendingAdmitted = new HashMap<>(); // @GuardedBy("this")
 
   InboundStream(Receiver receiver, ServerCallStreamObserver<ServerFrame> responses) {
     this.receiver = receiver;
@@ -107,6 +117,10 @@ final class InboundStream implements StreamObserver<InputStream> {
       return;
     }
     sender = StoreId.of(hello.getSenderStore());
+    lane = hello.getLane();
+    if (lane == Lane.LANE_DATA) {
+      receiver.dataStreamOpened(sender, this);
+    }
     write(
         ServerFrame.newBuilder()
             .setHelloAck(
@@ -184,8 +198,26 @@ final class InboundStream implements StreamObserver<InputStream> {
     flush();
   }
 
+  /** Queues a credit return for the stream's sender; it rides on the next ack. Any thread. */
+  synchronized void queueAdmitted(RangeId range, Priority priority, long upToIndex) {
+    long[] indexes = pendingAdmitted.computeIfAbsent(range.value(), r -> new long[Priority.values().length]);
+    indexes[priority.ordinal()] = Math.max(indexes[priority.ordinal()], upToIndex);
+  }
+
+  synchronized boolean hasPendingNotices() {
+    return !pendingAdmitted.isEmpty();
+  }
+
+  StoreId sender() {
+    return sender;
+  }
+
+  Lane lane() {
+    return lane;
+  }
+
   /** Writes what is pending while the stream is ready. Any thread. */
-  private synchronized void flush() {
+  synchronized void flush() {
     if (ended) {
       return;
     }
@@ -195,13 +227,22 @@ final class InboundStream implements StreamObserver<InputStream> {
         pendingRefusalBytes -= frame.getSerializedSize();
         responses.onNext(frame);
       }
-      if ((pendingThrough > sentThrough || !pendingRefused.isEmpty()) && responses.isReady()) {
-        responses.onNext(
-            ServerFrame.newBuilder()
-                .setAck(Ack.newBuilder().setReceivedThrough(pendingThrough).addAllRefused(pendingRefused))
-                .build());
+      if ((pendingThrough > sentThrough || !pendingRefused.isEmpty() || !pendingAdmitted.isEmpty())
+          && responses.isReady()) {
+        Ack.Builder ack = Ack.newBuilder().setReceivedThrough(pendingThrough).addAllRefused(pendingRefused);
+        for (Map.Entry<Long, long[]> e : pendingAdmitted.entrySet()) {
+          long[] indexes = e.getValue();
+          for (int p = 0; p < indexes.length; p++) {
+            if (indexes[p] > 0) {
+              ack.addAdmitted(
+                  Admitted.newBuilder().setRangeId(e.getKey()).setPriorityValue(p + 1).setUpToIndex(indexes[p]));
+            }
+          }
+        }
+        responses.onNext(ServerFrame.newBuilder().setAck(ack).build());
         sentThrough = pendingThrough;
         pendingRefused.clear();
+        pendingAdmitted.clear();
       }
     } catch (RuntimeException e) {
       log.debug("{}: response write failed (stream ending)", receiver.localStore(), e);

@@ -12,6 +12,7 @@ import io.raftwire.grpc.ReceiverLimits;
 import io.raftwire.grpc.wire.RaftWireGrpc;
 import io.raftwire.grpc.wire.ServerFrame;
 import io.raftwire.grpc.wire.WireCodec;
+import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
@@ -32,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * {@code queued_messages}, {@code dropped.<REASON>}, {@code deliver_latency} (oldest message of a
  * batch, arrival to handler call), {@code handler_time}, {@code scheduler_backlog} (ranges waiting
  * for a worker), {@code handler_failures}, {@code malformed_frames}, {@code protocol_errors},
- * {@code unreported_refusals} (late refusals whose stream was gone), {@code open_streams}.
+ * {@code unreported_refusals} (late refusals whose stream was gone), {@code open_streams},
+ * {@code notices_without_stream} (credit returns for a leader with no open stream: its side
+ * returned them when the stream ended).
  */
 public final class Receiver implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Receiver.class);
@@ -54,9 +58,12 @@ public final class Receiver implements AutoCloseable {
   private final Supplier<ReceiverLimits> limits;
   private final ConcurrentHashMap<RangeId, RangeInbox> ranges = new ConcurrentHashMap<>();
   private final Set<InboundStream> streams = ConcurrentHashMap.newKeySet();
+  /** The newest DATA stream from each sending store: credit returns for it ride there. */
+  private final ConcurrentHashMap<StoreId, InboundStream> dataStreams = new ConcurrentHashMap<>();
   private final ThreadPoolExecutor workers;
   private final Object lifecycle = new Object();
   private final long maxFrameBytes;
+  private final BiConsumer<RangeId, List<RaftEnvelope>> onAppendsDelivered;
   private volatile boolean closed;
 
   private final AtomicLong bulkBytes = new AtomicLong();
@@ -69,13 +76,22 @@ public final class Receiver implements AutoCloseable {
   private final Counter malformedFrames;
   private final Counter protocolErrors;
   private final Counter unreportedRefusals;
+  private final Counter noticesWithoutStream;
 
   /**
    * A receiver for {@code config.localStore()}; {@code limits} is read for every message, {@code
-   * maxFrameBytes} is the server's inbound frame limit, announced to every sender.
+   * maxFrameBytes} is the server's inbound frame limit, announced to every sender; {@code
+   * onAppendsDelivered} is told, per delivered batch, of the APPENDs with entries a handler took
+   * without failing.
    */
-  public Receiver(GrpcTransportConfig config, Supplier<ReceiverLimits> limits, long maxFrameBytes, String prefix) {
+  public Receiver(
+      GrpcTransportConfig config,
+      Supplier<ReceiverLimits> limits,
+      long maxFrameBytes,
+      BiConsumer<RangeId, List<RaftEnvelope>> onAppendsDelivered,
+      String prefix) {
     this.localStore = config.localStore();
+    this.onAppendsDelivered = onAppendsDelivered;
     this.maxFrameBytes = maxFrameBytes;
     this.config = config;
     this.limits = limits;
@@ -108,6 +124,7 @@ public final class Receiver implements AutoCloseable {
     this.malformedFrames = metrics.counter(MetricRegistry.name(prefix, "malformed_frames"));
     this.protocolErrors = metrics.counter(MetricRegistry.name(prefix, "protocol_errors"));
     this.unreportedRefusals = metrics.counter(MetricRegistry.name(prefix, "unreported_refusals"));
+    this.noticesWithoutStream = metrics.counter(MetricRegistry.name(prefix, "notices_without_stream"));
   }
 
   /** The gRPC service to add to the server. */
@@ -254,8 +271,18 @@ public final class Receiver implements AutoCloseable {
       handlerFailures.inc();
       log.warn("{}: handler of {} failed on a batch of {}", localStore, inbox.range, batch.size(), t);
       refuse(batch, DropReason.HANDLER_FAILED);
+      return;
     } finally {
       handlerTime.update(config.nanoClock().getAsLong() - start, TimeUnit.NANOSECONDS);
+    }
+    List<RaftEnvelope> appends = new ArrayList<>(envelopes.size());
+    for (RaftEnvelope envelope : envelopes) {
+      if (!envelope.entries().isEmpty()) {
+        appends.add(envelope);
+      }
+    }
+    if (!appends.isEmpty()) {
+      onAppendsDelivered.accept(inbox.range, appends);
     }
   }
 
@@ -328,6 +355,36 @@ public final class Receiver implements AutoCloseable {
 
   void streamEnded(InboundStream stream) {
     streams.remove(stream);
+    StoreId sender = stream.sender();
+    if (sender != null) {
+      dataStreams.remove(sender, stream);
+    }
+  }
+
+  void dataStreamOpened(StoreId sender, InboundStream stream) {
+    dataStreams.put(sender, stream);
+  }
+
+  /**
+   * The entries of {@code range} up to {@code upToIndex}, received from {@code leader}, were
+   * admitted: queue the credit return on the leader's newest DATA stream. Any thread.
+   */
+  public void admitted(StoreId leader, RangeId range, Priority priority, long upToIndex) {
+    InboundStream stream = dataStreams.get(leader);
+    if (stream == null) {
+      noticesWithoutStream.inc();
+      return;
+    }
+    stream.queueAdmitted(range, priority, upToIndex);
+  }
+
+  /** Sends the credit returns still waiting for an ack to ride on. Called by a timer. */
+  public void flushNotices() {
+    for (InboundStream stream : dataStreams.values()) {
+      if (stream.hasPendingNotices()) {
+        stream.flush();
+      }
+    }
   }
 
   StoreId localStore() {

@@ -10,6 +10,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.raftwire.grpc.wire.Ack;
+import io.raftwire.grpc.wire.Admitted;
 import io.raftwire.grpc.wire.Batch;
 import io.raftwire.grpc.wire.ClientFrame;
 import io.raftwire.grpc.wire.Hello;
@@ -20,7 +21,9 @@ import io.raftwire.grpc.wire.Refusal;
 import io.raftwire.grpc.wire.Refused;
 import io.raftwire.grpc.wire.ServerFrame;
 import io.raftwire.grpc.wire.WireCodec;
+import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
+import io.raftwire.topology.RangeId;
 import io.raftwire.transport.DropReason;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -253,8 +256,16 @@ final class Connection {
       }
     }
     destination.queue.release(done);
+    for (Admitted admitted : ack.getAdmittedList()) {
+      int priority = admitted.getPriorityValue();
+      if (admitted.getRangeId() >= 1 && priority >= 1 && priority <= Priority.values().length) {
+        sender.credits().onAdmitted(
+            RangeId.of(admitted.getRangeId()), destination.store, Priority.values()[priority - 1],
+            admitted.getUpToIndex());
+      }
+    }
     for (int i = 0; i < refused.size(); i++) {
-      sender.notifier().dropped(refused.get(i).envelope, reasons.get(i), true);
+      sender.droppedAfterAccept(refused.get(i).envelope, reasons.get(i));
     }
     lastActivityNanos = sender.nanoTime();
   }
@@ -262,7 +273,7 @@ final class Connection {
   private void onRefusal(Refusal refusal) {
     try {
       RaftEnvelope envelope = WireCodec.decodeEcho(refusal.getEnvelope());
-      sender.notifier().dropped(envelope, WireCodec.dropReason(refusal.getCode()), true);
+      sender.droppedAfterAccept(envelope, WireCodec.dropReason(refusal.getCode()));
     } catch (MalformedEnvelopeException e) {
       log.warn("{}: unreadable refusal {} ({})", destination, refusal.getCode(), e.getMessage());
     }
@@ -279,6 +290,9 @@ final class Connection {
       inflight.clear();
     }
     destination.fail(lost, sender.isClosing() ? DropReason.CLOSED : DropReason.UNREACHABLE);
+    if (kind == Kind.DATA) {
+      sender.credits().onDisconnect(destination.store); // its admission notices cannot come now
+    }
     destination.onStreamFailure(kind, status);
   }
 
@@ -288,7 +302,10 @@ final class Connection {
     requestDrain();
   }
 
-  /** In the writer: half-closes a stream that has nothing in flight or queued and sat idle. */
+  /**
+   * In the writer: half-closes a stream that has nothing in flight or queued and sat idle. A DATA
+   * stream stays open while credits wait for admission notices, which arrive on it.
+   */
   private void closeIfIdle() {
     Stream stream;
     synchronized (this) {
@@ -296,6 +313,7 @@ final class Connection {
       if (stream == null
           || !inflight.isEmpty()
           || destination.queue.hasQueued(kind)
+          || (kind == Kind.DATA && sender.credits().hasOutstanding(destination.store))
           || sender.nanoTime() - lastActivityNanos < sender.config().idleStreamTimeoutNanos()) {
         return;
       }

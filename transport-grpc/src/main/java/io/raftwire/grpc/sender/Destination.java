@@ -120,6 +120,10 @@ final class Destination {
         return DropReason.UNREACHABLE;
       }
       refusal = queue.offer(message, sender.limits());
+      if (refusal == null) {
+        // Under this lock: a failure that removes the queue afterwards finds the deduction.
+        sender.deductCredits(message.envelope);
+      }
     }
     if (refusal != null) {
       return refusal;
@@ -207,7 +211,7 @@ final class Destination {
     }
     queue.release(messages);
     for (Outbound m : messages) {
-      sender.notifier().dropped(m.envelope, reason, true);
+      sender.droppedAfterAccept(m.envelope, reason);
     }
   }
 

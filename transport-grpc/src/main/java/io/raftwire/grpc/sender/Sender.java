@@ -2,12 +2,15 @@ package io.raftwire.grpc.sender;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import io.raftwire.admission.credits.CreditController;
 import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.message.LogEntry;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.topology.StoreId;
 import io.raftwire.transport.DropReason;
 import io.raftwire.transport.TransportLimits;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -18,6 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +42,7 @@ public final class Sender implements AutoCloseable {
   private final GrpcTransportConfig config;
   private final Supplier<TransportLimits> limits;
   private final DropNotifier notifier;
+  private final CreditController credits;
   private final ScheduledExecutorService scheduler;
   private final ExecutorService writers;
   private final MetricRegistry metrics;
@@ -46,23 +51,30 @@ public final class Sender implements AutoCloseable {
   private final Backoff backoff;
   private final ConcurrentHashMap<StoreId, Destination> destinations = new ConcurrentHashMap<>();
   private final ScheduledFuture<?> upkeep;
+  private final Consumer<StoreId> onNewDestination;
   private volatile boolean closing;
 
   /**
    * A sender for {@code config.localStore()}.
    *
    * @param limits the limits in force, read on every send
+   * @param credits deducted as APPEND entries are written, returned by the receivers' notices
    * @param scheduler runs probes and upkeep; owned by the caller
+   * @param onNewDestination told once per destination store, when it is first used
    */
   public Sender(
       GrpcTransportConfig config,
       Supplier<TransportLimits> limits,
       DropNotifier notifier,
+      CreditController credits,
       ScheduledExecutorService scheduler,
-      String prefix) {
+      String prefix,
+      Consumer<StoreId> onNewDestination) {
     this.config = config;
     this.limits = limits;
     this.notifier = notifier;
+    this.credits = credits;
+    this.onNewDestination = onNewDestination;
     this.scheduler = scheduler;
     this.metrics = config.metricRegistry();
     this.prefix = prefix;
@@ -126,7 +138,11 @@ public final class Sender implements AutoCloseable {
       return null;
     }
     return destinations.computeIfAbsent(
-        store, s -> new Destination(this, s, address.get(), metrics, MetricRegistry.name(prefix, s.toString())));
+        store,
+        s -> {
+          onNewDestination.accept(s);
+          return new Destination(this, s, address.get(), metrics, MetricRegistry.name(prefix, s.toString()));
+        });
   }
 
   Optional<InetSocketAddress> resolve(StoreId store) {
@@ -175,6 +191,31 @@ public final class Sender implements AutoCloseable {
 
   DropNotifier notifier() {
     return notifier;
+  }
+
+  CreditController credits() {
+    return credits;
+  }
+
+  /** Deducts the credits of an accepted APPEND with entries from its destination's stream. */
+  void deductCredits(RaftEnvelope envelope) {
+    List<LogEntry> entries = envelope.entries();
+    if (!entries.isEmpty()) {
+      credits.onAppendAccepted(
+          envelope.range(), envelope.to().store(), envelope.priority(),
+          entries.get(entries.size() - 1).index(), envelope.sizeBytes());
+    }
+  }
+
+  /** Every drop of an accepted message passes here: its credits return, the listeners hear. */
+  void droppedAfterAccept(RaftEnvelope envelope, DropReason reason) {
+    List<LogEntry> entries = envelope.entries();
+    if (!entries.isEmpty()) {
+      credits.onDropped(
+          envelope.range(), envelope.to().store(), envelope.priority(),
+          entries.get(entries.size() - 1).index(), envelope.sizeBytes());
+    }
+    notifier.dropped(envelope, reason, true);
   }
 
   ScheduledExecutorService scheduler() {

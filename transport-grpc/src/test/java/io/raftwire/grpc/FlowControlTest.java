@@ -1,0 +1,179 @@
+package io.raftwire.grpc;
+
+import static io.raftwire.grpc.GrpcTransportTest.gauge;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftwire.admission.AdmissionConfig;
+import io.raftwire.flow.DurableEntries;
+import io.raftwire.flow.FlowControl;
+import io.raftwire.message.LogEntry;
+import io.raftwire.message.Priority;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.message.TrafficClass;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.ReplicaAddress;
+import io.raftwire.topology.StoreId;
+import io.raftwire.transport.TransportLimits;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Credits and logical admission end to end, over real gRPC on 127.0.0.1. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class FlowControlTest {
+  private static final StoreId LEADER = StoreId.of(1);
+  private static final StoreId FOLLOWER = StoreId.of(2);
+  private static final RangeId R1 = RangeId.of(1);
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final long KiB = 1024;
+  private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+
+  private final GrpcCluster cluster = new GrpcCluster();
+
+  @AfterEach
+  void close() {
+    cluster.close();
+  }
+
+  private GrpcTransport leader(long windowBytes) {
+    return cluster.start(LEADER, TransportLimits.defaults(), c -> c.admission(
+        AdmissionConfig.builder().regularCreditBytes(windowBytes).elasticCreditBytes(windowBytes / 2).build()));
+  }
+
+  /** A follower whose disk admits {@code bytesPerSecond}, persisting every APPEND at once. */
+  private GrpcTransport follower(long bytesPerSecond, AtomicLong delivered) {
+    GrpcTransport follower = cluster.start(FOLLOWER, TransportLimits.defaults(), c -> c.admission(
+        AdmissionConfig.builder()
+            .libraryReportsDurability(true) // the handler below reports, as an adapter would
+            .storeHealth((now, interval) -> bytesPerSecond * interval / SECOND)
+            .ioTiming(SECOND, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.MILLISECONDS.toNanos(1))
+            .build()));
+    FlowControl flow = follower.flowControl().orElseThrow();
+    follower.register(R1, (range, batch) -> {
+      for (RaftEnvelope e : batch) {
+        List<LogEntry> entries = e.entries();
+        flow.entriesDurable(DurableEntries.of(range, e.from().store(), e.priority(),
+            entries.get(0).index(), entries.get(entries.size() - 1).index(), e.sizeBytes()));
+        delivered.incrementAndGet();
+      }
+    });
+    return follower;
+  }
+
+  private static RaftEnvelope append(long index, int bytes, Priority priority) {
+    return RaftEnvelope.builder()
+        .range(R1)
+        .from(ReplicaAddress.of(LEADER, 1))
+        .to(ReplicaAddress.of(FOLLOWER, 2))
+        .trafficClass(TrafficClass.APPEND)
+        .priority(priority)
+        .payload(new byte[8])
+        .entries(List.of(LogEntry.of(index, 1, new byte[bytes])))
+        .build();
+  }
+
+  @Test
+  void aFollowerWithASlowDiskKeepsTheLeadersInFlightBytesWithinTheCreditWindow() throws Exception {
+    long window = 256 * KiB;
+    GrpcTransport leader = leader(window);
+    AtomicLong delivered = new AtomicLong();
+    follower(2 * 1024 * KiB, delivered); // 2 MiB/s: the 2.4 MB below need over a second
+    FlowControl flow = leader.flowControl().orElseThrow();
+    int entries = 150;
+    int entryBytes = 16 * 1024;
+    long maxInFlight = 0;
+    int waited = 0;
+    for (long index = 1; index <= entries; index++) {
+      CompletableFuture<Void> admitted = flow.admitProposal(R1, List.of(FOLLOWER), Priority.REGULAR, entryBytes);
+      if (!admitted.isDone()) {
+        waited++;
+      }
+      admitted.get(60, TimeUnit.SECONDS);
+      assertTrue(leader.send(append(index, entryBytes, Priority.REGULAR)).isAccepted());
+      maxInFlight = Math.max(maxInFlight, (long) gauge(leader.metrics(), "raftwire.s1.credits.tracked_bytes"));
+    }
+    await().atMost(WAIT).until(() -> delivered.get() == entries);
+    await().atMost(WAIT).until(() -> (long) gauge(leader.metrics(), "raftwire.s1.credits.tracked_bytes") == 0L);
+
+    long oneMessage = append(1, entryBytes, Priority.REGULAR).sizeBytes();
+    assertTrue(maxInFlight <= window + oneMessage, "in flight " + maxInFlight + " > window " + window);
+    assertTrue(waited > 0, "the slow disk never held a proposal back");
+    assertEquals(0L, (long) gauge(leader.metrics(), "raftwire.s1.credits.unaccounted_bytes"));
+    assertEquals(entries, leader.metrics().timer("raftwire.s1.credits.wait.regular").getCount());
+    assertEquals(window, (long) gauge(leader.metrics(), "raftwire.s1.credits.s2.regular_available"));
+  }
+
+  @Test
+  void aBrokenStreamReturnsItsCreditsAndReleasesWaitingProposals() throws Exception {
+    GrpcTransport leader = leader(64 * KiB);
+    GrpcTransport follower = follower(1, new AtomicLong()); // a disk that admits (almost) nothing
+    FlowControl flow = leader.flowControl().orElseThrow();
+    for (long index = 1; index <= 8; index++) {
+      assertTrue(leader.send(append(index, 16 * 1024, Priority.REGULAR)).isAccepted());
+    }
+    await().atMost(WAIT).until(() -> (long) gauge(leader.metrics(), "raftwire.s1.credits.s2.regular_available") <= 0L);
+    CompletableFuture<Void> waiting = flow.admitProposal(R1, List.of(FOLLOWER), Priority.REGULAR, 1);
+    assertFalse(waiting.isDone());
+
+    follower.close();
+    waiting.get(60, TimeUnit.SECONDS);
+    assertEquals(0L, (long) gauge(leader.metrics(), "raftwire.s1.credits.tracked_bytes"));
+    assertEquals(0L, (long) gauge(leader.metrics(), "raftwire.s1.credits.unaccounted_bytes"));
+  }
+
+  @Test
+  void leadershipLossReturnsCreditsAndCloseFailsWaiters() {
+    GrpcTransport leader = leader(64 * KiB);
+    follower(1, new AtomicLong());
+    FlowControl flow = leader.flowControl().orElseThrow();
+    for (long index = 1; index <= 8; index++) {
+      leader.send(append(index, 16 * 1024, Priority.ELASTIC));
+    }
+    await().atMost(WAIT).until(() -> (long) gauge(leader.metrics(), "raftwire.s1.credits.tracked_bytes") > 32 * KiB);
+    assertTrue(flow.admitProposal(R1, List.of(FOLLOWER), Priority.REGULAR, 1).isDone(), "regular not behind elastic");
+    await().atMost(WAIT).until(() -> (long) gauge(leader.metrics(), "raftwire.s1.credits.s2.elastic_available") <= 0L);
+    CompletableFuture<Void> elastic = flow.admitProposal(R1, List.of(FOLLOWER), Priority.ELASTIC, 1);
+    assertFalse(elastic.isDone());
+    flow.leadershipLost(R1);
+    assertTrue(elastic.isDone());
+    assertEquals(0L, (long) gauge(leader.metrics(), "raftwire.s1.credits.tracked_bytes"));
+
+    leader.send(append(9, 64 * 1024, Priority.REGULAR));
+    await().atMost(WAIT).until(() -> (long) gauge(leader.metrics(), "raftwire.s1.credits.s2.regular_available") <= 0L);
+    CompletableFuture<Void> pending = flow.admitProposal(R1, List.of(FOLLOWER), Priority.REGULAR, 1);
+    leader.close();
+    assertTrue(pending.isCompletedExceptionally(), "close fails waiting proposals");
+  }
+
+  @Test
+  void withoutDurabilityReportsCreditsReturnOnceTheHandlerTookTheEntries() {
+    GrpcTransport leader = leader(64 * KiB);
+    GrpcTransport follower = cluster.start(FOLLOWER, TransportLimits.defaults()); // default admission
+    AtomicLong delivered = new AtomicLong();
+    follower.register(R1, (range, batch) -> delivered.addAndGet(batch.size()));
+    for (long index = 1; index <= 20; index++) {
+      assertTrue(leader.send(append(index, 16 * 1024, Priority.REGULAR)).isAccepted());
+    }
+    await().atMost(WAIT).until(() -> delivered.get() == 20);
+    await().atMost(WAIT).until(() -> (long) gauge(leader.metrics(), "raftwire.s1.credits.tracked_bytes") == 0L);
+    assertEquals(64 * KiB, (long) gauge(leader.metrics(), "raftwire.s1.credits.s2.regular_available"));
+  }
+
+  @Test
+  void elasticWorkIsAdmittedByIoTokens() throws Exception {
+    AtomicLong delivered = new AtomicLong();
+    GrpcTransport follower = follower(10 * 1024 * KiB, delivered);
+    FlowControl flow = follower.flowControl().orElseThrow();
+    flow.admitElasticWork(R1, 1024 * KiB).get(60, TimeUnit.SECONDS);
+    assertTrue((long) gauge(follower.metrics(), "raftwire.s2.io.granted_bytes.elastic") >= 1024 * KiB);
+    assertEquals(0, (int) gauge(follower.metrics(), "raftwire.s2.io.queue_length.elastic"));
+  }
+}
