@@ -3,6 +3,11 @@ package io.raftwire.grpc;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftwire.admission.AdmissionConfig;
+import io.raftwire.admission.io.ThroughputHealth;
+import io.raftwire.flow.DurableEntries;
+import io.raftwire.flow.FlowControl;
+import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
@@ -10,7 +15,10 @@ import io.raftwire.topology.ReplicaAddress;
 import io.raftwire.topology.StoreId;
 import io.raftwire.transport.TransportLimits;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -53,6 +61,42 @@ class GrpcReadmeExampleTest {
     } finally {
       store1.close();
       store2.close();
+    }
+  }
+
+  @Test
+  void flowControlExample() throws Exception {
+    Map<StoreId, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+    StoreResolver resolver = StoreResolver.of(addresses);
+    RangeId range = RangeId.of(7);
+    StoreId follower = StoreId.of(2);
+    long bytes = 4096;
+    // --- README flow control example begins
+    ThroughputHealth disk = new ThroughputHealth(TimeUnit.MILLISECONDS.toNanos(20), 1L << 20);
+    GrpcTransport transport = GrpcTransport.start(
+        GrpcTransportConfig.builder(StoreId.of(1), resolver)
+            .admission(AdmissionConfig.builder()
+                .regularCreditBytes(16L << 20)        // in flight per follower stream
+                .storeHealth(disk)                    // IO tokens follow the disk
+                .libraryReportsDurability(true)       // the adapter calls entriesDurable
+                .build())
+            .build());
+    FlowControl flow = transport.flowControl().orElseThrow();
+
+    // Leader, before proposing: wait for credits without blocking a thread.
+    CompletableFuture<Void> admitted =
+        flow.admitProposal(range, List.of(follower), Priority.REGULAR, bytes);
+    admitted.thenRun(() -> { /* propose to Raft here */ });
+
+    // Follower, after fsync: report, and tell the generic health signal what the write cost.
+    flow.entriesDurable(DurableEntries.of(range, StoreId.of(1), Priority.REGULAR, 10, 12, bytes));
+    disk.recordWrite(bytes, TimeUnit.MILLISECONDS.toNanos(3));
+    // --- README flow control example ends
+    try {
+      admitted.get(30, TimeUnit.SECONDS);
+      assertTrue(transport.metrics().getGauges().containsKey("raftwire.s1.io.tokens_per_interval"));
+    } finally {
+      transport.close();
     }
   }
 }
