@@ -1,5 +1,6 @@
 package io.raftwire.admission;
 
+import io.raftwire.admission.io.ThroughputHealth;
 import io.raftwire.flow.StoreHealth;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,14 @@ public final class AdmissionConfig {
   public static final long DEFAULT_IO_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
   /** Default tick while constrained: 1 ms, so tokens arrive smoothly, not in bursts. */
   public static final long DEFAULT_IO_LOADED_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /**
+   * Default mean write latency above which the default health signal ({@link ThroughputHealth})
+   * counts the disk as overloaded: 20 ms, well above a healthy SSD's fsync and below the latency
+   * at which Raft heartbeats start to suffer.
+   */
+  public static final long DEFAULT_TARGET_WRITE_LATENCY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  /** Default least throughput the default health signal ever admits: 1 MiB/s. */
+  public static final long DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND = MiB;
   /** Default share of provisioned write bandwidth elastic work may use: 50%. */
   public static final double DEFAULT_ELASTIC_BANDWIDTH_SHARE = 0.5;
 
@@ -47,7 +56,10 @@ public final class AdmissionConfig {
     this.libraryReportsDurability = b.libraryReportsDurability;
   }
 
-  /** The defaults: no health constraint, no provisioned bandwidth cap. */
+  /**
+   * The defaults: a new {@link ThroughputHealth} signal (unconstraining until writes are reported
+   * to it), no provisioned bandwidth cap.
+   */
   public static AdmissionConfig defaults() {
     return builder().build();
   }
@@ -115,7 +127,8 @@ public final class AdmissionConfig {
     private long ioLoadedTickNanos = DEFAULT_IO_LOADED_TICK_NANOS;
     private long provisionedWriteBytesPerSecond;
     private double elasticBandwidthShare = DEFAULT_ELASTIC_BANDWIDTH_SHARE;
-    private StoreHealth storeHealth = (now, interval) -> StoreHealth.UNLIMITED;
+    private StoreHealth storeHealth =
+        new ThroughputHealth(DEFAULT_TARGET_WRITE_LATENCY_NANOS, DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND);
     private boolean libraryReportsDurability;
 
     private Builder() {}
@@ -158,7 +171,10 @@ public final class AdmissionConfig {
       return this;
     }
 
-    /** Default: always unconstrained. */
+    /**
+     * Default a new {@link ThroughputHealth} with {@link #DEFAULT_TARGET_WRITE_LATENCY_NANOS} and
+     * {@link #DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND}, fed by {@code FlowControl#recordDiskWrite}.
+     */
     public Builder storeHealth(StoreHealth health) {
       this.storeHealth = Objects.requireNonNull(health, "storeHealth");
       return this;

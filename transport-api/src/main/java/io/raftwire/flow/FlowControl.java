@@ -45,6 +45,12 @@ public interface FlowControl {
    */
   CompletableFuture<Void> admitElasticWork(RangeId range, long bytes);
 
+  /**
+   * Reports a completed disk write of this store (for example the fsync of persisted entries) to
+   * its storage-health signal, which the generic signal derives IO tokens from.
+   */
+  void recordDiskWrite(long bytes, long latencyNanos);
+
   /** This store stopped leading {@code range}: every credit it holds for the range is returned. */
   void leadershipLost(RangeId range);
 

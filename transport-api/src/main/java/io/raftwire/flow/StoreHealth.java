@@ -20,4 +20,10 @@ public interface StoreHealth {
    * @param nowNanos the admission clock's current reading
    */
   long admissibleBytes(long nowNanos, long intervalNanos);
+
+  /**
+   * Learns from a completed disk write (its bytes and latency), for signals that derive health
+   * from measurements; the default ignores it. Called from any thread; must not block.
+   */
+  default void recordWrite(long bytes, long latencyNanos) {}
 }

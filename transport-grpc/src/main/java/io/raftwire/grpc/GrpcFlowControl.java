@@ -199,6 +199,11 @@ final class GrpcFlowControl implements FlowControl {
   }
 
   @Override
+  public void recordDiskWrite(long bytes, long latencyNanos) {
+    config.storeHealth().recordWrite(bytes, latencyNanos);
+  }
+
+  @Override
   public void leadershipLost(RangeId range) {
     credits.onLeadershipLost(Objects.requireNonNull(range, "range"));
   }

@@ -168,6 +168,20 @@ class FlowControlTest {
   }
 
   @Test
+  void reportedSlowWritesConstrainTheDefaultHealthSignal() {
+    GrpcTransport store = cluster.start(FOLLOWER, TransportLimits.defaults(), c -> c.admission(
+        AdmissionConfig.builder()
+            .ioTiming(SECOND / 10, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.MILLISECONDS.toNanos(1))
+            .build()));
+    FlowControl flow = store.flowControl().orElseThrow();
+    assertEquals(Long.MAX_VALUE, (long) gauge(store.metrics(), "raftwire.s2.io.tokens_per_interval"));
+    await().atMost(WAIT).until(() -> {
+      flow.recordDiskWrite(1024 * KiB, TimeUnit.MILLISECONDS.toNanos(200)); // 10x the 20 ms target
+      return (long) gauge(store.metrics(), "raftwire.s2.io.tokens_per_interval") < Long.MAX_VALUE;
+    });
+  }
+
+  @Test
   void elasticWorkIsAdmittedByIoTokens() throws Exception {
     AtomicLong delivered = new AtomicLong();
     GrpcTransport follower = follower(10 * 1024 * KiB, delivered);

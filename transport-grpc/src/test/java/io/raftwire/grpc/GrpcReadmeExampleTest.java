@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftwire.admission.AdmissionConfig;
-import io.raftwire.admission.io.ThroughputHealth;
 import io.raftwire.flow.DurableEntries;
 import io.raftwire.flow.FlowControl;
 import io.raftwire.message.Priority;
@@ -72,12 +71,11 @@ class GrpcReadmeExampleTest {
     StoreId follower = StoreId.of(2);
     long bytes = 4096;
     // --- README flow control example begins
-    ThroughputHealth disk = new ThroughputHealth(TimeUnit.MILLISECONDS.toNanos(20), 1L << 20);
     GrpcTransport transport = GrpcTransport.start(
         GrpcTransportConfig.builder(StoreId.of(1), resolver)
             .admission(AdmissionConfig.builder()
                 .regularCreditBytes(16L << 20)        // in flight per follower stream
-                .storeHealth(disk)                    // IO tokens follow the disk
+                .provisionedWriteBytesPerSecond(200L << 20) // elastic work: at most half
                 .libraryReportsDurability(true)       // the adapter calls entriesDurable
                 .build())
             .build());
@@ -88,9 +86,9 @@ class GrpcReadmeExampleTest {
         flow.admitProposal(range, List.of(follower), Priority.REGULAR, bytes);
     admitted.thenRun(() -> { /* propose to Raft here */ });
 
-    // Follower, after fsync: report, and tell the generic health signal what the write cost.
+    // Follower, after fsync: report the entries, and what the write cost (IO tokens follow it).
     flow.entriesDurable(DurableEntries.of(range, StoreId.of(1), Priority.REGULAR, 10, 12, bytes));
-    disk.recordWrite(bytes, TimeUnit.MILLISECONDS.toNanos(3));
+    flow.recordDiskWrite(bytes, TimeUnit.MILLISECONDS.toNanos(3));
     // --- README flow control example ends
     try {
       admitted.get(30, TimeUnit.SECONDS);

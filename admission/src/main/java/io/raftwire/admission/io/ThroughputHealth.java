@@ -35,6 +35,7 @@ public final class ThroughputHealth implements StoreHealth {
   }
 
   /** Reports one completed write (or a batch of them). Any thread; never blocks. */
+  @Override
   public synchronized void recordWrite(long writtenBytes, long latencyNanos) {
     bytes += writtenBytes;
     latencySumNanos += latencyNanos;
