@@ -1,0 +1,162 @@
+package io.raftwire.adapter.microraft;
+
+import io.microraft.Ordered;
+import io.microraft.RaftEndpoint;
+import io.microraft.RaftNode;
+import io.microraft.persistence.RaftStore;
+import io.raftwire.flow.DurableEntries;
+import io.raftwire.flow.FlowControl;
+import io.raftwire.message.Priority;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Binds MicroRaft to raftwire's flow control. Where each hook sits:
+ *
+ * <ul>
+ *   <li><b>Leader, before {@code replicate}:</b> {@link #replicate} waits (without blocking a
+ *       thread) for the credits of every follower store of the range, then calls {@link
+ *       RaftNode#replicate}. The Raft node's own thread never waits on credits.
+ *   <li><b>Follower, on receipt:</b> the {@link RangeRegistry} built with {@link #onAppend()}
+ *       remembers which leader sent which entries at which priority, before the node handles them.
+ *   <li><b>Follower, after persisting:</b> the {@code RaftStore} returned by {@link
+ *       #reportingStore} reports the entries persisted by each {@code flush()} as durable, with the
+ *       flush's latency, after the delegate returned. It never blocks the node's thread beyond the
+ *       delegate's own work: reporting only queues the entries for logical admission.
+ * </ul>
+ *
+ * <p>Use with a transport whose admission config sets {@code libraryReportsDurability(true)}.
+ * Thread-safe. The per-range record of received appends is bounded ({@link #MAX_PENDING_APPENDS});
+ * beyond it the oldest are forgotten (counted in {@link #forgottenAppends()}): their credits then
+ * return with the next admitted index or when the leader's stream ends.
+ */
+public final class AdmissionHooks {
+  /** Most received-but-not-yet-durable appends remembered per range. */
+  public static final int MAX_PENDING_APPENDS = 100_000;
+
+  private final FlowControl flow;
+  private final StoreId localStore;
+  private final MicroRaftCodec codec;
+  private final Map<RangeId, ArrayDeque<Received>> received = new ConcurrentHashMap<>();
+  private final AtomicLong forgotten = new AtomicLong();
+
+  public AdmissionHooks(FlowControl flow, StoreId localStore, MicroRaftCodec codec) {
+    this.flow = Objects.requireNonNull(flow, "flow");
+    this.localStore = Objects.requireNonNull(localStore, "localStore");
+    this.codec = Objects.requireNonNull(codec, "codec");
+  }
+
+  /**
+   * Replicates {@code operation} on {@code node} once the range's follower streams have credits.
+   * The future fails like {@link RaftNode#replicate}'s, or with {@link IllegalStateException} if
+   * flow control closed while waiting.
+   *
+   * @param bytes the operation's encoded size (an estimate is fine: it orders waiting, the real
+   *     bytes are deducted when sent)
+   */
+  public <T> CompletableFuture<Ordered<T>> replicate(RaftNode node, Object operation, long bytes) {
+    RangeId range = (RangeId) node.getGroupId();
+    List<StoreId> followers = new ArrayList<>();
+    for (RaftEndpoint member : node.getEffectiveMembers().getMembers()) {
+      StoreId store = StoreEndpoint.storeOf(member);
+      if (!store.equals(localStore)) {
+        followers.add(store);
+      }
+    }
+    return flow.admitProposal(range, followers, codec.priorityOf(operation), bytes)
+        .thenCompose(admitted -> node.<T>replicate(operation));
+  }
+
+  /** The observer to build this store's {@link RangeRegistry} with. */
+  public Consumer<RaftEnvelope> onAppend() {
+    return this::appendReceived;
+  }
+
+  private void appendReceived(RaftEnvelope envelope) {
+    List<io.raftwire.message.LogEntry> entries = envelope.entries();
+    if (entries.isEmpty()) {
+      return;
+    }
+    ArrayDeque<Received> pending = received.computeIfAbsent(envelope.range(), r -> new ArrayDeque<>());
+    synchronized (pending) {
+      pending.addLast(new Received(envelope.from().store(), envelope.priority(), entries.get(0).index(),
+          entries.get(entries.size() - 1).index(), envelope.sizeBytes()));
+      if (pending.size() > MAX_PENDING_APPENDS) {
+        pending.pollFirst();
+        forgotten.incrementAndGet();
+      }
+    }
+  }
+
+  /** Wraps the {@code RaftStore} of {@code range}'s node to report durable entries. */
+  public RaftStore reportingStore(RangeId range, RaftStore delegate) {
+    return new ReportingRaftStore(this, range, delegate);
+  }
+
+  /** The entries of {@code range} up to {@code index} are durable; the flush took {@code nanos}. */
+  void durable(RangeId range, long index, long flushNanos) {
+    ArrayDeque<Received> pending = received.get(range);
+    if (pending == null) {
+      return;
+    }
+    List<Received> done = new ArrayList<>();
+    synchronized (pending) {
+      while (!pending.isEmpty() && pending.peekFirst().lastIndex <= index) {
+        done.add(pending.pollFirst());
+      }
+    }
+    long bytes = 0;
+    int i = 0;
+    while (i < done.size()) {
+      Received first = done.get(i);
+      Received last = first;
+      long runBytes = 0;
+      int j = i;
+      while (j < done.size() && done.get(j).leader.equals(first.leader) && done.get(j).priority == first.priority) {
+        last = done.get(j);
+        runBytes += last.bytes;
+        j++;
+      }
+      if (!first.leader.equals(localStore)) {
+        flow.entriesDurable(DurableEntries.of(
+            range, first.leader, first.priority, first.firstIndex, Math.max(first.firstIndex, last.lastIndex), runBytes));
+      }
+      bytes += runBytes;
+      i = j;
+    }
+    if (bytes > 0) {
+      flow.recordDiskWrite(bytes, flushNanos);
+    }
+  }
+
+  /** Received appends forgotten because a range had too many waiting for durability. */
+  public long forgottenAppends() {
+    return forgotten.get();
+  }
+
+  private static final class Received {
+    final StoreId leader;
+    final Priority priority;
+    final long firstIndex;
+    final long lastIndex;
+    final long bytes;
+
+    Received(StoreId leader, Priority priority, long firstIndex, long lastIndex, long bytes) {
+      this.leader = leader;
+      this.priority = priority;
+      this.firstIndex = firstIndex;
+      this.lastIndex = lastIndex;
+      this.bytes = bytes;
+    }
+  }
+}

@@ -1,0 +1,364 @@
+package io.raftwire.adapter.microraft;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.microraft.MembershipChangeMode;
+import io.microraft.RaftEndpoint;
+import io.microraft.model.RaftModelFactory;
+import io.microraft.model.groupop.UpdateRaftGroupMembersOp;
+import io.microraft.model.impl.DefaultRaftModelFactory;
+import io.microraft.model.log.LogEntry;
+import io.microraft.model.log.RaftGroupMembersView;
+import io.microraft.model.log.SnapshotChunk;
+import io.microraft.model.message.AppendEntriesFailureResponse;
+import io.microraft.model.message.AppendEntriesRequest;
+import io.microraft.model.message.AppendEntriesSuccessResponse;
+import io.microraft.model.message.InstallSnapshotRequest;
+import io.microraft.model.message.InstallSnapshotResponse;
+import io.microraft.model.message.PreVoteRequest;
+import io.microraft.model.message.PreVoteResponse;
+import io.microraft.model.message.RaftMessage;
+import io.microraft.model.message.TriggerLeaderElectionRequest;
+import io.microraft.model.message.VoteRequest;
+import io.microraft.model.message.VoteResponse;
+import io.raftwire.adapter.microraft.wire.AppendFailure;
+import io.raftwire.adapter.microraft.wire.AppendRequest;
+import io.raftwire.adapter.microraft.wire.AppendSuccess;
+import io.raftwire.adapter.microraft.wire.Granted;
+import io.raftwire.adapter.microraft.wire.LogPosition;
+import io.raftwire.adapter.microraft.wire.MembersView;
+import io.raftwire.adapter.microraft.wire.Message;
+import io.raftwire.adapter.microraft.wire.Operation;
+import io.raftwire.adapter.microraft.wire.UpdateMembers;
+import io.raftwire.adapter.microraft.wire.Vote;
+import io.raftwire.message.Priority;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.message.TrafficClass;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.ReplicaAddress;
+import io.raftwire.topology.StoreId;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Converts MicroRaft messages to raftwire envelopes and back, with raftwire's own protobuf
+ * encoding. The MicroRaft group id of every node must be its {@link RangeId}, and every endpoint a
+ * {@link StoreEndpoint}. Stateless and thread-safe if the operation codec is.
+ *
+ * <p>Classification: append requests with entries are APPEND (their entries become the envelope's
+ * entries, one encoded {@code Operation} each, so the transport accounts credits by entry bytes);
+ * install-snapshot requests and responses are SNAPSHOT; everything else (heartbeats and probes,
+ * i.e. appends without entries, votes, pre-votes, all responses, leader-election triggers) is
+ * CONTROL. An APPEND is REGULAR if any of its operations is, else ELASTIC.
+ */
+public final class MicroRaftCodec {
+  private final OperationCodec operations;
+  private final RaftModelFactory factory;
+  private final Function<Object, Priority> priorityOf;
+
+  /** A codec with MicroRaft's default model factory; every operation counts as REGULAR work. */
+  public MicroRaftCodec(OperationCodec operations) {
+    this(operations, new DefaultRaftModelFactory(), operation -> Priority.REGULAR);
+  }
+
+  /**
+   * @param priorityOf the admission priority of a user operation (must not block or throw)
+   */
+  public MicroRaftCodec(
+      OperationCodec operations, RaftModelFactory factory, Function<Object, Priority> priorityOf) {
+    this.operations = Objects.requireNonNull(operations, "operations");
+    this.factory = Objects.requireNonNull(factory, "factory");
+    this.priorityOf = Objects.requireNonNull(priorityOf, "priorityOf");
+  }
+
+  /** How the transport treats {@code message}. */
+  public static TrafficClass classify(RaftMessage message) {
+    if (message instanceof AppendEntriesRequest) {
+      return ((AppendEntriesRequest) message).getLogEntries().isEmpty() ? TrafficClass.CONTROL : TrafficClass.APPEND;
+    }
+    if (message instanceof InstallSnapshotRequest || message instanceof InstallSnapshotResponse) {
+      return TrafficClass.SNAPSHOT;
+    }
+    return TrafficClass.CONTROL;
+  }
+
+  /** The admission priority of a user operation, as configured. */
+  Priority priorityOf(Object operation) {
+    return operation instanceof UpdateRaftGroupMembersOp ? Priority.REGULAR : priorityOf.apply(operation);
+  }
+
+  /**
+   * The envelope carrying {@code message} to {@code target}.
+   *
+   * @throws IllegalArgumentException if the group id is not a {@link RangeId} or an endpoint is
+   *     not a {@link StoreEndpoint}
+   */
+  public RaftEnvelope encode(RaftMessage message, RaftEndpoint target) {
+    if (!(message.getGroupId() instanceof RangeId)) {
+      throw new IllegalArgumentException("group id " + message.getGroupId() + " is not a RangeId");
+    }
+    RangeId range = (RangeId) message.getGroupId();
+    StoreId from = StoreEndpoint.storeOf(message.getSender());
+    StoreId to = StoreEndpoint.storeOf(target);
+    Message.Builder m =
+        Message.newBuilder().setGroupId(range.value()).setSender(from.value()).setTerm(message.getTerm());
+    List<io.raftwire.message.LogEntry> entries = List.of();
+    Priority priority = Priority.REGULAR;
+    if (message instanceof AppendEntriesRequest) {
+      AppendEntriesRequest r = (AppendEntriesRequest) message;
+      m.setAppendRequest(
+          AppendRequest.newBuilder()
+              .setPreviousLogTerm(r.getPreviousLogTerm())
+              .setPreviousLogIndex(r.getPreviousLogIndex())
+              .setCommitIndex(r.getCommitIndex())
+              .setQuerySequenceNumber(r.getQuerySequenceNumber())
+              .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()));
+      if (!r.getLogEntries().isEmpty()) {
+        entries = new ArrayList<>(r.getLogEntries().size());
+        priority = Priority.ELASTIC;
+        for (LogEntry e : r.getLogEntries()) {
+          entries.add(io.raftwire.message.LogEntry.of(e.getIndex(), e.getTerm(), operation(e.getOperation()).toByteArray()));
+          if (priorityOf(e.getOperation()) == Priority.REGULAR) {
+            priority = Priority.REGULAR;
+          }
+        }
+      }
+    } else if (message instanceof AppendEntriesSuccessResponse) {
+      AppendEntriesSuccessResponse r = (AppendEntriesSuccessResponse) message;
+      m.setAppendSuccess(AppendSuccess.newBuilder().setLastLogIndex(r.getLastLogIndex())
+          .setQuerySequenceNumber(r.getQuerySequenceNumber())
+          .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()));
+    } else if (message instanceof AppendEntriesFailureResponse) {
+      AppendEntriesFailureResponse r = (AppendEntriesFailureResponse) message;
+      m.setAppendFailure(AppendFailure.newBuilder().setExpectedNextIndex(r.getExpectedNextIndex())
+          .setQuerySequenceNumber(r.getQuerySequenceNumber())
+          .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()));
+    } else if (message instanceof VoteRequest) {
+      VoteRequest r = (VoteRequest) message;
+      m.setVoteRequest(Vote.newBuilder().setLastLogTerm(r.getLastLogTerm()).setLastLogIndex(r.getLastLogIndex())
+          .setSticky(r.isSticky()));
+    } else if (message instanceof VoteResponse) {
+      m.setVoteResponse(Granted.newBuilder().setGranted(((VoteResponse) message).isGranted()));
+    } else if (message instanceof PreVoteRequest) {
+      PreVoteRequest r = (PreVoteRequest) message;
+      m.setPreVoteRequest(LogPosition.newBuilder().setLastLogTerm(r.getLastLogTerm()).setLastLogIndex(r.getLastLogIndex()));
+    } else if (message instanceof PreVoteResponse) {
+      m.setPreVoteResponse(Granted.newBuilder().setGranted(((PreVoteResponse) message).isGranted()));
+    } else if (message instanceof TriggerLeaderElectionRequest) {
+      TriggerLeaderElectionRequest r = (TriggerLeaderElectionRequest) message;
+      m.setTriggerLeaderElection(
+          LogPosition.newBuilder().setLastLogTerm(r.getLastLogTerm()).setLastLogIndex(r.getLastLogIndex()));
+    } else if (message instanceof InstallSnapshotRequest) {
+      InstallSnapshotRequest r = (InstallSnapshotRequest) message;
+      io.raftwire.adapter.microraft.wire.InstallSnapshotRequest.Builder b =
+          io.raftwire.adapter.microraft.wire.InstallSnapshotRequest.newBuilder()
+              .setSenderLeader(r.isSenderLeader())
+              .setSnapshotTerm(r.getSnapshotTerm())
+              .setSnapshotIndex(r.getSnapshotIndex())
+              .setTotalSnapshotChunkCount(r.getTotalSnapshotChunkCount())
+              .addAllSnapshottedMembers(storeIds(r.getSnapshottedMembers()))
+              .setGroupMembersView(membersView(r.getGroupMembersView()))
+              .setQuerySequenceNumber(r.getQuerySequenceNumber())
+              .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber());
+      SnapshotChunk chunk = r.getSnapshotChunk();
+      if (chunk != null) {
+        b.setChunk(
+            io.raftwire.adapter.microraft.wire.SnapshotChunk.newBuilder()
+                .setIndex(chunk.getIndex())
+                .setTerm(chunk.getTerm())
+                .setOperation(ByteString.copyFrom(operations.encode(chunk.getOperation())))
+                .setChunkIndex(chunk.getSnapshotChunkIndex())
+                .setChunkCount(chunk.getSnapshotChunkCount())
+                .setGroupMembersView(membersView(chunk.getGroupMembersView())));
+      }
+      m.setInstallSnapshotRequest(b);
+    } else if (message instanceof InstallSnapshotResponse) {
+      InstallSnapshotResponse r = (InstallSnapshotResponse) message;
+      m.setInstallSnapshotResponse(
+          io.raftwire.adapter.microraft.wire.InstallSnapshotResponse.newBuilder()
+              .setSnapshotIndex(r.getSnapshotIndex())
+              .setRequestedSnapshotChunkIndex(r.getRequestedSnapshotChunkIndex())
+              .setQuerySequenceNumber(r.getQuerySequenceNumber())
+              .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()));
+    } else {
+      throw new IllegalArgumentException("unknown MicroRaft message type " + message.getClass().getName());
+    }
+    return RaftEnvelope.builder()
+        .range(range)
+        .from(ReplicaAddress.of(from, from.value()))
+        .to(ReplicaAddress.of(to, to.value()))
+        .trafficClass(classify(message))
+        .priority(priority)
+        .payload(m.build().toByteArray())
+        .entries(entries)
+        .build();
+  }
+
+  /**
+   * The MicroRaft message in {@code envelope}.
+   *
+   * @throws MalformedMessageException if the payload or an entry does not decode, or a field is
+   *     out of range
+   */
+  public RaftMessage decode(RaftEnvelope envelope) throws MalformedMessageException {
+    try {
+      Message m = Message.parseFrom(envelope.payload());
+      RangeId range = RangeId.of(m.getGroupId());
+      StoreEndpoint sender = StoreEndpoint.of(m.getSender());
+      int term = m.getTerm();
+      switch (m.getKindCase()) {
+        case APPEND_REQUEST: {
+          AppendRequest r = m.getAppendRequest();
+          List<LogEntry> entries = new ArrayList<>(envelope.entries().size());
+          for (io.raftwire.message.LogEntry e : envelope.entries()) {
+            entries.add(factory.createLogEntryBuilder()
+                .setIndex(e.index())
+                .setTerm(Math.toIntExact(e.term()))
+                .setOperation(operation(Operation.parseFrom(e.data())))
+                .build());
+          }
+          return factory.createAppendEntriesRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
+              .setPreviousLogTerm(r.getPreviousLogTerm()).setPreviousLogIndex(r.getPreviousLogIndex())
+              .setCommitIndex(r.getCommitIndex()).setLogEntries(entries)
+              .setQuerySequenceNumber(r.getQuerySequenceNumber())
+              .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
+        }
+        case APPEND_SUCCESS: {
+          AppendSuccess r = m.getAppendSuccess();
+          return factory.createAppendEntriesSuccessResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
+              .setLastLogIndex(r.getLastLogIndex()).setQuerySequenceNumber(r.getQuerySequenceNumber())
+              .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
+        }
+        case APPEND_FAILURE: {
+          AppendFailure r = m.getAppendFailure();
+          return factory.createAppendEntriesFailureResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
+              .setExpectedNextIndex(r.getExpectedNextIndex()).setQuerySequenceNumber(r.getQuerySequenceNumber())
+              .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
+        }
+        case VOTE_REQUEST: {
+          Vote r = m.getVoteRequest();
+          return factory.createVoteRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
+              .setLastLogTerm(r.getLastLogTerm()).setLastLogIndex(r.getLastLogIndex()).setSticky(r.getSticky()).build();
+        }
+        case VOTE_RESPONSE:
+          return factory.createVoteResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
+              .setGranted(m.getVoteResponse().getGranted()).build();
+        case PRE_VOTE_REQUEST: {
+          LogPosition r = m.getPreVoteRequest();
+          return factory.createPreVoteRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
+              .setLastLogTerm(r.getLastLogTerm()).setLastLogIndex(r.getLastLogIndex()).build();
+        }
+        case PRE_VOTE_RESPONSE:
+          return factory.createPreVoteResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
+              .setGranted(m.getPreVoteResponse().getGranted()).build();
+        case TRIGGER_LEADER_ELECTION: {
+          LogPosition r = m.getTriggerLeaderElection();
+          return factory.createTriggerLeaderElectionRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
+              .setLastLogTerm(r.getLastLogTerm()).setLastLogIndex(r.getLastLogIndex()).build();
+        }
+        case INSTALL_SNAPSHOT_REQUEST: {
+          io.raftwire.adapter.microraft.wire.InstallSnapshotRequest r = m.getInstallSnapshotRequest();
+          SnapshotChunk chunk = null;
+          if (r.hasChunk()) {
+            io.raftwire.adapter.microraft.wire.SnapshotChunk c = r.getChunk();
+            chunk = factory.createSnapshotChunkBuilder().setIndex(c.getIndex()).setTerm(c.getTerm())
+                .setOperation(operations.decode(c.getOperation().toByteArray()))
+                .setSnapshotChunkIndex(c.getChunkIndex()).setSnapshotChunkCount(c.getChunkCount())
+                .setGroupMembersView(membersView(c.getGroupMembersView())).build();
+          }
+          return factory.createInstallSnapshotRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
+              .setSenderLeader(r.getSenderLeader()).setSnapshotTerm(r.getSnapshotTerm())
+              .setSnapshotIndex(r.getSnapshotIndex()).setTotalSnapshotChunkCount(r.getTotalSnapshotChunkCount())
+              .setSnapshotChunk(chunk).setSnapshottedMembers(endpoints(r.getSnapshottedMembersList()))
+              .setGroupMembersView(membersView(r.getGroupMembersView()))
+              .setQuerySequenceNumber(r.getQuerySequenceNumber())
+              .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
+        }
+        case INSTALL_SNAPSHOT_RESPONSE: {
+          io.raftwire.adapter.microraft.wire.InstallSnapshotResponse r = m.getInstallSnapshotResponse();
+          return factory.createInstallSnapshotResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
+              .setSnapshotIndex(r.getSnapshotIndex()).setRequestedSnapshotChunkIndex(r.getRequestedSnapshotChunkIndex())
+              .setQuerySequenceNumber(r.getQuerySequenceNumber())
+              .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
+        }
+        default:
+          throw new MalformedMessageException("no MicroRaft message in " + envelope, null);
+      }
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      throw new MalformedMessageException("cannot decode " + envelope + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Operation operation(Object operation) {
+    if (operation instanceof UpdateRaftGroupMembersOp) {
+      UpdateRaftGroupMembersOp op = (UpdateRaftGroupMembersOp) operation;
+      return Operation.newBuilder()
+          .setUpdateMembers(
+              UpdateMembers.newBuilder()
+                  .addAllMembers(storeIds(op.getMembers()))
+                  .addAllVotingMembers(storeIds(op.getVotingMembers()))
+                  .setEndpoint(StoreEndpoint.storeOf(op.getEndpoint()).value())
+                  .setModeValue(op.getMode().ordinal() + 1))
+          .build();
+    }
+    return Operation.newBuilder().setUser(ByteString.copyFrom(operations.encode(operation))).build();
+  }
+
+  private Object operation(Operation operation) {
+    switch (operation.getKindCase()) {
+      case USER:
+        return operations.decode(operation.getUser().toByteArray());
+      case UPDATE_MEMBERS: {
+        UpdateMembers u = operation.getUpdateMembers();
+        MembershipChangeMode[] modes = MembershipChangeMode.values();
+        int mode = u.getModeValue();
+        if (mode < 1 || mode > modes.length) {
+          throw new IllegalArgumentException("unknown membership change mode " + mode);
+        }
+        return factory.createUpdateRaftGroupMembersOpBuilder()
+            .setMembers(endpoints(u.getMembersList()))
+            .setVotingMembers(endpoints(u.getVotingMembersList()))
+            .setEndpoint(StoreEndpoint.of(u.getEndpoint()))
+            .setMode(modes[mode - 1])
+            .build();
+      }
+      default:
+        throw new IllegalArgumentException("log entry without an operation");
+    }
+  }
+
+  private static List<Long> storeIds(Collection<RaftEndpoint> endpoints) {
+    List<Long> ids = new ArrayList<>(endpoints.size());
+    for (RaftEndpoint e : endpoints) {
+      ids.add(StoreEndpoint.storeOf(e).value());
+    }
+    return ids;
+  }
+
+  private static List<RaftEndpoint> endpoints(List<Long> storeIds) {
+    List<RaftEndpoint> endpoints = new ArrayList<>(storeIds.size());
+    for (long id : storeIds) {
+      endpoints.add(StoreEndpoint.of(id));
+    }
+    return endpoints;
+  }
+
+  private static MembersView membersView(RaftGroupMembersView view) {
+    return MembersView.newBuilder()
+        .setLogIndex(view.getLogIndex())
+        .addAllMembers(storeIds(view.getMembers()))
+        .addAllVotingMembers(storeIds(view.getVotingMembers()))
+        .build();
+  }
+
+  private RaftGroupMembersView membersView(MembersView view) {
+    return factory.createRaftGroupMembersViewBuilder()
+        .setLogIndex(view.getLogIndex())
+        .setMembers(endpoints(view.getMembersList()))
+        .setVotingMembers(endpoints(view.getVotingMembersList()))
+        .build();
+  }
+}

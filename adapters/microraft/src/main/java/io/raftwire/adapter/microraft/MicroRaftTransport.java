@@ -1,0 +1,70 @@
+package io.raftwire.adapter.microraft;
+
+import io.microraft.RaftEndpoint;
+import io.microraft.model.message.RaftMessage;
+import io.microraft.transport.Transport;
+import io.raftwire.transport.RaftTransport;
+import io.raftwire.transport.SendResult;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * MicroRaft's {@link Transport} on top of a {@link RaftTransport}. One instance per store serves
+ * every {@code RaftNode} on it (the range comes from the message's group id).
+ *
+ * <p><b>Threads:</b> called by Raft node threads. <b>Blocking:</b> never (raftwire's {@code send}
+ * does not block). <b>Failure:</b> never throws into the Raft node: a message that cannot be
+ * encoded is logged and counted ({@link #encodeFailures()}); a refusal by the transport is counted
+ * ({@link #refusedSends()}) and left to Raft's retransmission, since MicroRaft has no
+ * "unreachable" callback.
+ */
+public final class MicroRaftTransport implements Transport {
+  private static final Logger log = LoggerFactory.getLogger(MicroRaftTransport.class);
+
+  private final RaftTransport transport;
+  private final MicroRaftCodec codec;
+  private final AtomicLong encodeFailures = new AtomicLong();
+  private final AtomicLong refusedSends = new AtomicLong();
+
+  public MicroRaftTransport(RaftTransport transport, MicroRaftCodec codec) {
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.codec = Objects.requireNonNull(codec, "codec");
+  }
+
+  @Override
+  public void send(RaftEndpoint target, RaftMessage message) {
+    try {
+      SendResult result = transport.send(codec.encode(message, target));
+      if (!result.isAccepted()) {
+        refusedSends.incrementAndGet();
+        if (log.isDebugEnabled()) {
+          log.debug("{}: {} to {} refused: {}", transport.localStore(), message.getClass().getSimpleName(), target, result);
+        }
+      }
+    } catch (RuntimeException e) {
+      encodeFailures.incrementAndGet();
+      log.warn("{}: cannot send {} to {}", transport.localStore(), message.getClass().getSimpleName(), target, e);
+    }
+  }
+
+  @Override
+  public boolean isReachable(RaftEndpoint endpoint) {
+    try {
+      return transport.isReachable(StoreEndpoint.storeOf(endpoint));
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Messages that could not be encoded (a bug in an operation codec, or a foreign endpoint). */
+  public long encodeFailures() {
+    return encodeFailures.get();
+  }
+
+  /** Messages the transport refused (budget, unreachable, ...); Raft resends what matters. */
+  public long refusedSends() {
+    return refusedSends.get();
+  }
+}

@@ -1,0 +1,151 @@
+package io.raftwire.adapter.microraft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.microraft.MembershipChangeMode;
+import io.microraft.RaftEndpoint;
+import io.microraft.model.RaftModelFactory;
+import io.microraft.model.groupop.UpdateRaftGroupMembersOp;
+import io.microraft.model.impl.DefaultRaftModelFactory;
+import io.microraft.model.log.LogEntry;
+import io.microraft.model.log.RaftGroupMembersView;
+import io.microraft.model.message.AppendEntriesRequest;
+import io.microraft.model.message.InstallSnapshotRequest;
+import io.microraft.model.message.RaftMessage;
+import io.raftwire.message.Priority;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.message.TrafficClass;
+import io.raftwire.topology.RangeId;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MicroRaftCodecTest {
+  private static final RangeId RANGE = RangeId.of(42);
+  private static final StoreEndpoint S1 = StoreEndpoint.of(1);
+  private static final StoreEndpoint S2 = StoreEndpoint.of(2);
+  private static final StoreEndpoint S3 = StoreEndpoint.of(3);
+
+  private final RaftModelFactory f = new DefaultRaftModelFactory();
+  private final MicroRaftCodec codec =
+      new MicroRaftCodec(new StringOperations(), f, op -> ((String) op).startsWith("bulk") ? Priority.ELASTIC : Priority.REGULAR);
+
+  /** A target other than the message's sender. */
+  private static StoreEndpoint target(RaftMessage message) {
+    return message.getSender().equals(S1) ? S2 : S1;
+  }
+
+  private RaftGroupMembersView view() {
+    return f.createRaftGroupMembersViewBuilder().setLogIndex(7).setMembers(List.of(S1, S2, S3))
+        .setVotingMembers(List.of(S1, S2)).build();
+  }
+
+  private LogEntry entry(long index, Object op) {
+    return f.createLogEntryBuilder().setIndex(index).setTerm(3).setOperation(op).build();
+  }
+
+  private List<RaftMessage> everyMessage() {
+    UpdateRaftGroupMembersOp members = f.createUpdateRaftGroupMembersOpBuilder().setMembers(List.of(S1, S2, S3))
+        .setVotingMembers(List.of(S1, S2)).setEndpoint(S3).setMode(MembershipChangeMode.ADD_LEARNER).build();
+    return List.of(
+        f.createAppendEntriesRequestBuilder().setGroupId(RANGE).setSender(S1).setTerm(3).setPreviousLogTerm(2)
+            .setPreviousLogIndex(10).setCommitIndex(9).setLogEntries(List.of(entry(11, "put a"), entry(12, members)))
+            .setQuerySequenceNumber(5).setFlowControlSequenceNumber(6).build(),
+        f.createAppendEntriesRequestBuilder().setGroupId(RANGE).setSender(S1).setTerm(3).setPreviousLogTerm(3)
+            .setPreviousLogIndex(12).setCommitIndex(12).setLogEntries(List.of()).setQuerySequenceNumber(7)
+            .setFlowControlSequenceNumber(8).build(),
+        f.createAppendEntriesSuccessResponseBuilder().setGroupId(RANGE).setSender(S2).setTerm(3).setLastLogIndex(12)
+            .setQuerySequenceNumber(7).setFlowControlSequenceNumber(8).build(),
+        f.createAppendEntriesFailureResponseBuilder().setGroupId(RANGE).setSender(S2).setTerm(3).setExpectedNextIndex(4)
+            .setQuerySequenceNumber(7).setFlowControlSequenceNumber(8).build(),
+        f.createVoteRequestBuilder().setGroupId(RANGE).setSender(S2).setTerm(4).setLastLogTerm(3).setLastLogIndex(12)
+            .setSticky(true).build(),
+        f.createVoteResponseBuilder().setGroupId(RANGE).setSender(S3).setTerm(4).setGranted(true).build(),
+        f.createPreVoteRequestBuilder().setGroupId(RANGE).setSender(S2).setTerm(4).setLastLogTerm(3).setLastLogIndex(12).build(),
+        f.createPreVoteResponseBuilder().setGroupId(RANGE).setSender(S3).setTerm(4).setGranted(false).build(),
+        f.createTriggerLeaderElectionRequestBuilder().setGroupId(RANGE).setSender(S1).setTerm(4).setLastLogTerm(3)
+            .setLastLogIndex(12).build(),
+        f.createInstallSnapshotRequestBuilder().setGroupId(RANGE).setSender(S1).setTerm(4).setSenderLeader(true)
+            .setSnapshotTerm(3).setSnapshotIndex(100).setTotalSnapshotChunkCount(2)
+            .setSnapshotChunk(f.createSnapshotChunkBuilder().setIndex(100).setTerm(3).setOperation("chunk-0")
+                .setSnapshotChunkIndex(0).setSnapshotChunkCount(2).setGroupMembersView(view()).build())
+            .setSnapshottedMembers(List.of(S1, S2)).setGroupMembersView(view()).setQuerySequenceNumber(1)
+            .setFlowControlSequenceNumber(2).build(),
+        f.createInstallSnapshotRequestBuilder().setGroupId(RANGE).setSender(S2).setTerm(4).setSenderLeader(false)
+            .setSnapshotTerm(3).setSnapshotIndex(100).setTotalSnapshotChunkCount(2).setSnapshotChunk(null)
+            .setSnapshottedMembers(List.of()).setGroupMembersView(view()).setQuerySequenceNumber(1)
+            .setFlowControlSequenceNumber(2).build(),
+        f.createInstallSnapshotResponseBuilder().setGroupId(RANGE).setSender(S2).setTerm(4).setSnapshotIndex(100)
+            .setRequestedSnapshotChunkIndex(1).setQuerySequenceNumber(1).setFlowControlSequenceNumber(2).build());
+  }
+
+  @Test
+  void everyMessageTypeSurvivesARoundTrip() throws Exception {
+    List<RaftMessage> messages = everyMessage();
+    assertEquals(10, messages.stream().map(m -> m.getClass()).distinct().count(), "all ten message types");
+    for (RaftMessage message : messages) {
+      RaftEnvelope envelope = codec.encode(message, target(message));
+      RaftMessage decoded = codec.decode(envelope);
+      assertEquals(message.getClass(), decoded.getClass());
+      assertEquals(RANGE, decoded.getGroupId());
+      assertEquals(message.getSender(), decoded.getSender());
+      assertEquals(message.getTerm(), decoded.getTerm());
+      assertEquals(envelope, codec.encode(decoded, target(message)), "byte-identical after a round trip: " + message);
+    }
+  }
+
+  @Test
+  void entriesOperationsAndSnapshotChunksDecodeToWhatWasSent() throws Exception {
+    AppendEntriesRequest append = (AppendEntriesRequest) codec.decode(codec.encode(everyMessage().get(0), S2));
+    assertEquals("put a", append.getLogEntries().get(0).getOperation());
+    UpdateRaftGroupMembersOp op = (UpdateRaftGroupMembersOp) append.getLogEntries().get(1).getOperation();
+    assertEquals(List.of(S1, S2, S3), List.copyOf(op.getMembers()));
+    assertEquals(S3, op.getEndpoint());
+    assertEquals(MembershipChangeMode.ADD_LEARNER, op.getMode());
+    assertEquals(12, append.getLogEntries().get(1).getIndex());
+
+    InstallSnapshotRequest snapshot = (InstallSnapshotRequest) codec.decode(codec.encode(everyMessage().get(9), S3));
+    assertEquals("chunk-0", snapshot.getSnapshotChunk().getOperation());
+    assertEquals(List.of(S1, S2), List.copyOf(snapshot.getGroupMembersView().getVotingMembers()));
+    assertNull(((InstallSnapshotRequest) codec.decode(codec.encode(everyMessage().get(10), S3))).getSnapshotChunk());
+  }
+
+  @Test
+  void classifiesHeartbeatsVotesAndResponsesAsControl() {
+    List<RaftMessage> m = everyMessage();
+    assertEquals(TrafficClass.APPEND, codec.encode(m.get(0), S2).trafficClass());
+    assertEquals(2, codec.encode(m.get(0), S2).entries().size());
+    for (int i = 1; i <= 8; i++) {
+      assertEquals(TrafficClass.CONTROL, codec.encode(m.get(i), target(m.get(i))).trafficClass(), m.get(i).toString());
+    }
+    assertEquals(TrafficClass.SNAPSHOT, codec.encode(m.get(9), S2).trafficClass());
+    assertEquals(TrafficClass.SNAPSHOT, codec.encode(m.get(11), target(m.get(11))).trafficClass());
+  }
+
+  @Test
+  void anAppendIsElasticOnlyIfAllItsOperationsAre() {
+    RaftMessage bulk = f.createAppendEntriesRequestBuilder().setGroupId(RANGE).setSender(S1).setTerm(1)
+        .setLogEntries(List.of(entry(1, "bulk 1"), entry(2, "bulk 2"))).build();
+    RaftMessage mixed = f.createAppendEntriesRequestBuilder().setGroupId(RANGE).setSender(S1).setTerm(1)
+        .setLogEntries(List.of(entry(1, "bulk 1"), entry(2, "put x"))).build();
+    assertEquals(Priority.ELASTIC, codec.encode(bulk, S2).priority());
+    assertEquals(Priority.REGULAR, codec.encode(mixed, S2).priority());
+  }
+
+  @Test
+  void badInputIsATypedError() {
+    RaftEnvelope garbage = RaftEnvelope.builder().range(RANGE)
+        .from(io.raftwire.topology.ReplicaAddress.of(S1.store(), 1))
+        .to(io.raftwire.topology.ReplicaAddress.of(S2.store(), 2))
+        .trafficClass(TrafficClass.CONTROL).payload(new byte[] {(byte) 0xFF, 1, 2}).build();
+    assertThrows(MalformedMessageException.class, () -> codec.decode(garbage));
+    RaftMessage foreignGroup = f.createVoteResponseBuilder().setGroupId("not a range").setSender(S1).setTerm(1).build();
+    assertThrows(IllegalArgumentException.class, () -> codec.encode(foreignGroup, S2));
+    RaftEndpoint foreign = () -> "x";
+    RaftMessage vote = f.createVoteResponseBuilder().setGroupId(RANGE).setSender(S1).setTerm(1).build();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> codec.encode(vote, foreign));
+    assertTrue(e.getMessage().contains("StoreEndpoint"), e.getMessage());
+  }
+}
