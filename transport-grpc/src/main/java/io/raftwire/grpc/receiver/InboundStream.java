@@ -53,7 +53,6 @@ final class InboundStream implements StreamObserver<InputStream> {
 
   // Written once by the gRPC thread at the hello, before the stream is published to others.
   private volatile StoreId sender;
-  private volatile Lane lane = Lane.LANE_UNSPECIFIED;
   // Read and written only by the gRPC thread delivering this stream's frames (serial).
   private long lastSeq;
 
@@ -117,8 +116,7 @@ final class InboundStream implements StreamObserver<InputStream> {
       return;
     }
     sender = StoreId.of(hello.getSenderStore());
-    lane = hello.getLane();
-    if (lane == Lane.LANE_DATA) {
+    if (hello.getLane() == Lane.LANE_DATA) {
       receiver.dataStreamOpened(sender, this);
     }
     write(
@@ -210,10 +208,6 @@ final class InboundStream implements StreamObserver<InputStream> {
 
   StoreId sender() {
     return sender;
-  }
-
-  Lane lane() {
-    return lane;
   }
 
   /** Writes what is pending while the stream is ready. Any thread. */

@@ -361,10 +361,6 @@ final class Connection {
     }
   }
 
-  synchronized int inflightMessages() {
-    return inflight.size();
-  }
-
   /** One gRPC stream; callbacks of a stream that is no longer current are ignored. */
   private final class Stream implements ClientResponseObserver<ClientFrame, ServerFrame> {
     final long openedNanos;

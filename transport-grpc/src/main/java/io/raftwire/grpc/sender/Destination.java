@@ -139,14 +139,6 @@ final class Destination {
     return s == State.UNKNOWN || s == State.HEALTHY;
   }
 
-  boolean isReachable() {
-    return allowsTraffic();
-  }
-
-  State state() {
-    return state;
-  }
-
   synchronized void onHelloAck() {
     if (closed) {
       return;

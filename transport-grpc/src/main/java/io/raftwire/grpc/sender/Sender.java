@@ -125,7 +125,7 @@ public final class Sender implements AutoCloseable {
       return false;
     }
     Destination destination = destination(store);
-    return destination != null && destination.isReachable();
+    return destination != null && destination.allowsTraffic();
   }
 
   private Destination destination(StoreId store) {
