@@ -87,6 +87,25 @@ public abstract class RaftTransportConformance {
     return harness;
   }
 
+  /**
+   * s1 sending to s2 (both with {@link #SMALL} limits), whose handler of range 1 is blocked inside
+   * the delivery of a first APPEND; s1's drop reports are recorded.
+   */
+  private final class Blocked {
+    final RaftTransport a = harness.start(S1, SMALL);
+    final RaftTransport b = harness.start(S2, SMALL);
+    final Drops drops = new Drops();
+    final Inbox r1 = Inbox.blockingOnFirstAppend();
+    final Registration registration;
+
+    Blocked(int firstAppendBytes) {
+      a.addDropListener(drops);
+      registration = b.register(RangeId.of(1), r1);
+      assertTrue(a.send(envelope(S1, S2, 1, TrafficClass.APPEND, 0, firstAppendBytes)).isAccepted());
+      await().atMost(WAIT).until(() -> r1.blocked.getCount() == 0);
+    }
+  }
+
   @Test
   void deliversEachMessageIntactToTheHandlerOfItsRange() {
     RaftTransport a = harness.start(S1, TransportLimits.defaults());
@@ -210,17 +229,12 @@ public abstract class RaftTransportConformance {
 
   @Test
   void deliversControlWhileAppendsAreSaturated() {
-    RaftTransport a = harness.start(S1, SMALL);
-    RaftTransport b = harness.start(S2, SMALL);
-    Drops drops = new Drops();
-    a.addDropListener(drops);
-    Inbox r1 = Inbox.blockingOnFirstAppend();
+    Blocked blocked = new Blocked(1024);
+    RaftTransport a = blocked.a;
+    Drops drops = blocked.drops;
+    Inbox r1 = blocked.r1;
     Inbox r2 = new Inbox();
-    b.register(RangeId.of(1), r1);
-    b.register(RangeId.of(2), r2);
-
-    assertTrue(a.send(envelope(S1, S2, 1, TrafficClass.APPEND, 0, 1024)).isAccepted());
-    await().atMost(WAIT).until(() -> r1.blocked.getCount() == 0);
+    blocked.b.register(RangeId.of(2), r2);
     int refused = saturateAppends(a, drops, 1, 4096);
     assertTrue(refused > 0 || drops.afterAcceptance() > 0, "appends never saturated");
 
@@ -301,15 +315,10 @@ public abstract class RaftTransportConformance {
 
   @Test
   void boundsWhatIsBufferedForABlockedReceiverAndAccountsForEveryMessage() {
-    RaftTransport a = harness.start(S1, SMALL);
-    RaftTransport b = harness.start(S2, SMALL);
-    Drops drops = new Drops();
-    a.addDropListener(drops);
-    Inbox r1 = Inbox.blockingOnFirstAppend();
-    b.register(RangeId.of(1), r1);
-
-    assertTrue(a.send(envelope(S1, S2, 1, TrafficClass.APPEND, 0, 1024)).isAccepted());
-    await().atMost(WAIT).until(() -> r1.blocked.getCount() == 0);
+    Blocked blocked = new Blocked(1024);
+    RaftTransport a = blocked.a;
+    Drops drops = blocked.drops;
+    Inbox r1 = blocked.r1;
 
     long bound = harness.maxBufferedBytes(SMALL);
     int size = 8 * 1024;
@@ -356,16 +365,11 @@ public abstract class RaftTransportConformance {
 
   @Test
   void reportsMessagesQueuedForARangeThatIsUnregistered() {
-    RaftTransport a = harness.start(S1, SMALL);
-    RaftTransport b = harness.start(S2, SMALL);
-    Drops drops = new Drops();
-    a.addDropListener(drops);
-    Inbox r1 = Inbox.blockingOnFirstAppend();
-    Registration registration = b.register(RangeId.of(1), r1);
-    r1.onRelease = registration::close; // closed from inside the handler: this delivery is the last
-
-    assertTrue(a.send(envelope(S1, S2, 1, TrafficClass.APPEND, 0, 100)).isAccepted());
-    await().atMost(WAIT).until(() -> r1.blocked.getCount() == 0);
+    Blocked blocked = new Blocked(100);
+    RaftTransport a = blocked.a;
+    Drops drops = blocked.drops;
+    Inbox r1 = blocked.r1;
+    r1.onRelease = blocked.registration::close; // from inside the handler: this delivery is the last
     for (long seq = 1; seq <= 5; seq++) {
       assertTrue(a.send(envelope(S1, S2, 1, TrafficClass.APPEND, seq, 100)).isAccepted());
     }
@@ -379,12 +383,10 @@ public abstract class RaftTransportConformance {
 
   @Test
   void registrationCloseWaitsForTheDeliveryInProgress() {
-    RaftTransport a = harness.start(S1, SMALL);
-    RaftTransport b = harness.start(S2, SMALL);
-    Inbox r1 = Inbox.blockingOnFirstAppend();
-    Registration registration = b.register(RangeId.of(1), r1);
-    assertTrue(a.send(envelope(S1, S2, 1, TrafficClass.APPEND, 0, 100)).isAccepted());
-    await().atMost(WAIT).until(() -> r1.blocked.getCount() == 0);
+    Blocked blocked = new Blocked(100);
+    RaftTransport a = blocked.a;
+    Inbox r1 = blocked.r1;
+    Registration registration = blocked.registration;
 
     CompletableFuture<Void> closing = CompletableFuture.runAsync(registration::close);
     await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> !closing.isDone());
@@ -392,8 +394,7 @@ public abstract class RaftTransportConformance {
     closing.join();
     int deliveries = r1.batches.size();
 
-    Drops drops = new Drops();
-    a.addDropListener(drops);
+    Drops drops = blocked.drops;
     assertTrue(a.send(envelope(S1, S2, 1, TrafficClass.CONTROL, 1, 10)).isAccepted());
     await().atMost(WAIT).until(() -> drops.afterAcceptance() == 1);
     assertEquals(DropReason.UNKNOWN_RANGE, drops.reports.peek().reason());
@@ -455,14 +456,10 @@ public abstract class RaftTransportConformance {
 
   @Test
   void closeRefusesFurtherWorkAndReportsWhatWasQueued() {
-    RaftTransport a = harness.start(S1, SMALL);
-    RaftTransport b = harness.start(S2, SMALL);
-    Drops drops = new Drops();
-    a.addDropListener(drops);
-    Inbox r1 = Inbox.blockingOnFirstAppend();
-    b.register(RangeId.of(1), r1);
-    assertTrue(a.send(envelope(S1, S2, 1, TrafficClass.APPEND, 0, 100)).isAccepted());
-    await().atMost(WAIT).until(() -> r1.blocked.getCount() == 0);
+    Blocked blocked = new Blocked(100);
+    RaftTransport a = blocked.a;
+    Drops drops = blocked.drops;
+    Inbox r1 = blocked.r1;
     Set<Long> accepted = new HashSet<>();
     for (long seq = 1; seq <= 10; seq++) {
       if (a.send(envelope(S1, S2, 1, TrafficClass.APPEND, seq, 100)).isAccepted()) {
