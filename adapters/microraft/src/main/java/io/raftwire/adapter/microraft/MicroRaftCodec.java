@@ -29,6 +29,7 @@ import io.raftwire.adapter.microraft.wire.LogPosition;
 import io.raftwire.adapter.microraft.wire.MembersView;
 import io.raftwire.adapter.microraft.wire.Message;
 import io.raftwire.adapter.microraft.wire.Operation;
+import io.raftwire.adapter.microraft.wire.StoredEntry;
 import io.raftwire.adapter.microraft.wire.UpdateMembers;
 import io.raftwire.adapter.microraft.wire.Vote;
 import io.raftwire.message.Priority;
@@ -290,6 +291,74 @@ public final class MicroRaftCodec {
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       throw new MalformedMessageException("cannot decode " + envelope + ": " + e.getMessage(), e);
     }
+  }
+
+  // ------------------------------------------------------------------ persistence forms
+
+  /** The bytes of a log entry, for a {@code RaftStore}; {@link #decodeLogEntry} reverses it. */
+  public byte[] encodeLogEntry(LogEntry entry) {
+    return StoredEntry.newBuilder()
+        .setIndex(entry.getIndex())
+        .setTerm(entry.getTerm())
+        .setOperation(operation(entry.getOperation()))
+        .build()
+        .toByteArray();
+  }
+
+  /** The log entry {@link #encodeLogEntry} encoded. */
+  public LogEntry decodeLogEntry(byte[] bytes) throws MalformedMessageException {
+    try {
+      StoredEntry e = StoredEntry.parseFrom(bytes);
+      return factory.createLogEntryBuilder().setIndex(e.getIndex()).setTerm(e.getTerm())
+          .setOperation(operation(e.getOperation())).build();
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      throw new MalformedMessageException("cannot decode a stored log entry: " + e.getMessage(), e);
+    }
+  }
+
+  /** The bytes of a snapshot chunk, for a {@code RaftStore}. */
+  public byte[] encodeSnapshotChunk(SnapshotChunk chunk) {
+    return io.raftwire.adapter.microraft.wire.SnapshotChunk.newBuilder()
+        .setIndex(chunk.getIndex())
+        .setTerm(chunk.getTerm())
+        .setOperation(ByteString.copyFrom(operations.encode(chunk.getOperation())))
+        .setChunkIndex(chunk.getSnapshotChunkIndex())
+        .setChunkCount(chunk.getSnapshotChunkCount())
+        .setGroupMembersView(membersView(chunk.getGroupMembersView()))
+        .build()
+        .toByteArray();
+  }
+
+  /** The snapshot chunk {@link #encodeSnapshotChunk} encoded. */
+  public SnapshotChunk decodeSnapshotChunk(byte[] bytes) throws MalformedMessageException {
+    try {
+      io.raftwire.adapter.microraft.wire.SnapshotChunk c = io.raftwire.adapter.microraft.wire.SnapshotChunk.parseFrom(bytes);
+      return factory.createSnapshotChunkBuilder().setIndex(c.getIndex()).setTerm(c.getTerm())
+          .setOperation(operations.decode(c.getOperation().toByteArray()))
+          .setSnapshotChunkIndex(c.getChunkIndex()).setSnapshotChunkCount(c.getChunkCount())
+          .setGroupMembersView(membersView(c.getGroupMembersView())).build();
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      throw new MalformedMessageException("cannot decode a stored snapshot chunk: " + e.getMessage(), e);
+    }
+  }
+
+  /** The bytes of a group members view, for a {@code RaftStore}. */
+  public byte[] encodeMembersView(RaftGroupMembersView view) {
+    return membersView(view).toByteArray();
+  }
+
+  /** The group members view {@link #encodeMembersView} encoded. */
+  public RaftGroupMembersView decodeMembersView(byte[] bytes) throws MalformedMessageException {
+    try {
+      return membersView(MembersView.parseFrom(bytes));
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      throw new MalformedMessageException("cannot decode a stored members view: " + e.getMessage(), e);
+    }
+  }
+
+  /** The model factory this codec builds MicroRaft objects with. */
+  public RaftModelFactory modelFactory() {
+    return factory;
   }
 
   private Operation operation(Object operation) {

@@ -135,6 +135,25 @@ class MicroRaftCodecTest {
   }
 
   @Test
+  void persistenceFormsRoundTrip() throws Exception {
+    AppendEntriesRequest append = (AppendEntriesRequest) everyMessage().get(0);
+    for (LogEntry e : append.getLogEntries()) {
+      LogEntry back = codec.decodeLogEntry(codec.encodeLogEntry(e));
+      assertEquals(e.getIndex(), back.getIndex());
+      assertEquals(e.getTerm(), back.getTerm());
+      assertEquals(List.of(codec.encodeLogEntry(e)).get(0).length, codec.encodeLogEntry(back).length);
+    }
+    InstallSnapshotRequest snapshot = (InstallSnapshotRequest) everyMessage().get(9);
+    var chunk = codec.decodeSnapshotChunk(codec.encodeSnapshotChunk(snapshot.getSnapshotChunk()));
+    assertEquals("chunk-0", chunk.getOperation());
+    assertEquals(2, chunk.getSnapshotChunkCount());
+    RaftGroupMembersView view = codec.decodeMembersView(codec.encodeMembersView(view()));
+    assertEquals(7, view.getLogIndex());
+    assertEquals(List.of(S1, S2), List.copyOf(view.getVotingMembers()));
+    assertThrows(MalformedMessageException.class, () -> codec.decodeLogEntry(new byte[] {(byte) 0xFF}));
+  }
+
+  @Test
   void badInputIsATypedError() {
     RaftEnvelope garbage = RaftEnvelope.builder().range(RANGE)
         .from(io.raftwire.topology.ReplicaAddress.of(S1.store(), 1))

@@ -1,0 +1,193 @@
+package io.raftwire.example.storage;
+
+import io.microraft.RaftEndpoint;
+import io.microraft.model.RaftModelFactory;
+import io.microraft.model.log.LogEntry;
+import io.microraft.model.log.RaftGroupMembersView;
+import io.microraft.model.log.SnapshotChunk;
+import io.microraft.model.log.SnapshotEntry;
+import io.microraft.model.persistence.RaftEndpointPersistentState;
+import io.microraft.model.persistence.RaftTermPersistentState;
+import io.microraft.persistence.RaftStore;
+import io.microraft.persistence.RestoredRaftState;
+import io.raftwire.adapter.microraft.MalformedMessageException;
+import io.raftwire.adapter.microraft.MicroRaftCodec;
+import io.raftwire.adapter.microraft.StoreEndpoint;
+import io.raftwire.topology.RangeId;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * One store's RocksDB. Key layout: {@code range (8 bytes) | kind (1) | index (8) | chunk (4)},
+ * big-endian so keys of one kind sort by index. Thread-safe (RocksDB is); close after every store
+ * using it is done.
+ */
+public final class RocksStorage implements AutoCloseable {
+  static final byte ENDPOINT = 1;
+  static final byte MEMBERS = 2;
+  static final byte TERM = 3;
+  static final byte LOG = 16;
+  static final byte SNAPSHOT = 32;
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path directory;
+  private final Options options;
+  private final RocksDB db;
+  final WriteOptions synced = new WriteOptions().setSync(true);
+  final WriteOptions buffered = new WriteOptions();
+
+  private RocksStorage(Path directory, Options options, RocksDB db) {
+    this.directory = directory;
+    this.options = options;
+    this.db = db;
+  }
+
+  /** Opens (creating if needed) the RocksDB in {@code directory}. */
+  public static RocksStorage open(Path directory) throws IOException {
+    Files.createDirectories(directory);
+    Options options = new Options().setCreateIfMissing(true);
+    try {
+      return new RocksStorage(directory, options, RocksDB.open(options, directory.toString()));
+    } catch (RocksDBException e) {
+      options.close();
+      throw new IOException("cannot open RocksDB in " + directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The RocksDB itself (for the state machine and the health signal). */
+  public RocksDB db() {
+    return db;
+  }
+
+  /** The directory the database lives in. */
+  public Path directory() {
+    return directory;
+  }
+
+  /** A {@link RaftStore} for {@code range}; MicroRaft calls it from the range's node thread. */
+  public RaftStore raftStore(RangeId range, MicroRaftCodec codec) {
+    return new RocksRaftStore(this, range, codec);
+  }
+
+  static byte[] key(RangeId range, byte kind, long index, int chunk) {
+    return ByteBuffer.allocate(21).putLong(range.value()).put(kind).putLong(index).putInt(chunk).array();
+  }
+
+  static byte[] key(RangeId range, byte kind) {
+    return key(range, kind, 0, 0);
+  }
+
+  /**
+   * The Raft state of {@code range} as last persisted, to restart its node with; empty if the range
+   * was never started on this store.
+   *
+   * @throws IOException if the database cannot be read or holds undecodable state
+   */
+  public Optional<RestoredRaftState> restore(RangeId range, MicroRaftCodec codec) throws IOException {
+    RaftModelFactory factory = codec.modelFactory();
+    try {
+      byte[] endpoint = db.get(key(range, ENDPOINT));
+      byte[] members = db.get(key(range, MEMBERS));
+      if (endpoint == null || members == null) {
+        return Optional.empty();
+      }
+      ByteBuffer e = ByteBuffer.wrap(endpoint);
+      RaftEndpointPersistentState endpointState =
+          factory.createRaftEndpointPersistentStateBuilder()
+              .setLocalEndpoint(StoreEndpoint.of(e.getLong()))
+              .setVoting(e.get() != 0)
+              .build();
+      RaftGroupMembersView initialMembers = codec.decodeMembersView(members);
+      int term = 0;
+      RaftEndpoint votedFor = null;
+      byte[] termBytes = db.get(key(range, TERM));
+      if (termBytes != null) {
+        ByteBuffer t = ByteBuffer.wrap(termBytes);
+        term = t.getInt();
+        long voted = t.getLong();
+        votedFor = voted > 0 ? StoreEndpoint.of(voted) : null;
+      }
+      RaftTermPersistentState termState =
+          factory.createRaftTermPersistentStateBuilder().setTerm(term).setVotedFor(votedFor).build();
+      SnapshotEntry snapshot = latestCompleteSnapshot(range, codec);
+      long after = snapshot == null ? 0 : snapshot.getIndex();
+      List<LogEntry> entries = new ArrayList<>();
+      for (byte[] value : values(range, LOG, after + 1)) {
+        entries.add(codec.decodeLogEntry(value));
+      }
+      return Optional.of(new RestoredRaftState(endpointState, initialMembers, termState, snapshot, entries));
+    } catch (RocksDBException | MalformedMessageException e) {
+      throw new IOException("cannot restore " + range + " from " + directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  private SnapshotEntry latestCompleteSnapshot(RangeId range, MicroRaftCodec codec)
+      throws MalformedMessageException {
+    TreeMap<Long, List<SnapshotChunk>> byIndex = new TreeMap<>();
+    for (byte[] value : values(range, SNAPSHOT, 0)) {
+      SnapshotChunk chunk = codec.decodeSnapshotChunk(value);
+      byIndex.computeIfAbsent(chunk.getIndex(), i -> new ArrayList<>()).add(chunk);
+    }
+    for (List<SnapshotChunk> chunks : byIndex.descendingMap().values()) {
+      SnapshotChunk first = chunks.get(0);
+      if (chunks.size() == first.getSnapshotChunkCount()) {
+        chunks.sort((a, b) -> Integer.compare(a.getSnapshotChunkIndex(), b.getSnapshotChunkIndex()));
+        return codec.modelFactory().createSnapshotEntryBuilder()
+            .setIndex(first.getIndex())
+            .setTerm(first.getTerm())
+            .setSnapshotChunks(chunks)
+            .setGroupMembersView(first.getGroupMembersView())
+            .build();
+      }
+    }
+    return null;
+  }
+
+  /** The values of {@code range}'s keys of {@code kind} from {@code fromIndex} on, in order. */
+  private List<byte[]> values(RangeId range, byte kind, long fromIndex) {
+    List<byte[]> values = new ArrayList<>();
+    byte[] start = key(range, kind, fromIndex, 0);
+    try (RocksIterator it = db.newIterator()) {
+      for (it.seek(start); it.isValid(); it.next()) {
+        byte[] k = it.key();
+        ByteBuffer b = ByteBuffer.wrap(k);
+        if (k.length != 21 || b.getLong() != range.value() || b.get() != kind) {
+          break;
+        }
+        values.add(it.value());
+      }
+    }
+    return values;
+  }
+
+  void write(WriteBatch batch, boolean sync) throws IOException {
+    try {
+      db.write(sync ? synced : buffered, batch);
+    } catch (RocksDBException e) {
+      throw new IOException("RocksDB write failed in " + directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    synced.close();
+    buffered.close();
+    db.close();
+    options.close();
+  }
+}
