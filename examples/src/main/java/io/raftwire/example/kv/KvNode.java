@@ -1,0 +1,288 @@
+package io.raftwire.example.kv;
+
+import com.codahale.metrics.MetricRegistry;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.microraft.RaftConfig;
+import io.microraft.RaftEndpoint;
+import io.microraft.RaftNode;
+import io.microraft.model.impl.DefaultRaftModelFactory;
+import io.microraft.persistence.RaftStore;
+import io.microraft.persistence.RestoredRaftState;
+import io.raftwire.adapter.microraft.AdmissionHooks;
+import io.raftwire.adapter.microraft.MicroRaftCodec;
+import io.raftwire.adapter.microraft.MicroRaftTransport;
+import io.raftwire.adapter.microraft.RangeRegistry;
+import io.raftwire.adapter.microraft.StoreEndpoint;
+import io.raftwire.admission.AdmissionConfig;
+import io.raftwire.admission.io.ThroughputHealth;
+import io.raftwire.example.storage.RocksStorage;
+import io.raftwire.grpc.GrpcTransport;
+import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.StoreResolver;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One store of the KV cluster: its RocksDB, its raftwire transport (with admission), one MicroRaft
+ * node per hosted range (restored from RocksDB when it has run before), and the client API server.
+ * Start with {@link #start(Config)}; {@link #close()} stops everything and closes the database.
+ */
+public final class KvNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KvNode.class);
+
+  private final Config config;
+  private final RocksStorage storage;
+  private final GrpcTransport transport;
+  private final MicroRaftCodec codec;
+  private final AdmissionHooks hooks;
+  private final RangeRegistry registry;
+  private final Ranges ranges;
+  private final Server clientServer;
+  private final RocksHealth health;
+
+  private KvNode(Config config) throws IOException {
+    this.config = config;
+    this.ranges = new Ranges(config.rangeCount, new ArrayList<>(config.raftAddresses.keySet()), config.replicas);
+    this.storage = RocksStorage.open(config.dataDir);
+    this.health = new RocksHealth(storage.db(),
+        new ThroughputHealth(AdmissionConfig.DEFAULT_TARGET_WRITE_LATENCY_NANOS, AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND),
+        AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND);
+    this.transport = GrpcTransport.start(
+        GrpcTransportConfig.builder(config.store, StoreResolver.of(config.raftAddresses))
+            .listenAddress(config.raftAddresses.get(config.store))
+            .metricRegistry(config.metrics)
+            .admission(config.admission.apply(AdmissionConfig.builder().libraryReportsDurability(true).storeHealth(health)).build())
+            .build());
+    this.codec = new MicroRaftCodec(new KvOperations(), new DefaultRaftModelFactory(), KvOperations::priorityOf);
+    this.hooks = new AdmissionHooks(transport.flowControl().orElseThrow(), config.store, codec);
+    this.registry = new RangeRegistry(transport, codec, hooks.onAppend());
+    MicroRaftTransport raftTransport = new MicroRaftTransport(transport, codec);
+    for (RangeId range : ranges.rangesOf(config.store)) {
+      startRange(range, raftTransport);
+    }
+    this.clientServer = NettyServerBuilder.forAddress(config.clientAddress)
+        .addService(new KvService(this))
+        .build()
+        .start();
+    log.info("{} serving {} ranges; raft on {}, clients on {}", config.store, registry.ranges().size(),
+        transport.listenAddress(), clientAddress());
+  }
+
+  /** Starts a store. */
+  public static KvNode start(Config config) throws IOException {
+    return new KvNode(config);
+  }
+
+  private void startRange(RangeId range, MicroRaftTransport raftTransport) throws IOException {
+    RaftStore store = hooks.reportingStore(range, config.storeWrapper.apply(range, storage.raftStore(range, codec)));
+    RaftNode.RaftNodeBuilder builder = RaftNode.newBuilder()
+        .setGroupId(range)
+        .setConfig(config.raftConfig)
+        .setTransport(raftTransport)
+        .setStateMachine(new KvStateMachine(storage.db(), range))
+        .setStore(store);
+    Optional<RestoredRaftState> restored = storage.restore(range, codec);
+    if (restored.isPresent()) {
+      builder.setRestoredState(restored.get());
+    } else {
+      List<RaftEndpoint> members = new ArrayList<>();
+      for (StoreId s : ranges.replicasOf(range)) {
+        members.add(StoreEndpoint.of(s));
+      }
+      builder.setLocalEndpoint(StoreEndpoint.of(config.store)).setInitialGroupMembers(members);
+    }
+    RaftNode node = builder.build();
+    registry.add(node);
+    node.start();
+  }
+
+  public StoreId store() {
+    return config.store;
+  }
+
+  /** Where the client API listens. */
+  public InetSocketAddress clientAddress() {
+    return (InetSocketAddress) clientServer.getListenSockets().get(0);
+  }
+
+  /** The raftwire transport (its metrics, its flow control). */
+  public GrpcTransport transport() {
+    return transport;
+  }
+
+  /** The MicroRaft node of {@code range} on this store, if hosted here. */
+  public Optional<RaftNode> node(RangeId range) {
+    return registry.node(range);
+  }
+
+  /** The ranges this store hosts. */
+  public List<RangeId> hostedRanges() {
+    return ranges.rangesOf(config.store);
+  }
+
+  Ranges ranges() {
+    return ranges;
+  }
+
+  AdmissionHooks hooks() {
+    return hooks;
+  }
+
+  long maxValueBytes() {
+    return config.maxValueBytes;
+  }
+
+  /** What the RocksDB health signal last found ("healthy", "pressured ...", "stalled ..."). */
+  public String storageHealth() {
+    return health.lastState();
+  }
+
+  @Override
+  public void close() {
+    clientServer.shutdownNow();
+    for (RangeId range : registry.ranges()) {
+      registry.remove(range).ifPresent(node -> {
+        try {
+          node.terminate().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          log.warn("{}: {} did not terminate cleanly", config.store, range, e);
+        }
+      });
+    }
+    transport.close();
+    storage.close();
+    log.info("{} stopped", config.store);
+  }
+
+  /** How to start a store. Immutable; build with {@link #builder}. */
+  public static final class Config {
+    final StoreId store;
+    final Map<StoreId, InetSocketAddress> raftAddresses;
+    final InetSocketAddress clientAddress;
+    final Path dataDir;
+    final int rangeCount;
+    final int replicas;
+    final long maxValueBytes;
+    final RaftConfig raftConfig;
+    final MetricRegistry metrics;
+    final java.util.function.UnaryOperator<AdmissionConfig.Builder> admission;
+    final BiFunction<RangeId, RaftStore, RaftStore> storeWrapper;
+
+    private Config(Builder b) {
+      this.store = b.store;
+      this.raftAddresses = Map.copyOf(b.raftAddresses);
+      this.clientAddress = b.clientAddress;
+      this.dataDir = b.dataDir;
+      this.rangeCount = b.rangeCount;
+      this.replicas = b.replicas;
+      this.maxValueBytes = b.maxValueBytes;
+      this.raftConfig = b.raftConfig;
+      this.metrics = b.metrics;
+      this.admission = b.admission;
+      this.storeWrapper = b.storeWrapper;
+    }
+
+    /**
+     * A config for {@code store}, which must be one of {@code raftAddresses} (every store of the
+     * cluster with the address its transport listens on).
+     */
+    public static Builder builder(StoreId store, Map<StoreId, InetSocketAddress> raftAddresses, Path dataDir) {
+      return new Builder(store, raftAddresses, dataDir);
+    }
+
+    /** Builds a {@link Config}. */
+    public static final class Builder {
+      private final StoreId store;
+      private final Map<StoreId, InetSocketAddress> raftAddresses;
+      private final Path dataDir;
+      private InetSocketAddress clientAddress = new InetSocketAddress("127.0.0.1", 0);
+      private int rangeCount = 16;
+      private int replicas = 3;
+      private long maxValueBytes = 1024 * 1024;
+      private RaftConfig raftConfig = RaftConfig.newBuilder()
+          .setLeaderElectionTimeoutMillis(1000).setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(5)
+          .setCommitCountToTakeSnapshot(10_000).build();
+      private MetricRegistry metrics = new MetricRegistry();
+      private java.util.function.UnaryOperator<AdmissionConfig.Builder> admission = b -> b;
+      private BiFunction<RangeId, RaftStore, RaftStore> storeWrapper = (range, store) -> store;
+
+      private Builder(StoreId store, Map<StoreId, InetSocketAddress> raftAddresses, Path dataDir) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.raftAddresses = Objects.requireNonNull(raftAddresses, "raftAddresses");
+        this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+        if (!raftAddresses.containsKey(store)) {
+          throw new IllegalArgumentException(store + " is not among the cluster's stores " + raftAddresses.keySet());
+        }
+      }
+
+      /** Default 127.0.0.1, a free port. */
+      public Builder clientAddress(InetSocketAddress address) {
+        this.clientAddress = Objects.requireNonNull(address);
+        return this;
+      }
+
+      /** Default 16. */
+      public Builder rangeCount(int count) {
+        this.rangeCount = count;
+        return this;
+      }
+
+      /** Default 3 (fewer if the cluster has fewer stores). */
+      public Builder replicas(int count) {
+        this.replicas = count;
+        return this;
+      }
+
+      /** Default 1 MiB; larger values are refused with INVALID_ARGUMENT. */
+      public Builder maxValueBytes(long bytes) {
+        this.maxValueBytes = bytes;
+        return this;
+      }
+
+      /** Default: 1 s election timeout, 1 s heartbeats, 5 s heartbeat timeout, snapshot every 10k commits. */
+      public Builder raftConfig(RaftConfig config) {
+        this.raftConfig = Objects.requireNonNull(config);
+        return this;
+      }
+
+      /** Default a new registry. */
+      public Builder metrics(MetricRegistry registry) {
+        this.metrics = Objects.requireNonNull(registry);
+        return this;
+      }
+
+      /** Adjusts the admission settings (durability reports and the RocksDB health are preset). */
+      public Builder admission(java.util.function.UnaryOperator<AdmissionConfig.Builder> adjust) {
+        this.admission = Objects.requireNonNull(adjust);
+        return this;
+      }
+
+      /** Wraps each range's RaftStore (the demo throttles one store's disk with it). */
+      public Builder storeWrapper(BiFunction<RangeId, RaftStore, RaftStore> wrapper) {
+        this.storeWrapper = Objects.requireNonNull(wrapper);
+        return this;
+      }
+
+      public Config build() {
+        if (rangeCount < 1 || replicas < 1 || maxValueBytes < 1) {
+          throw new IllegalArgumentException(
+              "rangeCount, replicas and maxValueBytes must be >= 1, were " + rangeCount + ", " + replicas + ", " + maxValueBytes);
+        }
+        return new Config(this);
+      }
+    }
+  }
+}

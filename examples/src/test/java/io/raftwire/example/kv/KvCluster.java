@@ -1,0 +1,79 @@
+package io.raftwire.example.kv;
+
+import io.microraft.RaftConfig;
+import io.microraft.RaftNode;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** Three KV stores on 127.0.0.1 for tests; each can be stopped and restarted on its data. */
+final class KvCluster implements AutoCloseable {
+  static final int RANGES = 4;
+  static final RaftConfig FAST = RaftConfig.newBuilder().setLeaderElectionTimeoutMillis(500)
+      .setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(2).build();
+
+  final Map<StoreId, InetSocketAddress> raftAddresses = new TreeMap<>();
+  final Map<StoreId, InetSocketAddress> clientAddresses = new TreeMap<>();
+  final Map<StoreId, KvNode> nodes = new TreeMap<>();
+  private final Path dir;
+
+  KvCluster(Path dir) {
+    this.dir = dir;
+    for (long s = 1; s <= 3; s++) {
+      raftAddresses.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", freePort()));
+      clientAddresses.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", freePort()));
+    }
+    raftAddresses.keySet().forEach(this::start);
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  KvNode start(StoreId store) {
+    try {
+      KvNode node = KvNode.start(KvNode.Config.builder(store, raftAddresses, dir.resolve(store.toString()))
+          .clientAddress(clientAddresses.get(store)).rangeCount(RANGES).raftConfig(FAST).build());
+      nodes.put(store, node);
+      return node;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void stop(StoreId store) {
+    nodes.remove(store).close();
+  }
+
+  KvClient client() {
+    return new KvClient(clientAddresses, RANGES);
+  }
+
+  /** The store whose node leads {@code range}, if a running store leads it. */
+  Optional<StoreId> leaderOf(RangeId range) {
+    for (KvNode node : nodes.values()) {
+      Optional<RaftNode> raft = node.node(range);
+      if (raft.isPresent() && raft.get().getLocalEndpoint().equals(raft.get().getTerm().getLeaderEndpoint())) {
+        return Optional.of(node.store());
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public void close() {
+    nodes.values().forEach(KvNode::close);
+    nodes.clear();
+  }
+}
