@@ -2,6 +2,7 @@ package io.raftwire.grpc;
 
 import com.codahale.metrics.MetricRegistry;
 import io.raftwire.admission.AdmissionConfig;
+import io.raftwire.topology.Locality;
 import io.raftwire.topology.StoreId;
 import io.raftwire.transport.TransportLimits;
 import java.net.InetAddress;
@@ -70,6 +71,8 @@ public final class GrpcTransportConfig {
   private final boolean controlOnSeparateConnection;
   private final AdmissionConfig admission;
   private final long noticeFlushNanos;
+  private final Locality locality;
+  private final String zoneTier;
   private final MetricRegistry metricRegistry;
   private final LongSupplier nanoClock;
 
@@ -93,6 +96,8 @@ public final class GrpcTransportConfig {
     this.controlOnSeparateConnection = b.controlOnSeparateConnection;
     this.admission = b.admission;
     this.noticeFlushNanos = b.noticeFlushNanos;
+    this.locality = b.locality;
+    this.zoneTier = b.zoneTier;
     this.metricRegistry = b.metricRegistry != null ? b.metricRegistry : new MetricRegistry();
     this.nanoClock = b.nanoClock;
   }
@@ -198,6 +203,16 @@ public final class GrpcTransportConfig {
     return noticeFlushNanos;
   }
 
+  /** Where this store runs. */
+  public Locality locality() {
+    return locality;
+  }
+
+  /** The locality tier that names a zone, for per-zone byte counts. */
+  public String zoneTier() {
+    return zoneTier;
+  }
+
   /** Where metrics are registered. */
   public MetricRegistry metricRegistry() {
     return metricRegistry;
@@ -229,6 +244,8 @@ public final class GrpcTransportConfig {
     private boolean controlOnSeparateConnection = true;
     private AdmissionConfig admission = AdmissionConfig.defaults();
     private long noticeFlushNanos = DEFAULT_NOTICE_FLUSH_NANOS;
+    private Locality locality = Locality.UNKNOWN;
+    private String zoneTier = "zone";
     private MetricRegistry metricRegistry;
     private LongSupplier nanoClock = System::nanoTime;
 
@@ -322,6 +339,18 @@ public final class GrpcTransportConfig {
     /** Default {@link GrpcTransportConfig#DEFAULT_NOTICE_FLUSH_NANOS}. */
     public Builder noticeFlushNanos(long nanos) {
       this.noticeFlushNanos = nanos;
+      return this;
+    }
+
+    /** Default {@link Locality#UNKNOWN}. */
+    public Builder locality(Locality locality) {
+      this.locality = Objects.requireNonNull(locality, "locality");
+      return this;
+    }
+
+    /** Default {@code "zone"}. */
+    public Builder zoneTier(String tier) {
+      this.zoneTier = Objects.requireNonNull(tier, "zoneTier");
       return this;
     }
 

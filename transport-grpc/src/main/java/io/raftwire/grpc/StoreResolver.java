@@ -1,5 +1,6 @@
 package io.raftwire.grpc;
 
+import io.raftwire.topology.Locality;
 import io.raftwire.topology.StoreId;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -19,8 +20,31 @@ public interface StoreResolver {
   /** The listen address of {@code store}, or empty if unknown. */
   Optional<InetSocketAddress> resolve(StoreId store);
 
+  /**
+   * The locality of {@code store}, for zone-aware accounting; {@link Locality#UNKNOWN} if not
+   * known (the default). Same threading rules as {@link #resolve}.
+   */
+  default Locality locality(StoreId store) {
+    return Locality.UNKNOWN;
+  }
+
   /** A resolver backed by a live map; changes to the map are seen by later connections. */
   static StoreResolver of(Map<StoreId, InetSocketAddress> addresses) {
     return store -> Optional.ofNullable(addresses.get(store));
+  }
+
+  /** A resolver backed by live maps of addresses and localities. */
+  static StoreResolver of(Map<StoreId, InetSocketAddress> addresses, Map<StoreId, Locality> localities) {
+    return new StoreResolver() {
+      @Override
+      public Optional<InetSocketAddress> resolve(StoreId store) {
+        return Optional.ofNullable(addresses.get(store));
+      }
+
+      @Override
+      public Locality locality(StoreId store) {
+        return localities.getOrDefault(store, Locality.UNKNOWN);
+      }
+    };
   }
 }

@@ -304,6 +304,20 @@ class GrpcTransportTest {
   }
 
   @Test
+  void countsBytesBetweenZones() {
+    Map<StoreId, io.raftwire.topology.Locality> zones = Map.of(
+        S1, io.raftwire.topology.Locality.parse("region=eu,zone=a"),
+        S2, io.raftwire.topology.Locality.parse("region=eu,zone=b"));
+    StoreResolver resolver = StoreResolver.of(cluster.addresses, zones);
+    GrpcTransport a = cluster.start(GrpcTransportConfig.builder(S1, resolver).locality(zones.get(S1)).build());
+    GrpcTransport b = cluster.start(GrpcTransportConfig.builder(S2, resolver).locality(zones.get(S2)).build());
+    recordInto(b);
+    sendAndAwait(a, S2, TrafficClass.APPEND, 1);
+    assertTrue(a.metrics().counter("raftwire.s1.sender.zone_bytes.a.b").getCount()
+        >= message(S1, S2, 1, TrafficClass.APPEND, 1, 10).sizeBytes());
+  }
+
+  @Test
   void metricsDescribeTrafficBudgetsAndLatency() {
     GrpcTransport a = cluster.start(S1, TransportLimits.defaults());
     GrpcTransport b = cluster.start(S2, TransportLimits.defaults());

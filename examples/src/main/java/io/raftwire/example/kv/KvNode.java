@@ -20,6 +20,7 @@ import io.raftwire.example.storage.RocksStorage;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
 import io.raftwire.grpc.StoreResolver;
+import io.raftwire.topology.Locality;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.io.IOException;
@@ -61,10 +62,16 @@ public final class KvNode implements AutoCloseable {
         new ThroughputHealth(AdmissionConfig.DEFAULT_TARGET_WRITE_LATENCY_NANOS, AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND),
         AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND);
     this.transport = GrpcTransport.start(
-        GrpcTransportConfig.builder(config.store, StoreResolver.of(config.raftAddresses))
+        GrpcTransportConfig.builder(config.store, StoreResolver.of(config.raftAddresses, config.localities))
             .listenAddress(config.raftAddresses.get(config.store))
+            .locality(config.localities.getOrDefault(config.store, Locality.UNKNOWN))
             .metricRegistry(config.metrics)
-            .admission(config.admission.apply(AdmissionConfig.builder().libraryReportsDurability(true).storeHealth(health)).build())
+            .admission(config.admission.apply(AdmissionConfig.builder()
+                .libraryReportsDurability(true)
+                .storeHealth(health)
+                // React within a second: the example's disks change speed in seconds, not minutes.
+                .ioTiming(TimeUnit.SECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1)))
+                .build())
             .build());
     this.codec = new MicroRaftCodec(new KvOperations(), new DefaultRaftModelFactory(), KvOperations::priorityOf);
     this.hooks = new AdmissionHooks(transport.flowControl().orElseThrow(), config.store, codec);
@@ -171,6 +178,7 @@ public final class KvNode implements AutoCloseable {
   public static final class Config {
     final StoreId store;
     final Map<StoreId, InetSocketAddress> raftAddresses;
+    final Map<StoreId, Locality> localities;
     final InetSocketAddress clientAddress;
     final Path dataDir;
     final int rangeCount;
@@ -184,6 +192,7 @@ public final class KvNode implements AutoCloseable {
     private Config(Builder b) {
       this.store = b.store;
       this.raftAddresses = Map.copyOf(b.raftAddresses);
+      this.localities = Map.copyOf(b.localities);
       this.clientAddress = b.clientAddress;
       this.dataDir = b.dataDir;
       this.rangeCount = b.rangeCount;
@@ -209,6 +218,7 @@ public final class KvNode implements AutoCloseable {
       private final Map<StoreId, InetSocketAddress> raftAddresses;
       private final Path dataDir;
       private InetSocketAddress clientAddress = new InetSocketAddress("127.0.0.1", 0);
+      private Map<StoreId, Locality> localities = Map.of();
       private int rangeCount = 16;
       private int replicas = 3;
       private long maxValueBytes = 1024 * 1024;
@@ -231,6 +241,12 @@ public final class KvNode implements AutoCloseable {
       /** Default 127.0.0.1, a free port. */
       public Builder clientAddress(InetSocketAddress address) {
         this.clientAddress = Objects.requireNonNull(address);
+        return this;
+      }
+
+      /** Default none known: every store's locality (its own included), e.g. {@code zone=a}. */
+      public Builder localities(Map<StoreId, Locality> localities) {
+        this.localities = Objects.requireNonNull(localities);
         return this;
       }
 

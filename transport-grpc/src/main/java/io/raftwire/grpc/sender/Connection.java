@@ -157,6 +157,7 @@ final class Connection {
       long now = sender.nanoTime();
       lastActivityNanos = now;
       batchBytes.update(bytes);
+      destination.zoneBytes.inc(bytes);
       batchMessages.update(batch.size());
       queueWait.update(now - oldest, TimeUnit.NANOSECONDS);
     }

@@ -48,6 +48,8 @@ final class Destination {
   final Connection data;
   private final Sender sender;
   private final Counter reconnects;
+  /** Bytes written towards this destination, counted per (local zone, its zone). */
+  final Counter zoneBytes;
   private final Counter[] accepted = new Counter[TrafficClass.values().length];
 
   private volatile State state = State.UNKNOWN; // written @GuardedBy("this")
@@ -65,6 +67,10 @@ final class Destination {
     this.control = new Connection(sender, this, Connection.Kind.CONTROL, metrics, prefix);
     this.data = new Connection(sender, this, Connection.Kind.DATA, metrics, prefix);
     this.reconnects = metrics.counter(MetricRegistry.name(prefix, "reconnects"));
+    String tier = sender.config().zoneTier();
+    this.zoneBytes = metrics.counter(MetricRegistry.name(sender.zoneBytesPrefix(),
+        sender.config().locality().value(tier).orElse("unknown"),
+        sender.resolver().locality(store).value(tier).orElse("unknown")));
     metrics.register(MetricRegistry.name(prefix, "breaker"), (Gauge<Integer>) () -> state.ordinal());
     for (TrafficClass lane : TrafficClass.values()) {
       String name = lane.name().toLowerCase(Locale.ROOT);

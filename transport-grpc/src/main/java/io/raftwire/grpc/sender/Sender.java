@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>Metrics under {@code <prefix>}: {@code global_charged_bytes}; per destination {@code
  * <store>.<lane>.{queued_bytes,queued_messages,charged_bytes,accepted}}, {@code
  * <store>.{control,data}.{batch_bytes,batch_messages,queue_wait}}, {@code <store>.reconnects},
- * {@code <store>.breaker} (0 unknown, 1 healthy, 2 probing, 3 down); refusals and drops by reason
- * through the {@link DropNotifier}.
+ * {@code <store>.breaker} (0 unknown, 1 healthy, 2 probing, 3 down); {@code
+ * zone_bytes.<from zone>.<to zone>} (bytes written, by the zones of the two stores); refusals and
+ * drops by reason through the {@link DropNotifier}.
  */
 public final class Sender implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Sender.class);
@@ -183,6 +184,15 @@ public final class Sender implements AutoCloseable {
 
   GrpcTransportConfig config() {
     return config;
+  }
+
+  io.raftwire.grpc.StoreResolver resolver() {
+    return config.resolver();
+  }
+
+  /** Counters {@code <prefix>.zone_bytes.<from zone>.<to zone>} count written bytes. */
+  String zoneBytesPrefix() {
+    return MetricRegistry.name(prefix, "zone_bytes");
   }
 
   TransportLimits limits() {

@@ -25,13 +25,15 @@ import java.util.function.Consumer;
  *
  * <ul>
  *   <li><b>Leader, before {@code replicate}:</b> {@link #replicate} waits (without blocking a
- *       thread) for the credits of every follower store of the range, then calls {@link
- *       RaftNode#replicate}. The Raft node's own thread never waits on credits.
+ *       thread) for the credits of every follower store of the range, and for elastic work also
+ *       for this store's own IO tokens, then calls {@link RaftNode#replicate}. The Raft node's own
+ *       thread never waits on credits.
  *   <li><b>Follower, on receipt:</b> the {@link RangeRegistry} built with {@link #onAppend()}
  *       remembers which leader sent which entries at which priority, before the node handles them.
- *   <li><b>Follower, after persisting:</b> the {@code RaftStore} returned by {@link
- *       #reportingStore} reports the entries persisted by each {@code flush()} as durable, with the
- *       flush's latency, after the delegate returned. It never blocks the node's thread beyond the
+ *   <li><b>After persisting:</b> the {@code RaftStore} returned by {@link #reportingStore} reports
+ *       the entries a follower persisted by each {@code flush()} as durable, and every flush's bytes
+ *       (the leader's own proposals included) and latency to the store's health signal, after the
+ *       delegate returned. It never blocks the node's thread beyond the
  *       delegate's own work: reporting only queues the entries for logical admission.
  * </ul>
  *
@@ -48,6 +50,8 @@ public final class AdmissionHooks {
   private final StoreId localStore;
   private final MicroRaftCodec codec;
   private final Map<RangeId, ArrayDeque<Received>> received = new ConcurrentHashMap<>();
+  /** Bytes this store proposed (as leader) per range and has not reported as written yet. */
+  private final Map<RangeId, AtomicLong> localBytes = new ConcurrentHashMap<>();
   private final AtomicLong forgotten = new AtomicLong();
 
   public AdmissionHooks(FlowControl flow, StoreId localStore, MicroRaftCodec codec) {
@@ -73,8 +77,17 @@ public final class AdmissionHooks {
         followers.add(store);
       }
     }
-    return flow.admitProposal(range, followers, codec.priorityOf(operation), bytes)
-        .thenCompose(admitted -> node.<T>replicate(operation));
+    Priority priority = codec.priorityOf(operation);
+    // Elastic work also waits for this store's own IO tokens: the leader writes the entry to its
+    // disk too, and regular work must not queue behind elastic writes there either.
+    CompletableFuture<Void> localDisk =
+        priority == Priority.ELASTIC ? flow.admitElasticWork(range, bytes) : CompletableFuture.completedFuture(null);
+    return localDisk
+        .thenCompose(ok -> flow.admitProposal(range, followers, priority, bytes))
+        .thenCompose(admitted -> {
+          localBytes.computeIfAbsent(range, r -> new AtomicLong()).addAndGet(bytes);
+          return node.<T>replicate(operation);
+        });
   }
 
   /** The observer to build this store's {@link RangeRegistry} with. */
@@ -105,17 +118,17 @@ public final class AdmissionHooks {
 
   /** The entries of {@code range} up to {@code index} are durable; the flush took {@code nanos}. */
   void durable(RangeId range, long index, long flushNanos) {
+    AtomicLong local = localBytes.get(range);
+    long bytes = local == null ? 0 : local.getAndSet(0); // written by this store as leader
     ArrayDeque<Received> pending = received.get(range);
-    if (pending == null) {
-      return;
-    }
     List<Received> done = new ArrayList<>();
-    synchronized (pending) {
-      while (!pending.isEmpty() && pending.peekFirst().lastIndex <= index) {
-        done.add(pending.pollFirst());
+    if (pending != null) {
+      synchronized (pending) {
+        while (!pending.isEmpty() && pending.peekFirst().lastIndex <= index) {
+          done.add(pending.pollFirst());
+        }
       }
     }
-    long bytes = 0;
     int i = 0;
     while (i < done.size()) {
       Received first = done.get(i);

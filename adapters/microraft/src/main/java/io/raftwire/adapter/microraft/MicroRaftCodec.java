@@ -53,7 +53,9 @@ import java.util.function.Function;
  * entries, one encoded {@code Operation} each, so the transport accounts credits by entry bytes);
  * install-snapshot requests and responses are SNAPSHOT; everything else (heartbeats and probes,
  * i.e. appends without entries, votes, pre-votes, all responses, leader-election triggers) is
- * CONTROL. An APPEND is REGULAR if any of its operations is, else ELASTIC.
+ * CONTROL. An APPEND is REGULAR only if all its operations are: a batch that mixes in elastic
+ * work is charged to elastic credits, so elastic bytes never use up regular credits (the regular
+ * entries in it still commit at once; only the return of credits is paced).
  */
 public final class MicroRaftCodec {
   private final OperationCodec operations;
@@ -119,11 +121,10 @@ public final class MicroRaftCodec {
               .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()));
       if (!r.getLogEntries().isEmpty()) {
         entries = new ArrayList<>(r.getLogEntries().size());
-        priority = Priority.ELASTIC;
         for (LogEntry e : r.getLogEntries()) {
           entries.add(io.raftwire.message.LogEntry.of(e.getIndex(), e.getTerm(), operation(e.getOperation()).toByteArray()));
-          if (priorityOf(e.getOperation()) == Priority.REGULAR) {
-            priority = Priority.REGULAR;
+          if (priorityOf(e.getOperation()) == Priority.ELASTIC) {
+            priority = Priority.ELASTIC;
           }
         }
       }

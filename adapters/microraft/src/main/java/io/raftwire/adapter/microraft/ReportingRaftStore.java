@@ -80,5 +80,6 @@ final class ReportingRaftStore implements RaftStore {
       dirty = false;
       hooks.durable(range, persistedIndex, System.nanoTime() - start);
     }
+    // A flush without new entries (term, membership) still costs the disk; nothing to report.
   }
 }

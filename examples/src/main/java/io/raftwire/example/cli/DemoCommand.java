@@ -1,0 +1,303 @@
+package io.raftwire.example.cli;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import io.microraft.RaftNode;
+import io.raftwire.adapter.microraft.MicroRaftCodec;
+import io.raftwire.example.kv.KvClient;
+import io.raftwire.example.kv.KvNode;
+import io.raftwire.example.storage.ThrottledDisk;
+import io.raftwire.message.Priority;
+import io.raftwire.topology.Locality;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Starts three stores (zones a, b, c) on loopback in this process, runs a foreground phase, then
+ * an elastic-overload phase with store 3's disk throttled, and prints what the clients saw and
+ * what the transport did. Exits 0 if every regular write succeeded.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Start a 3-zone cluster in this process and show the transport under overload.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--ranges", defaultValue = "16", description = "Ranges (default ${DEFAULT-VALUE}).")
+  int ranges;
+
+  @Option(names = "--foreground-seconds", defaultValue = "15", description = "Phase 1 length (default ${DEFAULT-VALUE}).")
+  int foregroundSeconds;
+
+  @Option(names = "--overload-seconds", defaultValue = "20", description = "Phase 2 length (default ${DEFAULT-VALUE}).")
+  int overloadSeconds;
+
+  @Option(names = "--warmup-seconds", defaultValue = "3", description = "Unreported warm-up (default ${DEFAULT-VALUE}).")
+  int warmupSeconds;
+
+  @Option(names = "--rate", defaultValue = "200", description = "Regular puts per second (default ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(names = "--elastic-workers", defaultValue = "8", description = "Elastic writers in phase 2 (default ${DEFAULT-VALUE}).")
+  int elasticWorkers;
+
+  @Option(names = "--slow-disk-mb", defaultValue = "2", description = "Store 3's disk in phase 2, MB/s (default ${DEFAULT-VALUE}).")
+  int slowDiskMb;
+
+  private static final String[] ZONES = {"a", "b", "c"};
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = Files.createTempDirectory("raftwire-demo");
+    MetricRegistry metrics = new MetricRegistry();
+    Map<StoreId, InetSocketAddress> raft = new TreeMap<>();
+    Map<StoreId, Locality> zones = new TreeMap<>();
+    for (int s = 1; s <= 3; s++) {
+      raft.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", freePort()));
+      zones.put(StoreId.of(s), Locality.parse("region=demo,zone=" + ZONES[s - 1]));
+    }
+    ThrottledDisk slowDisk = new ThrottledDisk(slowDiskMb * 1_000_000L, new MicroRaftCodec(new io.raftwire.adapter.microraft.OperationCodec() {
+      @Override
+      public byte[] encode(Object operation) {
+        return ((com.google.protobuf.MessageLite) operation).toByteArray();
+      }
+
+      @Override
+      public Object decode(byte[] bytes) {
+        throw new UnsupportedOperationException("the throttle only measures sizes");
+      }
+    }));
+    List<KvNode> nodes = new ArrayList<>();
+    List<Report.Row> rows = new ArrayList<>();
+    List<Figures> figures = new ArrayList<>();
+    System.out.printf("raftwire demo: 3 stores in zones a, b, c on 127.0.0.1, %d ranges x 3 replicas, RocksDB in %s%n",
+        ranges, dir);
+    try {
+      for (StoreId store : raft.keySet()) {
+        KvNode.Config.Builder config = KvNode.Config.builder(store, raft, dir.resolve(store.toString()))
+            .localities(zones).rangeCount(ranges).metrics(metrics)
+            // The slow disk moves 2 MB/s: 1 MiB of elastic credits per stream keeps at most about a
+            // second of bulk work queued on it (the 8 MiB default suits disks of hundreds of MB/s).
+            .admission(a -> a.elasticCreditBytes(1L << 20).regularCreditBytes(8L << 20));
+        if (store.value() == 3) {
+          config.storeWrapper((range, s) -> slowDisk.wrap(s));
+        }
+        nodes.add(KvNode.start(config.build()));
+      }
+      if (!awaitLeaders(nodes, 60)) {
+        System.err.println("demo failed: not every range elected a leader within 60 s");
+        return 2;
+      }
+      Map<StoreId, InetSocketAddress> clients = new TreeMap<>();
+      nodes.forEach(n -> clients.put(n.store(), n.clientAddress()));
+      try (KvClient client = new KvClient(clients, ranges); LoadGenerator load = new LoadGenerator(client, 10_000)) {
+        System.out.printf("warming up for %d s (not reported)%n", warmupSeconds);
+        phase("warm-up", load, warmupSeconds, 0);
+        Figures before = Figures.of(metrics, nodes);
+        System.out.printf("%nphase 1: foreground, %.0f regular puts/s of 1 KiB for %d s%n", rate, foregroundSeconds);
+        rows.addAll(phase("foreground", load, foregroundSeconds, 0));
+        Figures afterForeground = Figures.of(metrics, nodes);
+        figures.add(afterForeground.minus(before, "foreground"));
+
+        System.out.printf("%nphase 2: elastic overload, + %d elastic writers of 16 KiB, store 3's disk at %d MB/s%n",
+            elasticWorkers, slowDiskMb);
+        slowDisk.enable(true);
+        rows.addAll(phase("elastic overload", load, overloadSeconds, elasticWorkers));
+        slowDisk.enable(false);
+        figures.add(Figures.of(metrics, nodes).minus(afterForeground, "elastic overload"));
+      }
+    } finally {
+      System.out.println("\nstopping the cluster");
+      nodes.forEach(KvNode::close);
+      deleteQuietly(dir);
+    }
+    System.out.println();
+    System.out.println("what the clients saw");
+    System.out.print(Report.clientTable(rows));
+    System.out.println();
+    System.out.println("what the transport did");
+    System.out.print(Figures.table(figures));
+    long regularFailures = rows.stream().filter(r -> r.stats.priority == Priority.REGULAR).mapToLong(r -> r.stats.failed.get()).sum();
+    if (regularFailures > 0) {
+      System.err.println("demo failed: " + regularFailures + " regular writes failed");
+      return 1;
+    }
+    System.out.println("\ndemo finished: every regular write succeeded");
+    return 0;
+  }
+
+  private List<Report.Row> phase(String name, LoadGenerator load, int seconds, int elasticWorkers) throws Exception {
+    LoadGenerator.Stats regular = new LoadGenerator.Stats(Priority.REGULAR);
+    LoadGenerator.Stats elastic = new LoadGenerator.Stats(Priority.ELASTIC);
+    long start = System.nanoTime();
+    long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
+    ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor();
+    progress.scheduleAtFixedRate(() -> System.out.print("\r" + Report.progress(start, regular, elastic)), 1, 1, TimeUnit.SECONDS);
+    CompletableFuture<Void> bulk = CompletableFuture.runAsync(() -> {
+      try {
+        load.closedLoop(Priority.ELASTIC, elasticWorkers, 16 * 1024, deadline, elastic);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    load.openLoop(Priority.REGULAR, rate, 1024, 256, deadline, regular);
+    bulk.join();
+    progress.shutdownNow();
+    System.out.println("\r" + Report.progress(start, regular, elastic));
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    return List.of(new Report.Row(name, regular, elapsed), new Report.Row(name, elastic, elapsed));
+  }
+
+  private static boolean awaitLeaders(List<KvNode> nodes, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (leaders(nodes) == nodes.get(0).hostedRanges().size()) {
+        return true;
+      }
+      Thread.sleep(100);
+    }
+    return false;
+  }
+
+  private static int leaders(List<KvNode> nodes) {
+    int count = 0;
+    for (RangeId range : nodes.get(0).hostedRanges()) {
+      for (KvNode node : nodes) {
+        RaftNode raft = node.node(range).orElse(null);
+        if (raft != null && raft.getLocalEndpoint().equals(raft.getTerm().getLeaderEndpoint())) {
+          count++;
+          break;
+        }
+      }
+    }
+    return count;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("could not delete " + dir + ": " + e.getMessage());
+    }
+  }
+
+  /** Transport figures of a phase, from the stores' metrics. */
+  static final class Figures {
+    final String phase;
+    final Map<String, Long> counters;
+    final long elections;
+    final Map<String, Double> p99Millis;
+
+    private Figures(String phase, Map<String, Long> counters, long elections, Map<String, Double> p99Millis) {
+      this.phase = phase;
+      this.counters = counters;
+      this.elections = elections;
+      this.p99Millis = p99Millis;
+    }
+
+    static Figures of(MetricRegistry metrics, List<KvNode> nodes) {
+      Map<String, Long> counters = new TreeMap<>();
+      for (Map.Entry<String, Counter> e : metrics.getCounters().entrySet()) {
+        String name = e.getKey();
+        String[] p = name.split("\\.");
+        if (name.contains(".zone_bytes.") && p.length >= 2) {
+          String from = p[p.length - 2];
+          String to = p[p.length - 1];
+          counters.merge(from.equals(to) ? "bytes within zones" : "bytes across zones", e.getValue().getCount(), Long::sum);
+        } else if ((name.contains(".dropped.") || name.contains(".refused.")) && e.getValue().getCount() > 0) {
+          counters.merge((name.contains(".receiver.") ? "receiver dropped " : name.contains(".refused.") ? "refused by send " : "dropped after send ")
+              + p[p.length - 1], e.getValue().getCount(), Long::sum);
+        }
+      }
+      Map<String, Double> p99 = new TreeMap<>();
+      for (Map.Entry<String, Timer> e : metrics.getTimers().entrySet()) {
+        String name = e.getKey();
+        String key = name.endsWith(".control.queue_wait") ? "heartbeat send-queue wait p99 ms"
+            : name.endsWith(".receiver.deliver_latency") ? "inbound delivery latency p99 ms"
+            : name.endsWith(".credits.wait.regular") ? "credit wait p99 ms, regular"
+            : name.endsWith(".credits.wait.elastic") ? "credit wait p99 ms, elastic"
+            : name.endsWith(".io.admission_delay.elastic") ? "logical admission delay p99 ms, elastic"
+            : null;
+        if (key != null && e.getValue().getCount() > 0) {
+          p99.merge(key, e.getValue().getSnapshot().get99thPercentile() / 1e6, Math::max);
+        }
+      }
+      long terms = 0;
+      for (RangeId range : nodes.get(0).hostedRanges()) {
+        int term = 0;
+        for (KvNode node : nodes) {
+          RaftNode raft = node.node(range).orElse(null);
+          if (raft != null) {
+            term = Math.max(term, raft.getTerm().getTerm());
+          }
+        }
+        terms += term;
+      }
+      return new Figures("", counters, terms, p99);
+    }
+
+    Figures minus(Figures earlier, String phase) {
+      Map<String, Long> delta = new TreeMap<>();
+      counters.forEach((k, v) -> {
+        long d = v - earlier.counters.getOrDefault(k, 0L);
+        if (d != 0 || k.startsWith("bytes")) {
+          delta.put(k, d);
+        }
+      });
+      return new Figures(phase, delta, elections - earlier.elections, p99Millis);
+    }
+
+    static String table(List<Figures> phases) {
+      List<String> keys = new ArrayList<>();
+      keys.add("leader elections (term changes)");
+      for (Figures f : phases) {
+        f.counters.keySet().stream().filter(k -> !keys.contains(k)).forEach(keys::add);
+        f.p99Millis.keySet().stream().filter(k -> !keys.contains(k)).forEach(keys::add);
+      }
+      StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-42s", ""));
+      phases.forEach(f -> sb.append(String.format(Locale.ROOT, "%18s", f.phase)));
+      sb.append('\n');
+      for (String key : keys) {
+        sb.append(String.format(Locale.ROOT, "%-42s", key.startsWith("bytes") ? key + " (MB)" : key));
+        for (Figures f : phases) {
+          String cell;
+          if (key.startsWith("leader")) {
+            cell = Long.toString(f.elections);
+          } else if (f.p99Millis.containsKey(key)) {
+            cell = String.format(Locale.ROOT, "%.1f", f.p99Millis.get(key));
+          } else if (key.startsWith("bytes")) {
+            cell = String.format(Locale.ROOT, "%.1f", f.counters.getOrDefault(key, 0L) / 1e6);
+          } else {
+            cell = Long.toString(f.counters.getOrDefault(key, 0L));
+          }
+          sb.append(String.format(Locale.ROOT, "%18s", cell));
+        }
+        sb.append('\n');
+      }
+      return sb.toString();
+    }
+  }
+}

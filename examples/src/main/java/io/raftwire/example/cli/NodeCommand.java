@@ -1,0 +1,56 @@
+package io.raftwire.example.cli;
+
+import com.codahale.metrics.MetricRegistry;
+import io.raftwire.example.kv.KvNode;
+import io.raftwire.topology.StoreId;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs one store until interrupted. */
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Run one store of a cluster.")
+final class NodeCommand implements Callable<Integer> {
+  @Option(names = "--id", required = true, description = "This store's id (one of --peers).")
+  long id;
+
+  @Option(names = "--peers", required = true,
+      description = "Every store: id=host:port@zone,... (raft transport addresses and zones).")
+  String peers;
+
+  @Option(names = "--client", defaultValue = "127.0.0.1:0", description = "Client API address (default ${DEFAULT-VALUE}).")
+  String client;
+
+  @Option(names = "--data", required = true, description = "RocksDB directory of this store.")
+  Path data;
+
+  @Option(names = "--ranges", defaultValue = "16", description = "Ranges in the cluster (default ${DEFAULT-VALUE}).")
+  int ranges;
+
+  @Option(names = "--metrics-port", defaultValue = "0", description = "Prometheus /metrics port; 0: none (default).")
+  int metricsPort;
+
+  @Override
+  public Integer call() throws Exception {
+    Peers cluster = Peers.parse(peers);
+    MetricRegistry metrics = new MetricRegistry();
+    MetricsEndpoints endpoints = new MetricsEndpoints(metrics, "0.0.0.0", metricsPort);
+    try (KvNode node = KvNode.start(
+        KvNode.Config.builder(StoreId.of(id), cluster.addresses, data)
+            .localities(cluster.localities)
+            .clientAddress(Peers.address(client))
+            .rangeCount(ranges)
+            .metrics(metrics)
+            .build())) {
+      System.out.printf("store %d up: clients on %s%s; Ctrl-C to stop%n", id, node.clientAddress(),
+          metricsPort > 0 ? ", metrics on :" + metricsPort + "/metrics" : "");
+      CountDownLatch stop = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+      stop.await();
+    } finally {
+      endpoints.close();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,23 @@
+package io.raftwire.example.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code raftwire-kv}: run a store, load a cluster, or watch the demo. */
+@Command(
+    name = "raftwire-kv",
+    mixinStandardHelpOptions = true,
+    version = "raftwire-kv 0.1.0",
+    description = "A replicated multi-range key-value store on MicroRaft and RocksDB, over raftwire.",
+    subcommands = {NodeCommand.class, LoadCommand.class, DemoCommand.class})
+public final class RaftwireKv implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new RaftwireKv()).execute(args));
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+}

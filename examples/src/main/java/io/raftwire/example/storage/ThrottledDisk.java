@@ -1,0 +1,123 @@
+package io.raftwire.example.storage;
+
+import io.microraft.model.log.LogEntry;
+import io.microraft.model.log.RaftGroupMembersView;
+import io.microraft.model.log.SnapshotChunk;
+import io.microraft.model.persistence.RaftEndpointPersistentState;
+import io.microraft.model.persistence.RaftTermPersistentState;
+import io.microraft.persistence.RaftStore;
+import io.raftwire.adapter.microraft.MicroRaftCodec;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A slow disk for demonstrations: while enabled, every {@code flush()} of the stores it wraps
+ * waits until the bytes persisted since the last flush fit through {@code bytesPerSecond}, shared
+ * by all ranges of the store (one virtual disk). The wait happens where a real fsync would block:
+ * on the range's Raft thread.
+ */
+public final class ThrottledDisk {
+  private final long bytesPerSecond;
+  private final MicroRaftCodec codec;
+  private volatile boolean enabled;
+  private long nextFreeNanos; // @GuardedBy("this")
+
+  public ThrottledDisk(long bytesPerSecond, MicroRaftCodec codec) {
+    if (bytesPerSecond <= 0) {
+      throw new IllegalArgumentException("bytesPerSecond must be > 0, was " + bytesPerSecond);
+    }
+    this.bytesPerSecond = bytesPerSecond;
+    this.codec = codec;
+  }
+
+  public void enable(boolean on) {
+    this.enabled = on;
+  }
+
+  public long bytesPerSecond() {
+    return bytesPerSecond;
+  }
+
+  /** {@code store}, slowed by this disk while it is enabled. */
+  public RaftStore wrap(RaftStore store) {
+    return new Slow(store);
+  }
+
+  private void consume(long bytes) {
+    if (!enabled || bytes == 0) {
+      return;
+    }
+    long wakeAt;
+    synchronized (this) {
+      long now = System.nanoTime();
+      nextFreeNanos = Math.max(now, nextFreeNanos) + bytes * TimeUnit.SECONDS.toNanos(1) / bytesPerSecond;
+      wakeAt = nextFreeNanos;
+    }
+    for (long left = wakeAt - System.nanoTime(); left > 0; left = wakeAt - System.nanoTime()) {
+      LockSupport.parkNanos(left);
+    }
+  }
+
+  private final class Slow implements RaftStore {
+    private final RaftStore delegate;
+    private long unflushedBytes; // node thread only
+
+    Slow(RaftStore delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void persistAndFlushLocalEndpoint(RaftEndpointPersistentState state) throws IOException {
+      delegate.persistAndFlushLocalEndpoint(state);
+    }
+
+    @Override
+    public void persistAndFlushInitialGroupMembers(RaftGroupMembersView members) throws IOException {
+      delegate.persistAndFlushInitialGroupMembers(members);
+    }
+
+    @Override
+    public void persistAndFlushTerm(RaftTermPersistentState state) throws IOException {
+      delegate.persistAndFlushTerm(state);
+    }
+
+    @Override
+    public void persistLogEntries(List<LogEntry> entries) throws IOException {
+      delegate.persistLogEntries(entries);
+      if (enabled) {
+        for (LogEntry e : entries) {
+          unflushedBytes += codec.encodeLogEntry(e).length;
+        }
+      }
+    }
+
+    @Override
+    public void persistSnapshotChunk(SnapshotChunk chunk) throws IOException {
+      delegate.persistSnapshotChunk(chunk);
+    }
+
+    @Override
+    public void truncateLogEntriesFrom(long index) throws IOException {
+      delegate.truncateLogEntriesFrom(index);
+    }
+
+    @Override
+    public void truncateLogEntriesUntil(long index) throws IOException {
+      delegate.truncateLogEntriesUntil(index);
+    }
+
+    @Override
+    public void deleteSnapshotChunks(long index, int count) throws IOException {
+      delegate.deleteSnapshotChunks(index, count);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      delegate.flush();
+      consume(unflushedBytes);
+      unflushedBytes = 0;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.raftwire.example.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+/** The demo runs to completion (short phases) and prints both tables; the CLI parses its input. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DemoCommandTest {
+
+  @Test
+  void aShortDemoRunsToCompletionAndReports() {
+    PrintStream original = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int exit;
+    try {
+      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      exit = new CommandLine(new RaftwireKv()).execute(
+          "demo", "--ranges", "4", "--warmup-seconds", "1", "--foreground-seconds", "2", "--overload-seconds", "3",
+          "--rate", "50", "--elastic-workers", "2");
+    } finally {
+      System.setOut(original);
+    }
+    String output = captured.toString(StandardCharsets.UTF_8);
+    assertEquals(0, exit, output);
+    assertTrue(output.contains("what the clients saw"), output);
+    assertTrue(output.contains("elastic overload   regular"), output);
+    assertTrue(output.contains("bytes across zones (MB)"), output);
+    assertTrue(output.contains("every regular write succeeded"), output);
+  }
+
+  @Test
+  void badArgumentsAreRefusedWithAMessage() {
+    assertEquals(2, new CommandLine(new RaftwireKv()).execute("demo", "--ranges", "many"));
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> Peers.parse("1=nowhere"));
+    assertTrue(e.getMessage().contains("host:port"), e.getMessage());
+    Peers peers = Peers.parse("1=127.0.0.1:7001@a, 2=127.0.0.1:7002@b");
+    assertEquals(2, peers.addresses.size());
+    assertEquals("zone=b", peers.localities.get(io.raftwire.topology.StoreId.of(2)).toString());
+  }
+}
