@@ -273,6 +273,7 @@ final class DemoCommand implements Callable<Integer> {
     static String table(List<Figures> phases) {
       List<String> keys = new ArrayList<>();
       keys.add("leader elections (term changes)");
+      keys.add("messages dropped or refused (all reasons)");
       for (Figures f : phases) {
         f.counters.keySet().stream().filter(k -> !keys.contains(k)).forEach(keys::add);
         f.p99Millis.keySet().stream().filter(k -> !keys.contains(k)).forEach(keys::add);
@@ -286,6 +287,9 @@ final class DemoCommand implements Callable<Integer> {
           String cell;
           if (key.startsWith("leader")) {
             cell = Long.toString(f.elections);
+          } else if (key.startsWith("messages dropped")) {
+            cell = Long.toString(f.counters.entrySet().stream()
+                .filter(e -> !e.getKey().startsWith("bytes")).mapToLong(Map.Entry::getValue).sum());
           } else if (f.p99Millis.containsKey(key)) {
             cell = String.format(Locale.ROOT, "%.1f", f.p99Millis.get(key));
           } else if (key.startsWith("bytes")) {

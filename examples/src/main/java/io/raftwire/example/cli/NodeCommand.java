@@ -19,6 +19,13 @@ final class NodeCommand implements Callable<Integer> {
       description = "Every store: id=host:port@zone,... (raft transport addresses and zones).")
   String peers;
 
+  @Option(names = "--listen",
+      description = "Where this store's transport binds (default: its address in --peers), e.g. 0.0.0.0:7001.")
+  String listen;
+
+  @Option(names = "--zone", description = "This store's zone (default: the @zone given in --peers).")
+  String zone;
+
   @Option(names = "--client", defaultValue = "127.0.0.1:0", description = "Client API address (default ${DEFAULT-VALUE}).")
   String client;
 
@@ -34,11 +41,15 @@ final class NodeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Peers cluster = Peers.parse(peers);
+    if (zone != null) {
+      cluster.localities.put(StoreId.of(id), io.raftwire.topology.Locality.parse("zone=" + zone));
+    }
     MetricRegistry metrics = new MetricRegistry();
     MetricsEndpoints endpoints = new MetricsEndpoints(metrics, "0.0.0.0", metricsPort);
     try (KvNode node = KvNode.start(
         KvNode.Config.builder(StoreId.of(id), cluster.addresses, data)
             .localities(cluster.localities)
+            .listenAddress(listen == null ? null : Peers.address(listen))
             .clientAddress(Peers.address(client))
             .rangeCount(ranges)
             .metrics(metrics)

@@ -63,7 +63,7 @@ public final class KvNode implements AutoCloseable {
         AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND);
     this.transport = GrpcTransport.start(
         GrpcTransportConfig.builder(config.store, StoreResolver.of(config.raftAddresses, config.localities))
-            .listenAddress(config.raftAddresses.get(config.store))
+            .listenAddress(config.listenAddress != null ? config.listenAddress : config.raftAddresses.get(config.store))
             .locality(config.localities.getOrDefault(config.store, Locality.UNKNOWN))
             .metricRegistry(config.metrics)
             .admission(config.admission.apply(AdmissionConfig.builder()
@@ -179,6 +179,7 @@ public final class KvNode implements AutoCloseable {
     final StoreId store;
     final Map<StoreId, InetSocketAddress> raftAddresses;
     final Map<StoreId, Locality> localities;
+    final InetSocketAddress listenAddress;
     final InetSocketAddress clientAddress;
     final Path dataDir;
     final int rangeCount;
@@ -193,6 +194,7 @@ public final class KvNode implements AutoCloseable {
       this.store = b.store;
       this.raftAddresses = Map.copyOf(b.raftAddresses);
       this.localities = Map.copyOf(b.localities);
+      this.listenAddress = b.listenAddress;
       this.clientAddress = b.clientAddress;
       this.dataDir = b.dataDir;
       this.rangeCount = b.rangeCount;
@@ -219,6 +221,7 @@ public final class KvNode implements AutoCloseable {
       private final Path dataDir;
       private InetSocketAddress clientAddress = new InetSocketAddress("127.0.0.1", 0);
       private Map<StoreId, Locality> localities = Map.of();
+      private InetSocketAddress listenAddress;
       private int rangeCount = 16;
       private int replicas = 3;
       private long maxValueBytes = 1024 * 1024;
@@ -247,6 +250,12 @@ public final class KvNode implements AutoCloseable {
       /** Default none known: every store's locality (its own included), e.g. {@code zone=a}. */
       public Builder localities(Map<StoreId, Locality> localities) {
         this.localities = Objects.requireNonNull(localities);
+        return this;
+      }
+
+      /** Default: this store's address in the cluster map (set to bind elsewhere, e.g. 0.0.0.0). */
+      public Builder listenAddress(InetSocketAddress address) {
+        this.listenAddress = address;
         return this;
       }
 
