@@ -58,32 +58,50 @@ public final class KvNode implements AutoCloseable {
     this.config = config;
     this.ranges = new Ranges(config.rangeCount, new ArrayList<>(config.raftAddresses.keySet()), config.replicas);
     this.storage = RocksStorage.open(config.dataDir);
-    this.health = new RocksHealth(storage.db(),
-        new ThroughputHealth(AdmissionConfig.DEFAULT_TARGET_WRITE_LATENCY_NANOS, AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND),
-        AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND);
-    this.transport = GrpcTransport.start(
-        GrpcTransportConfig.builder(config.store, StoreResolver.of(config.raftAddresses, config.localities))
-            .listenAddress(config.listenAddress != null ? config.listenAddress : config.raftAddresses.get(config.store))
-            .locality(config.localities.getOrDefault(config.store, Locality.UNKNOWN))
-            .metricRegistry(config.metrics)
-            .admission(config.admission.apply(AdmissionConfig.builder()
-                .libraryReportsDurability(true)
-                .storeHealth(health)
-                // React within a second: the example's disks change speed in seconds, not minutes.
-                .ioTiming(TimeUnit.SECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1)))
-                .build())
-            .build());
-    this.codec = new MicroRaftCodec(new KvOperations(), new DefaultRaftModelFactory(), KvOperations::priorityOf);
-    this.hooks = new AdmissionHooks(transport.flowControl().orElseThrow(), config.store, codec);
-    this.registry = new RangeRegistry(transport, codec, hooks.onAppend());
-    MicroRaftTransport raftTransport = new MicroRaftTransport(transport, codec);
-    for (RangeId range : ranges.rangesOf(config.store)) {
-      startRange(range, raftTransport);
+    GrpcTransport startedTransport = null;
+    RangeRegistry startedRegistry = null;
+    try {
+      this.health = new RocksHealth(storage.db(),
+          new ThroughputHealth(AdmissionConfig.DEFAULT_TARGET_WRITE_LATENCY_NANOS, AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND),
+          AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND);
+      startedTransport = GrpcTransport.start(
+          GrpcTransportConfig.builder(config.store, StoreResolver.of(config.raftAddresses, config.localities))
+              .listenAddress(config.listenAddress != null ? config.listenAddress : config.raftAddresses.get(config.store))
+              .locality(config.localities.getOrDefault(config.store, Locality.UNKNOWN))
+              .metricRegistry(config.metrics)
+              .admission(config.admission.apply(AdmissionConfig.builder()
+                  .libraryReportsDurability(true)
+                  .storeHealth(health)
+                  // React within a second: the example's disks change speed in seconds, not minutes.
+                  .ioTiming(TimeUnit.SECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1)))
+                  .build())
+              .build());
+      this.transport = startedTransport;
+      this.codec = new MicroRaftCodec(new KvOperations(), new DefaultRaftModelFactory(), KvOperations::priorityOf);
+      this.hooks = new AdmissionHooks(transport.flowControl().orElseThrow(), config.store, codec);
+      startedRegistry = new RangeRegistry(transport, codec, hooks.onAppend());
+      this.registry = startedRegistry;
+      MicroRaftTransport raftTransport = new MicroRaftTransport(transport, codec);
+      for (RangeId range : ranges.rangesOf(config.store)) {
+        startRange(range, raftTransport);
+      }
+      this.clientServer = NettyServerBuilder.forAddress(config.clientAddress)
+          .addService(new KvService(this))
+          .build()
+          .start();
+    } catch (IOException | RuntimeException e) {
+      // Leave nothing running or locked behind: the caller may retry on the same data directory.
+      if (startedRegistry != null) {
+        for (RangeId range : startedRegistry.ranges()) {
+          startedRegistry.remove(range).ifPresent(node -> node.terminate());
+        }
+      }
+      if (startedTransport != null) {
+        startedTransport.close();
+      }
+      storage.close();
+      throw e;
     }
-    this.clientServer = NettyServerBuilder.forAddress(config.clientAddress)
-        .addService(new KvService(this))
-        .build()
-        .start();
     log.info("{} serving {} ranges; raft on {}, clients on {}", config.store, registry.ranges().size(),
         transport.listenAddress(), clientAddress());
   }

@@ -205,6 +205,21 @@ class KvClusterTest {
     }
   }
 
+  @Test
+  void aStoreThatCannotStartReleasesItsDatabase() throws Exception {
+    StoreId store = StoreId.of(3);
+    cluster.stop(store);
+    try (java.net.ServerSocket busy = new java.net.ServerSocket(0)) {
+      java.util.Map<StoreId, InetSocketAddress> raft = new java.util.TreeMap<>(cluster.raftAddresses);
+      raft.put(store, new InetSocketAddress("127.0.0.1", busy.getLocalPort()));
+      java.io.UncheckedIOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class,
+          () -> KvNode.start(KvNode.Config.builder(store, raft, dir.resolve(store.toString())).rangeCount(KvCluster.RANGES).build()));
+      assertTrue(e.getMessage().contains("cannot listen"), e.getMessage());
+    }
+    cluster.start(store).close(); // the RocksDB lock was released: the store starts on its data again
+    cluster.start(store);
+  }
+
   private static void assertStatus(Status.Code code, String text, Runnable call) {
     try {
       call.run();
