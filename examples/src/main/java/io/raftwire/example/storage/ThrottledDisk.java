@@ -1,11 +1,8 @@
 package io.raftwire.example.storage;
 
 import io.microraft.model.log.LogEntry;
-import io.microraft.model.log.RaftGroupMembersView;
-import io.microraft.model.log.SnapshotChunk;
-import io.microraft.model.persistence.RaftEndpointPersistentState;
-import io.microraft.model.persistence.RaftTermPersistentState;
 import io.microraft.persistence.RaftStore;
+import io.raftwire.adapter.microraft.ForwardingRaftStore;
 import io.raftwire.adapter.microraft.MicroRaftCodec;
 import java.io.IOException;
 import java.util.List;
@@ -60,32 +57,16 @@ public final class ThrottledDisk {
     }
   }
 
-  private final class Slow implements RaftStore {
-    private final RaftStore delegate;
+  private final class Slow extends ForwardingRaftStore {
     private long unflushedBytes; // node thread only
 
     Slow(RaftStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public void persistAndFlushLocalEndpoint(RaftEndpointPersistentState state) throws IOException {
-      delegate.persistAndFlushLocalEndpoint(state);
-    }
-
-    @Override
-    public void persistAndFlushInitialGroupMembers(RaftGroupMembersView members) throws IOException {
-      delegate.persistAndFlushInitialGroupMembers(members);
-    }
-
-    @Override
-    public void persistAndFlushTerm(RaftTermPersistentState state) throws IOException {
-      delegate.persistAndFlushTerm(state);
+      super(delegate);
     }
 
     @Override
     public void persistLogEntries(List<LogEntry> entries) throws IOException {
-      delegate.persistLogEntries(entries);
+      super.persistLogEntries(entries);
       if (enabled) {
         for (LogEntry e : entries) {
           unflushedBytes += codec.encodeLogEntry(e).length;
@@ -94,28 +75,8 @@ public final class ThrottledDisk {
     }
 
     @Override
-    public void persistSnapshotChunk(SnapshotChunk chunk) throws IOException {
-      delegate.persistSnapshotChunk(chunk);
-    }
-
-    @Override
-    public void truncateLogEntriesFrom(long index) throws IOException {
-      delegate.truncateLogEntriesFrom(index);
-    }
-
-    @Override
-    public void truncateLogEntriesUntil(long index) throws IOException {
-      delegate.truncateLogEntriesUntil(index);
-    }
-
-    @Override
-    public void deleteSnapshotChunks(long index, int count) throws IOException {
-      delegate.deleteSnapshotChunks(index, count);
-    }
-
-    @Override
     public void flush() throws IOException {
-      delegate.flush();
+      super.flush();
       consume(unflushedBytes);
       unflushedBytes = 0;
     }
