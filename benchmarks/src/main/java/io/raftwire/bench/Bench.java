@@ -1,0 +1,162 @@
+package io.raftwire.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs the scenarios, each transport interleaved within every run, and writes one Markdown report
+ * per scenario to {@code benchmarks/results/<date>-<scenario>.md}: median and spread (min..max)
+ * over the runs, with the machine's cores, memory and JVM.
+ */
+@Command(name = "raftwire-bench", mixinStandardHelpOptions = true,
+    description = "raftwire side by side with baseline transports and raw gRPC, measured in one run.")
+public final class Bench implements Callable<Integer> {
+  @Option(names = "--quick", description = "A smoke run: one short run of one variant per scenario.")
+  boolean quick;
+
+  @Option(names = "--scenarios", split = ",", defaultValue = "S1,S4", description = "Which (default ${DEFAULT-VALUE}).")
+  List<String> scenarios;
+
+  @Option(names = "--runs", defaultValue = "3", description = "Runs per configuration (default ${DEFAULT-VALUE}; quick: 1).")
+  int runs;
+
+  @Option(names = "--warmup-seconds", defaultValue = "8", description = "Warm-up per run (default ${DEFAULT-VALUE}; quick: 1).")
+  int warmupSeconds;
+
+  @Option(names = "--measure-seconds", defaultValue = "10", description = "Measured time per run (default ${DEFAULT-VALUE}; quick: 2).")
+  int measureSeconds;
+
+  @Option(names = "--out", defaultValue = "benchmarks/results", description = "Report directory (default ${DEFAULT-VALUE}).")
+  Path out;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Bench()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Scenario.Settings settings = quick
+        ? new Scenario.Settings(true, TimeUnit.SECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(2), 1)
+        : new Scenario.Settings(false, TimeUnit.SECONDS.toNanos(warmupSeconds), TimeUnit.SECONDS.toNanos(measureSeconds), runs);
+    Map<String, Scenario> known = new LinkedHashMap<>();
+    for (Scenario s : List.of(new HeartbeatScenario(), new ThroughputScenario())) {
+      known.put(s.id(), s);
+    }
+    Files.createDirectories(out);
+    for (String id : scenarios) {
+      Scenario scenario = known.get(id.strip());
+      if (scenario == null) {
+        System.err.println("unknown scenario " + id + "; known: " + known.keySet());
+        return 2;
+      }
+      Path report = run(scenario, settings);
+      System.out.println("\n" + Files.readString(report));
+      System.out.println("written to " + report);
+    }
+    return 0;
+  }
+
+  private Path run(Scenario scenario, Scenario.Settings settings) throws Exception {
+    // results.get(variant).get(transport).get(figure) -> one value per run
+    Map<String, Map<String, Map<String, List<Double>>>> results = new LinkedHashMap<>();
+    List<String> variants = scenario.variants(settings);
+    for (int run = 1; run <= settings.runs; run++) {
+      for (String variant : variants) {
+        for (String transport : scenario.transports()) {
+          System.out.printf("\r%s run %d/%d %s %-9s ...%30s", scenario.id(), run, settings.runs,
+              variant.isEmpty() ? "" : variant + " B", transport, "");
+          Map<String, Double> figures = scenario.run(transport, variant, settings);
+          figures.forEach((figure, value) -> results
+              .computeIfAbsent(variant, v -> new LinkedHashMap<>())
+              .computeIfAbsent(transport, t -> new LinkedHashMap<>())
+              .computeIfAbsent(figure, f -> new ArrayList<>())
+              .add(value));
+          System.out.printf("\r%s run %d/%d %s %-9s %s%30s", scenario.id(), run, settings.runs,
+              variant.isEmpty() ? "" : variant + " B", transport, summary(figures), "");
+        }
+      }
+    }
+    System.out.println();
+    Path report = out.resolve(LocalDate.now() + "-" + scenario.id() + (settings.quick ? "-quick" : "") + ".md");
+    Files.writeString(report, markdown(scenario, settings, variants, results));
+    return report;
+  }
+
+  private static String summary(Map<String, Double> figures) {
+    StringBuilder sb = new StringBuilder();
+    figures.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "%s %.1f  ", k, v)));
+    return sb.toString();
+  }
+
+  static String markdown(Scenario scenario, Scenario.Settings settings, List<String> variants,
+      Map<String, Map<String, Map<String, List<Double>>>> results) {
+    StringBuilder md = new StringBuilder();
+    md.append("# ").append(scenario.id()).append(": ").append(scenario.title()).append("\n\n");
+    md.append(String.format(Locale.ROOT, "%s; %d cores, %d MiB max heap, Java %s (%s), %s; %d run(s) of %d s after %d s warm-up, transports interleaved.%n%n",
+        LocalDate.now(), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
+        System.getProperty("java.version"), ManagementFactory.getRuntimeMXBean().getVmName(), System.getProperty("os.name"),
+        settings.runs, settings.measureNanos / 1_000_000_000L, settings.warmupNanos / 1_000_000_000L));
+    md.append("Median, with the spread (min..max) over the runs in brackets.\n\n");
+    md.append("| ").append(variants.size() > 1 || !variants.get(0).isEmpty() ? "payload | " : "").append("transport |");
+    scenario.figures().forEach(f -> md.append(' ').append(f).append(" |"));
+    md.append("\n|").append(variants.size() > 1 || !variants.get(0).isEmpty() ? "---|" : "").append("---|");
+    scenario.figures().forEach(f -> md.append("---:|"));
+    md.append('\n');
+    for (String variant : variants) {
+      for (String transport : scenario.transports()) {
+        Map<String, List<Double>> figures = results.get(variant).get(transport);
+        md.append("| ").append(variant.isEmpty() ? "" : variant + " B | ").append(transport).append(" |");
+        for (String figure : scenario.figures()) {
+          md.append(' ').append(cell(figures.get(figure))).append(" |");
+        }
+        md.append('\n');
+      }
+    }
+    md.append('\n');
+    String reference = scenario.transports().get(0);
+    for (String variant : variants) {
+      Map<String, Map<String, List<Double>>> byTransport = results.get(variant);
+      String first = scenario.figures().get(0);
+      double ours = median(byTransport.get(reference).get(first));
+      for (String other : scenario.transports().subList(1, scenario.transports().size())) {
+        md.append(String.format(Locale.ROOT, "- %s%s: %s / %s = %.2f%n", variant.isEmpty() ? "" : variant + " B, ",
+            first, reference, other, ours / median(byTransport.get(other).get(first))));
+      }
+    }
+    return md.toString();
+  }
+
+  private static String cell(List<Double> values) {
+    if (values == null || values.isEmpty()) {
+      return "";
+    }
+    double min = values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    String median = format(median(values));
+    return values.size() == 1 ? median : median + " [" + format(min) + ".." + format(max) + "]";
+  }
+
+  private static String format(double v) {
+    return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+}

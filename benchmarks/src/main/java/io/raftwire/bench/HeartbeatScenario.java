@@ -1,0 +1,118 @@
+package io.raftwire.bench;
+
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.message.TrafficClass;
+import io.raftwire.topology.RangeId;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * S1: heartbeats under saturation. 64 ranges; APPENDs of 1 KiB flood one destination whose handler
+ * is slowed (about 50 µs per append, a follower that cannot keep up), while a heartbeat (CONTROL)
+ * goes to every range every 50 ms. Reports the heartbeats' delivery latency (the clock is shared:
+ * one process) and the share delivered within the run. The baselines' backlog is capped at 64 MiB
+ * by the harness; raftwire's by its own budgets.
+ */
+final class HeartbeatScenario implements Scenario {
+  private static final int RANGES = 64;
+  private static final long OUTSTANDING_BYTES = 64L << 20;
+
+  @Override
+  public String id() {
+    return "S1";
+  }
+
+  @Override
+  public String title() {
+    return "heartbeats under saturation: 64 ranges, appends flooding a slowed receiver";
+  }
+
+  @Override
+  public List<String> transports() {
+    return List.of("raftwire", "fifo", "unary");
+  }
+
+  @Override
+  public List<String> variants(Settings settings) {
+    return List.of("");
+  }
+
+  @Override
+  public List<String> figures() {
+    return List.of("heartbeat p50 ms", "heartbeat p99 ms", "heartbeat max ms", "heartbeats delivered %");
+  }
+
+  @Override
+  public Map<String, Double> run(String transport, String variant, Settings settings) throws Exception {
+    try (Transports pair = new Transports(transport)) {
+      long start = System.nanoTime();
+      long measureFrom = start + settings.warmupNanos;
+      long end = measureFrom + settings.measureNanos;
+      long[] latencies = new long[1 << 20];
+      AtomicLong recorded = new AtomicLong();
+      AtomicLong appendsDelivered = new AtomicLong();
+      for (long r = 1; r <= RANGES; r++) {
+        pair.receiver.register(RangeId.of(r), (range, batch) -> {
+          for (RaftEnvelope e : batch) {
+            if (e.trafficClass() == TrafficClass.CONTROL) {
+              long stamp = Transports.stamp(e);
+              if (stamp >= measureFrom) {
+                int i = (int) recorded.getAndIncrement();
+                if (i < latencies.length) {
+                  latencies[i] = System.nanoTime() - stamp;
+                }
+              }
+            } else {
+              appendsDelivered.incrementAndGet();
+              LockSupport.parkNanos(50_000); // a follower slower than its leader
+            }
+          }
+        });
+      }
+      long appendSize = Transports.message(1, TrafficClass.APPEND, 0, 1024).sizeBytes();
+      CompletableFuture<Void> flood = CompletableFuture.runAsync(() -> {
+        long sent = 0;
+        boolean bounded = !transport.equals("raftwire");
+        while (System.nanoTime() < end) {
+          if (bounded && (sent - appendsDelivered.get()) * appendSize > OUTSTANDING_BYTES) {
+            LockSupport.parkNanos(100_000);
+            continue;
+          }
+          if (pair.sender.send(Transports.message(1 + sent % RANGES, TrafficClass.APPEND, 0, 1024)).isAccepted()) {
+            sent++;
+          } else {
+            LockSupport.parkNanos(50_000);
+          }
+        }
+      });
+      long heartbeats = 0;
+      for (long round = start; round < end; round += TimeUnit.MILLISECONDS.toNanos(50)) {
+        LockSupport.parkNanos(round - System.nanoTime());
+        long now = System.nanoTime();
+        for (long r = 1; r <= RANGES; r++) {
+          pair.sender.send(Transports.message(r, TrafficClass.CONTROL, now, 0));
+          if (now >= measureFrom) {
+            heartbeats++;
+          }
+        }
+      }
+      flood.join();
+      LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1)); // stragglers
+      int n = (int) Math.min(recorded.get(), latencies.length);
+      long[] sorted = Arrays.copyOf(latencies, n);
+      Arrays.sort(sorted);
+      Map<String, Double> figures = new LinkedHashMap<>();
+      figures.put("heartbeat p50 ms", n == 0 ? Double.NaN : sorted[n / 2] / 1e6);
+      figures.put("heartbeat p99 ms", n == 0 ? Double.NaN : sorted[Math.max(0, (int) Math.ceil(0.99 * n) - 1)] / 1e6);
+      figures.put("heartbeat max ms", n == 0 ? Double.NaN : sorted[n - 1] / 1e6);
+      figures.put("heartbeats delivered %", heartbeats == 0 ? Double.NaN : 100.0 * n / heartbeats);
+      return figures;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package io.raftwire.bench;
+
+import java.util.List;
+import java.util.Map;
+
+/** One benchmark scenario: run once per (variant, transport) and return named figures. */
+interface Scenario {
+  String id();
+
+  String title();
+
+  /** The transports compared, the reference ("raftwire") first. */
+  List<String> transports();
+
+  /** Variants (for example payload sizes); a single "" if none. */
+  List<String> variants(Settings settings);
+
+  /** The figures {@link #run} returns, in report order. */
+  List<String> figures();
+
+  /** Runs once; must stop by itself within its settings' time. */
+  Map<String, Double> run(String transport, String variant, Settings settings) throws Exception;
+
+  /** Timing of a suite run. */
+  final class Settings {
+    final boolean quick;
+    final long warmupNanos;
+    final long measureNanos;
+    final int runs;
+
+    Settings(boolean quick, long warmupNanos, long measureNanos, int runs) {
+      this.quick = quick;
+      this.warmupNanos = warmupNanos;
+      this.measureNanos = measureNanos;
+      this.runs = runs;
+    }
+  }
+}

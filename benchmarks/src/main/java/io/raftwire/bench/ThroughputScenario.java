@@ -1,0 +1,97 @@
+package io.raftwire.bench;
+
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.message.TrafficClass;
+import io.raftwire.topology.RangeId;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * S4: messages/s and MB/s one sender delivers to one receiver over 8 ranges, for several payload
+ * sizes. raftwire's sender backs off when refused; the baselines never refuse, so the harness stops
+ * offering once 64 MiB are outstanding (they would otherwise grow without bound).
+ */
+final class ThroughputScenario implements Scenario {
+  private static final long OUTSTANDING_BYTES = 64L << 20;
+
+  @Override
+  public String id() {
+    return "S4";
+  }
+
+  @Override
+  public String title() {
+    return "throughput: one sender, one receiver, 8 ranges, APPEND messages";
+  }
+
+  @Override
+  public List<String> transports() {
+    return List.of("raftwire", "raw", "fifo", "unary");
+  }
+
+  @Override
+  public List<String> variants(Settings settings) {
+    return settings.quick ? List.of("1024") : List.of("64", "1024", "16384", "262144");
+  }
+
+  @Override
+  public List<String> figures() {
+    return List.of("msgs/s", "MB/s");
+  }
+
+  @Override
+  public Map<String, Double> run(String transport, String variant, Settings settings) throws Exception {
+    int bytes = Integer.parseInt(variant);
+    long size = Transports.message(1, TrafficClass.APPEND, 0, bytes).sizeBytes();
+    long delivered;
+    if (transport.equals("raw")) {
+      try (RawCeiling raw = new RawCeiling()) {
+        raw.start(bytes);
+        LockSupport.parkNanos(settings.warmupNanos);
+        long before = raw.received.get();
+        LockSupport.parkNanos(settings.measureNanos);
+        delivered = raw.received.get() - before;
+      }
+    } else {
+      try (Transports pair = new Transports(transport)) {
+        AtomicLong count = new AtomicLong();
+        for (long r = 1; r <= 8; r++) {
+          pair.receiver.register(RangeId.of(r), (range, batch) -> count.addAndGet(batch.size()));
+        }
+        RaftEnvelope[] messages = new RaftEnvelope[8];
+        for (int r = 0; r < 8; r++) {
+          messages[r] = Transports.message(r + 1, TrafficClass.APPEND, 0, bytes);
+        }
+        long start = System.nanoTime();
+        long measureFrom = start + settings.warmupNanos;
+        long end = measureFrom + settings.measureNanos;
+        long before = -1;
+        long sent = 0;
+        boolean bounded = !transport.equals("raftwire");
+        while (System.nanoTime() < end) {
+          if (before < 0 && System.nanoTime() >= measureFrom) {
+            before = count.get();
+          }
+          if (bounded && (sent - count.get()) * size > OUTSTANDING_BYTES) {
+            LockSupport.parkNanos(20_000);
+            continue;
+          }
+          if (pair.sender.send(messages[(int) (sent & 7)]).isAccepted()) {
+            sent++;
+          } else {
+            LockSupport.parkNanos(20_000);
+          }
+        }
+        delivered = count.get() - Math.max(0, before);
+      }
+    }
+    double seconds = settings.measureNanos / 1e9;
+    Map<String, Double> figures = new LinkedHashMap<>();
+    figures.put("msgs/s", delivered / seconds);
+    figures.put("MB/s", delivered * size / seconds / 1e6);
+    return figures;
+  }
+}
