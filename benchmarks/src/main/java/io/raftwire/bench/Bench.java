@@ -132,8 +132,11 @@ public final class Bench implements Callable<Integer> {
       String first = scenario.figures().get(0);
       double ours = median(byTransport.get(reference).get(first));
       for (String other : scenario.transports().subList(1, scenario.transports().size())) {
-        md.append(String.format(Locale.ROOT, "- %s%s: %s / %s = %.2f%n", variant.isEmpty() ? "" : variant + " B, ",
-            first, reference, other, ours / median(byTransport.get(other).get(first))));
+        double theirs = median(byTransport.get(other).get(first));
+        md.append(String.format(Locale.ROOT, "- %s%s: %s / %s = %s%n", variant.isEmpty() ? "" : variant + " B, ",
+            first, reference, other,
+            Double.isNaN(theirs) || Double.isNaN(ours) ? "n/a (" + (Double.isNaN(theirs) ? other : reference) + " has no value)"
+                : String.format(Locale.ROOT, "%.2f", ours / theirs)));
       }
     }
     return md.toString();
@@ -143,6 +146,10 @@ public final class Bench implements Callable<Integer> {
     if (values == null || values.isEmpty()) {
       return "";
     }
+    if (values.stream().allMatch(v -> v.isNaN())) {
+      return "none"; // e.g. no heartbeat got through at all
+    }
+    values = values.stream().filter(v -> !v.isNaN()).toList();
     double min = values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
     double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     String median = format(median(values));
@@ -154,7 +161,10 @@ public final class Bench implements Callable<Integer> {
   }
 
   static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
+    List<Double> sorted = new ArrayList<>(values.stream().filter(v -> !v.isNaN()).toList());
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
     sorted.sort(null);
     int n = sorted.size();
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;

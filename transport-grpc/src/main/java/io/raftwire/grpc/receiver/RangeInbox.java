@@ -19,7 +19,9 @@ final class RangeInbox {
   final ReentrantLock deliveryLock = new ReentrantLock();
 
   boolean open = true; // @GuardedBy("this")
-  boolean scheduled; // @GuardedBy("this")
+  boolean running; // @GuardedBy("this"): a worker is delivering this range
+  boolean inUrgent; // @GuardedBy("this"): queued for the scheduler's urgent (CONTROL) queue
+  boolean inNormal; // @GuardedBy("this"): queued for its normal queue
   final ArrayDeque<InboundMessage> control = new ArrayDeque<>(); // @GuardedBy("this")
   final ArrayDeque<InboundMessage> bulk = new ArrayDeque<>(); // @GuardedBy("this")
   long controlBytes; // @GuardedBy("this")
@@ -56,9 +58,45 @@ final class RangeInbox {
     return batch;
   }
 
-  /** Ends a worker's turn: true if more is queued and the range must be scheduled again. */
-  synchronized boolean finishRound() {
-    scheduled = !control.isEmpty() || !bulk.isEmpty();
-    return scheduled;
+  /**
+   * After a message was added (under this lock): which scheduler queue this range must join now,
+   * if any. A range waiting in the normal queue joins the urgent one when a CONTROL message comes.
+   *
+   * @return true for the urgent queue, false for the normal one, null for none
+   */
+  // @GuardedBy("this")
+  Boolean toSchedule() {
+    if (running) {
+      return null; // its worker schedules it again when done
+    }
+    if (!control.isEmpty() && !inUrgent) {
+      inUrgent = true;
+      return Boolean.TRUE;
+    }
+    if (!inUrgent && !inNormal) {
+      inNormal = true;
+      return Boolean.FALSE;
+    }
+    return null;
+  }
+
+  /** A worker took this range from a queue: true if it should deliver it now. */
+  synchronized boolean claim(boolean fromUrgent) {
+    if (fromUrgent) {
+      inUrgent = false;
+    } else {
+      inNormal = false;
+    }
+    if (running || (control.isEmpty() && bulk.isEmpty())) {
+      return false; // a stale entry: another worker has it, or nothing is left
+    }
+    running = true;
+    return true;
+  }
+
+  /** Ends a worker's turn: which queue the range must join again, if more is queued. */
+  synchronized Boolean finishRound() {
+    running = false;
+    return control.isEmpty() && bulk.isEmpty() ? null : toSchedule();
   }
 }

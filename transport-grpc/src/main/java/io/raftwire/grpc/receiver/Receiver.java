@@ -27,10 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
@@ -60,7 +57,7 @@ public final class Receiver implements AutoCloseable {
   private final Set<InboundStream> streams = ConcurrentHashMap.newKeySet();
   /** The newest DATA stream from each sending store: credit returns for it ride there. */
   private final ConcurrentHashMap<StoreId, InboundStream> dataStreams = new ConcurrentHashMap<>();
-  private final ThreadPoolExecutor workers;
+  private final RangeScheduler scheduler;
   private final Object lifecycle = new Object();
   private final long maxFrameBytes;
   private final BiConsumer<RangeId, List<RaftEnvelope>> onAppendsDelivered;
@@ -96,27 +93,14 @@ public final class Receiver implements AutoCloseable {
     this.config = config;
     this.limits = limits;
     MetricRegistry metrics = config.metricRegistry();
-    AtomicInteger n = new AtomicInteger();
-    String threadPrefix = "raftwire-" + localStore + "-worker-";
-    this.workers =
-        new ThreadPoolExecutor(
-            config.workerThreads(),
-            config.workerThreads(),
-            0,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, threadPrefix + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    this.scheduler = new RangeScheduler(config.workerThreads(), "raftwire-" + localStore + "-worker-", this::drain);
     for (DropReason reason : DropReason.values()) {
       dropped.put(reason, metrics.counter(MetricRegistry.name(prefix, "dropped", reason.name())));
     }
     metrics.register(MetricRegistry.name(prefix, "queued_bytes", "append"), (Gauge<Long>) bulkBytes::get);
     metrics.register(MetricRegistry.name(prefix, "queued_bytes", "control"), (Gauge<Long>) controlBytes::get);
     metrics.register(MetricRegistry.name(prefix, "queued_messages"), (Gauge<Integer>) queuedMessages::get);
-    metrics.register(MetricRegistry.name(prefix, "scheduler_backlog"), (Gauge<Integer>) () -> workers.getQueue().size());
+    metrics.register(MetricRegistry.name(prefix, "scheduler_backlog"), (Gauge<Integer>) scheduler::backlog);
     metrics.register(MetricRegistry.name(prefix, "open_streams"), (Gauge<Integer>) streams::size);
     this.deliverLatency = metrics.timer(MetricRegistry.name(prefix, "deliver_latency"));
     this.handlerTime = metrics.timer(MetricRegistry.name(prefix, "handler_time"));
@@ -177,7 +161,7 @@ public final class Receiver implements AutoCloseable {
       return DropReason.UNKNOWN_RANGE;
     }
     InboundMessage message = new InboundMessage(envelope, origin, config.nanoClock().getAsLong());
-    boolean start;
+    Boolean queue;
     synchronized (inbox) {
       if (!inbox.open) {
         return DropReason.UNKNOWN_RANGE;
@@ -196,11 +180,10 @@ public final class Receiver implements AutoCloseable {
       }
       inbox.add(message);
       queuedMessages.incrementAndGet();
-      start = !inbox.scheduled;
-      inbox.scheduled = true;
+      queue = inbox.toSchedule();
     }
-    if (start) {
-      schedule(inbox);
+    if (queue != null) {
+      schedule(inbox, queue);
     }
     return null;
   }
@@ -217,10 +200,8 @@ public final class Receiver implements AutoCloseable {
     }
   }
 
-  private void schedule(RangeInbox inbox) {
-    try {
-      workers.execute(() -> drain(inbox));
-    } catch (RejectedExecutionException shutDown) {
+  private void schedule(RangeInbox inbox, boolean urgent) {
+    if (!scheduler.submit(inbox, urgent)) {
       List<InboundMessage> all;
       synchronized (inbox) {
         all = takeAll(inbox);
@@ -230,7 +211,10 @@ public final class Receiver implements AutoCloseable {
   }
 
   /** Delivers one batch of {@code inbox}, then yields the worker to the next range. */
-  private void drain(RangeInbox inbox) {
+  private void drain(RangeInbox inbox, boolean fromUrgent) {
+    if (!inbox.claim(fromUrgent)) {
+      return;
+    }
     inbox.deliveryLock.lock();
     try {
       List<InboundMessage> batch;
@@ -250,8 +234,9 @@ public final class Receiver implements AutoCloseable {
     } finally {
       inbox.deliveryLock.unlock();
     }
-    if (inbox.finishRound()) {
-      schedule(inbox);
+    Boolean again = inbox.finishRound();
+    if (again != null) {
+      schedule(inbox, again);
     }
   }
 
@@ -414,9 +399,9 @@ public final class Receiver implements AutoCloseable {
     for (InboundStream stream : streams) {
       stream.shutdown();
     }
-    workers.shutdown();
+    scheduler.shutdown();
     try {
-      if (!workers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      if (!scheduler.awaitTermination(Math.max(0, deadline - System.nanoTime()))) {
         log.warn("{}: workers still busy after close (a handler is blocked)", localStore);
       }
     } catch (InterruptedException e) {
