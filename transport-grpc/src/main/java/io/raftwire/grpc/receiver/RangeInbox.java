@@ -43,7 +43,7 @@ final class RangeInbox {
     }
   }
 
-  /** All CONTROL messages, then up to {@code maxBulk} others. */
+  /** All CONTROL messages, then up to {@code maxBulk} others ({@code 0}: CONTROL only). */
   // @GuardedBy("this")
   List<InboundMessage> takeBatch(int maxBulk) {
     List<InboundMessage> batch = new ArrayList<>(control.size() + Math.min(maxBulk, bulk.size()));
@@ -56,6 +56,12 @@ final class RangeInbox {
       batch.add(m);
     }
     return batch;
+  }
+
+  /** True if messages other than CONTROL wait (the range then needs a normal turn too). */
+  // @GuardedBy("this")
+  boolean hasBulk() {
+    return !bulk.isEmpty();
   }
 
   /**
@@ -97,6 +103,9 @@ final class RangeInbox {
   /** Ends a worker's turn: which queue the range must join again, if more is queued. */
   synchronized Boolean finishRound() {
     running = false;
-    return control.isEmpty() && bulk.isEmpty() ? null : toSchedule();
+    if (control.isEmpty() && bulk.isEmpty()) {
+      return null;
+    }
+    return toSchedule();
   }
 }

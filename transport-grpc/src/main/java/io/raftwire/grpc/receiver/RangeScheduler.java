@@ -6,8 +6,9 @@ import java.util.function.BiConsumer;
 
 /**
  * The fixed worker threads that deliver ranges. Ranges with a CONTROL message waiting are served
- * before ranges with only APPEND or SNAPSHOT messages, each kind round robin: a heartbeat waits for
- * at most one batch of another range per worker, not for a whole round over every busy range.
+ * before ranges with only APPEND or SNAPSHOT messages, each kind round robin, and an urgent turn
+ * delivers the CONTROL messages alone: a heartbeat waits for at most one batch of appends per
+ * worker plus a round of cheap CONTROL deliveries, not for a round over every busy range.
  */
 final class RangeScheduler {
   private final ArrayDeque<RangeInbox> urgent = new ArrayDeque<>(); // @GuardedBy("this")

@@ -221,7 +221,9 @@ public final class Receiver implements AutoCloseable {
       boolean open;
       synchronized (inbox) {
         open = inbox.open;
-        batch = inbox.takeBatch(config.deliveryBatchMessages());
+        // An urgent turn delivers the heartbeats and votes alone: cheap, so that when every range
+        // has one waiting, a round over all of them stays short. Appends wait for a normal turn.
+        batch = inbox.takeBatch(fromUrgent ? 0 : config.deliveryBatchMessages());
       }
       dequeued(batch);
       if (!batch.isEmpty()) {
