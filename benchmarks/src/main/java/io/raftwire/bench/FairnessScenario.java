@@ -3,7 +3,6 @@ package io.raftwire.bench;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,14 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * S5: hot-range fairness. Range 1 floods APPENDs of 1 KiB (at most 10,000 outstanding, the same
- * offered load for every transport) into a receiver slowed to about 20 µs per append; ranges 2..64
+ * S5: hot-range fairness. Range 1 floods APPENDs of 1 KiB ({@link Flood}: the same offered load
+ * for every transport) into a receiver slowed to about 20 µs per append; ranges 2..64
  * each send one APPEND every 100 ms. Reports the trickling ranges' delivery latency and the hot
  * range's throughput.
  */
 final class FairnessScenario implements Scenario {
   private static final int RANGES = 64;
-  private static final long OUTSTANDING_MESSAGES = 10_000;
 
   @Override
   public String id() {
@@ -53,8 +51,7 @@ final class FairnessScenario implements Scenario {
       long start = System.nanoTime();
       long measureFrom = start + settings.warmupNanos;
       long end = measureFrom + settings.measureNanos;
-      long[] latencies = new long[1 << 20];
-      AtomicLong recorded = new AtomicLong();
+      Latencies latencies = new Latencies();
       AtomicLong hotDelivered = new AtomicLong();
       AtomicLong hotMeasured = new AtomicLong();
       for (long r = 1; r <= RANGES; r++) {
@@ -68,28 +65,13 @@ final class FairnessScenario implements Scenario {
                 hotMeasured.incrementAndGet();
               }
             } else if (Transports.stamp(e) >= measureFrom) {
-              int i = (int) recorded.getAndIncrement();
-              if (i < latencies.length) {
-                latencies[i] = System.nanoTime() - Transports.stamp(e);
-              }
+              latencies.record(System.nanoTime() - Transports.stamp(e));
             }
           }
         });
       }
-      CompletableFuture<Void> flood = CompletableFuture.runAsync(() -> {
-        long sent = 0;
-        while (System.nanoTime() < end) {
-          if (sent - hotDelivered.get() > OUTSTANDING_MESSAGES) {
-            LockSupport.parkNanos(100_000);
-            continue;
-          }
-          if (pair.sender.send(Transports.message(1, TrafficClass.APPEND, 0, 1024)).isAccepted()) {
-            sent++;
-          } else {
-            LockSupport.parkNanos(50_000);
-          }
-        }
-      });
+      CompletableFuture<Void> flood =
+          Flood.start(pair.sender, n -> Transports.message(1, TrafficClass.APPEND, 0, 1024), hotDelivered, end);
       for (long round = start; round < end; round += TimeUnit.MILLISECONDS.toNanos(100)) {
         LockSupport.parkNanos(round - System.nanoTime());
         for (long r = 2; r <= RANGES; r++) {
@@ -98,12 +80,9 @@ final class FairnessScenario implements Scenario {
       }
       flood.join();
       LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1)); // stragglers
-      int n = (int) Math.min(recorded.get(), latencies.length);
-      long[] sorted = Arrays.copyOf(latencies, n);
-      Arrays.sort(sorted);
       Map<String, Double> figures = new LinkedHashMap<>();
-      figures.put("trickle p50 ms", n == 0 ? Double.NaN : sorted[n / 2] / 1e6);
-      figures.put("trickle p99 ms", n == 0 ? Double.NaN : sorted[Math.max(0, (int) Math.ceil(0.99 * n) - 1)] / 1e6);
+      figures.put("trickle p50 ms", latencies.millis(0.5));
+      figures.put("trickle p99 ms", latencies.millis(0.99));
       figures.put("hot range msgs/s", hotMeasured.get() / (settings.measureNanos / 1e9));
       return figures;
     }

@@ -3,7 +3,6 @@ package io.raftwire.bench;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,9 +22,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class HeartbeatScenario implements Scenario {
   private static final int RANGES = 64;
-  private static final long OUTSTANDING_BYTES = 64L << 20;
-  /** Also at most this many messages outstanding: 600k concurrent unary calls only measure gRPC's collapse. */
-  private static final long OUTSTANDING_MESSAGES = 10_000;
 
   @Override
   public String id() {
@@ -58,8 +54,7 @@ final class HeartbeatScenario implements Scenario {
       long start = System.nanoTime();
       long measureFrom = start + settings.warmupNanos;
       long end = measureFrom + settings.measureNanos;
-      long[] latencies = new long[1 << 20];
-      AtomicLong recorded = new AtomicLong();
+      Latencies latencies = new Latencies();
       AtomicLong appendsDelivered = new AtomicLong();
       for (long r = 1; r <= RANGES; r++) {
         pair.receiver.register(RangeId.of(r), (range, batch) -> {
@@ -67,10 +62,7 @@ final class HeartbeatScenario implements Scenario {
             if (e.trafficClass() == TrafficClass.CONTROL) {
               long stamp = Transports.stamp(e);
               if (stamp >= measureFrom) {
-                int i = (int) recorded.getAndIncrement();
-                if (i < latencies.length) {
-                  latencies[i] = System.nanoTime() - stamp;
-                }
+                latencies.record(System.nanoTime() - stamp);
               }
             } else {
               appendsDelivered.incrementAndGet();
@@ -79,22 +71,8 @@ final class HeartbeatScenario implements Scenario {
           }
         });
       }
-      long appendSize = Transports.message(1, TrafficClass.APPEND, 0, 1024).sizeBytes();
-      CompletableFuture<Void> flood = CompletableFuture.runAsync(() -> {
-        long sent = 0;
-        while (System.nanoTime() < end) {
-          long outstanding = sent - appendsDelivered.get();
-          if (outstanding * appendSize > OUTSTANDING_BYTES || outstanding > OUTSTANDING_MESSAGES) {
-            LockSupport.parkNanos(100_000);
-            continue;
-          }
-          if (pair.sender.send(Transports.message(1 + sent % RANGES, TrafficClass.APPEND, 0, 1024)).isAccepted()) {
-            sent++;
-          } else {
-            LockSupport.parkNanos(50_000);
-          }
-        }
-      });
+      CompletableFuture<Void> flood = Flood.start(
+          pair.sender, n -> Transports.message(1 + n % RANGES, TrafficClass.APPEND, 0, 1024), appendsDelivered, end);
       long heartbeats = 0;
       for (long round = start; round < end; round += TimeUnit.MILLISECONDS.toNanos(50)) {
         LockSupport.parkNanos(round - System.nanoTime());
@@ -108,14 +86,11 @@ final class HeartbeatScenario implements Scenario {
       }
       flood.join();
       LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1)); // stragglers
-      int n = (int) Math.min(recorded.get(), latencies.length);
-      long[] sorted = Arrays.copyOf(latencies, n);
-      Arrays.sort(sorted);
       Map<String, Double> figures = new LinkedHashMap<>();
-      figures.put("heartbeat p50 ms", n == 0 ? Double.NaN : sorted[n / 2] / 1e6);
-      figures.put("heartbeat p99 ms", n == 0 ? Double.NaN : sorted[Math.max(0, (int) Math.ceil(0.99 * n) - 1)] / 1e6);
-      figures.put("heartbeat max ms", n == 0 ? Double.NaN : sorted[n - 1] / 1e6);
-      figures.put("heartbeats delivered %", heartbeats == 0 ? Double.NaN : 100.0 * n / heartbeats);
+      figures.put("heartbeat p50 ms", latencies.millis(0.5));
+      figures.put("heartbeat p99 ms", latencies.millis(0.99));
+      figures.put("heartbeat max ms", latencies.millis(1.0));
+      figures.put("heartbeats delivered %", heartbeats == 0 ? Double.NaN : 100.0 * latencies.count() / heartbeats);
       return figures;
     }
   }

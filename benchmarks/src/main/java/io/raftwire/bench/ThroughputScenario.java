@@ -15,9 +15,6 @@ import java.util.concurrent.locks.LockSupport;
  * offering once 64 MiB or 10,000 messages are outstanding (they would otherwise grow without bound).
  */
 final class ThroughputScenario implements Scenario {
-  private static final long OUTSTANDING_BYTES = 64L << 20;
-  /** Also at most this many messages outstanding: 600k concurrent unary calls only measure gRPC's collapse. */
-  private static final long OUTSTANDING_MESSAGES = 10_000;
 
   @Override
   public String id() {
@@ -78,7 +75,7 @@ final class ThroughputScenario implements Scenario {
             before = count.get();
           }
           long outstanding = sent - count.get();
-          if (bounded && (outstanding * size > OUTSTANDING_BYTES || outstanding > OUTSTANDING_MESSAGES)) {
+          if (bounded && (outstanding * size > Flood.OUTSTANDING_BYTES || outstanding > Flood.OUTSTANDING_MESSAGES)) {
             LockSupport.parkNanos(20_000);
             continue;
           }
