@@ -3,22 +3,11 @@ package io.raftwire.example.cli;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
-import io.microraft.RaftNode;
-import io.raftwire.adapter.microraft.MicroRaftCodec;
+import io.raftwire.example.cluster.LocalCluster;
 import io.raftwire.example.kv.KvClient;
-import io.raftwire.example.kv.KvNode;
-import io.raftwire.example.storage.ThrottledDisk;
+import io.raftwire.example.load.LoadGenerator;
 import io.raftwire.message.Priority;
-import io.raftwire.topology.Locality;
-import io.raftwire.topology.RangeId;
-import io.raftwire.topology.StoreId;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -61,72 +49,37 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--slow-disk-mb", defaultValue = "2", description = "Store 3's disk in phase 2, MB/s (default ${DEFAULT-VALUE}).")
   int slowDiskMb;
 
-  private static final String[] ZONES = {"a", "b", "c"};
-
   @Override
   public Integer call() throws Exception {
-    Path dir = Files.createTempDirectory("raftwire-demo");
-    MetricRegistry metrics = new MetricRegistry();
-    Map<StoreId, InetSocketAddress> raft = new TreeMap<>();
-    Map<StoreId, Locality> zones = new TreeMap<>();
-    for (int s = 1; s <= 3; s++) {
-      raft.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", freePort()));
-      zones.put(StoreId.of(s), Locality.parse("region=demo,zone=" + ZONES[s - 1]));
-    }
-    ThrottledDisk slowDisk = new ThrottledDisk(slowDiskMb * 1_000_000L, new MicroRaftCodec(new io.raftwire.adapter.microraft.OperationCodec() {
-      @Override
-      public byte[] encode(Object operation) {
-        return ((com.google.protobuf.MessageLite) operation).toByteArray();
-      }
-
-      @Override
-      public Object decode(byte[] bytes) {
-        throw new UnsupportedOperationException("the throttle only measures sizes");
-      }
-    }));
-    List<KvNode> nodes = new ArrayList<>();
     List<Report.Row> rows = new ArrayList<>();
     List<Figures> figures = new ArrayList<>();
+    LocalCluster cluster = LocalCluster.start(ranges, slowDiskMb * 1_000_000L, 1, true);
     System.out.printf("raftwire demo: 3 stores in zones a, b, c on 127.0.0.1, %d ranges x 3 replicas, RocksDB in %s%n",
-        ranges, dir);
+        ranges, cluster.dataDirectory());
     try {
-      for (StoreId store : raft.keySet()) {
-        KvNode.Config.Builder config = KvNode.Config.builder(store, raft, dir.resolve(store.toString()))
-            .localities(zones).rangeCount(ranges).metrics(metrics)
-            // The slow disk moves 2 MB/s: 1 MiB of elastic credits per stream keeps at most about a
-            // second of bulk work queued on it (the 8 MiB default suits disks of hundreds of MB/s).
-            .admission(a -> a.elasticCreditBytes(1L << 20).regularCreditBytes(8L << 20));
-        if (store.value() == 3) {
-          config.storeWrapper((range, s) -> slowDisk.wrap(s));
-        }
-        nodes.add(KvNode.start(config.build()));
-      }
-      if (!awaitLeaders(nodes, 60)) {
+      if (!cluster.awaitLeaders(TimeUnit.SECONDS.toNanos(60))) {
         System.err.println("demo failed: not every range elected a leader within 60 s");
         return 2;
       }
-      Map<StoreId, InetSocketAddress> clients = new TreeMap<>();
-      nodes.forEach(n -> clients.put(n.store(), n.clientAddress()));
-      try (KvClient client = new KvClient(clients, ranges); LoadGenerator load = new LoadGenerator(client, 10_000)) {
+      try (KvClient client = cluster.client(); LoadGenerator load = new LoadGenerator(client, 10_000)) {
         System.out.printf("warming up for %d s (not reported)%n", warmupSeconds);
         phase("warm-up", load, warmupSeconds, 0);
-        Figures before = Figures.of(metrics, nodes);
+        Figures before = Figures.of(cluster);
         System.out.printf("%nphase 1: foreground, %.0f regular puts/s of 1 KiB for %d s%n", rate, foregroundSeconds);
         rows.addAll(phase("foreground", load, foregroundSeconds, 0));
-        Figures afterForeground = Figures.of(metrics, nodes);
+        Figures afterForeground = Figures.of(cluster);
         figures.add(afterForeground.minus(before, "foreground"));
 
         System.out.printf("%nphase 2: elastic overload, + %d elastic writers of 16 KiB, store 3's disk at %d MB/s%n",
             elasticWorkers, slowDiskMb);
-        slowDisk.enable(true);
+        cluster.slowDisks(true);
         rows.addAll(phase("elastic overload", load, overloadSeconds, elasticWorkers));
-        slowDisk.enable(false);
-        figures.add(Figures.of(metrics, nodes).minus(afterForeground, "elastic overload"));
+        cluster.slowDisks(false);
+        figures.add(Figures.of(cluster).minus(afterForeground, "elastic overload"));
       }
     } finally {
       System.out.println("\nstopping the cluster");
-      nodes.forEach(KvNode::close);
-      deleteQuietly(dir);
+      cluster.close();
     }
     System.out.println();
     System.out.println("what the clients saw");
@@ -134,7 +87,7 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println();
     System.out.println("what the transport did");
     System.out.print(Figures.table(figures));
-    long regularFailures = rows.stream().filter(r -> r.stats.priority == Priority.REGULAR).mapToLong(r -> r.stats.failed.get()).sum();
+    long regularFailures = rows.stream().filter(r -> r.stats.priority() == Priority.REGULAR).mapToLong(r -> r.stats.failed()).sum();
     if (regularFailures > 0) {
       System.err.println("demo failed: " + regularFailures + " regular writes failed");
       return 1;
@@ -165,45 +118,6 @@ final class DemoCommand implements Callable<Integer> {
     return List.of(new Report.Row(name, regular, elapsed), new Report.Row(name, elastic, elapsed));
   }
 
-  private static boolean awaitLeaders(List<KvNode> nodes, int seconds) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (System.nanoTime() < deadline) {
-      if (leaders(nodes) == nodes.get(0).hostedRanges().size()) {
-        return true;
-      }
-      Thread.sleep(100);
-    }
-    return false;
-  }
-
-  private static int leaders(List<KvNode> nodes) {
-    int count = 0;
-    for (RangeId range : nodes.get(0).hostedRanges()) {
-      for (KvNode node : nodes) {
-        RaftNode raft = node.node(range).orElse(null);
-        if (raft != null && raft.getLocalEndpoint().equals(raft.getTerm().getLeaderEndpoint())) {
-          count++;
-          break;
-        }
-      }
-    }
-    return count;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      System.err.println("could not delete " + dir + ": " + e.getMessage());
-    }
-  }
-
   /** Transport figures of a phase, from the stores' metrics. */
   static final class Figures {
     final String phase;
@@ -218,7 +132,8 @@ final class DemoCommand implements Callable<Integer> {
       this.p99Millis = p99Millis;
     }
 
-    static Figures of(MetricRegistry metrics, List<KvNode> nodes) {
+    static Figures of(LocalCluster cluster) {
+      MetricRegistry metrics = cluster.metrics();
       Map<String, Long> counters = new TreeMap<>();
       for (Map.Entry<String, Counter> e : metrics.getCounters().entrySet()) {
         String name = e.getKey();
@@ -245,17 +160,7 @@ final class DemoCommand implements Callable<Integer> {
           p99.merge(key, e.getValue().getSnapshot().get99thPercentile() / 1e6, Math::max);
         }
       }
-      long terms = 0;
-      for (RangeId range : nodes.get(0).hostedRanges()) {
-        int term = 0;
-        for (KvNode node : nodes) {
-          RaftNode raft = node.node(range).orElse(null);
-          if (raft != null) {
-            term = Math.max(term, raft.getTerm().getTerm());
-          }
-        }
-        terms += term;
-      }
+      long terms = cluster.terms();
       return new Figures("", counters, terms, p99);
     }
 

@@ -1,6 +1,7 @@
 package io.raftwire.example.cli;
 
 import io.raftwire.example.kv.KvClient;
+import io.raftwire.example.load.LoadGenerator;
 import io.raftwire.message.Priority;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -60,7 +61,7 @@ final class LoadCommand implements Callable<Integer> {
       double seconds = (System.nanoTime() - start) / 1e9;
       System.out.println(Report.clientTable(java.util.List.of(
           new Report.Row("load", regular, seconds), new Report.Row("load", elastic, seconds))));
-      return regular.failed.get() == 0 ? 0 : 1;
+      return regular.failed() == 0 ? 0 : 1;
     }
   }
 }

@@ -70,7 +70,9 @@ public final class KvNode implements AutoCloseable {
               .locality(config.localities.getOrDefault(config.store, Locality.UNKNOWN))
               .metricRegistry(config.metrics)
               .admission(config.admission.apply(AdmissionConfig.builder()
-                  .libraryReportsDurability(true)
+                  // Without admission control nothing reports durability: the receiver returns
+                  // credits itself, so their bookkeeping stays bounded although nobody waits on them.
+                  .libraryReportsDurability(config.admissionControl)
                   .storeHealth(health)
                   // React within a second: the example's disks change speed in seconds, not minutes.
                   .ioTiming(TimeUnit.SECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1)))
@@ -79,7 +81,9 @@ public final class KvNode implements AutoCloseable {
       this.transport = startedTransport;
       this.codec = new MicroRaftCodec(new KvOperations(), new DefaultRaftModelFactory(), KvOperations::priorityOf);
       this.hooks = new AdmissionHooks(transport.flowControl().orElseThrow(), config.store, codec);
-      startedRegistry = new RangeRegistry(transport, codec, hooks.onAppend());
+      startedRegistry = config.admissionControl
+          ? new RangeRegistry(transport, codec, hooks.onAppend())
+          : new RangeRegistry(transport, codec);
       this.registry = startedRegistry;
       MicroRaftTransport raftTransport = new MicroRaftTransport(transport, codec);
       for (RangeId range : ranges.rangesOf(config.store)) {
@@ -112,7 +116,10 @@ public final class KvNode implements AutoCloseable {
   }
 
   private void startRange(RangeId range, MicroRaftTransport raftTransport) throws IOException {
-    RaftStore store = hooks.reportingStore(range, config.storeWrapper.apply(range, storage.raftStore(range, codec)));
+    RaftStore store = config.storeWrapper.apply(range, storage.raftStore(range, codec));
+    if (config.admissionControl) {
+      store = hooks.reportingStore(range, store);
+    }
     RaftNode.RaftNodeBuilder builder = RaftNode.newBuilder()
         .setGroupId(range)
         .setConfig(config.raftConfig)
@@ -162,8 +169,12 @@ public final class KvNode implements AutoCloseable {
     return ranges;
   }
 
-  AdmissionHooks hooks() {
-    return hooks;
+  /**
+   * Replicates {@code operation} on {@code node}: with admission control once the followers'
+   * credits (and for elastic work this store's IO tokens) admit it, without it at once.
+   */
+  <T> java.util.concurrent.CompletableFuture<io.microraft.Ordered<T>> replicate(RaftNode node, Object operation, long bytes) {
+    return config.admissionControl ? hooks.replicate(node, operation, bytes) : node.replicate(operation);
   }
 
   long maxValueBytes() {
@@ -207,6 +218,7 @@ public final class KvNode implements AutoCloseable {
     final MetricRegistry metrics;
     final java.util.function.UnaryOperator<AdmissionConfig.Builder> admission;
     final BiFunction<RangeId, RaftStore, RaftStore> storeWrapper;
+    final boolean admissionControl;
 
     private Config(Builder b) {
       this.store = b.store;
@@ -222,6 +234,7 @@ public final class KvNode implements AutoCloseable {
       this.metrics = b.metrics;
       this.admission = b.admission;
       this.storeWrapper = b.storeWrapper;
+      this.admissionControl = b.admissionControl;
     }
 
     /**
@@ -249,6 +262,7 @@ public final class KvNode implements AutoCloseable {
       private MetricRegistry metrics = new MetricRegistry();
       private java.util.function.UnaryOperator<AdmissionConfig.Builder> admission = b -> b;
       private BiFunction<RangeId, RaftStore, RaftStore> storeWrapper = (range, store) -> store;
+      private boolean admissionControl = true;
 
       private Builder(StoreId store, Map<StoreId, InetSocketAddress> raftAddresses, Path dataDir) {
         this.store = Objects.requireNonNull(store, "store");
@@ -316,6 +330,16 @@ public final class KvNode implements AutoCloseable {
       /** Wraps each range's RaftStore (the demo throttles one store's disk with it). */
       public Builder storeWrapper(BiFunction<RangeId, RaftStore, RaftStore> wrapper) {
         this.storeWrapper = Objects.requireNonNull(wrapper);
+        return this;
+      }
+
+      /**
+       * Default true: proposals wait for follower credits and elastic proposals for local IO
+       * tokens. False replicates at once, as a Raft library does without raftwire's admission
+       * (the transport's lanes and byte budgets stay); benchmark S3 compares the two.
+       */
+      public Builder admissionControl(boolean on) {
+        this.admissionControl = on;
         return this;
       }
 

@@ -74,7 +74,7 @@ final class KvService extends KvGrpc.KvImplBase {
     if (raft.isEmpty()) {
       return;
     }
-    CompletableFuture<Ordered<Object>> replicated = node.hooks().replicate(raft.get(), op, op.getSerializedSize());
+    CompletableFuture<Ordered<Object>> replicated = node.replicate(raft.get(), op, op.getSerializedSize());
     replicated.whenComplete((ordered, error) -> {
       if (error != null) {
         responses.onError(toStatus(error, raft.get()));

@@ -1,4 +1,4 @@
-package io.raftwire.example.cli;
+package io.raftwire.example.load;
 
 import io.raftwire.example.kv.KvClient;
 import io.raftwire.message.Priority;
@@ -17,7 +17,7 @@ import java.util.concurrent.locks.LockSupport;
  * loop (workers writing back to back, i.e. as fast as the cluster admits). Latencies are recorded
  * exactly. Bounded in time: every run stops by itself at its deadline.
  */
-final class LoadGenerator implements AutoCloseable {
+public final class LoadGenerator implements AutoCloseable {
   private final KvClient client;
   private final int keys;
   private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
@@ -26,36 +26,67 @@ final class LoadGenerator implements AutoCloseable {
     return t;
   });
 
-  LoadGenerator(KvClient client, int keys) {
+  /** Puts to {@code keys} distinct keys through {@code client}. */
+  public LoadGenerator(KvClient client, int keys) {
     this.client = client;
     this.keys = keys;
   }
 
-  /** Latencies and outcomes of one priority's operations. */
-  static final class Stats {
-    final Priority priority;
+  /** Told of every successful operation: when it started ({@code System.nanoTime()}) and how long it took. */
+  @FunctionalInterface
+  public interface LatencyObserver {
+    void completed(long startNanos, long latencyNanos);
+  }
+
+  /** Latencies and outcomes of one priority's operations. Thread-safe. */
+  public static final class Stats {
+    private final Priority priority;
+    private final LatencyObserver observer;
     private long[] latencies = new long[1024]; // @GuardedBy("this")
     private int count; // @GuardedBy("this")
-    final AtomicLong failed = new AtomicLong();
-    final AtomicLong skipped = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
 
-    Stats(Priority priority) {
+    public Stats(Priority priority) {
+      this(priority, (start, nanos) -> {});
+    }
+
+    public Stats(Priority priority, LatencyObserver observer) {
       this.priority = priority;
+      this.observer = observer;
     }
 
-    synchronized void ok(long nanos) {
-      if (count == latencies.length) {
-        latencies = Arrays.copyOf(latencies, count * 2);
+    void ok(long startNanos, long nanos) {
+      synchronized (this) {
+        if (count == latencies.length) {
+          latencies = Arrays.copyOf(latencies, count * 2);
+        }
+        latencies[count++] = nanos;
       }
-      latencies[count++] = nanos;
+      observer.completed(startNanos, nanos);
     }
 
-    synchronized long count() {
+    public Priority priority() {
+      return priority;
+    }
+
+    /** Operations that succeeded. */
+    public synchronized long count() {
       return count;
     }
 
+    /** Operations that failed (the client gave up or the cluster refused). */
+    public long failed() {
+      return failed.get();
+    }
+
+    /** Open-loop operations not started because too many were in flight. */
+    public long skipped() {
+      return skipped.get();
+    }
+
     /** The {@code q}-quantile latency in milliseconds, or NaN without data. */
-    synchronized double percentileMillis(double q) {
+    public synchronized double percentileMillis(double q) {
       if (count == 0) {
         return Double.NaN;
       }
@@ -72,14 +103,14 @@ final class LoadGenerator implements AutoCloseable {
     long start = System.nanoTime();
     try {
       client.put(key, value, priority);
-      stats.ok(System.nanoTime() - start);
+      stats.ok(start, System.nanoTime() - start);
     } catch (RuntimeException e) {
       stats.failed.incrementAndGet();
     }
   }
 
   /** Runs {@code rate} puts per second until {@code deadlineNanos}; returns when all finished. */
-  void openLoop(Priority priority, double rate, int valueBytes, int maxInFlight, long deadlineNanos, Stats stats)
+  public void openLoop(Priority priority, double rate, int valueBytes, int maxInFlight, long deadlineNanos, Stats stats)
       throws InterruptedException {
     Semaphore inFlight = new Semaphore(maxInFlight);
     long interval = (long) (TimeUnit.SECONDS.toNanos(1) / rate);
@@ -106,7 +137,7 @@ final class LoadGenerator implements AutoCloseable {
   }
 
   /** Runs {@code workers} writers back to back until {@code deadlineNanos}. */
-  void closedLoop(Priority priority, int workers, int valueBytes, long deadlineNanos, Stats stats)
+  public void closedLoop(Priority priority, int workers, int valueBytes, long deadlineNanos, Stats stats)
       throws InterruptedException {
     Semaphore done = new Semaphore(0);
     for (int w = 0; w < workers; w++) {
