@@ -27,7 +27,7 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--quick", description = "A smoke run: one short run of one variant per scenario.")
   boolean quick;
 
-  @Option(names = "--scenarios", split = ",", defaultValue = "S1,S4,S5", description = "Which (default ${DEFAULT-VALUE}).")
+  @Option(names = "--scenarios", split = ",", defaultValue = "S1,S2,S3,S4,S5", description = "Which (default ${DEFAULT-VALUE}).")
   List<String> scenarios;
 
   @Option(names = "--runs", defaultValue = "3", description = "Runs per configuration (default ${DEFAULT-VALUE}; quick: 1).")
@@ -52,7 +52,8 @@ public final class Bench implements Callable<Integer> {
         ? new Scenario.Settings(true, TimeUnit.SECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(2), 1)
         : new Scenario.Settings(false, TimeUnit.SECONDS.toNanos(warmupSeconds), TimeUnit.SECONDS.toNanos(measureSeconds), runs);
     Map<String, Scenario> known = new LinkedHashMap<>();
-    for (Scenario s : List.of(new HeartbeatScenario(), new ThroughputScenario(), new FairnessScenario())) {
+    for (Scenario s : List.of(new HeartbeatScenario(), new SlowFollowerScenario(), new ElasticOverloadScenario(),
+        new ThroughputScenario(), new FairnessScenario())) {
       known.put(s.id(), s);
     }
     Files.createDirectories(out);
@@ -72,13 +73,19 @@ public final class Bench implements Callable<Integer> {
   private Path run(Scenario scenario, Scenario.Settings settings) throws Exception {
     // results.get(variant).get(transport).get(figure) -> one value per run
     Map<String, Map<String, Map<String, List<Double>>>> results = new LinkedHashMap<>();
+    // The first run's timelines, by variant and transport, for the plots.
+    Map<String, Map<String, Timeline>> timelines = new LinkedHashMap<>();
     List<String> variants = scenario.variants(settings);
     for (int run = 1; run <= settings.runs; run++) {
       for (String variant : variants) {
         for (String transport : scenario.transports()) {
           System.out.printf("\r%s run %d/%d %s %-9s ...%30s", scenario.id(), run, settings.runs,
               variant.isEmpty() ? "" : variant + " B", transport, "");
-          Map<String, Double> figures = scenario.run(transport, variant, settings);
+          Timeline timeline = new Timeline(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(250));
+          if (run == 1) {
+            timelines.computeIfAbsent(variant, v -> new LinkedHashMap<>()).put(transport, timeline);
+          }
+          Map<String, Double> figures = scenario.run(transport, variant, settings, timeline);
           figures.forEach((figure, value) -> results
               .computeIfAbsent(variant, v -> new LinkedHashMap<>())
               .computeIfAbsent(transport, t -> new LinkedHashMap<>())
@@ -90,8 +97,17 @@ public final class Bench implements Callable<Integer> {
       }
     }
     System.out.println();
-    Path report = out.resolve(LocalDate.now() + "-" + scenario.id() + (settings.quick ? "-quick" : "") + ".md");
-    Files.writeString(report, markdown(scenario, settings, variants, results));
+    String name = LocalDate.now() + "-" + scenario.id() + (settings.quick ? "-quick" : "");
+    StringBuilder md = new StringBuilder(markdown(scenario, settings, variants, results));
+    for (Scenario.Plot plot : scenario.plots()) {
+      for (Map.Entry<String, Map<String, Timeline>> v : timelines.entrySet()) {
+        String base = name + (v.getKey().isEmpty() ? "" : "-" + v.getKey()) + "-" + plot.fileSuffix();
+        Path png = Charts.draw(out.resolve(base), scenario.id() + ": " + plot.series() + " (run 1)", plot, v.getValue());
+        md.append(String.format(Locale.ROOT, "%n![%s: %s](%s)%n", scenario.id(), plot.series(), png.getFileName()));
+      }
+    }
+    Path report = out.resolve(name + ".md");
+    Files.writeString(report, md.toString());
     return report;
   }
 

@@ -46,7 +46,12 @@ final class FairnessScenario implements Scenario {
   }
 
   @Override
-  public Map<String, Double> run(String transport, String variant, Settings settings) throws Exception {
+  public List<Plot> plots() {
+    return List.of(new Plot("trickle latency ms", "worst trickling-range latency per 250 ms, ms", "trickle-latency", true));
+  }
+
+  @Override
+  public Map<String, Double> run(String transport, String variant, Settings settings, Timeline timeline) throws Exception {
     try (Transports pair = new Transports(transport)) {
       long start = System.nanoTime();
       long measureFrom = start + settings.warmupNanos;
@@ -64,8 +69,12 @@ final class FairnessScenario implements Scenario {
               if (System.nanoTime() >= measureFrom) {
                 hotMeasured.incrementAndGet();
               }
-            } else if (Transports.stamp(e) >= measureFrom) {
-              latencies.record(System.nanoTime() - Transports.stamp(e));
+            } else {
+              long now = System.nanoTime();
+              timeline.record("trickle latency ms", now, (now - Transports.stamp(e)) / 1e6);
+              if (Transports.stamp(e) >= measureFrom) {
+                latencies.record(now - Transports.stamp(e));
+              }
             }
           }
         });

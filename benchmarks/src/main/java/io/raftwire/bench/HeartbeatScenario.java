@@ -49,7 +49,12 @@ final class HeartbeatScenario implements Scenario {
   }
 
   @Override
-  public Map<String, Double> run(String transport, String variant, Settings settings) throws Exception {
+  public List<Plot> plots() {
+    return List.of(new Plot("heartbeat latency ms", "worst heartbeat latency per 250 ms, ms", "heartbeat-latency", true));
+  }
+
+  @Override
+  public Map<String, Double> run(String transport, String variant, Settings settings, Timeline timeline) throws Exception {
     try (Transports pair = new Transports(transport)) {
       long start = System.nanoTime();
       long measureFrom = start + settings.warmupNanos;
@@ -61,8 +66,10 @@ final class HeartbeatScenario implements Scenario {
           for (RaftEnvelope e : batch) {
             if (e.trafficClass() == TrafficClass.CONTROL) {
               long stamp = Transports.stamp(e);
+              long now = System.nanoTime();
+              timeline.record("heartbeat latency ms", now, (now - stamp) / 1e6);
               if (stamp >= measureFrom) {
-                latencies.record(System.nanoTime() - stamp);
+                latencies.record(now - stamp);
               }
             } else {
               appendsDelivered.incrementAndGet();

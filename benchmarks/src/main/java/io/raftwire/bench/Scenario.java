@@ -18,8 +18,20 @@ interface Scenario {
   /** The figures {@link #run} returns, in report order. */
   List<String> figures();
 
-  /** Runs once; must stop by itself within its settings' time. */
-  Map<String, Double> run(String transport, String variant, Settings settings) throws Exception;
+  /** What to plot over time, from the timelines {@link #run} fills; none by default. */
+  default List<Plot> plots() {
+    return List.of();
+  }
+
+  /**
+   * Runs once; must stop by itself within its settings' time.
+   *
+   * @param timeline where to record values over time for {@link #plots()}
+   */
+  Map<String, Double> run(String transport, String variant, Settings settings, Timeline timeline) throws Exception;
+
+  /** One plot: a timeline series, drawn for every transport into {@code <report>-<fileSuffix>.png}. */
+  record Plot(String series, String yAxis, String fileSuffix, boolean logarithmic) {}
 
   /** Timing of a suite run. */
   final class Settings {

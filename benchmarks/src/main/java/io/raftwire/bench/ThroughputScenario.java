@@ -42,7 +42,7 @@ final class ThroughputScenario implements Scenario {
   }
 
   @Override
-  public Map<String, Double> run(String transport, String variant, Settings settings) throws Exception {
+  public Map<String, Double> run(String transport, String variant, Settings settings, Timeline timeline) throws Exception {
     int bytes = Integer.parseInt(variant);
     long size = Transports.message(1, TrafficClass.APPEND, 0, bytes).sizeBytes();
     long delivered;

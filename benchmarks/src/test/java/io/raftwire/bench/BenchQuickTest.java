@@ -22,13 +22,27 @@ class BenchQuickTest {
   void theQuickModeRunsEveryScenarioAndWritesItsReports() throws Exception {
     int exit = new CommandLine(new Bench()).execute("--quick", "--out", out.toString());
     assertEquals(0, exit);
-    for (String scenario : List.of("S1", "S4", "S5")) {
+    for (String scenario : List.of("S1", "S2", "S4", "S5")) {
       Path report = out.resolve(LocalDate.now() + "-" + scenario + "-quick.md");
       assertTrue(Files.exists(report), report.toString());
       String text = Files.readString(report);
       assertTrue(text.contains("| raftwire |") || text.contains("| 1024 B | raftwire |"), text);
       assertTrue(text.contains("fifo"), text);
     }
+    String s3 = Files.readString(out.resolve(LocalDate.now() + "-S3-quick.md"));
+    assertTrue(s3.contains("| with admission |") && s3.contains("| without admission |"), s3);
+    // Every plot a report links to was drawn.
+    try (var files = Files.list(out)) {
+      for (Path report : files.filter(f -> f.toString().endsWith(".md")).toList()) {
+        for (String line : Files.readAllLines(report)) {
+          if (line.startsWith("![")) {
+            Path png = out.resolve(line.substring(line.indexOf("](") + 2, line.length() - 1));
+            assertTrue(Files.size(png) > 1000, png.toString());
+          }
+        }
+      }
+    }
+    assertTrue(Files.exists(out.resolve(LocalDate.now() + "-S2-quick-queued-bytes.png")));
   }
 
   @Test
