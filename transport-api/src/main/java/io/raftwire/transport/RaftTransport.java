@@ -87,6 +87,11 @@ public interface RaftTransport extends AutoCloseable {
     return Optional.empty();
   }
 
+  /** The transport's snapshot transfers, if it has them; the default has none. */
+  default Optional<io.raftwire.snapshot.SnapshotTransfers> snapshots() {
+    return Optional.empty();
+  }
+
   /** Closes the transport; see the class documentation. Idempotent. */
   @Override
   void close();

@@ -1,0 +1,27 @@
+package io.raftwire.snapshot;
+
+import io.raftwire.topology.RangeId;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * The library's side of sending snapshots: it generates a snapshot of a range on request and tells
+ * the transport what its replica of a range knows, so cached snapshots and delegated sends are only
+ * used while they can still help. Called from transport threads, never the Raft node's; {@link
+ * #open} may block for as long as generating takes, the other methods must not block.
+ */
+public interface SnapshotSource {
+  /**
+   * Generates (or opens the already generated) latest snapshot of {@code range}. The transport
+   * calls it only after the recipient granted the transfer a slot.
+   *
+   * @throws IOException the transfer then fails with {@code SOURCE_FAILED}
+   */
+  SnapshotView open(RangeId range) throws IOException;
+
+  /**
+   * What this store's replica of {@code range} knows, or empty if it hosts no replica. Must be
+   * cheap: called on every transfer and delegation request.
+   */
+  Optional<ReplicaState> state(RangeId range);
+}

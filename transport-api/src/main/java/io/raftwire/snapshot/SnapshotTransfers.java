@@ -1,0 +1,30 @@
+package io.raftwire.snapshot;
+
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Ships snapshots between stores. Thread-safe and non-blocking: every method returns at once.
+ */
+public interface SnapshotTransfers {
+  /**
+   * Sends the latest snapshot of {@code range} from this store to {@code recipient}: reserves a
+   * slot there, then opens a read view (a cached one while valid), then streams it, resuming
+   * after broken streams.
+   *
+   * @param deadlineNanos how long the whole transfer may take, queueing included
+   * @return completes with the installed snapshot's metadata, or fails with a {@link
+   *     SnapshotException}
+   */
+  CompletableFuture<SnapshotMeta> send(RangeId range, StoreId recipient, SnapshotPurpose purpose, long deadlineNanos);
+
+  /**
+   * The range's log was truncated (compacted) up to {@code firstLogIndex}: cached snapshots older
+   * than {@code firstLogIndex - 1} can no longer catch anybody up and are dropped.
+   */
+  void logTruncated(RangeId range, long firstLogIndex);
+
+  /** Changes the send and receive rate limits (bytes per second, {@code > 0}) from now on. */
+  void updateRates(long sendBytesPerSecond, long receiveBytesPerSecond);
+}
