@@ -75,6 +75,7 @@ public final class GrpcTransportConfig {
   private final String zoneTier;
   private final MetricRegistry metricRegistry;
   private final LongSupplier nanoClock;
+  private final SnapshotConfig snapshots;
 
   private GrpcTransportConfig(Builder b) {
     this.localStore = b.localStore;
@@ -100,6 +101,7 @@ public final class GrpcTransportConfig {
     this.zoneTier = b.zoneTier;
     this.metricRegistry = b.metricRegistry != null ? b.metricRegistry : new MetricRegistry();
     this.nanoClock = b.nanoClock;
+    this.snapshots = b.snapshots;
   }
 
   /** A builder for the transport of {@code localStore}, finding peers through {@code resolver}. */
@@ -219,6 +221,11 @@ public final class GrpcTransportConfig {
   }
 
   /** The monotonic clock (nanoseconds) used for latencies and timeouts. */
+  public java.util.Optional<SnapshotConfig> snapshots() {
+    return java.util.Optional.ofNullable(snapshots);
+  }
+
+  /** The clock of every timing decision. */
   public LongSupplier nanoClock() {
     return nanoClock;
   }
@@ -248,6 +255,7 @@ public final class GrpcTransportConfig {
     private String zoneTier = "zone";
     private MetricRegistry metricRegistry;
     private LongSupplier nanoClock = System::nanoTime;
+    private SnapshotConfig snapshots;
 
     private Builder(StoreId localStore, StoreResolver resolver) {
       this.localStore = localStore;
@@ -357,6 +365,12 @@ public final class GrpcTransportConfig {
     /** Default a new, private registry. */
     public Builder metricRegistry(MetricRegistry registry) {
       this.metricRegistry = Objects.requireNonNull(registry, "metricRegistry");
+      return this;
+    }
+
+    /** Default none: the transport has no snapshot transfers ({@code snapshots()} is empty). */
+    public Builder snapshots(SnapshotConfig config) {
+      this.snapshots = Objects.requireNonNull(config, "snapshots");
       return this;
     }
 

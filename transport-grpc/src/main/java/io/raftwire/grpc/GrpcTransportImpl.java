@@ -6,6 +6,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.raftwire.grpc.receiver.Receiver;
 import io.raftwire.grpc.sender.DropNotifier;
 import io.raftwire.grpc.sender.Sender;
+import io.raftwire.grpc.snapshot.SnapshotService;
+import io.raftwire.snapshot.SnapshotTransfers;
 import io.raftwire.grpc.wire.WireCodec;
 import io.raftwire.flow.FlowControl;
 import io.raftwire.message.RaftEnvelope;
@@ -33,6 +35,8 @@ import org.slf4j.LoggerFactory;
 final class GrpcTransportImpl implements GrpcTransport {
   private static final Logger log = LoggerFactory.getLogger(GrpcTransportImpl.class);
   private static final long CLOSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+  /** Room for the largest snapshot chunk (64 MiB) and its framing. */
+  private static final long SNAPSHOT_FRAME_LIMIT = (64L << 20) + 4096;
 
   private final GrpcTransportConfig config;
   private final StoreId store;
@@ -46,6 +50,8 @@ final class GrpcTransportImpl implements GrpcTransport {
   private final Sender sender;
   private final Receiver receiver;
   private final Server server;
+  private final SnapshotService snapshots; // null without a snapshot config
+  private final ScheduledFuture<?> snapshotUpkeep;
   private final Object lifecycle = new Object();
   private volatile boolean closed;
 
@@ -76,15 +82,36 @@ final class GrpcTransportImpl implements GrpcTransport {
             config, () -> receiverLimits, frameLimit, this::appendsDelivered,
             MetricRegistry.name(prefix, "receiver"));
     this.flow = new GrpcFlowControl(config, receiver::admitted, scheduler, metrics, prefix);
-    Server built =
+    SnapshotService snapshotService = null;
+    if (config.snapshots().isPresent()) {
+      try {
+        snapshotService = new SnapshotService(store, config.locality(), config.zoneTier(), config.resolver(),
+            config.snapshots().get(), Optional.of(flow), metrics, MetricRegistry.name(prefix, "snapshot"),
+            config.nanoClock(), scheduler);
+      } catch (IOException | RuntimeException e) {
+        flow.close();
+        receiver.close(0);
+        scheduler.shutdownNow();
+        notifier.close(0);
+        throw e;
+      }
+    }
+    this.snapshots = snapshotService;
+    NettyServerBuilder serverBuilder =
         NettyServerBuilder.forAddress(config.listenAddress())
             .directExecutor()
-            .maxInboundMessageSize((int) frameLimit)
-            .addService(receiver.service())
-            .build();
+            .maxInboundMessageSize((int) Math.max(frameLimit, SNAPSHOT_FRAME_LIMIT))
+            .addService(receiver.service());
+    if (snapshots != null) {
+      serverBuilder.addService(snapshots.service());
+    }
+    Server built = serverBuilder.build();
     try {
       built.start();
     } catch (IOException e) {
+      if (snapshots != null) {
+        snapshots.close();
+      }
       receiver.close(0);
       scheduler.shutdownNow();
       notifier.close(0);
@@ -98,6 +125,8 @@ final class GrpcTransportImpl implements GrpcTransport {
         new Sender(
             config, () -> limits, notifier, flow.credits(), scheduler, MetricRegistry.name(prefix, "sender"),
             destination -> flow.registerStream(metrics, prefix, destination));
+    this.snapshotUpkeep = snapshots == null ? null
+        : scheduler.scheduleWithFixedDelay(snapshots::upkeep, 1, 1, TimeUnit.SECONDS);
     log.info("{} listening on {}", store, listenAddress());
   }
 
@@ -167,6 +196,11 @@ final class GrpcTransportImpl implements GrpcTransport {
   }
 
   @Override
+  public Optional<SnapshotTransfers> snapshots() {
+    return Optional.ofNullable(snapshots);
+  }
+
+  @Override
   public TransportLimits limits() {
     return limits;
   }
@@ -201,6 +235,10 @@ final class GrpcTransportImpl implements GrpcTransport {
     }
     long deadline = System.nanoTime() + CLOSE_TIMEOUT_NANOS;
     noticeFlush.cancel(false);
+    if (snapshots != null) {
+      snapshotUpkeep.cancel(false);
+      snapshots.close();
+    }
     flow.close();
     sender.close();
     receiver.close(Math.max(0, deadline - System.nanoTime()));

@@ -1,0 +1,253 @@
+package io.raftwire.grpc;
+
+import io.raftwire.snapshot.SnapshotSink;
+import io.raftwire.snapshot.SnapshotSource;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How a store sends and receives snapshots. Immutable; build with {@link #builder}. Without it
+ * (the default of {@link GrpcTransportConfig}) the transport has no snapshot transfers.
+ */
+public final class SnapshotConfig {
+  private final SnapshotSource source;
+  private final SnapshotSink sink;
+  private final Path spoolDirectory;
+  private final int chunkBytes;
+  private final int windowChunks;
+  private final long sendBytesPerSecond;
+  private final long receiveBytesPerSecond;
+  private final int concurrentTransfers;
+  private final int maxQueuedTransfers;
+  private final long minTransferNanos;
+  private final long maxSnapshotBytes;
+  private final long cacheBytes;
+  private final long cacheIdleNanos;
+  private final long stageRetentionNanos;
+  private final int maxAttempts;
+  private final int maxCorruptions;
+
+  private SnapshotConfig(Builder b) {
+    this.source = b.source;
+    this.sink = b.sink;
+    this.spoolDirectory = b.spoolDirectory;
+    this.chunkBytes = b.chunkBytes;
+    this.windowChunks = b.windowChunks;
+    this.sendBytesPerSecond = b.sendBytesPerSecond;
+    this.receiveBytesPerSecond = b.receiveBytesPerSecond;
+    this.concurrentTransfers = b.concurrentTransfers;
+    this.maxQueuedTransfers = b.maxQueuedTransfers;
+    this.minTransferNanos = b.minTransferNanos;
+    this.maxSnapshotBytes = b.maxSnapshotBytes;
+    this.cacheBytes = b.cacheBytes;
+    this.cacheIdleNanos = b.cacheIdleNanos;
+    this.stageRetentionNanos = b.stageRetentionNanos;
+    this.maxAttempts = b.maxAttempts;
+    this.maxCorruptions = b.maxCorruptions;
+  }
+
+  /**
+   * A config with the library's {@code source} (what this store sends), {@code sink} (what it
+   * installs) and the directory incoming snapshots are staged in (created if missing; leftover
+   * partial files are deleted at start).
+   */
+  public static Builder builder(SnapshotSource source, SnapshotSink sink, Path spoolDirectory) {
+    return new Builder(source, sink, spoolDirectory);
+  }
+
+  public SnapshotSource source() {
+    return source;
+  }
+
+  public SnapshotSink sink() {
+    return sink;
+  }
+
+  public Path spoolDirectory() {
+    return spoolDirectory;
+  }
+
+  public int chunkBytes() {
+    return chunkBytes;
+  }
+
+  public int windowChunks() {
+    return windowChunks;
+  }
+
+  public long sendBytesPerSecond() {
+    return sendBytesPerSecond;
+  }
+
+  public long receiveBytesPerSecond() {
+    return receiveBytesPerSecond;
+  }
+
+  public int concurrentTransfers() {
+    return concurrentTransfers;
+  }
+
+  public int maxQueuedTransfers() {
+    return maxQueuedTransfers;
+  }
+
+  public long minTransferNanos() {
+    return minTransferNanos;
+  }
+
+  public long maxSnapshotBytes() {
+    return maxSnapshotBytes;
+  }
+
+  public long cacheBytes() {
+    return cacheBytes;
+  }
+
+  public long cacheIdleNanos() {
+    return cacheIdleNanos;
+  }
+
+  public long stageRetentionNanos() {
+    return stageRetentionNanos;
+  }
+
+  public int maxAttempts() {
+    return maxAttempts;
+  }
+
+  public int maxCorruptions() {
+    return maxCorruptions;
+  }
+
+  /** Builds a {@link SnapshotConfig}; every setting has a documented default. */
+  public static final class Builder {
+    private final SnapshotSource source;
+    private final SnapshotSink sink;
+    private final Path spoolDirectory;
+    private int chunkBytes = 1 << 20;
+    private int windowChunks = 4;
+    private long sendBytesPerSecond = 32L << 20;
+    private long receiveBytesPerSecond = 32L << 20;
+    private int concurrentTransfers = 2;
+    private int maxQueuedTransfers = 16;
+    private long minTransferNanos = TimeUnit.SECONDS.toNanos(10);
+    private long maxSnapshotBytes = 64L << 30;
+    private long cacheBytes = 1L << 30;
+    private long cacheIdleNanos = TimeUnit.SECONDS.toNanos(60);
+    private long stageRetentionNanos = TimeUnit.MINUTES.toNanos(5);
+    private int maxAttempts = 5;
+    private int maxCorruptions = 3;
+
+    private Builder(SnapshotSource source, SnapshotSink sink, Path spoolDirectory) {
+      this.source = Objects.requireNonNull(source, "source");
+      this.sink = Objects.requireNonNull(sink, "sink");
+      this.spoolDirectory = Objects.requireNonNull(spoolDirectory, "spoolDirectory");
+    }
+
+    /** Default 1 MiB: bytes per chunk, each with its own CRC32C; at most 64 MiB. */
+    public Builder chunkBytes(int bytes) {
+      this.chunkBytes = bytes;
+      return this;
+    }
+
+    /** Default 4: unacknowledged chunks in flight per transfer (the recipient buffers no more). */
+    public Builder windowChunks(int chunks) {
+      this.windowChunks = chunks;
+      return this;
+    }
+
+    /** Default 32 MiB/s, for all transfers this store sends; adjustable at runtime. */
+    public Builder sendBytesPerSecond(long bytes) {
+      this.sendBytesPerSecond = bytes;
+      return this;
+    }
+
+    /** Default 32 MiB/s, for all transfers this store receives; adjustable at runtime. */
+    public Builder receiveBytesPerSecond(long bytes) {
+      this.receiveBytesPerSecond = bytes;
+      return this;
+    }
+
+    /** Default 2: transfers this store receives at once; the rest queue. */
+    public Builder concurrentTransfers(int transfers) {
+      this.concurrentTransfers = transfers;
+      return this;
+    }
+
+    /** Default 16: transfers waiting for a slot; more are refused RECIPIENT_BUSY. */
+    public Builder maxQueuedTransfers(int transfers) {
+      this.maxQueuedTransfers = transfers;
+      return this;
+    }
+
+    /**
+     * Default 10 s: a queued transfer gives up (QUEUE_TIMEOUT) once less than this is left of its
+     * deadline, so it never starts a transfer it cannot finish.
+     */
+    public Builder minTransferNanos(long nanos) {
+      this.minTransferNanos = nanos;
+      return this;
+    }
+
+    /** Default 64 GiB: larger snapshots are refused TOO_LARGE before a byte is sent. */
+    public Builder maxSnapshotBytes(long bytes) {
+      this.maxSnapshotBytes = bytes;
+      return this;
+    }
+
+    /** Default 1 GiB: bytes of generated snapshots kept for further recipients. */
+    public Builder cacheBytes(long bytes) {
+      this.cacheBytes = bytes;
+      return this;
+    }
+
+    /** Default 60 s: a cached snapshot nobody used for this long is closed. */
+    public Builder cacheIdleNanos(long nanos) {
+      this.cacheIdleNanos = nanos;
+      return this;
+    }
+
+    /** Default 5 min: a partial stage left by a broken stream is kept this long for a resume. */
+    public Builder stageRetentionNanos(long nanos) {
+      this.stageRetentionNanos = nanos;
+      return this;
+    }
+
+    /** Default 5: streams per transfer (the first plus retries after broken streams). */
+    public Builder maxAttempts(int attempts) {
+      this.maxAttempts = attempts;
+      return this;
+    }
+
+    /** Default 3: checksum failures a transfer survives (each resends from the bad chunk). */
+    public Builder maxCorruptions(int corruptions) {
+      this.maxCorruptions = corruptions;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException naming the first setting out of range */
+    public SnapshotConfig build() {
+      check(chunkBytes >= 1 && chunkBytes <= 64 << 20, "chunkBytes must be in 1..64 MiB", chunkBytes);
+      check(windowChunks >= 1, "windowChunks must be >= 1", windowChunks);
+      check(sendBytesPerSecond > 0, "sendBytesPerSecond must be > 0", sendBytesPerSecond);
+      check(receiveBytesPerSecond > 0, "receiveBytesPerSecond must be > 0", receiveBytesPerSecond);
+      check(concurrentTransfers >= 1, "concurrentTransfers must be >= 1", concurrentTransfers);
+      check(maxQueuedTransfers >= 0, "maxQueuedTransfers must be >= 0", maxQueuedTransfers);
+      check(minTransferNanos >= 0, "minTransferNanos must be >= 0", minTransferNanos);
+      check(maxSnapshotBytes >= 1, "maxSnapshotBytes must be >= 1", maxSnapshotBytes);
+      check(cacheBytes >= 0, "cacheBytes must be >= 0", cacheBytes);
+      check(cacheIdleNanos > 0, "cacheIdleNanos must be > 0", cacheIdleNanos);
+      check(stageRetentionNanos >= 0, "stageRetentionNanos must be >= 0", stageRetentionNanos);
+      check(maxAttempts >= 1, "maxAttempts must be >= 1", maxAttempts);
+      check(maxCorruptions >= 0, "maxCorruptions must be >= 0", maxCorruptions);
+      return new SnapshotConfig(this);
+    }
+
+    private static void check(boolean ok, String rule, long value) {
+      if (!ok) {
+        throw new IllegalArgumentException(rule + ", was " + value);
+      }
+    }
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Snapshot transfers over gRPC: a streaming RPC of its own ({@code snapshot.proto}), a slot
+ * reservation at the recipient before the sender generates anything (catch-up before rebalancing,
+ * bounded queue, queue timeout that leaves the transfer its time), CRC32C-checked chunks staged in a
+ * spool directory and resumed after broken streams, send and receive token buckets adjustable at
+ * runtime, the recipient's disk writes through elastic IO admission, and a byte-bounded,
+ * reference-counted Caffeine cache of generated snapshots that never serves one older than the
+ * range's log truncation point.
+ *
+ * <p>What happens if: <b>a chunk is corrupted</b>: the recipient nacks it, the sender resends from
+ * there (up to {@code maxCorruptions}, then CORRUPT); <b>the whole file fails its CRC</b>: the stage
+ * is deleted and the transfer starts over; <b>the stream breaks</b>: the recipient keeps the verified
+ * prefix, the sender reserves again and resumes after it (up to {@code maxAttempts}); <b>the install
+ * fails</b>: the stage is deleted, the sender gets INSTALL_FAILED and the replica is as it was;
+ * <b>the recipient is busy</b>: the transfer waits in its queue, or is refused RECIPIENT_BUSY /
+ * QUEUE_TIMEOUT; <b>the log is truncated past a cached snapshot</b>: the next transfer generates a
+ * new one, transfers reading the old one finish with it and it closes after the last.
+ */
+package io.raftwire.grpc.snapshot;

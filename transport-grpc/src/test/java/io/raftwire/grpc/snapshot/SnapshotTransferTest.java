@@ -1,0 +1,243 @@
+package io.raftwire.grpc.snapshot;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.codahale.metrics.MetricRegistry;
+import io.raftwire.grpc.GrpcTransport;
+import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.SnapshotConfig;
+import io.raftwire.grpc.StoreResolver;
+import io.raftwire.snapshot.SnapshotException;
+import io.raftwire.snapshot.SnapshotFailure;
+import io.raftwire.snapshot.SnapshotMeta;
+import io.raftwire.snapshot.SnapshotPurpose;
+import io.raftwire.snapshot.SnapshotTransfers;
+import io.raftwire.topology.Locality;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Snapshot transfers between two real gRPC transports on 127.0.0.1. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SnapshotTransferTest {
+  private static final StoreId LEADER = StoreId.of(1);
+  private static final StoreId FOLLOWER = StoreId.of(2);
+  private static final RangeId RANGE = RangeId.of(5);
+  private static final int SIZE = 3 * 1024 * 1024 + 123;
+  private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
+
+  @TempDir Path dir;
+  private final Map<StoreId, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+  private final Map<StoreId, Locality> zones = Map.of(LEADER, Locality.parse("zone=a"), FOLLOWER, Locality.parse("zone=b"));
+  private final List<GrpcTransport> started = new ArrayList<>();
+  private final MetricRegistry metrics = new MetricRegistry();
+  private final MemorySnapshots leaderLibrary = new MemorySnapshots().host(RANGE, SIZE, 40);
+  private final MemorySnapshots followerLibrary = new MemorySnapshots();
+
+  @AfterEach
+  void close() {
+    started.forEach(GrpcTransport::close);
+  }
+
+  private GrpcTransport start(StoreId store, MemorySnapshots library, UnaryOperator<SnapshotConfig.Builder> tweak) {
+    SnapshotConfig snapshots = tweak.apply(SnapshotConfig.builder(library, library, dir.resolve("spool-" + store.value()))
+        .chunkBytes(256 * 1024)).build();
+    GrpcTransport t = GrpcTransport.start(GrpcTransportConfig.builder(store, StoreResolver.of(addresses, zones))
+        .locality(zones.get(store)).metricRegistry(metrics).snapshots(snapshots).build());
+    addresses.put(store, t.listenAddress());
+    started.add(t);
+    return t;
+  }
+
+  private SnapshotService leader(UnaryOperator<SnapshotConfig.Builder> tweak) {
+    return (SnapshotService) start(LEADER, leaderLibrary, tweak).snapshots().orElseThrow();
+  }
+
+  private void follower(UnaryOperator<SnapshotConfig.Builder> tweak) {
+    followerLibrary.index.put(RANGE, 0L); // hosts a (lagging) replica of the range
+    start(FOLLOWER, followerLibrary, tweak);
+  }
+
+  private long counter(StoreId store, String name) {
+    return metrics.counter("raftwire." + store + ".snapshot." + name).getCount();
+  }
+
+  private static SnapshotFailure failure(CompletableFuture<?> transfer) {
+    try {
+      transfer.get(30, TimeUnit.SECONDS);
+      throw new AssertionError("the transfer succeeded");
+    } catch (ExecutionException e) {
+      return ((SnapshotException) e.getCause()).failure();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private void assertNoStagedFiles() throws IOException {
+    Path spool = dir.resolve("spool-" + FOLLOWER.value());
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      try (Stream<Path> files = Files.list(spool)) {
+        return files.findAny().isEmpty();
+      }
+    });
+  }
+
+  @Test
+  void aSnapshotArrivesWholeAndIsCountedPerZonePair() throws Exception {
+    SnapshotTransfers leader = leader(b -> b);
+    follower(b -> b);
+    SnapshotMeta meta = leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
+    assertEquals(SIZE, meta.sizeBytes());
+    assertArrayEquals(leaderLibrary.data.get(RANGE), followerLibrary.installed.get(RANGE));
+    assertEquals(SIZE, counter(LEADER, "zone_bytes.a.b"));
+    assertEquals(SIZE, counter(FOLLOWER, "received_bytes"));
+    assertEquals(1, counter(FOLLOWER, "installed"));
+    assertNoStagedFiles();
+  }
+
+  @Test
+  void aCorruptedChunkIsDetectedAndResentAndNothingBadIsInstalled() throws Exception {
+    SnapshotService leader = leader(b -> b);
+    follower(b -> b);
+    AtomicBoolean once = new AtomicBoolean();
+    leader.faults(new SnapshotSender.Faults() {
+      @Override
+      public boolean corrupt(RangeId range, long offset) {
+        return offset == 512 * 1024 && once.compareAndSet(false, true);
+      }
+    });
+    leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
+    assertArrayEquals(leaderLibrary.data.get(RANGE), followerLibrary.installed.get(RANGE));
+    assertEquals(1, counter(FOLLOWER, "corrupt_chunks"));
+  }
+
+  @Test
+  void chunksCorruptedBeyondTheLimitFailTheTransferAndLeaveTheReplicaAsItWas() throws Exception {
+    SnapshotService leader = leader(b -> b.maxCorruptions(2));
+    follower(b -> b);
+    leader.faults(new SnapshotSender.Faults() {
+      @Override
+      public boolean corrupt(RangeId range, long offset) {
+        return offset == 256 * 1024;
+      }
+    });
+    assertEquals(SnapshotFailure.CORRUPT, failure(leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE)));
+    assertFalse(followerLibrary.installed.containsKey(RANGE));
+    assertEquals(1, counter(LEADER, "failed.CORRUPT"));
+  }
+
+  @Test
+  void aStreamKilledMidTransferResumesFromTheStagedPrefix() throws Exception {
+    SnapshotService leader = leader(b -> b);
+    follower(b -> b);
+    AtomicBoolean once = new AtomicBoolean();
+    leader.faults(new SnapshotSender.Faults() {
+      @Override
+      public boolean breakStream(RangeId range, long offset) {
+        return offset == 2 * 1024 * 1024 && once.compareAndSet(false, true);
+      }
+    });
+    leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
+    assertArrayEquals(leaderLibrary.data.get(RANGE), followerLibrary.installed.get(RANGE));
+    assertTrue(counter(FOLLOWER, "resumed_bytes") > 0, "resumed, not restarted");
+    assertTrue(counter(FOLLOWER, "received_bytes") < 2L * SIZE);
+    assertEquals(1, counter(LEADER, "retries"));
+    assertEquals(1, leaderLibrary.opened.get(), "the same snapshot view served both streams");
+    assertNoStagedFiles();
+  }
+
+  @Test
+  void aBusyRecipientMakesTheSenderWaitItsTurnThenSucceed() throws Exception {
+    leaderLibrary.host(RangeId.of(6), 100_000, 40);
+    followerLibrary.index.put(RangeId.of(6), 0L);
+    SnapshotService leader = leader(b -> b);
+    follower(b -> b.concurrentTransfers(1));
+    CountDownLatch installing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    followerLibrary.beforeInstall = () -> {
+      installing.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    CompletableFuture<SnapshotMeta> first = leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE);
+    assertTrue(installing.await(30, TimeUnit.SECONDS));
+    CompletableFuture<SnapshotMeta> second = leader.send(RangeId.of(6), FOLLOWER, SnapshotPurpose.REBALANCE, MINUTE);
+    await().until(() -> metrics.getGauges().get("raftwire.s2.snapshot.slots.queued").getValue().equals(1L));
+    assertEquals(1, leaderLibrary.opened.get(), "the waiting transfer has not generated its snapshot yet");
+    assertFalse(second.isDone());
+    release.countDown();
+    first.get(30, TimeUnit.SECONDS);
+    assertEquals(100_000, second.get(30, TimeUnit.SECONDS).sizeBytes());
+  }
+
+  @Test
+  void aFullQueueRefusesAtOnce() throws Exception {
+    leaderLibrary.host(RangeId.of(6), 1000, 40);
+    followerLibrary.index.put(RangeId.of(6), 0L);
+    SnapshotService leader = leader(b -> b);
+    follower(b -> b.concurrentTransfers(1).maxQueuedTransfers(0));
+    CountDownLatch release = new CountDownLatch(1);
+    followerLibrary.beforeInstall = () -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    CompletableFuture<SnapshotMeta> first = leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE);
+    await().until(() -> metrics.getGauges().get("raftwire.s2.snapshot.slots.active").getValue().equals(1L));
+    assertEquals(SnapshotFailure.RECIPIENT_BUSY, failure(leader.send(RangeId.of(6), FOLLOWER, SnapshotPurpose.REBALANCE, MINUTE)));
+    assertEquals(1, counter(FOLLOWER, "refused.RECIPIENT_BUSY"));
+    release.countDown();
+    first.get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void badRequestsGetTypedFailures() throws Exception {
+    SnapshotService leader = leader(b -> b);
+    follower(b -> b.maxSnapshotBytes(1024 * 1024));
+    assertEquals(SnapshotFailure.TOO_LARGE, failure(leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE)));
+    leaderLibrary.host(RangeId.of(9), 1000, 3);
+    assertEquals(SnapshotFailure.UNKNOWN_RANGE, failure(leader.send(RangeId.of(9), FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE)));
+    followerLibrary.index.put(RangeId.of(10), 0L); // the follower hosts it, the leader cannot generate it
+    assertEquals(SnapshotFailure.SOURCE_FAILED, failure(leader.send(RangeId.of(10), FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE)));
+    assertEquals(SnapshotFailure.UNREACHABLE, failure(leader.send(RANGE, StoreId.of(3), SnapshotPurpose.CATCH_UP, MINUTE)));
+    assertEquals(SnapshotFailure.INVALID, failure(leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, 0)));
+  }
+
+  @Test
+  void aFailedInstallReportsAndDeletesTheStage() throws Exception {
+    SnapshotService leader = leader(b -> b);
+    follower(b -> b);
+    followerLibrary.installFailure = new IOException("disk full");
+    assertEquals(SnapshotFailure.INSTALL_FAILED, failure(leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE)));
+    assertFalse(followerLibrary.installed.containsKey(RANGE));
+    assertNoStagedFiles();
+  }
+}
