@@ -42,11 +42,6 @@ final class ElasticOverloadScenario implements Scenario {
   }
 
   @Override
-  public List<String> variants(Settings settings) {
-    return List.of("");
-  }
-
-  @Override
   public List<String> figures() {
     return List.of("regular p50 ms", "regular p99 ms", "regular ok/s", "regular failed", "elastic ok/s", "elections");
   }

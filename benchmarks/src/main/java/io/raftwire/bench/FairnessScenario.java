@@ -31,16 +31,6 @@ final class FairnessScenario implements Scenario {
   }
 
   @Override
-  public List<String> transports() {
-    return List.of("raftwire", "fifo", "unary");
-  }
-
-  @Override
-  public List<String> variants(Settings settings) {
-    return List.of("");
-  }
-
-  @Override
   public List<String> figures() {
     return List.of("trickle p50 ms", "trickle p99 ms", "hot range msgs/s");
   }

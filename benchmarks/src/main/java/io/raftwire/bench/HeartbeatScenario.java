@@ -34,16 +34,6 @@ final class HeartbeatScenario implements Scenario {
   }
 
   @Override
-  public List<String> transports() {
-    return List.of("raftwire", "fifo", "unary");
-  }
-
-  @Override
-  public List<String> variants(Settings settings) {
-    return List.of("");
-  }
-
-  @Override
   public List<String> figures() {
     return List.of("heartbeat p50 ms", "heartbeat p99 ms", "heartbeat max ms", "heartbeats delivered %");
   }

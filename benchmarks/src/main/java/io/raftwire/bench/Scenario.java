@@ -9,11 +9,15 @@ interface Scenario {
 
   String title();
 
-  /** The transports compared, the reference ("raftwire") first. */
-  List<String> transports();
+  /** The transports compared, the reference first; by default raftwire and the two baselines. */
+  default List<String> transports() {
+    return List.of("raftwire", "fifo", "unary");
+  }
 
-  /** Variants (for example payload sizes); a single "" if none. */
-  List<String> variants(Settings settings);
+  /** Variants (for example payload sizes); by default a single "" (none). */
+  default List<String> variants(Settings settings) {
+    return List.of("");
+  }
 
   /** The figures {@link #run} returns, in report order. */
   List<String> figures();

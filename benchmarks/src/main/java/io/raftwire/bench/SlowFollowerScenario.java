@@ -44,16 +44,6 @@ final class SlowFollowerScenario implements Scenario {
   }
 
   @Override
-  public List<String> transports() {
-    return List.of("raftwire", "fifo", "unary");
-  }
-
-  @Override
-  public List<String> variants(Settings settings) {
-    return List.of("");
-  }
-
-  @Override
   public List<String> figures() {
     return List.of("peak in transport MiB", "budget MiB", "peak heap used MiB", "peak netty direct MiB",
         "delivered MiB/s", "not accepted %");
