@@ -1,6 +1,7 @@
 package io.raftwire.bench;
 
 import io.grpc.netty.shaded.io.netty.util.internal.PlatformDependent;
+import io.raftwire.example.storage.DiskPace;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.ReceiverLimits;
 import io.raftwire.message.RaftEnvelope;
@@ -65,7 +66,7 @@ final class SlowFollowerScenario implements Scenario {
       AtomicLong refused = new AtomicLong();
       AtomicLong delivered = new AtomicLong();
       AtomicLong dropped = new AtomicLong();
-      Pacer disk = new Pacer(CONSUME_BYTES_PER_SECOND);
+      DiskPace disk = new DiskPace(CONSUME_BYTES_PER_SECOND);
       pair.sender.addDropListener(d -> {
         if (d.acceptedBySend()) {
           dropped.addAndGet(d.envelope().sizeBytes());
@@ -133,26 +134,5 @@ final class SlowFollowerScenario implements Scenario {
     TransportLimits sender = pair.sender.limits();
     ReceiverLimits receiver = ReceiverLimits.defaults();
     return (sender.appendLaneBytes() + Math.min(receiver.receiveBudgetBytes(), RANGES * receiver.rangeAppendQueueBytes())) / MIB;
-  }
-
-  /** A disk of fixed speed shared by the receiver's workers: each caller waits its turn. */
-  private static final class Pacer {
-    private final long bytesPerSecond;
-    private long nextFreeNanos; // @GuardedBy("this")
-
-    Pacer(long bytesPerSecond) {
-      this.bytesPerSecond = bytesPerSecond;
-    }
-
-    void consume(long bytes) {
-      long wakeAt;
-      synchronized (this) {
-        nextFreeNanos = Math.max(System.nanoTime(), nextFreeNanos) + bytes * 1_000_000_000L / bytesPerSecond;
-        wakeAt = nextFreeNanos;
-      }
-      for (long left = wakeAt - System.nanoTime(); left > 0; left = wakeAt - System.nanoTime()) {
-        LockSupport.parkNanos(left);
-      }
-    }
   }
 }

@@ -6,8 +6,6 @@ import io.raftwire.adapter.microraft.ForwardingRaftStore;
 import io.raftwire.adapter.microraft.MicroRaftCodec;
 import java.io.IOException;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A slow disk for demonstrations: while enabled, every {@code flush()} of the stores it wraps
@@ -16,16 +14,12 @@ import java.util.concurrent.locks.LockSupport;
  * on the range's Raft thread.
  */
 public final class ThrottledDisk {
-  private final long bytesPerSecond;
+  private final DiskPace pace;
   private final MicroRaftCodec codec;
   private volatile boolean enabled;
-  private long nextFreeNanos; // @GuardedBy("this")
 
   public ThrottledDisk(long bytesPerSecond, MicroRaftCodec codec) {
-    if (bytesPerSecond <= 0) {
-      throw new IllegalArgumentException("bytesPerSecond must be > 0, was " + bytesPerSecond);
-    }
-    this.bytesPerSecond = bytesPerSecond;
+    this.pace = new DiskPace(bytesPerSecond);
     this.codec = codec;
   }
 
@@ -34,7 +28,7 @@ public final class ThrottledDisk {
   }
 
   public long bytesPerSecond() {
-    return bytesPerSecond;
+    return pace.bytesPerSecond();
   }
 
   /** {@code store}, slowed by this disk while it is enabled. */
@@ -43,17 +37,8 @@ public final class ThrottledDisk {
   }
 
   private void consume(long bytes) {
-    if (!enabled || bytes == 0) {
-      return;
-    }
-    long wakeAt;
-    synchronized (this) {
-      long now = System.nanoTime();
-      nextFreeNanos = Math.max(now, nextFreeNanos) + bytes * TimeUnit.SECONDS.toNanos(1) / bytesPerSecond;
-      wakeAt = nextFreeNanos;
-    }
-    for (long left = wakeAt - System.nanoTime(); left > 0; left = wakeAt - System.nanoTime()) {
-      LockSupport.parkNanos(left);
+    if (enabled && bytes > 0) {
+      pace.consume(bytes);
     }
   }
 

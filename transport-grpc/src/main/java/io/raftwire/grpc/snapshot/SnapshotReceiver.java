@@ -334,8 +334,4 @@ final class SnapshotReceiver {
   void close() {
     spool.clear();
   }
-
-  boolean hasStagedFiles() {
-    return spool.stagedFiles() > 0;
-  }
 }

@@ -1,6 +1,7 @@
 package io.raftwire.grpc.snapshot;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -333,12 +334,10 @@ final class SnapshotSender {
         }
         CRC32C crc = new CRC32C();
         crc.update(data.duplicate());
-        ByteString bytes = ByteString.copyFrom(data);
         if (faults.corrupt(range, offset)) {
-          byte[] damaged = bytes.toByteArray();
-          damaged[0] ^= 1;
-          bytes = ByteString.copyFrom(damaged);
+          data.put(0, (byte) (data.get(0) ^ 1));
         }
+        ByteString bytes = UnsafeByteOperations.unsafeWrap(data); // the buffer is ours alone
         requests.onNext(SnapshotClientFrame.newBuilder()
             .setChunk(Chunk.newBuilder().setOffset(offset).setData(bytes).setCrc32C((int) crc.getValue())).build());
         metrics.sentChunk(length, locality, resolver.locality(recipient), zoneTier);

@@ -110,14 +110,6 @@ public final class SnapshotService implements SnapshotTransfers {
     sender.faults(faults);
   }
 
-  SnapshotCache cache() {
-    return cache;
-  }
-
-  boolean hasStagedFiles() {
-    return receiver.hasStagedFiles();
-  }
-
   /** Stops sending (transfers in progress fail), deletes stages and closes cached views. */
   public void close() {
     closed = true;

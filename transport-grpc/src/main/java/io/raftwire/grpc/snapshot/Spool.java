@@ -143,10 +143,6 @@ final class Spool {
     }
   }
 
-  synchronized int stagedFiles() {
-    return stages.size();
-  }
-
   // @GuardedBy("this")
   private void remove(Stage stage) {
     stages.remove(stage.meta.range(), stage);
