@@ -13,7 +13,6 @@ import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,14 +51,15 @@ public final class LocalCluster implements AutoCloseable {
     }
     this.ranges = ranges;
     this.dir = Files.createTempDirectory("raftwire-cluster");
-    Map<StoreId, InetSocketAddress> raft = new TreeMap<>();
+    // Port 0 until each store has bound one (see KvNode.Config.builder).
+    Map<StoreId, InetSocketAddress> raft = new java.util.concurrent.ConcurrentSkipListMap<>();
     Map<StoreId, Locality> zones = new TreeMap<>();
     for (int s = 1; s <= ZONES.length; s++) {
-      raft.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", freePort()));
+      raft.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", 0));
       zones.put(StoreId.of(s), Locality.parse("region=demo,zone=" + ZONES[s - 1]));
     }
     try {
-      for (StoreId store : raft.keySet()) {
+      for (StoreId store : List.copyOf(raft.keySet())) {
         KvNode.Config.Builder config = KvNode.Config.builder(store, raft, dir.resolve(store.toString()))
             .localities(zones).rangeCount(ranges).metrics(metrics).admissionControl(admissionControl)
             // The slow disk moves a few MB/s: 1 MiB of elastic credits per stream keeps at most
@@ -71,7 +71,9 @@ public final class LocalCluster implements AutoCloseable {
           slowDisks.add(disk);
           config.storeWrapper((range, s) -> disk.wrap(s));
         }
-        nodes.add(KvNode.start(config.build()));
+        KvNode node = KvNode.start(config.build());
+        nodes.add(node);
+        raft.put(store, node.transport().listenAddress());
       }
     } catch (IOException | RuntimeException e) {
       close();
@@ -169,12 +171,6 @@ public final class LocalCluster implements AutoCloseable {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       log.warn("could not delete {}", dir, e);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 

@@ -65,7 +65,7 @@ public final class KvNode implements AutoCloseable {
           new ThroughputHealth(AdmissionConfig.DEFAULT_TARGET_WRITE_LATENCY_NANOS, AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND),
           AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND);
       startedTransport = GrpcTransport.start(
-          GrpcTransportConfig.builder(config.store, StoreResolver.of(config.raftAddresses, config.localities))
+          GrpcTransportConfig.builder(config.store, peers(config))
               .listenAddress(config.listenAddress != null ? config.listenAddress : config.raftAddresses.get(config.store))
               .locality(config.localities.getOrDefault(config.store, Locality.UNKNOWN))
               .metricRegistry(config.metrics)
@@ -108,6 +108,24 @@ public final class KvNode implements AutoCloseable {
     }
     log.info("{} serving {} ranges; raft on {}, clients on {}", config.store, registry.ranges().size(),
         transport.listenAddress(), clientAddress());
+  }
+
+  /**
+   * Peers from the live address map; an address with port 0 is a store that has not published
+   * where it listens yet, so sends to it fail as unreachable until it has.
+   */
+  private static StoreResolver peers(Config config) {
+    return new StoreResolver() {
+      @Override
+      public Optional<InetSocketAddress> resolve(StoreId store) {
+        return Optional.ofNullable(config.raftAddresses.get(store)).filter(a -> a.getPort() != 0);
+      }
+
+      @Override
+      public Locality locality(StoreId store) {
+        return config.localities.getOrDefault(store, Locality.UNKNOWN);
+      }
+    };
   }
 
   /** Starts a store. */
@@ -222,7 +240,8 @@ public final class KvNode implements AutoCloseable {
 
     private Config(Builder b) {
       this.store = b.store;
-      this.raftAddresses = Map.copyOf(b.raftAddresses);
+      // A live view, not a copy: harnesses that bind port 0 publish the bound addresses later.
+      this.raftAddresses = java.util.Collections.unmodifiableMap(b.raftAddresses);
       this.localities = Map.copyOf(b.localities);
       this.listenAddress = b.listenAddress;
       this.clientAddress = b.clientAddress;
@@ -238,8 +257,12 @@ public final class KvNode implements AutoCloseable {
     }
 
     /**
-     * A config for {@code store}, which must be one of {@code raftAddresses} (every store of the
-     * cluster with the address its transport listens on).
+     * A config for {@code store}, which must be one of {@code raftAddresses}: every store of the
+     * cluster with the address its transport listens on. The map is read live, not copied (use a
+     * concurrent map if it changes): a store whose entry has port 0 binds a free port, and whoever
+     * started it publishes {@code transport().listenAddress()} into the map; until then the others
+     * treat it as unreachable and retry. Binding port 0 avoids the race of picking a free port
+     * first and binding it later, when an outgoing connection may have taken it.
      */
     public static Builder builder(StoreId store, Map<StoreId, InetSocketAddress> raftAddresses, Path dataDir) {
       return new Builder(store, raftAddresses, dataDir);

@@ -7,11 +7,11 @@ import io.raftwire.topology.StoreId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /** Three KV stores on 127.0.0.1 for tests; each can be stopped and restarted on its data. */
 final class KvCluster implements AutoCloseable {
@@ -19,26 +19,19 @@ final class KvCluster implements AutoCloseable {
   static final RaftConfig FAST = RaftConfig.newBuilder().setLeaderElectionTimeoutMillis(500)
       .setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(2).build();
 
-  final Map<StoreId, InetSocketAddress> raftAddresses = new TreeMap<>();
-  final Map<StoreId, InetSocketAddress> clientAddresses = new TreeMap<>();
+  final Map<StoreId, InetSocketAddress> raftAddresses = new ConcurrentSkipListMap<>();
+  final Map<StoreId, InetSocketAddress> clientAddresses = new ConcurrentSkipListMap<>();
   final Map<StoreId, KvNode> nodes = new TreeMap<>();
   private final Path dir;
 
   KvCluster(Path dir) {
     this.dir = dir;
+    // Port 0: each store binds a free port when it first starts and keeps it across restarts.
     for (long s = 1; s <= 3; s++) {
-      raftAddresses.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", freePort()));
-      clientAddresses.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", freePort()));
+      raftAddresses.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", 0));
+      clientAddresses.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", 0));
     }
     raftAddresses.keySet().forEach(this::start);
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   KvNode start(StoreId store) {
@@ -46,6 +39,8 @@ final class KvCluster implements AutoCloseable {
       KvNode node = KvNode.start(KvNode.Config.builder(store, raftAddresses, dir.resolve(store.toString()))
           .clientAddress(clientAddresses.get(store)).rangeCount(RANGES).raftConfig(FAST).build());
       nodes.put(store, node);
+      raftAddresses.put(store, node.transport().listenAddress());
+      clientAddresses.put(store, node.clientAddress());
       return node;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
