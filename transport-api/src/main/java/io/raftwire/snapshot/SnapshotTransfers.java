@@ -9,9 +9,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface SnapshotTransfers {
   /**
-   * Sends the latest snapshot of {@code range} from this store to {@code recipient}: reserves a
-   * slot there, then opens a read view (a cached one while valid), then streams it, resuming
-   * after broken streams.
+   * Sends the latest snapshot of {@code range} to {@code recipient}: reserves a slot there, then
+   * opens a read view (a cached one while valid), then streams it, resuming after broken streams.
+   * A transport may first ask replicas nearer the recipient to send in this store's place
+   * (delegation: same term and membership, applied past this store's first log index, recipient
+   * still a member); if none can, this store sends itself.
    *
    * @param deadlineNanos how long the whole transfer may take, queueing included
    * @return completes with the installed snapshot's metadata, or fails with a {@link

@@ -27,6 +27,9 @@ public final class SnapshotConfig {
   private final long stageRetentionNanos;
   private final int maxAttempts;
   private final int maxCorruptions;
+  private final int maxDelegates;
+  private final long delegateAcceptNanos;
+  private final int maxDelegatedTransfers;
 
   private SnapshotConfig(Builder b) {
     this.source = b.source;
@@ -45,6 +48,9 @@ public final class SnapshotConfig {
     this.stageRetentionNanos = b.stageRetentionNanos;
     this.maxAttempts = b.maxAttempts;
     this.maxCorruptions = b.maxCorruptions;
+    this.maxDelegates = b.maxDelegates;
+    this.delegateAcceptNanos = b.delegateAcceptNanos;
+    this.maxDelegatedTransfers = b.maxDelegatedTransfers;
   }
 
   /**
@@ -120,6 +126,18 @@ public final class SnapshotConfig {
     return maxCorruptions;
   }
 
+  public int maxDelegates() {
+    return maxDelegates;
+  }
+
+  public long delegateAcceptNanos() {
+    return delegateAcceptNanos;
+  }
+
+  public int maxDelegatedTransfers() {
+    return maxDelegatedTransfers;
+  }
+
   /** Builds a {@link SnapshotConfig}; every setting has a documented default. */
   public static final class Builder {
     private final SnapshotSource source;
@@ -138,6 +156,9 @@ public final class SnapshotConfig {
     private long stageRetentionNanos = TimeUnit.MINUTES.toNanos(5);
     private int maxAttempts = 5;
     private int maxCorruptions = 3;
+    private int maxDelegates = 2;
+    private long delegateAcceptNanos = TimeUnit.SECONDS.toNanos(2);
+    private int maxDelegatedTransfers = 2;
 
     private Builder(SnapshotSource source, SnapshotSink sink, Path spoolDirectory) {
       this.source = Objects.requireNonNull(source, "source");
@@ -226,6 +247,31 @@ public final class SnapshotConfig {
       return this;
     }
 
+    /**
+     * Default 2: replicas asked, in turn, to send a snapshot in this store's place. Only replicas
+     * closer to the recipient (more shared locality tiers) than this store are asked, the closest
+     * first; 0 turns delegation off.
+     */
+    public Builder maxDelegates(int delegates) {
+      this.maxDelegates = delegates;
+      return this;
+    }
+
+    /** Default 2 s: how long a delegate may take to accept or refuse before the next is asked. */
+    public Builder delegateAcceptNanos(long nanos) {
+      this.delegateAcceptNanos = nanos;
+      return this;
+    }
+
+    /**
+     * Default 2: transfers this store sends on other stores' behalf at once; further requests are
+     * refused DELEGATE_BUSY (the leader then asks the next candidate or sends itself).
+     */
+    public Builder maxDelegatedTransfers(int transfers) {
+      this.maxDelegatedTransfers = transfers;
+      return this;
+    }
+
     /** @throws IllegalArgumentException naming the first setting out of range */
     public SnapshotConfig build() {
       check(chunkBytes >= 1 && chunkBytes <= 64 << 20, "chunkBytes must be in 1..64 MiB", chunkBytes);
@@ -241,6 +287,9 @@ public final class SnapshotConfig {
       check(stageRetentionNanos >= 0, "stageRetentionNanos must be >= 0", stageRetentionNanos);
       check(maxAttempts >= 1, "maxAttempts must be >= 1", maxAttempts);
       check(maxCorruptions >= 0, "maxCorruptions must be >= 0", maxCorruptions);
+      check(maxDelegates >= 0, "maxDelegates must be >= 0", maxDelegates);
+      check(delegateAcceptNanos > 0, "delegateAcceptNanos must be > 0", delegateAcceptNanos);
+      check(maxDelegatedTransfers >= 0, "maxDelegatedTransfers must be >= 0", maxDelegatedTransfers);
       return new SnapshotConfig(this);
     }
 

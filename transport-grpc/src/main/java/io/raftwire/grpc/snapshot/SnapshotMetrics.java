@@ -16,6 +16,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code retries}, {@code slots.active}, {@code slots.queued}, {@code cache.hits},
  * {@code cache.misses}, {@code cache.stale}, {@code cache.bytes} and
  * {@code zone_bytes.<from>.<to>} (snapshot bytes sent between zones).
+ *
+ * <p>Delegation, on the leader: {@code delegation.asked} (requests to delegates),
+ * {@code delegation.delegated} (snapshots a delegate installed in its place),
+ * {@code delegation.refused.<FAILURE>} (a delegate said no), {@code delegation.failed.<FAILURE>}
+ * (a delegate accepted, then its transfer failed), {@code delegation.timeouts} (no answer within
+ * the accept timeout), {@code delegation.leader_sends} (every candidate failed: the leader sent)
+ * and {@code delegation.no_candidate} (no replica was closer to the recipient). On the delegate:
+ * {@code delegate.accepted}, {@code delegate.refused.<FAILURE>} and {@code delegate.active}.
  */
 final class SnapshotMetrics {
   private final MetricRegistry registry;
@@ -30,6 +38,15 @@ final class SnapshotMetrics {
   private final Counter retries;
   private final Map<SnapshotFailure, Counter> failed = new EnumMap<>(SnapshotFailure.class);
   private final Map<SnapshotFailure, Counter> refused = new EnumMap<>(SnapshotFailure.class);
+  private final Map<SnapshotFailure, Counter> delegationRefused = new EnumMap<>(SnapshotFailure.class);
+  private final Map<SnapshotFailure, Counter> delegationFailed = new EnumMap<>(SnapshotFailure.class);
+  private final Map<SnapshotFailure, Counter> delegateRefused = new EnumMap<>(SnapshotFailure.class);
+  private final Counter delegationAsked;
+  private final Counter delegated;
+  private final Counter delegationTimeouts;
+  private final Counter leaderSends;
+  private final Counter noCandidate;
+  private final Counter delegateAccepted;
   private final AtomicLong active = new AtomicLong();
   private final AtomicLong queued = new AtomicLong();
 
@@ -47,7 +64,16 @@ final class SnapshotMetrics {
     for (SnapshotFailure f : SnapshotFailure.values()) {
       failed.put(f, registry.counter(MetricRegistry.name(prefix, "failed", f.name())));
       refused.put(f, registry.counter(MetricRegistry.name(prefix, "refused", f.name())));
+      delegationRefused.put(f, registry.counter(MetricRegistry.name(prefix, "delegation", "refused", f.name())));
+      delegationFailed.put(f, registry.counter(MetricRegistry.name(prefix, "delegation", "failed", f.name())));
+      delegateRefused.put(f, registry.counter(MetricRegistry.name(prefix, "delegate", "refused", f.name())));
     }
+    this.delegationAsked = registry.counter(MetricRegistry.name(prefix, "delegation", "asked"));
+    this.delegated = registry.counter(MetricRegistry.name(prefix, "delegation", "delegated"));
+    this.delegationTimeouts = registry.counter(MetricRegistry.name(prefix, "delegation", "timeouts"));
+    this.leaderSends = registry.counter(MetricRegistry.name(prefix, "delegation", "leader_sends"));
+    this.noCandidate = registry.counter(MetricRegistry.name(prefix, "delegation", "no_candidate"));
+    this.delegateAccepted = registry.counter(MetricRegistry.name(prefix, "delegate", "accepted"));
     registry.gauge(MetricRegistry.name(prefix, "slots", "active"), () -> active::get);
     registry.gauge(MetricRegistry.name(prefix, "slots", "queued"), () -> queued::get);
   }
@@ -102,6 +128,46 @@ final class SnapshotMetrics {
 
   void retry() {
     retries.inc();
+  }
+
+  void delegateActive(java.util.function.LongSupplier active) {
+    registry.gauge(MetricRegistry.name(prefix, "delegate", "active"), () -> active::getAsLong);
+  }
+
+  void delegationAsked() {
+    delegationAsked.inc();
+  }
+
+  void delegated() {
+    delegated.inc();
+  }
+
+  void delegationRefused(SnapshotFailure failure) {
+    delegationRefused.get(failure).inc();
+  }
+
+  void delegationFailed(SnapshotFailure failure) {
+    delegationFailed.get(failure).inc();
+  }
+
+  void delegationTimeout() {
+    delegationTimeouts.inc();
+  }
+
+  void leaderSends() {
+    leaderSends.inc();
+  }
+
+  void noCandidate() {
+    noCandidate.inc();
+  }
+
+  void delegateAccepted() {
+    delegateAccepted.inc();
+  }
+
+  void delegateRefused(SnapshotFailure failure) {
+    delegateRefused.get(failure).inc();
   }
 
   void queueChanged(SnapshotSlots slots) {

@@ -1,6 +1,6 @@
 package io.raftwire.grpc.snapshot;
 
-import io.grpc.ServerServiceDefinition;
+import io.grpc.ServerCallHandler;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.raftwire.flow.FlowControl;
@@ -9,11 +9,9 @@ import io.raftwire.grpc.wire.ChunkAck;
 import io.raftwire.grpc.wire.ChunkNack;
 import io.raftwire.grpc.wire.Granted;
 import io.raftwire.grpc.wire.Installed;
-import io.raftwire.grpc.wire.RaftSnapshotsGrpc;
 import io.raftwire.grpc.wire.Reserve;
 import io.raftwire.grpc.wire.Resume;
 import io.raftwire.grpc.wire.SnapshotClientFrame;
-import io.raftwire.grpc.wire.SnapshotRefused;
 import io.raftwire.grpc.wire.SnapshotServerFrame;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
@@ -73,10 +71,8 @@ final class SnapshotReceiver {
     this.metrics = metrics;
   }
 
-  ServerServiceDefinition service() {
-    return ServerServiceDefinition.builder(RaftSnapshotsGrpc.SERVICE_NAME)
-        .addMethod(RaftSnapshotsGrpc.getTransferMethod(), ServerCalls.asyncBidiStreamingCall(Inbound::new))
-        .build();
+  ServerCallHandler<SnapshotClientFrame, SnapshotServerFrame> handler() {
+    return ServerCalls.asyncBidiStreamingCall(Inbound::new);
   }
 
   /** One incoming transfer. Frames are chained on {@link #tail}, so they are handled in order. */
@@ -143,7 +139,7 @@ final class SnapshotReceiver {
       if (ranges.isPresent() && ranges.get().state(range).isEmpty()) {
         throw new SnapshotException(SnapshotFailure.UNKNOWN_RANGE, local + " hosts no replica of " + range);
       }
-      SnapshotPurpose purpose = reserve.getPurpose() == 0 ? SnapshotPurpose.CATCH_UP : SnapshotPurpose.REBALANCE;
+      SnapshotPurpose purpose = SnapshotWire.purpose(reserve.getPurpose());
       ticket = slots.reserve(purpose, reserve.getRemainingNanos());
       metrics.queueChanged(slots);
       return ticket.granted.thenRun(() -> {
@@ -242,9 +238,7 @@ final class SnapshotReceiver {
     }
 
     private Void fail(Throwable error) {
-      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-      SnapshotException e = cause instanceof SnapshotException ? (SnapshotException) cause
-          : new SnapshotException(SnapshotFailure.INVALID, String.valueOf(cause), cause);
+      SnapshotException e = SnapshotWire.unwrap(error);
       if (!finished) {
         finished = true;
         metrics.refused(e.failure());
@@ -253,8 +247,8 @@ final class SnapshotReceiver {
           spool.release(stage, false);
           stage = null;
         }
-        respond(SnapshotServerFrame.newBuilder().setRefused(SnapshotRefused.newBuilder()
-            .setFailure(e.failure().name()).setMessage(String.valueOf(e.getMessage()))).build());
+        respond(SnapshotServerFrame.newBuilder().setRefused(SnapshotWire.refused(e.failure(), String.valueOf(e.getMessage())))
+            .build());
         complete();
       }
       return null;

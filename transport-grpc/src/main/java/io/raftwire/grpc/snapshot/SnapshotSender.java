@@ -103,13 +103,19 @@ final class SnapshotSender {
     this.faults = faults;
   }
 
-  CompletableFuture<SnapshotMeta> send(RangeId range, StoreId recipient, SnapshotPurpose purpose, long deadlineNanos) {
-    Transfer t = new Transfer(range, recipient, purpose, clock.getAsLong() + deadlineNanos);
+  /**
+   * @param minIndex the oldest snapshot index that still helps the recipient (0: any); an older
+   *     view fails the transfer with DELEGATE_BEHIND before a byte is sent
+   */
+  CompletableFuture<SnapshotMeta> send(RangeId range, StoreId recipient, SnapshotPurpose purpose, long deadlineNanos,
+      long minIndex) {
+    Transfer t = new Transfer(range, recipient, purpose, clock.getAsLong() + deadlineNanos, minIndex);
     t.attempt();
     return t.result;
   }
 
-  private synchronized ManagedChannel channel(StoreId to) throws SnapshotException {
+  /** The snapshot channel to {@code to} (shared by transfers and delegation requests). */
+  synchronized ManagedChannel channel(StoreId to) throws SnapshotException {
     if (closed) {
       throw new SnapshotException(SnapshotFailure.CLOSED, local + " is closed");
     }
@@ -136,6 +142,7 @@ final class SnapshotSender {
     final StoreId recipient;
     final SnapshotPurpose purpose;
     final long deadline;
+    final long minIndex;
     final CompletableFuture<SnapshotMeta> result = new CompletableFuture<>();
     private SnapshotCache.Lease lease; // @GuardedBy("this")
     private ClientCall<SnapshotClientFrame, SnapshotServerFrame> call; // @GuardedBy("this")
@@ -148,11 +155,12 @@ final class SnapshotSender {
     private boolean finishSent; // @GuardedBy("this")
     private long epoch; // @GuardedBy("this"), bumped by every restart and nack
 
-    Transfer(RangeId range, StoreId recipient, SnapshotPurpose purpose, long deadline) {
+    Transfer(RangeId range, StoreId recipient, SnapshotPurpose purpose, long deadline, long minIndex) {
       this.range = range;
       this.recipient = recipient;
       this.purpose = purpose;
       this.deadline = deadline;
+      this.minIndex = minIndex;
     }
 
     synchronized void attempt() {
@@ -176,7 +184,7 @@ final class SnapshotSender {
       requests = ClientCalls.asyncBidiStreamingCall(call, this);
       requests.onNext(SnapshotClientFrame.newBuilder().setReserve(Reserve.newBuilder()
           .setVersion(SnapshotWire.VERSION).setSenderStore(local.value()).setRecipientStore(recipient.value())
-          .setRangeId(range.value()).setPurpose(purpose == SnapshotPurpose.CATCH_UP ? 0 : 1)
+          .setRangeId(range.value()).setPurpose(SnapshotWire.purpose(purpose))
           .setRemainingNanos(remaining)).build());
     }
 
@@ -236,12 +244,7 @@ final class SnapshotSender {
     }
 
     private void refused(SnapshotServerFrame frame) {
-      SnapshotFailure failure;
-      try {
-        failure = SnapshotFailure.valueOf(frame.getRefused().getFailure());
-      } catch (IllegalArgumentException e) {
-        failure = SnapshotFailure.INVALID;
-      }
+      SnapshotFailure failure = SnapshotWire.failure(frame.getRefused());
       SnapshotException e = new SnapshotException(failure, recipient + " refused " + range + ": " + frame.getRefused().getMessage());
       synchronized (this) {
         if (failure == SnapshotFailure.CORRUPT && ++corruptions <= maxCorruptions) {
@@ -269,6 +272,11 @@ final class SnapshotSender {
               fail(new SnapshotException(SnapshotFailure.SOURCE_FAILED, "could not open a snapshot of " + range + ": " + e, e));
               return;
             }
+          }
+          if (meta().index() < minIndex) {
+            fail(new SnapshotException(SnapshotFailure.DELEGATE_BEHIND, local + "'s latest snapshot of " + range
+                + " ends at " + meta().index() + ", the recipient needs one from " + minIndex + " on"));
+            return;
           }
           requests.onNext(SnapshotClientFrame.newBuilder()
               .setOffer(Offer.newBuilder().setMeta(SnapshotWire.proto(meta()))).build());

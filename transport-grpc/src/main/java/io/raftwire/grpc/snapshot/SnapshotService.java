@@ -5,6 +5,7 @@ import io.grpc.ServerServiceDefinition;
 import io.raftwire.flow.FlowControl;
 import io.raftwire.grpc.SnapshotConfig;
 import io.raftwire.grpc.StoreResolver;
+import io.raftwire.grpc.wire.RaftSnapshotsGrpc;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
 import io.raftwire.snapshot.SnapshotMeta;
@@ -35,6 +36,7 @@ public final class SnapshotService implements SnapshotTransfers {
   private final RateLimiter receiveLimit;
   private final SnapshotSender sender;
   private final SnapshotReceiver receiver;
+  private final Delegation delegation;
   private final ExecutorService io;
   private volatile boolean closed;
 
@@ -63,11 +65,16 @@ public final class SnapshotService implements SnapshotTransfers {
         new Spool(config.spoolDirectory(), nanoClock, config.stageRetentionNanos()),
         new SnapshotSlots(nanoClock, config.concurrentTransfers(), config.maxQueuedTransfers(), config.minTransferNanos()),
         receiveLimit, flow, config.maxSnapshotBytes(), scheduler, io, metrics);
+    this.delegation = new Delegation(local, locality, resolver, config.source(), sender, config.maxDelegates(),
+        config.delegateAcceptNanos(), config.maxDelegatedTransfers(), nanoClock, scheduler, io, metrics);
   }
 
-  /** The receiving side's gRPC service. */
+  /** The gRPC service: receiving transfers, and sending on another store's behalf. */
   public ServerServiceDefinition service() {
-    return receiver.service();
+    return ServerServiceDefinition.builder(RaftSnapshotsGrpc.SERVICE_NAME)
+        .addMethod(RaftSnapshotsGrpc.getTransferMethod(), receiver.handler())
+        .addMethod(RaftSnapshotsGrpc.getDelegateMethod(), delegation.handler())
+        .build();
   }
 
   /** Expires queued reservations and old stages; the transport calls it about once a second. */
@@ -88,7 +95,7 @@ public final class SnapshotService implements SnapshotTransfers {
       return CompletableFuture.failedFuture(
           new SnapshotException(SnapshotFailure.INVALID, "deadlineNanos must be > 0, was " + deadlineNanos));
     }
-    return sender.send(range, recipient, purpose, deadlineNanos);
+    return delegation.send(range, recipient, purpose, deadlineNanos);
   }
 
   @Override

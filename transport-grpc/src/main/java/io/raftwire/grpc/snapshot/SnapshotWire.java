@@ -1,7 +1,11 @@
 package io.raftwire.grpc.snapshot;
 
 import io.raftwire.grpc.wire.SnapshotMetaProto;
+import io.raftwire.grpc.wire.SnapshotRefused;
+import io.raftwire.snapshot.SnapshotException;
+import io.raftwire.snapshot.SnapshotFailure;
 import io.raftwire.snapshot.SnapshotMeta;
+import io.raftwire.snapshot.SnapshotPurpose;
 import io.raftwire.topology.RangeId;
 
 /** Converts snapshot metadata to and from the wire. */
@@ -26,5 +30,33 @@ final class SnapshotWire {
   static SnapshotMeta meta(SnapshotMetaProto proto) {
     return SnapshotMeta.of(RangeId.of(proto.getRangeId()), proto.getIndex(), proto.getTerm(),
         proto.getConfigGeneration(), proto.getSizeBytes(), proto.getCrc32C());
+  }
+
+  static int purpose(SnapshotPurpose purpose) {
+    return purpose == SnapshotPurpose.CATCH_UP ? 0 : 1;
+  }
+
+  static SnapshotPurpose purpose(int wire) {
+    return wire == 0 ? SnapshotPurpose.CATCH_UP : SnapshotPurpose.REBALANCE;
+  }
+
+  static SnapshotRefused refused(SnapshotFailure failure, String message) {
+    return SnapshotRefused.newBuilder().setFailure(failure.name()).setMessage(message).build();
+  }
+
+  /** The failure a refusal names; INVALID if it names none this code knows (a newer peer). */
+  static SnapshotFailure failure(SnapshotRefused refused) {
+    try {
+      return SnapshotFailure.valueOf(refused.getFailure());
+    } catch (IllegalArgumentException e) {
+      return SnapshotFailure.INVALID;
+    }
+  }
+
+  /** The failure of a completed future's exception: its SnapshotException's, else INVALID. */
+  static SnapshotException unwrap(Throwable t) {
+    Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    return cause instanceof SnapshotException ? (SnapshotException) cause
+        : new SnapshotException(SnapshotFailure.INVALID, String.valueOf(cause), cause);
   }
 }

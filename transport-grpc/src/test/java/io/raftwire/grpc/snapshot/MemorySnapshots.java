@@ -27,6 +27,12 @@ final class MemorySnapshots implements SnapshotSource, SnapshotSink {
   final AtomicInteger opened = new AtomicInteger();
   final AtomicInteger closed = new AtomicInteger();
   volatile long firstLogIndex = 1;
+  volatile long term = 3;
+  volatile long configGeneration = 1;
+  volatile Set<StoreId> members = Set.of(StoreId.of(1), StoreId.of(2));
+  /** Applied index per range, where it differs from the snapshot's index. */
+  final Map<RangeId, Long> applied = new ConcurrentHashMap<>();
+  volatile Runnable onState = () -> {};
   volatile IOException installFailure;
   volatile Runnable beforeInstall = () -> {};
 
@@ -74,8 +80,10 @@ final class MemorySnapshots implements SnapshotSource, SnapshotSink {
 
   @Override
   public Optional<ReplicaState> state(RangeId range) {
+    onState.run();
     return data.containsKey(range) || installed.containsKey(range) || index.containsKey(range)
-        ? Optional.of(ReplicaState.of(3, 1, Set.of(StoreId.of(1), StoreId.of(2)), firstLogIndex, index.getOrDefault(range, 0L)))
+        ? Optional.of(ReplicaState.of(term, configGeneration, members, firstLogIndex,
+            applied.getOrDefault(range, index.getOrDefault(range, 0L))))
         : Optional.empty();
   }
 

@@ -1,0 +1,396 @@
+package io.raftwire.grpc.snapshot;
+
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import io.raftwire.grpc.StoreResolver;
+import io.raftwire.grpc.wire.DelegateEvent;
+import io.raftwire.grpc.wire.DelegateRequest;
+import io.raftwire.grpc.wire.Granted;
+import io.raftwire.grpc.wire.RaftSnapshotsGrpc;
+import io.raftwire.snapshot.ReplicaState;
+import io.raftwire.snapshot.SnapshotException;
+import io.raftwire.snapshot.SnapshotFailure;
+import io.raftwire.snapshot.SnapshotMeta;
+import io.raftwire.snapshot.SnapshotPurpose;
+import io.raftwire.snapshot.SnapshotSource;
+import io.raftwire.topology.Locality;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sending a snapshot from the replica nearest the recipient instead of from the leader.
+ *
+ * <p><b>Leader side ({@link #send}).</b> The candidates are the range's other members (not the
+ * recipient) that share more locality tiers with the recipient than this store does, closest
+ * first, at most {@code maxDelegates}. Each is asked in turn; a refusal, no answer within the
+ * accept timeout, a broken call or a failed delegated transfer moves on to the next, and after
+ * the last the leader sends itself. A failure that lies with the recipient (it does not host the
+ * range, the snapshot is too large for it, its install failed, the request was invalid) ends the
+ * send at once: another sender would meet the same answer.
+ *
+ * <p><b>Delegate side ({@link #handler}).</b> A request is refused, with a typed reason and a
+ * metric, unless this store hosts the range, knows the same term and membership generation as
+ * the leader (STALE_TERM), has applied at least up to the leader's first log index
+ * (DELEGATE_BEHIND), still counts the recipient as a member (NOT_A_MEMBER) and has fewer than
+ * {@code maxDelegatedTransfers} delegated sends in progress (DELEGATE_BUSY). An accepted request
+ * becomes an ordinary transfer to the recipient which also fails DELEGATE_BEHIND if the snapshot
+ * it would send is older than the leader's log start.
+ *
+ * <p>Thread-safe. Nothing blocks: calls are asynchronous and the timers run on the transport's
+ * upkeep scheduler.
+ */
+final class Delegation {
+  private static final Logger log = LoggerFactory.getLogger(Delegation.class);
+
+  /** Failures that lie with the recipient or the request: asking someone else cannot help. */
+  private static final Set<SnapshotFailure> FINAL = EnumSet.of(SnapshotFailure.TOO_LARGE,
+      SnapshotFailure.UNKNOWN_RANGE, SnapshotFailure.INSTALL_FAILED, SnapshotFailure.INVALID, SnapshotFailure.CLOSED);
+
+  private final StoreId local;
+  private final Locality locality;
+  private final StoreResolver resolver;
+  private final SnapshotSource source;
+  private final SnapshotSender sender;
+  private final int maxDelegates;
+  private final long acceptNanos;
+  private final int maxDelegatedTransfers;
+  private final LongSupplier clock;
+  private final ScheduledExecutorService scheduler;
+  private final Executor io;
+  private final SnapshotMetrics metrics;
+  private final AtomicInteger delegatedInProgress = new AtomicInteger();
+
+  Delegation(StoreId local, Locality locality, StoreResolver resolver, SnapshotSource source, SnapshotSender sender,
+      int maxDelegates, long acceptNanos, int maxDelegatedTransfers, LongSupplier clock,
+      ScheduledExecutorService scheduler, Executor io, SnapshotMetrics metrics) {
+    this.local = local;
+    this.locality = locality;
+    this.resolver = resolver;
+    this.source = source;
+    this.sender = sender;
+    this.maxDelegates = maxDelegates;
+    this.acceptNanos = acceptNanos;
+    this.maxDelegatedTransfers = maxDelegatedTransfers;
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.io = io;
+    this.metrics = metrics;
+    metrics.delegateActive(delegatedInProgress::get);
+  }
+
+  // ---------------------------------------------------------------- leader side
+
+  CompletableFuture<SnapshotMeta> send(RangeId range, StoreId recipient, SnapshotPurpose purpose, long deadlineNanos) {
+    Optional<ReplicaState> state = state(range);
+    List<StoreId> candidates = state.isPresent() && maxDelegates > 0 ? candidates(state.get(), recipient) : List.of();
+    if (candidates.isEmpty()) {
+      metrics.noCandidate();
+      return sender.send(range, recipient, purpose, deadlineNanos, 0);
+    }
+    Asking asking = new Asking(range, recipient, purpose, clock.getAsLong() + deadlineNanos, state.get(), candidates);
+    asking.next();
+    return asking.result;
+  }
+
+  /** The members closer to {@code recipient} than this store, closest first (ties by store id). */
+  List<StoreId> candidates(ReplicaState state, StoreId recipient) {
+    Locality target = locality(recipient);
+    int own = locality.closeness(target);
+    return state.members().stream()
+        .filter(s -> !s.equals(local) && !s.equals(recipient))
+        .filter(s -> locality(s).closeness(target) > own)
+        .sorted(Comparator.comparingInt((StoreId s) -> -locality(s).closeness(target)).thenComparingLong(StoreId::value))
+        .limit(maxDelegates)
+        .collect(Collectors.toList());
+  }
+
+  private Locality locality(StoreId store) {
+    try {
+      return resolver.locality(store);
+    } catch (RuntimeException e) {
+      return Locality.UNKNOWN;
+    }
+  }
+
+  private Optional<ReplicaState> state(RangeId range) {
+    try {
+      return source.state(range);
+    } catch (RuntimeException e) {
+      log.warn("{}: the snapshot source failed to report {}", local, range, e);
+      return Optional.empty();
+    }
+  }
+
+  /** One send: asks the candidates in turn, then sends itself. State guarded by its own lock. */
+  private final class Asking {
+    final RangeId range;
+    final StoreId recipient;
+    final SnapshotPurpose purpose;
+    final long deadline;
+    final ReplicaState leaderState;
+    final Iterator<StoreId> candidates;
+    final CompletableFuture<SnapshotMeta> result = new CompletableFuture<>();
+    private Call current; // @GuardedBy("this")
+
+    Asking(RangeId range, StoreId recipient, SnapshotPurpose purpose, long deadline, ReplicaState leaderState,
+        List<StoreId> candidates) {
+      this.range = range;
+      this.recipient = recipient;
+      this.purpose = purpose;
+      this.deadline = deadline;
+      this.leaderState = leaderState;
+      this.candidates = candidates.iterator();
+    }
+
+    synchronized void next() {
+      if (result.isDone()) {
+        return;
+      }
+      long left = deadline - clock.getAsLong();
+      if (left <= 0) {
+        result.completeExceptionally(new SnapshotException(SnapshotFailure.DEADLINE_EXCEEDED,
+            "no time left to send " + range + " to " + recipient));
+        return;
+      }
+      if (!candidates.hasNext()) {
+        current = null;
+        metrics.leaderSends();
+        sender.send(range, recipient, purpose, left, 0).whenComplete((meta, error) -> {
+          if (error == null) {
+            result.complete(meta);
+          } else {
+            result.completeExceptionally(SnapshotWire.unwrap(error));
+          }
+        });
+        return;
+      }
+      StoreId delegate = candidates.next();
+      metrics.delegationAsked();
+      ClientCall<DelegateRequest, DelegateEvent> call;
+      try {
+        call = sender.channel(delegate).newCall(RaftSnapshotsGrpc.getDelegateMethod(),
+            CallOptions.DEFAULT.withDeadlineAfter(left, TimeUnit.NANOSECONDS));
+      } catch (SnapshotException e) {
+        metrics.delegationRefused(e.failure());
+        log.debug("{}: cannot ask {} to send {}: {}", local, delegate, range, e.getMessage());
+        scheduler.execute(this::next);
+        return;
+      }
+      Call c = new Call(delegate, call);
+      current = c;
+      c.timer = scheduler.schedule(() -> acceptTimedOut(c), Math.min(acceptNanos, left), TimeUnit.NANOSECONDS);
+      ClientCalls.asyncServerStreamingCall(call, DelegateRequest.newBuilder()
+          .setVersion(SnapshotWire.VERSION).setLeaderStore(local.value()).setRecipientStore(recipient.value())
+          .setRangeId(range.value()).setPurpose(SnapshotWire.purpose(purpose)).setTerm(leaderState.term())
+          .setConfigGeneration(leaderState.configGeneration()).setLeaderFirstLogIndex(leaderState.firstLogIndex())
+          .setRemainingNanos(left).build(), c);
+    }
+
+    private void acceptTimedOut(Call c) {
+      synchronized (this) {
+        if (current != c || c.accepted || c.done) {
+          return;
+        }
+        c.done = true;
+        metrics.delegationTimeout();
+      }
+      c.call.cancel("no answer within the accept timeout", null);
+      next();
+    }
+
+    /** The events of one delegate's call; ignored once the call is no longer current. */
+    private final class Call implements StreamObserver<DelegateEvent> {
+      final StoreId delegate;
+      final ClientCall<DelegateRequest, DelegateEvent> call;
+      ScheduledFuture<?> timer; // @GuardedBy("Asking.this")
+      boolean accepted; // @GuardedBy("Asking.this")
+      boolean done; // @GuardedBy("Asking.this")
+
+      Call(StoreId delegate, ClientCall<DelegateRequest, DelegateEvent> call) {
+        this.delegate = delegate;
+        this.call = call;
+      }
+
+      @Override
+      public void onNext(DelegateEvent event) {
+        boolean askNext = false;
+        synchronized (Asking.this) {
+          if (done) {
+            return;
+          }
+          switch (event.getKindCase()) {
+            case ACCEPTED:
+              accepted = true;
+              timer.cancel(false);
+              return;
+            case INSTALLED:
+              done = true;
+              metrics.delegated();
+              try {
+                result.complete(SnapshotWire.meta(event.getInstalled()));
+              } catch (IllegalArgumentException e) {
+                result.completeExceptionally(new SnapshotException(SnapshotFailure.INVALID,
+                    delegate + " reported an invalid snapshot: " + e.getMessage()));
+              }
+              return;
+            case REFUSED:
+              done = true;
+              timer.cancel(false);
+              SnapshotFailure failure = SnapshotWire.failure(event.getRefused());
+              String message = event.getRefused().getMessage();
+              if (accepted) {
+                metrics.delegationFailed(failure);
+              } else {
+                metrics.delegationRefused(failure);
+              }
+              log.debug("{}: {} did not send {} to {}: {}", local, delegate, range, recipient, message);
+              if (accepted && FINAL.contains(failure)) {
+                result.completeExceptionally(new SnapshotException(failure, "delegate " + delegate + ": " + message));
+              } else {
+                askNext = true;
+              }
+              break;
+            default:
+              return;
+          }
+        }
+        if (askNext) {
+          next();
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        synchronized (Asking.this) {
+          if (done) {
+            return;
+          }
+          done = true;
+          timer.cancel(false);
+          // An accepted transfer may still be running at the delegate; the recipient's slots and
+          // its library's index checks make a second copy harmless, only wasteful.
+          metrics.delegationFailed(SnapshotFailure.UNREACHABLE);
+          log.debug("{}: the call to delegate {} for {} broke: {}", local, delegate, range, t.toString());
+        }
+        next();
+      }
+
+      @Override
+      public void onCompleted() {
+        onError(new IllegalStateException(delegate + " ended the call without an outcome"));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- delegate side
+
+  ServerCallHandler<DelegateRequest, DelegateEvent> handler() {
+    // Off the network thread: the checks call into the library's source.
+    return ServerCalls.asyncServerStreamingCall((request, out) -> io.execute(() -> serve(request, out)));
+  }
+
+  private void serve(DelegateRequest request, StreamObserver<DelegateEvent> out) {
+    ServerCallStreamObserver<DelegateEvent> events = (ServerCallStreamObserver<DelegateEvent>) out;
+    SnapshotException refusal = check(request);
+    if (refusal == null) {
+      if (delegatedInProgress.incrementAndGet() > maxDelegatedTransfers) {
+        delegatedInProgress.decrementAndGet();
+        refusal = new SnapshotException(SnapshotFailure.DELEGATE_BUSY, local + " already sends "
+            + maxDelegatedTransfers + " snapshots for other stores");
+      }
+    }
+    if (refusal != null) {
+      metrics.delegateRefused(refusal.failure());
+      log.debug("{}: refusing to send r{} for s{}: {}", local, request.getRangeId(), request.getLeaderStore(),
+          refusal.getMessage());
+      finish(events, DelegateEvent.newBuilder()
+          .setRefused(SnapshotWire.refused(refusal.failure(), String.valueOf(refusal.getMessage()))).build());
+      return;
+    }
+    metrics.delegateAccepted();
+    synchronized (events) {
+      events.onNext(DelegateEvent.newBuilder().setAccepted(Granted.getDefaultInstance()).build());
+    }
+    RangeId range = RangeId.of(request.getRangeId());
+    StoreId recipient = StoreId.of(request.getRecipientStore());
+    sender.send(range, recipient, SnapshotWire.purpose(request.getPurpose()), request.getRemainingNanos(),
+            request.getLeaderFirstLogIndex() - 1)
+        .whenComplete((meta, error) -> {
+          delegatedInProgress.decrementAndGet();
+          DelegateEvent outcome;
+          if (error == null) {
+            outcome = DelegateEvent.newBuilder().setInstalled(SnapshotWire.proto(meta)).build();
+          } else {
+            SnapshotException e = SnapshotWire.unwrap(error);
+            outcome = DelegateEvent.newBuilder()
+                .setRefused(SnapshotWire.refused(e.failure(), String.valueOf(e.getMessage()))).build();
+          }
+          finish(events, outcome);
+        });
+  }
+
+  /** Why this store should not send for the request's leader, or null if it may. */
+  private SnapshotException check(DelegateRequest request) {
+    if (request.getVersion() != SnapshotWire.VERSION || request.getRangeId() < 1 || request.getRecipientStore() < 1
+        || request.getRemainingNanos() <= 0 || request.getRecipientStore() == local.value()) {
+      return new SnapshotException(SnapshotFailure.INVALID, "malformed delegation request " + request);
+    }
+    RangeId range = RangeId.of(request.getRangeId());
+    StoreId recipient = StoreId.of(request.getRecipientStore());
+    Optional<ReplicaState> known = state(range);
+    if (known.isEmpty()) {
+      return new SnapshotException(SnapshotFailure.UNKNOWN_RANGE, local + " hosts no replica of " + range);
+    }
+    ReplicaState state = known.get();
+    if (state.term() != request.getTerm() || state.configGeneration() != request.getConfigGeneration()) {
+      return new SnapshotException(SnapshotFailure.STALE_TERM, String.format(
+          "%s knows term %d and config %d of %s, the leader term %d and config %d", local, state.term(),
+          state.configGeneration(), range, request.getTerm(), request.getConfigGeneration()));
+    }
+    if (state.appliedIndex() < request.getLeaderFirstLogIndex()) {
+      return new SnapshotException(SnapshotFailure.DELEGATE_BEHIND, String.format(
+          "%s applied %s up to %d, the leader's log starts at %d", local, range, state.appliedIndex(),
+          request.getLeaderFirstLogIndex()));
+    }
+    if (!state.members().contains(recipient)) {
+      return new SnapshotException(SnapshotFailure.NOT_A_MEMBER, recipient + " is not a member of " + range
+          + " at " + local + " (members " + state.members() + ")");
+    }
+    return null;
+  }
+
+  private static void finish(ServerCallStreamObserver<DelegateEvent> events, DelegateEvent last) {
+    synchronized (events) {
+      if (events.isCancelled()) {
+        return; // the leader gave up on this call; the outcome is only in our metrics
+      }
+      try {
+        events.onNext(last);
+        events.onCompleted();
+      } catch (RuntimeException e) {
+        log.debug("the leader's delegation call ended before its outcome: {}", e.toString());
+      }
+    }
+  }
+}
