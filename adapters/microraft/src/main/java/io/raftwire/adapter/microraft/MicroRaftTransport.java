@@ -25,17 +25,38 @@ public final class MicroRaftTransport implements Transport {
 
   private final RaftTransport transport;
   private final MicroRaftCodec codec;
+  private final MicroRaftSnapshots snapshots; // null: MicroRaft's own snapshot messages
   private final AtomicLong encodeFailures = new AtomicLong();
   private final AtomicLong refusedSends = new AtomicLong();
 
+  /** Snapshots travel as MicroRaft's own chunk messages (the SNAPSHOT lane). */
   public MicroRaftTransport(RaftTransport transport, MicroRaftCodec codec) {
     this.transport = Objects.requireNonNull(transport, "transport");
     this.codec = Objects.requireNonNull(codec, "codec");
+    this.snapshots = null;
+  }
+
+  /**
+   * Snapshots travel as raftwire snapshot transfers: the leader's offer to install one is handed
+   * to {@code snapshots} (see {@link MicroRaftSnapshots}) instead of being sent.
+   */
+  public MicroRaftTransport(RaftTransport transport, MicroRaftCodec codec, MicroRaftSnapshots snapshots) {
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.codec = Objects.requireNonNull(codec, "codec");
+    this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
   }
 
   @Override
-  public void send(RaftEndpoint target, RaftMessage message) {
+  public void send(RaftEndpoint target, RaftMessage offered) {
+    RaftMessage message = offered;
     try {
+      if (snapshots != null && MicroRaftSnapshots.isLeaderSnapshotOffer(message)
+          && message.getGroupId() instanceof io.raftwire.topology.RangeId
+          && snapshots.catchUp((io.raftwire.topology.RangeId) message.getGroupId(), StoreEndpoint.storeOf(target))) {
+        // The follower still hears the offer (it is the leader's heartbeat to a follower that
+        // needs a snapshot), but with nobody to ask for chunks: they come by the transfer.
+        message = snapshots.withoutChunkSources((io.microraft.model.message.InstallSnapshotRequest) message);
+      }
       SendResult result = transport.send(codec.encode(message, target));
       if (!result.isAccepted()) {
         refusedSends.incrementAndGet();
