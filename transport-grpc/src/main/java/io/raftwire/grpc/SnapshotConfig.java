@@ -158,7 +158,7 @@ public final class SnapshotConfig {
     private int maxCorruptions = 3;
     private int maxDelegates = 2;
     private long delegateAcceptNanos = TimeUnit.SECONDS.toNanos(2);
-    private int maxDelegatedTransfers = 2;
+    private int maxDelegatedTransfers = 8;
 
     private Builder(SnapshotSource source, SnapshotSink sink, Path spoolDirectory) {
       this.source = Objects.requireNonNull(source, "source");
@@ -264,8 +264,11 @@ public final class SnapshotConfig {
     }
 
     /**
-     * Default 2: transfers this store sends on other stores' behalf at once; further requests are
-     * refused DELEGATE_BUSY (the leader then asks the next candidate or sends itself).
+     * Default 8: transfers this store sends on other stores' behalf at once (most of them wait in
+     * the recipient's queue, which bounds the real work); further requests are refused
+     * DELEGATE_BUSY and the leader asks the next candidate or sends itself, across zones. A store
+     * that returns with many lagging ranges asks for that many at once: too small a limit turns
+     * such a burst into cross-zone sends.
      */
     public Builder maxDelegatedTransfers(int transfers) {
       this.maxDelegatedTransfers = transfers;

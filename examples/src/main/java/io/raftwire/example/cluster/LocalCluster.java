@@ -2,9 +2,11 @@ package io.raftwire.example.cluster;
 
 import com.codahale.metrics.MetricRegistry;
 import com.google.protobuf.MessageLite;
+import io.microraft.RaftEndpoint;
 import io.microraft.RaftNode;
 import io.raftwire.adapter.microraft.MicroRaftCodec;
 import io.raftwire.adapter.microraft.OperationCodec;
+import io.raftwire.adapter.microraft.StoreEndpoint;
 import io.raftwire.example.kv.KvClient;
 import io.raftwire.example.kv.KvNode;
 import io.raftwire.example.storage.ThrottledDisk;
@@ -16,7 +18,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -28,52 +29,49 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Three KV stores in this process, one per zone ({@code region=demo,zone=a|b|c}) on 127.0.0.1,
- * each range replicated on all three, RocksDB in a temporary directory that {@link #close()}
+ * KV stores in this process on 127.0.0.1, one per zone by default ({@code region=demo,zone=a|b|c}),
+ * each range replicated on every store, RocksDB in a temporary directory that {@link #close()}
  * deletes. The disks of the last {@code slowStores} stores can be throttled ({@link
- * #slowDisks(boolean)}), each its own disk: the situation admission control is for. Used by the
- * {@code demo} command (store 3 slow) and benchmark S3 (every store slow).
+ * #slowDisks(boolean)}), each its own disk: the situation admission control is for. Stores can be
+ * stopped and restarted on their data. Used by the {@code demo} command (store 3 slow, or the
+ * snapshot scenario's zones a, b, b), benchmark S3 (every store slow) and the example's tests.
  */
 public final class LocalCluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalCluster.class);
-  private static final String[] ZONES = {"a", "b", "c"};
 
   private final Path dir;
   private final MetricRegistry metrics = new MetricRegistry();
   private final List<ThrottledDisk> slowDisks = new ArrayList<>();
-  private final List<KvNode> nodes = new ArrayList<>();
+  private final Map<StoreId, KvNode.Config> configs = new TreeMap<>();
+  private final Map<StoreId, KvNode> nodes = new java.util.concurrent.ConcurrentSkipListMap<>();
+  private final Map<StoreId, InetSocketAddress> raft = new java.util.concurrent.ConcurrentSkipListMap<>();
   private final int ranges;
 
-  private LocalCluster(int ranges, long slowDiskBytesPerSecond, int slowStores, boolean admissionControl) throws IOException {
-    if (ranges < 1 || slowStores < 0 || slowStores > ZONES.length) {
-      throw new IllegalArgumentException("need ranges >= 1 and 0 <= slowStores <= " + ZONES.length
-          + ", were " + ranges + " and " + slowStores);
-    }
-    this.ranges = ranges;
+  private LocalCluster(Builder b) throws IOException {
+    this.ranges = b.ranges;
     this.dir = Files.createTempDirectory("raftwire-cluster");
     // Port 0 until each store has bound one (see KvNode.Config.builder).
-    Map<StoreId, InetSocketAddress> raft = new java.util.concurrent.ConcurrentSkipListMap<>();
     Map<StoreId, Locality> zones = new TreeMap<>();
-    for (int s = 1; s <= ZONES.length; s++) {
+    for (int s = 1; s <= b.zones.size(); s++) {
       raft.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", 0));
-      zones.put(StoreId.of(s), Locality.parse("region=demo,zone=" + ZONES[s - 1]));
+      zones.put(StoreId.of(s), Locality.parse("region=demo,zone=" + b.zones.get(s - 1)));
     }
     try {
       for (StoreId store : List.copyOf(raft.keySet())) {
         KvNode.Config.Builder config = KvNode.Config.builder(store, raft, dir.resolve(store.toString()))
-            .localities(zones).rangeCount(ranges).metrics(metrics).admissionControl(admissionControl)
+            .localities(zones).rangeCount(ranges).metrics(metrics).admissionControl(b.admissionControl)
+            .replicas(b.zones.size()).raftConfig(b.raftConfig).snapshots(b.snapshots)
             // The slow disk moves a few MB/s: 1 MiB of elastic credits per stream keeps at most
             // about a second of bulk work queued on it (the 8 MiB default suits disks of hundreds
             // of MB/s).
             .admission(a -> a.elasticCreditBytes(1L << 20).regularCreditBytes(8L << 20));
-        if (store.value() > ZONES.length - slowStores) {
-          ThrottledDisk disk = new ThrottledDisk(slowDiskBytesPerSecond, new MicroRaftCodec(new SizeOnlyCodec()));
+        if (store.value() > b.zones.size() - b.slowStores) {
+          ThrottledDisk disk = new ThrottledDisk(b.slowDiskBytesPerSecond, new MicroRaftCodec(new SizeOnlyCodec()));
           slowDisks.add(disk);
           config.storeWrapper((range, s) -> disk.wrap(s));
         }
-        KvNode node = KvNode.start(config.build());
-        nodes.add(node);
-        raft.put(store, node.transport().listenAddress());
+        configs.put(store, config.build());
+        start(store);
       }
     } catch (IOException | RuntimeException e) {
       close();
@@ -82,7 +80,7 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /**
-   * Starts the cluster.
+   * Starts the cluster: three stores in zones a, b and c.
    *
    * @param ranges ranges, each on all three stores
    * @param slowDiskBytesPerSecond the slow disks' speed while {@link #slowDisks(boolean)} is on
@@ -91,12 +89,139 @@ public final class LocalCluster implements AutoCloseable {
    */
   public static LocalCluster start(int ranges, long slowDiskBytesPerSecond, int slowStores, boolean admissionControl)
       throws IOException {
-    return new LocalCluster(ranges, slowDiskBytesPerSecond, slowStores, admissionControl);
+    return builder().ranges(ranges).slowDisks(slowDiskBytesPerSecond, slowStores).admissionControl(admissionControl)
+        .start();
   }
 
-  /** The stores, 1 to 3. */
+  /** A builder; see its setters for the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts {@code store} (again, on its data and its port, if it ran before); returns its node. */
+  public KvNode start(StoreId store) throws IOException {
+    KvNode.Config config = configs.get(store);
+    if (config == null || nodes.containsKey(store)) {
+      throw new IllegalArgumentException(store + " is not a stopped store of this cluster");
+    }
+    KvNode node = KvNode.start(config);
+    nodes.put(store, node);
+    raft.put(store, node.transport().listenAddress());
+    return node;
+  }
+
+  /** Stops {@code store}, keeping its data (and its port) for {@link #start(StoreId)}. */
+  public void stop(StoreId store) {
+    KvNode node = nodes.remove(store);
+    if (node == null) {
+      throw new IllegalArgumentException(store + " is not a running store of this cluster");
+    }
+    node.close();
+  }
+
+  /** The running store {@code store}. */
+  public KvNode node(StoreId store) {
+    KvNode node = nodes.get(store);
+    if (node == null) {
+      throw new IllegalArgumentException(store + " is not a running store of this cluster");
+    }
+    return node;
+  }
+
+  /**
+   * Makes {@code store} the leader of every range (MicroRaft's leadership transfer), waiting up
+   * to {@code timeoutNanos}; false if some range is led elsewhere after that.
+   */
+  public boolean lead(StoreId store, long timeoutNanos) {
+    long deadline = System.nanoTime() + timeoutNanos;
+    KvNode target = node(store);
+    while (System.nanoTime() < deadline) {
+      boolean all = true;
+      for (RangeId range : target.hostedRanges()) {
+        RaftNode local = target.node(range).orElseThrow();
+        RaftEndpoint leader = local.getTerm().getLeaderEndpoint();
+        if (leader != null && leader.equals(local.getLocalEndpoint())) {
+          continue;
+        }
+        all = false;
+        if (leader != null) {
+          KvNode current = leader instanceof StoreEndpoint ? nodes.get(((StoreEndpoint) leader).store()) : null;
+          if (current != null) {
+            current.node(range).ifPresent(n -> n.transferLeadership(local.getLocalEndpoint()));
+          }
+        }
+      }
+      if (all) {
+        return true;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+    }
+    return false;
+  }
+
+  /** How to start a {@link LocalCluster}. */
+  public static final class Builder {
+    private int ranges = 16;
+    private List<String> zones = List.of("a", "b", "c");
+    private long slowDiskBytesPerSecond = 2_000_000;
+    private int slowStores;
+    private boolean admissionControl = true;
+    private io.microraft.RaftConfig raftConfig = io.microraft.RaftConfig.newBuilder()
+        .setLeaderElectionTimeoutMillis(1000).setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(5)
+        .setCommitCountToTakeSnapshot(10_000).build();
+    private java.util.function.UnaryOperator<io.raftwire.grpc.SnapshotConfig.Builder> snapshots = x -> x;
+
+    private Builder() {}
+
+    /** Default 16: ranges, each replicated on every store. */
+    public Builder ranges(int count) {
+      this.ranges = count;
+      return this;
+    }
+
+    /** Default a, b, c: one store per entry, store i in {@code region=demo,zone=<entry i>}. */
+    public Builder zones(String... zones) {
+      this.zones = List.of(zones);
+      return this;
+    }
+
+    /** Default none: the last {@code stores} stores get disks throttled to this speed while slowed. */
+    public Builder slowDisks(long bytesPerSecond, int stores) {
+      this.slowDiskBytesPerSecond = bytesPerSecond;
+      this.slowStores = stores;
+      return this;
+    }
+
+    /** Default true; see {@link KvNode.Config.Builder#admissionControl(boolean)}. */
+    public Builder admissionControl(boolean on) {
+      this.admissionControl = on;
+      return this;
+    }
+
+    /** Default: 1 s election timeout and heartbeats, 5 s heartbeat timeout, a snapshot every 10k commits. */
+    public Builder raftConfig(io.microraft.RaftConfig config) {
+      this.raftConfig = java.util.Objects.requireNonNull(config);
+      return this;
+    }
+
+    /** Adjusts every store's snapshot transfer settings. */
+    public Builder snapshots(java.util.function.UnaryOperator<io.raftwire.grpc.SnapshotConfig.Builder> adjust) {
+      this.snapshots = java.util.Objects.requireNonNull(adjust);
+      return this;
+    }
+
+    public LocalCluster start() throws IOException {
+      if (ranges < 1 || zones.isEmpty() || slowStores < 0 || slowStores > zones.size() || slowDiskBytesPerSecond < 1) {
+        throw new IllegalArgumentException("need ranges >= 1, at least one zone, 0 <= slowStores <= stores and a "
+            + "slow disk speed >= 1; were " + ranges + ", " + zones + ", " + slowStores + ", " + slowDiskBytesPerSecond);
+      }
+      return new LocalCluster(this);
+    }
+  }
+
+  /** The running stores, by id. */
   public List<KvNode> nodes() {
-    return Collections.unmodifiableList(nodes);
+    return List.copyOf(nodes.values());
   }
 
   /** Every store's metrics, in one registry. */
@@ -116,7 +241,7 @@ public final class LocalCluster implements AutoCloseable {
   /** A client of the cluster; the caller closes it. */
   public KvClient client() {
     Map<StoreId, InetSocketAddress> clients = new TreeMap<>();
-    nodes.forEach(n -> clients.put(n.store(), n.clientAddress()));
+    nodes.values().forEach(n -> clients.put(n.store(), n.clientAddress()));
     return new KvClient(clients, ranges);
   }
 
@@ -134,8 +259,8 @@ public final class LocalCluster implements AutoCloseable {
 
   private int leaders() {
     int count = 0;
-    for (RangeId range : nodes.get(0).hostedRanges()) {
-      for (KvNode node : nodes) {
+    for (RangeId range : nodes.values().iterator().next().hostedRanges()) {
+      for (KvNode node : nodes.values()) {
         RaftNode raft = node.node(range).orElse(null);
         if (raft != null && raft.getLocalEndpoint().equals(raft.getTerm().getLeaderEndpoint())) {
           count++;
@@ -149,9 +274,9 @@ public final class LocalCluster implements AutoCloseable {
   /** The sum over ranges of the highest term any replica knows: its difference counts elections. */
   public long terms() {
     long terms = 0;
-    for (RangeId range : nodes.get(0).hostedRanges()) {
+    for (RangeId range : nodes.values().iterator().next().hostedRanges()) {
       int term = 0;
-      for (KvNode node : nodes) {
+      for (KvNode node : nodes.values()) {
         RaftNode raft = node.node(range).orElse(null);
         if (raft != null) {
           term = Math.max(term, raft.getTerm().getTerm());
@@ -165,7 +290,7 @@ public final class LocalCluster implements AutoCloseable {
   /** Stops every store and deletes the data. */
   @Override
   public void close() {
-    nodes.forEach(KvNode::close);
+    nodes.values().forEach(KvNode::close);
     nodes.clear();
     try (Stream<Path> paths = Files.walk(dir)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -11,6 +11,7 @@ import io.microraft.persistence.RaftStore;
 import io.microraft.persistence.RestoredRaftState;
 import io.raftwire.adapter.microraft.AdmissionHooks;
 import io.raftwire.adapter.microraft.MicroRaftCodec;
+import io.raftwire.adapter.microraft.MicroRaftSnapshots;
 import io.raftwire.adapter.microraft.MicroRaftTransport;
 import io.raftwire.adapter.microraft.RangeRegistry;
 import io.raftwire.adapter.microraft.StoreEndpoint;
@@ -19,6 +20,7 @@ import io.raftwire.admission.io.ThroughputHealth;
 import io.raftwire.example.storage.RocksStorage;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.SnapshotConfig;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.topology.Locality;
 import io.raftwire.topology.RangeId;
@@ -50,6 +52,7 @@ public final class KvNode implements AutoCloseable {
   private final MicroRaftCodec codec;
   private final AdmissionHooks hooks;
   private final RangeRegistry registry;
+  private final MicroRaftSnapshots snapshots;
   private final Ranges ranges;
   private final Server clientServer;
   private final RocksHealth health;
@@ -64,8 +67,14 @@ public final class KvNode implements AutoCloseable {
       this.health = new RocksHealth(storage.db(),
           new ThroughputHealth(AdmissionConfig.DEFAULT_TARGET_WRITE_LATENCY_NANOS, AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND),
           AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND);
+      this.codec = new MicroRaftCodec(new KvOperations(), new DefaultRaftModelFactory(), KvOperations::priorityOf);
+      this.snapshots = new MicroRaftSnapshots(codec);
       startedTransport = GrpcTransport.start(
           GrpcTransportConfig.builder(config.store, peers(config))
+              // Snapshots of a range travel as raftwire transfers, sent by the replica nearest the
+              // lagging one; the spool stages them on this store's disk.
+              .snapshots(config.snapshots.apply(
+                  SnapshotConfig.builder(snapshots, snapshots, config.dataDir.resolve("snapshot-spool"))).build())
               .listenAddress(config.listenAddress != null ? config.listenAddress : config.raftAddresses.get(config.store))
               .locality(config.localities.getOrDefault(config.store, Locality.UNKNOWN))
               .metricRegistry(config.metrics)
@@ -79,13 +88,14 @@ public final class KvNode implements AutoCloseable {
                   .build())
               .build());
       this.transport = startedTransport;
-      this.codec = new MicroRaftCodec(new KvOperations(), new DefaultRaftModelFactory(), KvOperations::priorityOf);
       this.hooks = new AdmissionHooks(transport.flowControl().orElseThrow(), config.store, codec);
       startedRegistry = config.admissionControl
           ? new RangeRegistry(transport, codec, hooks.onAppend())
           : new RangeRegistry(transport, codec);
       this.registry = startedRegistry;
-      MicroRaftTransport raftTransport = new MicroRaftTransport(transport, codec);
+      snapshots.attach(registry, transport.snapshots().orElseThrow());
+      registerSnapshotGauges();
+      MicroRaftTransport raftTransport = new MicroRaftTransport(transport, codec, snapshots);
       for (RangeId range : ranges.rangesOf(config.store)) {
         startRange(range, raftTransport);
       }
@@ -128,13 +138,22 @@ public final class KvNode implements AutoCloseable {
     };
   }
 
+  private void registerSnapshotGauges() {
+    String prefix = MetricRegistry.name("raftwire", config.store.toString(), "microraft", "snapshots");
+    config.metrics.gauge(MetricRegistry.name(prefix, "started"), () -> snapshots::started);
+    config.metrics.gauge(MetricRegistry.name(prefix, "coalesced"), () -> snapshots::coalesced);
+    config.metrics.gauge(MetricRegistry.name(prefix, "completed"), () -> snapshots::completed);
+    config.metrics.gauge(MetricRegistry.name(prefix, "failed"), () -> snapshots::failed);
+    config.metrics.gauge(MetricRegistry.name(prefix, "installed"), () -> snapshots::installed);
+  }
+
   /** Starts a store. */
   public static KvNode start(Config config) throws IOException {
     return new KvNode(config);
   }
 
   private void startRange(RangeId range, MicroRaftTransport raftTransport) throws IOException {
-    RaftStore store = config.storeWrapper.apply(range, storage.raftStore(range, codec));
+    RaftStore store = snapshots.capturingStore(range, config.storeWrapper.apply(range, storage.raftStore(range, codec)));
     if (config.admissionControl) {
       store = hooks.reportingStore(range, store);
     }
@@ -147,6 +166,9 @@ public final class KvNode implements AutoCloseable {
     Optional<RestoredRaftState> restored = storage.restore(range, codec);
     if (restored.isPresent()) {
       builder.setRestoredState(restored.get());
+      if (restored.get().getSnapshotEntry() != null) {
+        snapshots.restored(range, restored.get().getSnapshotEntry());
+      }
     } else {
       List<RaftEndpoint> members = new ArrayList<>();
       for (StoreId s : ranges.replicasOf(range)) {
@@ -173,9 +195,38 @@ public final class KvNode implements AutoCloseable {
     return transport;
   }
 
+  /** How this store's MicroRaft snapshots travel (counters of catch-ups and installs). */
+  public MicroRaftSnapshots snapshots() {
+    return snapshots;
+  }
+
   /** The MicroRaft node of {@code range} on this store, if hosted here. */
   public Optional<RaftNode> node(RangeId range) {
     return registry.node(range);
+  }
+
+  /**
+   * The value of {@code key} in this store's own replica, without asking the leader (it may be
+   * behind): how a test or the demo sees what a follower holds.
+   */
+  public Optional<byte[]> localGet(byte[] key) throws IOException {
+    com.google.protobuf.ByteString k = com.google.protobuf.ByteString.copyFrom(key);
+    RangeId range = ranges.rangeOf(k);
+    RaftNode node = registry.node(range).orElseThrow(() -> new IOException(config.store + " hosts no replica of " + range));
+    io.raftwire.example.kv.proto.KvOp op = io.raftwire.example.kv.proto.KvOp.newBuilder()
+        .setGet(io.raftwire.example.kv.proto.Get.newBuilder().setKey(k))
+        .setPriority(io.raftwire.example.kv.proto.Priority.REGULAR).build();
+    try {
+      com.google.protobuf.ByteString value = node.<com.google.protobuf.ByteString>query(op,
+          io.microraft.QueryPolicy.EVENTUAL_CONSISTENCY, Optional.empty(), Optional.empty())
+          .get(10, TimeUnit.SECONDS).getResult();
+      return value == null ? Optional.empty() : Optional.of(value.toByteArray());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IOException("local read of " + range + " failed: " + e, e);
+    }
   }
 
   /** The ranges this store hosts. */
@@ -237,6 +288,7 @@ public final class KvNode implements AutoCloseable {
     final java.util.function.UnaryOperator<AdmissionConfig.Builder> admission;
     final BiFunction<RangeId, RaftStore, RaftStore> storeWrapper;
     final boolean admissionControl;
+    final java.util.function.UnaryOperator<SnapshotConfig.Builder> snapshots;
 
     private Config(Builder b) {
       this.store = b.store;
@@ -254,6 +306,7 @@ public final class KvNode implements AutoCloseable {
       this.admission = b.admission;
       this.storeWrapper = b.storeWrapper;
       this.admissionControl = b.admissionControl;
+      this.snapshots = b.snapshots;
     }
 
     /**
@@ -286,6 +339,7 @@ public final class KvNode implements AutoCloseable {
       private java.util.function.UnaryOperator<AdmissionConfig.Builder> admission = b -> b;
       private BiFunction<RangeId, RaftStore, RaftStore> storeWrapper = (range, store) -> store;
       private boolean admissionControl = true;
+      private java.util.function.UnaryOperator<SnapshotConfig.Builder> snapshots = b -> b;
 
       private Builder(StoreId store, Map<StoreId, InetSocketAddress> raftAddresses, Path dataDir) {
         this.store = Objects.requireNonNull(store, "store");
@@ -363,6 +417,12 @@ public final class KvNode implements AutoCloseable {
        */
       public Builder admissionControl(boolean on) {
         this.admissionControl = on;
+        return this;
+      }
+
+      /** Adjusts the snapshot transfer settings (rates, chunk size, delegation); default as documented there. */
+      public Builder snapshots(java.util.function.UnaryOperator<SnapshotConfig.Builder> adjust) {
+        this.snapshots = Objects.requireNonNull(adjust);
         return this;
       }
 

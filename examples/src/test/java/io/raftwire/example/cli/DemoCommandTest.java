@@ -37,7 +37,27 @@ class DemoCommandTest {
   }
 
   @Test
+  void theSnapshotScenarioShowsADelegatedSnapshotAndTheZoneBytes() {
+    PrintStream original = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int exit;
+    try {
+      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      exit = new CommandLine(new RaftwireKv()).execute("demo", "--scenario", "snapshot", "--ranges", "2",
+          "--snapshot-keys", "400");
+    } finally {
+      System.setOut(original);
+    }
+    String output = captured.toString(StandardCharsets.UTF_8);
+    assertEquals(0, exit, output);
+    assertTrue(output.contains("snapshot bytes across zones (MB)"), output);
+    assertTrue(output.matches("(?s).*a -> b +0\\.000.*"), output);
+    assertTrue(output.contains("caught up by snapshot from its own zone"), output);
+  }
+
+  @Test
   void badArgumentsAreRefusedWithAMessage() {
+    assertEquals(2, new CommandLine(new RaftwireKv()).execute("demo", "--scenario", "sideways"));
     assertEquals(2, new CommandLine(new RaftwireKv()).execute("demo", "--ranges", "many"));
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
         IllegalArgumentException.class, () -> Peers.parse("1=nowhere"));

@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Delegate side ({@link #handler}).</b> A request is refused, with a typed reason and a
  * metric, unless this store hosts the range, knows the same term and membership generation as
- * the leader (STALE_TERM), has applied at least up to the leader's first log index
- * (DELEGATE_BEHIND), still counts the recipient as a member (NOT_A_MEMBER) and has fewer than
+ * the leader (STALE_TERM), has applied at least up to the entry before the leader's first log
+ * index, the oldest a useful snapshot may end at (DELEGATE_BEHIND), still counts the recipient as a member (NOT_A_MEMBER) and has fewer than
  * {@code maxDelegatedTransfers} delegated sends in progress (DELEGATE_BUSY). An accepted request
  * becomes an ordinary transfer to the recipient which also fails DELEGATE_BEHIND if the snapshot
  * it would send is older than the leader's log start.
@@ -368,7 +368,9 @@ final class Delegation {
           "%s knows term %d and config %d of %s, the leader term %d and config %d", local, state.term(),
           state.configGeneration(), range, request.getTerm(), request.getConfigGeneration()));
     }
-    if (state.appliedIndex() < request.getLeaderFirstLogIndex()) {
+    // A snapshot helps if it covers the entry before the leader's first log index; a delegate that
+    // has not applied that far cannot have one.
+    if (state.appliedIndex() + 1 < request.getLeaderFirstLogIndex()) {
       return new SnapshotException(SnapshotFailure.DELEGATE_BEHIND, String.format(
           "%s applied %s up to %d, the leader's log starts at %d", local, range, state.appliedIndex(),
           request.getLeaderFirstLogIndex()));
