@@ -23,4 +23,37 @@ public interface SnapshotView extends AutoCloseable {
   /** Releases what the view holds (files, a storage engine checkpoint). Called once. */
   @Override
   void close();
+
+  /**
+   * A view of a snapshot held in memory, for libraries that keep snapshots on the heap; {@code
+   * bytes} must not change afterwards and must be {@code meta.sizeBytes()} long.
+   *
+   * @throws IllegalArgumentException if the lengths differ
+   */
+  static SnapshotView of(SnapshotMeta meta, byte[] bytes) {
+    if (bytes.length != meta.sizeBytes()) {
+      throw new IllegalArgumentException(bytes.length + " bytes for " + meta);
+    }
+    return new SnapshotView() {
+      @Override
+      public SnapshotMeta meta() {
+        return meta;
+      }
+
+      @Override
+      public int read(long offset, ByteBuffer dst) {
+        int n = (int) Math.min(dst.remaining(), bytes.length - offset);
+        if (n <= 0) {
+          return -1;
+        }
+        dst.put(bytes, (int) offset, n);
+        return n;
+      }
+
+      @Override
+      public void close() {
+        // heap only: nothing to release
+      }
+    };
+  }
 }

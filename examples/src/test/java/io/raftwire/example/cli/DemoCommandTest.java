@@ -15,21 +15,27 @@ import picocli.CommandLine;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class DemoCommandTest {
 
-  @Test
-  void aShortDemoRunsToCompletionAndReports() {
+  /** Runs the CLI with {@code args}; asserts it exits 0 and returns what it printed. */
+  private static String runSuccessfully(String... args) {
     PrintStream original = System.out;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     int exit;
     try {
       System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      exit = new CommandLine(new RaftwireKv()).execute(
-          "demo", "--ranges", "4", "--warmup-seconds", "1", "--foreground-seconds", "2", "--overload-seconds", "3",
-          "--rate", "50", "--elastic-workers", "2");
+      exit = new CommandLine(new RaftwireKv()).execute(args);
     } finally {
       System.setOut(original);
     }
     String output = captured.toString(StandardCharsets.UTF_8);
     assertEquals(0, exit, output);
+    return output;
+  }
+
+  @Test
+  void aShortDemoRunsToCompletionAndReports() {
+    String output = runSuccessfully(
+        "demo", "--ranges", "4", "--warmup-seconds", "1", "--foreground-seconds", "2", "--overload-seconds", "3",
+        "--rate", "50", "--elastic-workers", "2");
     assertTrue(output.contains("what the clients saw"), output);
     assertTrue(output.contains("elastic overload   regular"), output);
     assertTrue(output.contains("bytes across zones (MB)"), output);
@@ -38,18 +44,7 @@ class DemoCommandTest {
 
   @Test
   void theSnapshotScenarioShowsADelegatedSnapshotAndTheZoneBytes() {
-    PrintStream original = System.out;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    int exit;
-    try {
-      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      exit = new CommandLine(new RaftwireKv()).execute("demo", "--scenario", "snapshot", "--ranges", "2",
-          "--snapshot-keys", "400");
-    } finally {
-      System.setOut(original);
-    }
-    String output = captured.toString(StandardCharsets.UTF_8);
-    assertEquals(0, exit, output);
+    String output = runSuccessfully("demo", "--scenario", "snapshot", "--ranges", "2", "--snapshot-keys", "400");
     assertTrue(output.contains("snapshot bytes across zones (MB)"), output);
     assertTrue(output.matches("(?s).*a -> b +0\\.000.*"), output);
     assertTrue(output.contains("caught up by snapshot from its own zone"), output);

@@ -5,7 +5,8 @@
  * spool directory and resumed after broken streams, send and receive token buckets adjustable at
  * runtime, the recipient's disk writes through elastic IO admission, and a byte-bounded,
  * reference-counted Caffeine cache of generated snapshots that never serves one older than the
- * range's log truncation point.
+ * range's log truncation point. Sends are delegated, when a replica is closer to the recipient
+ * than the leader, to that replica ({@link io.raftwire.grpc.snapshot.Delegation}).
  *
  * <p>What happens if: <b>a chunk is corrupted</b>: the recipient nacks it, the sender resends from
  * there (up to {@code maxCorruptions}, then CORRUPT); <b>the whole file fails its CRC</b>: the stage
@@ -14,6 +15,14 @@
  * fails</b>: the stage is deleted, the sender gets INSTALL_FAILED and the replica is as it was;
  * <b>the recipient is busy</b>: the transfer waits in its queue, or is refused RECIPIENT_BUSY /
  * QUEUE_TIMEOUT; <b>the log is truncated past a cached snapshot</b>: the next transfer generates a
- * new one, transfers reading the old one finish with it and it closes after the last.
+ * new one, transfers reading the old one finish with it and it closes after the last; <b>a
+ * delegate refuses</b> (STALE_TERM, DELEGATE_BEHIND, NOT_A_MEMBER, DELEGATE_BUSY, UNKNOWN_RANGE),
+ * <b>does not answer in time</b> or <b>its call breaks</b>: the next candidate is asked, then the
+ * leader sends itself; <b>a delegate's snapshot is older than the leader's log start</b>: its
+ * transfer fails DELEGATE_BEHIND before a byte is sent and the next is asked; <b>a delegated
+ * transfer fails at the recipient</b> (TOO_LARGE, INSTALL_FAILED, UNKNOWN_RANGE): the send fails,
+ * since no other sender would do better; <b>the leader gives up on an accepted delegate</b> (its
+ * call broke): the delegate's transfer may still finish, and the recipient's slots and the
+ * library's index checks make the second copy harmless.
  */
 package io.raftwire.grpc.snapshot;

@@ -55,6 +55,7 @@ final class MemorySnapshots implements SnapshotSource, SnapshotSink {
     CRC32C crc = new CRC32C();
     crc.update(bytes);
     SnapshotMeta meta = SnapshotMeta.of(range, index.get(range), 3, 1, bytes.length, (int) crc.getValue());
+    SnapshotView view = SnapshotView.of(meta, bytes);
     return new SnapshotView() {
       @Override
       public SnapshotMeta meta() {
@@ -62,13 +63,8 @@ final class MemorySnapshots implements SnapshotSource, SnapshotSink {
       }
 
       @Override
-      public int read(long offset, ByteBuffer dst) {
-        int n = (int) Math.min(dst.remaining(), bytes.length - offset);
-        if (n <= 0) {
-          return -1;
-        }
-        dst.put(bytes, (int) offset, n);
-        return n;
+      public int read(long offset, ByteBuffer dst) throws IOException {
+        return view.read(offset, dst);
       }
 
       @Override

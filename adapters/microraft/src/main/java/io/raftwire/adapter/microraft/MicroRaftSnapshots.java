@@ -245,27 +245,7 @@ public final class MicroRaftSnapshots implements SnapshotSource, SnapshotSink {
     long generation = snapshot.chunks.get(0).getGroupMembersView().getLogIndex();
     SnapshotMeta meta = SnapshotMeta.of(range, snapshot.index, snapshot.term, generation, data.length,
         (int) crc.getValue());
-    return new SnapshotView() {
-      @Override
-      public SnapshotMeta meta() {
-        return meta;
-      }
-
-      @Override
-      public int read(long offset, ByteBuffer dst) {
-        int n = (int) Math.min(dst.remaining(), data.length - offset);
-        if (n <= 0) {
-          return -1;
-        }
-        dst.put(data, (int) offset, n);
-        return n;
-      }
-
-      @Override
-      public void close() {
-        // heap only
-      }
-    };
+    return SnapshotView.of(meta, data);
   }
 
   @Override

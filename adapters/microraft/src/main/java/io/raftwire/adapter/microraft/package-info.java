@@ -13,7 +13,10 @@
  *   <li>{@link io.raftwire.adapter.microraft.RangeRegistry}: one {@code RaftNode} per range on a
  *       store, routing inbound batches; ranges can be added and removed at runtime;
  *   <li>{@link io.raftwire.adapter.microraft.AdmissionHooks}: proposal admission before {@code
- *       replicate}, and a {@code RaftStore} decorator that reports durable entries.
+ *       replicate}, and a {@code RaftStore} decorator that reports durable entries;
+ *   <li>{@link io.raftwire.adapter.microraft.MicroRaftSnapshots}: MicroRaft's snapshots over
+ *       raftwire's snapshot transfers (the leader's install offer starts a transfer, possibly sent
+ *       by a replica nearer the follower; the follower's node gets the verified chunks).
  * </ul>
  */
 package io.raftwire.adapter.microraft;
