@@ -1,6 +1,5 @@
 package io.raftwire.example.cluster;
 
-import com.codahale.metrics.Counter;
 import io.microraft.RaftNode;
 import io.raftwire.example.kv.KvClient;
 import io.raftwire.example.kv.KvNode;
@@ -39,15 +38,18 @@ public final class SnapshotCatchUp {
     public final long delegated;
     /** Snapshots the leader sent itself (no delegate could). */
     public final long leaderSends;
+    /** The leader's non-zero {@code snapshot.delegation.*} counters of the run (why it sent, if it did). */
+    public final Map<String, Long> delegation;
     /** From restarting the lagging store until every range on it had caught up. */
     public final long catchUpMillis;
     /** Keys written while it was down, and how many of them its own replica holds afterwards. */
     public final int keysWritten;
     public final int keysPresent;
 
-    Result(Map<String, Long> snapshotZoneBytes, long installs, long delegated, long leaderSends, long catchUpMillis,
-        int keysWritten, int keysPresent) {
+    Result(Map<String, Long> snapshotZoneBytes, Map<String, Long> delegation, long installs, long delegated,
+        long leaderSends, long catchUpMillis, int keysWritten, int keysPresent) {
       this.snapshotZoneBytes = Map.copyOf(snapshotZoneBytes);
+      this.delegation = Map.copyOf(delegation);
       this.installs = installs;
       this.delegated = delegated;
       this.leaderSends = leaderSends;
@@ -105,8 +107,7 @@ public final class SnapshotCatchUp {
     progress.accept(keys + " keys written while " + lagging + " was down; the ranges took snapshots and "
         + "compacted their logs; restarting " + lagging);
     Map<String, Long> before = snapshotZoneBytes();
-    long delegatedBefore = counter("raftwire." + leader + ".snapshot.delegation.delegated");
-    long leaderSendsBefore = counter("raftwire." + leader + ".snapshot.delegation.leader_sends");
+    Map<String, Long> delegationBefore = delegationCounters();
     long started = System.nanoTime();
     KvNode back = cluster.start(lagging);
     while (!caughtUp(back, target)) {
@@ -116,9 +117,8 @@ public final class SnapshotCatchUp {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
     }
     long catchUpMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-    Map<String, Long> sent = snapshotZoneBytes();
-    before.forEach((pair, bytes) -> sent.merge(pair, -bytes, Long::sum));
-    sent.values().removeIf(v -> v == 0);
+    Map<String, Long> sent = minus(snapshotZoneBytes(), before);
+    Map<String, Long> delegation = minus(delegationCounters(), delegationBefore);
     int present = 0;
     for (int i = 0; i < keys; i++) {
       Optional<byte[]> held = back.localGet(key(i));
@@ -127,10 +127,8 @@ public final class SnapshotCatchUp {
       }
     }
     progress.accept(lagging + " caught up in " + catchUpMillis + " ms and holds " + present + " of " + keys + " keys");
-    return new Result(sent, back.snapshots().installed(),
-        counter("raftwire." + leader + ".snapshot.delegation.delegated") - delegatedBefore,
-        counter("raftwire." + leader + ".snapshot.delegation.leader_sends") - leaderSendsBefore,
-        catchUpMillis, keys, present);
+    return new Result(sent, delegation, back.snapshots().installed(), delegation.getOrDefault("delegated", 0L),
+        delegation.getOrDefault("leader_sends", 0L), catchUpMillis, keys, present);
   }
 
   private static byte[] key(int i) {
@@ -162,9 +160,23 @@ public final class SnapshotCatchUp {
     }
   }
 
-  private long counter(String name) {
-    Counter c = cluster.metrics().getCounters().get(name);
-    return c == null ? 0 : c.getCount();
+  private static Map<String, Long> minus(Map<String, Long> after, Map<String, Long> before) {
+    Map<String, Long> delta = new TreeMap<>(after);
+    before.forEach((name, value) -> delta.merge(name, -value, Long::sum));
+    delta.values().removeIf(v -> v == 0);
+    return delta;
+  }
+
+  /** The leader's {@code snapshot.delegation.*} counters, by the name after that prefix. */
+  private Map<String, Long> delegationCounters() {
+    String prefix = "raftwire." + leader + ".snapshot.delegation.";
+    Map<String, Long> counters = new TreeMap<>();
+    cluster.metrics().getCounters().forEach((name, c) -> {
+      if (name.startsWith(prefix)) {
+        counters.put(name.substring(prefix.length()), c.getCount());
+      }
+    });
+    return counters;
   }
 
   /** Every store's {@code snapshot.zone_bytes.<from>.<to>}, summed per zone pair. */

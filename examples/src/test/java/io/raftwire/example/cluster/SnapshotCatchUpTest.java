@@ -27,7 +27,7 @@ class SnapshotCatchUpTest {
 
       assertEquals(result.keysWritten, result.keysPresent, "the lagging replica holds every key written while it was down");
       assertTrue(result.installs >= 1, "it caught up by snapshot: " + result.installs + " installs");
-      assertEquals(0, result.zoneBytes("a", "b"), "no snapshot bytes from the leader's zone: " + result.snapshotZoneBytes);
+      assertEquals(0, result.zoneBytes("a", "b"), "no snapshot bytes from the leader's zone: " + result.snapshotZoneBytes + ", delegation " + result.delegation);
       assertTrue(result.zoneBytes("b", "b") > 0, "the healthy replica in zone b sent them: " + result.snapshotZoneBytes);
       assertEquals(result.installs, result.delegated, "every snapshot was delegated");
       assertEquals(0, result.leaderSends);

@@ -52,6 +52,9 @@ public final class MicroRaftTransport implements Transport {
     try {
       if (snapshots != null && MicroRaftSnapshots.isLeaderSnapshotOffer(message)
           && message.getGroupId() instanceof io.raftwire.topology.RangeId
+          // A follower that is down gets no transfer (it would fail, and its fallbacks would
+          // retry from wherever); MicroRaft offers again once it is back.
+          && transport.isReachable(StoreEndpoint.storeOf(target))
           && snapshots.catchUp((io.raftwire.topology.RangeId) message.getGroupId(), StoreEndpoint.storeOf(target))) {
         // The follower still hears the offer (it is the leader's heartbeat to a follower that
         // needs a snapshot), but with nobody to ask for chunks: they come by the transfer.
