@@ -29,5 +29,12 @@ public enum DropReason {
   /** The receiver could not decode the message. */
   MALFORMED,
   /** The destination range's handler threw while the message was in its batch. */
-  HANDLER_FAILED
+  HANDLER_FAILED,
+  /**
+   * The message travelled in a zone fan-out bundle and the agent store that was to relay it within
+   * its zone could not: the follower was unreachable from the agent, or the agent's own budgets were
+   * full. The library's usual retry sends it again (directly, since the follower is then no longer
+   * in steady replication).
+   */
+  FORWARD_FAILED
 }

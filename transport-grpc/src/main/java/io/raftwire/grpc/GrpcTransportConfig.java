@@ -49,6 +49,13 @@ public final class GrpcTransportConfig {
    * 5 ms, small against the time a credit window takes to drain.
    */
   public static final long DEFAULT_NOTICE_FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  /**
+   * Default longest time a zone fan-out bundle waits for the APPENDs of the zone's other steady
+   * followers before it is sent with what it has: 1 ms. A library normally hands its appends to all
+   * followers within microseconds, so bundles are usually complete long before; the wait only
+   * matters when a follower it expected gets nothing this round.
+   */
+  public static final long DEFAULT_FAN_OUT_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   /** Default time after which a stream with nothing to send is closed: 5 minutes. */
   public static final long DEFAULT_IDLE_STREAM_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(5);
 
@@ -73,6 +80,8 @@ public final class GrpcTransportConfig {
   private final long noticeFlushNanos;
   private final Locality locality;
   private final String zoneTier;
+  private final boolean fanOut;
+  private final long fanOutLingerNanos;
   private final MetricRegistry metricRegistry;
   private final LongSupplier nanoClock;
   private final SnapshotConfig snapshots;
@@ -99,6 +108,8 @@ public final class GrpcTransportConfig {
     this.noticeFlushNanos = b.noticeFlushNanos;
     this.locality = b.locality;
     this.zoneTier = b.zoneTier;
+    this.fanOut = b.fanOut;
+    this.fanOutLingerNanos = b.fanOutLingerNanos;
     this.metricRegistry = b.metricRegistry != null ? b.metricRegistry : new MetricRegistry();
     this.nanoClock = b.nanoClock;
     this.snapshots = b.snapshots;
@@ -210,9 +221,22 @@ public final class GrpcTransportConfig {
     return locality;
   }
 
-  /** The locality tier that names a zone, for per-zone byte counts. */
+  /** The locality tier that names a zone: for per-zone byte counts and zone fan-out. */
   public String zoneTier() {
     return zoneTier;
+  }
+
+  /**
+   * True if APPENDs of one range to several followers in one remote zone travel across the zone
+   * boundary once, to an agent store in that zone that relays them (see the {@code sender} package).
+   */
+  public boolean fanOut() {
+    return fanOut;
+  }
+
+  /** Longest wait of a fan-out bundle for the zone's other steady followers. */
+  public long fanOutLingerNanos() {
+    return fanOutLingerNanos;
   }
 
   /** Where metrics are registered. */
@@ -253,6 +277,8 @@ public final class GrpcTransportConfig {
     private long noticeFlushNanos = DEFAULT_NOTICE_FLUSH_NANOS;
     private Locality locality = Locality.UNKNOWN;
     private String zoneTier = "zone";
+    private boolean fanOut = true;
+    private long fanOutLingerNanos = DEFAULT_FAN_OUT_LINGER_NANOS;
     private MetricRegistry metricRegistry;
     private LongSupplier nanoClock = System::nanoTime;
     private SnapshotConfig snapshots;
@@ -362,6 +388,22 @@ public final class GrpcTransportConfig {
       return this;
     }
 
+    /**
+     * Default true: zone fan-out is on. It only ever applies to followers whose zone (the {@link
+     * #zoneTier(String)} of their locality) is known and differs from this store's, two or more of
+     * them in one zone; false sends every message straight to its destination.
+     */
+    public Builder fanOut(boolean on) {
+      this.fanOut = on;
+      return this;
+    }
+
+    /** Default {@link GrpcTransportConfig#DEFAULT_FAN_OUT_LINGER_NANOS}; 0 sends bundles at once. */
+    public Builder fanOutLingerNanos(long nanos) {
+      this.fanOutLingerNanos = nanos;
+      return this;
+    }
+
     /** Default a new, private registry. */
     public Builder metricRegistry(MetricRegistry registry) {
       this.metricRegistry = Objects.requireNonNull(registry, "metricRegistry");
@@ -395,6 +437,9 @@ public final class GrpcTransportConfig {
       positive("helloTimeoutNanos", helloTimeoutNanos);
       positive("idleStreamTimeoutNanos", idleStreamTimeoutNanos);
       positive("noticeFlushNanos", noticeFlushNanos);
+      if (fanOutLingerNanos < 0 || fanOutLingerNanos > TimeUnit.SECONDS.toNanos(1)) {
+        throw new IllegalArgumentException("fanOutLingerNanos must be in [0, 1 s], was " + fanOutLingerNanos);
+      }
       if (reconnectMaxBackoffNanos < reconnectInitialBackoffNanos) {
         throw new IllegalArgumentException(
             "reconnectMaxBackoffNanos (" + reconnectMaxBackoffNanos

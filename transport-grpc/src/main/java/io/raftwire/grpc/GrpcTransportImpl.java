@@ -47,7 +47,7 @@ final class GrpcTransportImpl implements GrpcTransport {
   private final ScheduledExecutorService scheduler;
   private final GrpcFlowControl flow;
   private final ScheduledFuture<?> noticeFlush;
-  private final Sender sender;
+  private volatile Sender sender; // set once, after the server started
   private final Receiver receiver;
   private final Server server;
   private final SnapshotService snapshots; // null without a snapshot config
@@ -79,7 +79,7 @@ final class GrpcTransportImpl implements GrpcTransport {
             config.targetBatchBytes() + 2 * config.receiverLimits().maxMessageBytes() + WireCodec.FRAME_SLACK_BYTES);
     this.receiver =
         new Receiver(
-            config, () -> receiverLimits, frameLimit, this::appendsDelivered,
+            config, () -> receiverLimits, frameLimit, this::appendsDelivered, this::relay,
             MetricRegistry.name(prefix, "receiver"));
     this.flow = new GrpcFlowControl(config, receiver::admitted, scheduler, metrics, prefix);
     SnapshotService snapshotService = null;
@@ -124,7 +124,7 @@ final class GrpcTransportImpl implements GrpcTransport {
     this.sender =
         new Sender(
             config, () -> limits, notifier, flow.credits(), scheduler, MetricRegistry.name(prefix, "sender"),
-            destination -> flow.registerStream(metrics, prefix, destination));
+            destination -> flow.registerStream(metrics, prefix, destination), receiver::relayDropped);
     this.snapshotUpkeep = snapshots == null ? null
         : scheduler.scheduleWithFixedDelay(snapshots::upkeep, 1, 1, TimeUnit.SECONDS);
     log.info("{} listening on {}", store, listenAddress());
@@ -133,6 +133,12 @@ final class GrpcTransportImpl implements GrpcTransport {
   /** The receiver delivered APPENDs with entries (only ever after the constructor finished). */
   private void appendsDelivered(RangeId range, List<RaftEnvelope> appends) {
     flow.delivered(range, appends);
+  }
+
+  /** The receiver asks this store, as a fan-out agent, to relay a member to a zone peer. */
+  private DropReason relay(RaftEnvelope member) {
+    Sender s = sender;
+    return s == null ? DropReason.CLOSED : s.relay(member);
   }
 
   static GrpcTransport start(GrpcTransportConfig config) throws IOException {

@@ -313,8 +313,12 @@ class GrpcTransportTest {
     GrpcTransport b = cluster.start(GrpcTransportConfig.builder(S2, resolver).locality(zones.get(S2)).build());
     recordInto(b);
     sendAndAwait(a, S2, TrafficClass.APPEND, 1);
-    assertTrue(a.metrics().counter("raftwire.s1.sender.zone_bytes.a.b").getCount()
-        >= message(S1, S2, 1, TrafficClass.APPEND, 1, 10).sizeBytes());
+    RaftEnvelope sent = message(S1, S2, 1, TrafficClass.APPEND, 1, 10);
+    long carried = sent.payloadSize() + sent.entries().stream().mapToLong(e -> e.dataSize()).sum();
+    long all = a.metrics().counter("raftwire.s1.sender.zone_bytes.a.b").getCount();
+    long data = a.metrics().counter("raftwire.s1.sender.zone_data_bytes.a.b").getCount();
+    assertTrue(data >= carried, "the serialized APPEND counts at least its payload and entries: " + data);
+    assertTrue(all >= data, "zone bytes include the DATA stream's: " + all + " < " + data);
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.raftwire.grpc.wire.HelloAck;
 import io.raftwire.grpc.wire.Lane;
 import io.raftwire.grpc.wire.MalformedEnvelopeException;
 import io.raftwire.grpc.wire.Refusal;
+import io.raftwire.grpc.wire.RefusalCode;
 import io.raftwire.grpc.wire.Refused;
 import io.raftwire.grpc.wire.ServerFrame;
 import io.raftwire.grpc.wire.WireCodec;
@@ -141,9 +142,17 @@ final class InboundStream implements StreamObserver<InputStream> {
       DropReason reason;
       String detail = "";
       try {
-        RaftEnvelope envelope = WireCodec.decode(wire, sender);
-        reason = receiver.admit(envelope, this);
-      } catch (MalformedEnvelopeException e) {
+        if (WireCodec.isBundle(wire)) {
+          reason = receiver.acceptBundle(wire, sender, this);
+        } else {
+          StoreId writer = sender;
+          if (wire.getFromStore() != 0 && wire.getFromStore() != sender.value()) {
+            writer = StoreId.of(wire.getFromStore()); // relayed by the sender, a fan-out agent
+            receiver.relayedIn();
+          }
+          reason = receiver.admit(WireCodec.decode(wire, writer), this);
+        }
+      } catch (MalformedEnvelopeException | IllegalArgumentException e) {
         reason = DropReason.MALFORMED;
         detail = e.getMessage();
       }
@@ -177,7 +186,7 @@ final class InboundStream implements StreamObserver<InputStream> {
   }
 
   /** Reports a message that was acknowledged but will not be delivered. Any thread. */
-  void refuseLate(RaftEnvelope envelope, DropReason reason) {
+  void refuseLate(RaftEnvelope envelope, RefusalCode code) {
     synchronized (this) {
       if (ended || pendingRefusalBytes + envelope.sizeBytes() > MAX_PENDING_REFUSAL_BYTES) {
         receiver.unreportedRefusal();
@@ -188,7 +197,7 @@ final class InboundStream implements StreamObserver<InputStream> {
               .setRefusal(
                   Refusal.newBuilder()
                       .setEnvelope(WireCodec.encodeWithSender(envelope))
-                      .setCode(WireCodec.refusalCode(reason)))
+                      .setCode(code))
               .build();
       pendingRefusals.addLast(frame);
       pendingRefusalBytes += frame.getSerializedSize();

@@ -9,6 +9,8 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.raftwire.grpc.GrpcTransportConfig;
 import io.raftwire.grpc.ReceiverLimits;
+import io.raftwire.grpc.wire.Envelope;
+import io.raftwire.grpc.wire.MalformedEnvelopeException;
 import io.raftwire.grpc.wire.RaftWireGrpc;
 import io.raftwire.grpc.wire.ServerFrame;
 import io.raftwire.grpc.wire.WireCodec;
@@ -31,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +48,17 @@ import org.slf4j.LoggerFactory;
  * for a worker), {@code handler_failures}, {@code malformed_frames}, {@code protocol_errors},
  * {@code unreported_refusals} (late refusals whose stream was gone), {@code open_streams},
  * {@code notices_without_stream} (credit returns for a leader with no open stream: its side
- * returned them when the stream ended).
+ * returned them when the stream ended), {@code relayed_in} (messages another store relayed here as
+ * a zone fan-out agent); as a fan-out agent: {@code fanout.bundles}, {@code
+ * fanout.delivered_locally}, {@code fanout.forwarded}, {@code fanout.member_refused.<REASON>}.
+ *
+ * <p><b>Zone fan-out agent.</b> A bundle (see {@code raftwire.proto}) is checked as a whole first:
+ * addressed to this store, well formed; otherwise it is refused like an envelope and the sender
+ * drops every member. Then each member is rebuilt from its header and its span of the shared
+ * entries: the one for this store is admitted like any arriving message; the others must be for
+ * stores in this store's zone and are handed to this store's sender, which relays them with their
+ * writing store named. A member refused here, by the relay or later by its follower comes back to
+ * the writing store as a refusal of that member on its newest DATA stream to this store.
  */
 public final class Receiver implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Receiver.class);
@@ -61,6 +74,8 @@ public final class Receiver implements AutoCloseable {
   private final Object lifecycle = new Object();
   private final long maxFrameBytes;
   private final BiConsumer<RangeId, List<RaftEnvelope>> onAppendsDelivered;
+  private final Function<RaftEnvelope, DropReason> relay;
+  private final String zone; // null if this store's locality names none
   private volatile boolean closed;
 
   private final AtomicLong bulkBytes = new AtomicLong();
@@ -74,20 +89,29 @@ public final class Receiver implements AutoCloseable {
   private final Counter protocolErrors;
   private final Counter unreportedRefusals;
   private final Counter noticesWithoutStream;
+  private final Counter relayedIn;
+  private final Counter bundles;
+  private final Counter deliveredLocally;
+  private final Counter forwarded;
+  private final Map<DropReason, Counter> memberRefused = new EnumMap<>(DropReason.class);
 
   /**
    * A receiver for {@code config.localStore()}; {@code limits} is read for every message, {@code
    * maxFrameBytes} is the server's inbound frame limit, announced to every sender; {@code
    * onAppendsDelivered} is told, per delivered batch, of the APPENDs with entries a handler took
-   * without failing.
+   * without failing; {@code relay} queues a fan-out member for another store of this zone and
+   * returns its refusal or null (any thread, must not block).
    */
   public Receiver(
       GrpcTransportConfig config,
       Supplier<ReceiverLimits> limits,
       long maxFrameBytes,
       BiConsumer<RangeId, List<RaftEnvelope>> onAppendsDelivered,
+      Function<RaftEnvelope, DropReason> relay,
       String prefix) {
     this.localStore = config.localStore();
+    this.relay = relay;
+    this.zone = config.locality().value(config.zoneTier()).orElse(null);
     this.onAppendsDelivered = onAppendsDelivered;
     this.maxFrameBytes = maxFrameBytes;
     this.config = config;
@@ -109,6 +133,13 @@ public final class Receiver implements AutoCloseable {
     this.protocolErrors = metrics.counter(MetricRegistry.name(prefix, "protocol_errors"));
     this.unreportedRefusals = metrics.counter(MetricRegistry.name(prefix, "unreported_refusals"));
     this.noticesWithoutStream = metrics.counter(MetricRegistry.name(prefix, "notices_without_stream"));
+    this.relayedIn = metrics.counter(MetricRegistry.name(prefix, "relayed_in"));
+    this.bundles = metrics.counter(MetricRegistry.name(prefix, "fanout", "bundles"));
+    this.deliveredLocally = metrics.counter(MetricRegistry.name(prefix, "fanout", "delivered_locally"));
+    this.forwarded = metrics.counter(MetricRegistry.name(prefix, "fanout", "forwarded"));
+    for (DropReason reason : DropReason.values()) {
+      memberRefused.put(reason, metrics.counter(MetricRegistry.name(prefix, "fanout", "member_refused", reason.name())));
+    }
   }
 
   /** The gRPC service to add to the server. */
@@ -186,6 +217,68 @@ public final class Receiver implements AutoCloseable {
       schedule(inbox, queue);
     }
     return null;
+  }
+
+  /**
+   * As the zone's fan-out agent, takes a bundle from {@code writer}: returns the refusal of the
+   * whole bundle, or null once every member was admitted here, handed to the relay, or refused
+   * back to the writer on its own.
+   */
+  DropReason acceptBundle(Envelope wire, StoreId writer, InboundStream origin) {
+    if (closed) {
+      return DropReason.CLOSED;
+    }
+    if (wire.getToStore() != localStore.value()) {
+      return DropReason.WRONG_DESTINATION;
+    }
+    List<RaftEnvelope> members;
+    try {
+      members = WireCodec.decodeBundle(wire, writer);
+    } catch (MalformedEnvelopeException e) {
+      log.debug("{}: {}", localStore, e.getMessage());
+      return DropReason.MALFORMED;
+    }
+    bundles.inc();
+    for (RaftEnvelope member : members) {
+      StoreId to = member.to().store();
+      DropReason refusal;
+      if (to.equals(localStore)) {
+        refusal = admit(member, origin);
+        if (refusal == null) {
+          deliveredLocally.inc();
+        }
+      } else if (zone == null || !zone.equals(config.resolver().locality(to).value(config.zoneTier()).orElse(null))) {
+        refusal = DropReason.WRONG_DESTINATION; // an agent relays only within its own zone
+      } else {
+        refusal = relay.apply(member);
+        if (refusal == null) {
+          forwarded.inc();
+        }
+      }
+      if (refusal != null) {
+        memberRefused.get(refusal).inc();
+        origin.refuseLate(member, WireCodec.relayRefusalCode(refusal));
+      }
+    }
+    return null;
+  }
+
+  /** A message arrived relayed by a fan-out agent. */
+  void relayedIn() {
+    relayedIn.inc();
+  }
+
+  /**
+   * A message this store relayed for {@code envelope.from().store()} was dropped: tell that store on
+   * its newest DATA stream here. Any thread.
+   */
+  public void relayDropped(RaftEnvelope envelope, DropReason reason) {
+    InboundStream stream = dataStreams.get(envelope.from().store());
+    if (stream == null) {
+      unreportedRefusals.inc();
+      return;
+    }
+    stream.refuseLate(envelope, WireCodec.relayRefusalCode(reason));
   }
 
   private static boolean reserve(AtomicLong counter, long size, long budget) {
@@ -298,7 +391,7 @@ public final class Receiver implements AutoCloseable {
   private void refuse(List<InboundMessage> messages, DropReason reason) {
     for (InboundMessage m : messages) {
       countDrop(reason);
-      m.origin.refuseLate(m.envelope, reason);
+      m.origin.refuseLate(m.envelope, WireCodec.refusalCode(reason));
     }
   }
 

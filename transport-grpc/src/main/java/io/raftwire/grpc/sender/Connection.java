@@ -13,6 +13,7 @@ import io.raftwire.grpc.wire.Ack;
 import io.raftwire.grpc.wire.Admitted;
 import io.raftwire.grpc.wire.Batch;
 import io.raftwire.grpc.wire.ClientFrame;
+import io.raftwire.grpc.wire.Envelope;
 import io.raftwire.grpc.wire.Hello;
 import io.raftwire.grpc.wire.Lane;
 import io.raftwire.grpc.wire.MalformedEnvelopeException;
@@ -141,7 +142,7 @@ final class Connection {
         for (Outbound o : batch) {
           o.seq = nextSeq++;
           inflight.addLast(o);
-          b.addEnvelopes(WireCodec.encode(o.envelope, o.seq));
+          b.addEnvelopes(encode(o));
           bytes += o.sizeBytes;
           oldest = Math.min(oldest, o.enqueuedNanos);
         }
@@ -157,10 +158,25 @@ final class Connection {
       long now = sender.nanoTime();
       lastActivityNanos = now;
       batchBytes.update(bytes);
-      destination.zoneBytes.inc(bytes);
+      int written = frame.getSerializedSize(); // memoized by the write above
+      destination.zoneBytes.inc(written);
+      if (kind == Kind.DATA) {
+        destination.zoneDataBytes.inc(written);
+      }
       batchMessages.update(batch.size());
       queueWait.update(now - oldest, TimeUnit.NANOSECONDS);
     }
+  }
+
+  private Envelope encode(Outbound o) {
+    if (o.isBundle()) {
+      List<RaftEnvelope> members = new ArrayList<>(o.members.size());
+      for (Outbound m : o.members) {
+        members.add(m.envelope);
+      }
+      return WireCodec.encodeBundle(members, destination.store, o.seq);
+    }
+    return o.relayDrop != null ? WireCodec.encodeRelayed(o.envelope, o.seq) : WireCodec.encode(o.envelope, o.seq);
   }
 
   /** Removes and reports messages too large for the destination's frames: sent, they would break the stream. */
@@ -189,6 +205,18 @@ final class Connection {
         return null;
       }
       return open();
+    }
+  }
+
+  /**
+   * Opens a stream (a hello only) if none is open and the breaker allows: fan-out members travel
+   * on the agent's stream, but their followers' credit returns ride on this one.
+   */
+  void ensureOpen() {
+    synchronized (this) {
+      if (current == null && destination.allowsTraffic() && !sender.isClosing()) {
+        open();
+      }
     }
   }
 
@@ -256,7 +284,7 @@ final class Connection {
         }
       }
     }
-    destination.queue.release(done);
+    destination.release(done);
     for (Admitted admitted : ack.getAdmittedList()) {
       int priority = admitted.getPriorityValue();
       if (admitted.getRangeId() >= 1 && priority >= 1 && priority <= Priority.values().length) {
@@ -266,7 +294,14 @@ final class Connection {
       }
     }
     for (int i = 0; i < refused.size(); i++) {
-      sender.droppedAfterAccept(refused.get(i).envelope, reasons.get(i));
+      Outbound o = refused.get(i);
+      if (o.isBundle()) {
+        for (Outbound member : o.members) { // the agent refused the bundle as a whole
+          sender.droppedAfterAccept(member, reasons.get(i));
+        }
+      } else {
+        sender.droppedAfterAccept(o, reasons.get(i));
+      }
     }
     lastActivityNanos = sender.nanoTime();
   }
@@ -274,7 +309,7 @@ final class Connection {
   private void onRefusal(Refusal refusal) {
     try {
       RaftEnvelope envelope = WireCodec.decodeEcho(refusal.getEnvelope());
-      sender.droppedAfterAccept(envelope, WireCodec.dropReason(refusal.getCode()));
+      sender.droppedEcho(envelope, WireCodec.dropReason(refusal.getCode()));
     } catch (MalformedEnvelopeException e) {
       log.warn("{}: unreadable refusal {} ({})", destination, refusal.getCode(), e.getMessage());
     }

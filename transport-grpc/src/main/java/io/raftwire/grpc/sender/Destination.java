@@ -10,6 +10,7 @@ import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.StoreId;
 import io.raftwire.transport.DropReason;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -48,8 +49,12 @@ final class Destination {
   final Connection data;
   private final Sender sender;
   private final Counter reconnects;
-  /** Bytes written towards this destination, counted per (local zone, its zone). */
+  /** Bytes written towards this destination (serialized frames), per (local zone, its zone). */
   final Counter zoneBytes;
+  /** The part of {@link #zoneBytes} written on the DATA connection (APPEND and SNAPSHOT lanes). */
+  final Counter zoneDataBytes;
+  /** This destination's zone, or null if its locality does not name one. */
+  final String zone;
   private final Counter[] accepted = new Counter[TrafficClass.values().length];
 
   private volatile State state = State.UNKNOWN; // written @GuardedBy("this")
@@ -68,9 +73,11 @@ final class Destination {
     this.data = new Connection(sender, this, Connection.Kind.DATA, metrics, prefix);
     this.reconnects = metrics.counter(MetricRegistry.name(prefix, "reconnects"));
     String tier = sender.config().zoneTier();
-    this.zoneBytes = metrics.counter(MetricRegistry.name(sender.zoneBytesPrefix(),
-        sender.config().locality().value(tier).orElse("unknown"),
-        sender.resolver().locality(store).value(tier).orElse("unknown")));
+    this.zone = sender.resolver().locality(store).value(tier).orElse(null);
+    String from = sender.config().locality().value(tier).orElse("unknown");
+    String to = zone == null ? "unknown" : zone;
+    this.zoneBytes = metrics.counter(MetricRegistry.name(sender.zoneBytesPrefix(), from, to));
+    this.zoneDataBytes = metrics.counter(MetricRegistry.name(sender.zoneDataBytesPrefix(), from, to));
     metrics.register(MetricRegistry.name(prefix, "breaker"), (Gauge<Integer>) () -> state.ordinal());
     for (TrafficClass lane : TrafficClass.values()) {
       String name = lane.name().toLowerCase(Locale.ROOT);
@@ -125,10 +132,11 @@ final class Destination {
       if (!allowsTraffic()) {
         return DropReason.UNREACHABLE;
       }
+      message.home = this;
       refusal = queue.offer(message, sender.limits());
       if (refusal == null) {
         // Under this lock: a failure that removes the queue afterwards finds the deduction.
-        sender.deductCredits(message.envelope);
+        sender.deductCredits(message);
       }
     }
     if (refusal != null) {
@@ -137,6 +145,80 @@ final class Destination {
     accepted[message.lane()].inc();
     (OutboundQueue.isData(message.lane()) ? data : control).requestDrain();
     return null;
+  }
+
+  /**
+   * Accepts {@code message} like {@link #offer} (charges this destination's budgets, deducts its
+   * credits) without queueing it: it waits for a fan-out bundle. Returns the refusal, or null.
+   */
+  DropReason reserve(Outbound message) {
+    synchronized (this) {
+      if (closed) {
+        return DropReason.CLOSED;
+      }
+      if (!allowsTraffic()) {
+        return DropReason.UNREACHABLE;
+      }
+      message.home = this;
+      DropReason refusal = queue.charge(message, sender.limits());
+      if (refusal != null) {
+        return refusal;
+      }
+      sender.deductCredits(message);
+    }
+    accepted[message.lane()].inc();
+    return null;
+  }
+
+  /**
+   * Queues a message {@link #reserve reserved} here, to be sent directly after all. Returns null,
+   * or the reason it cannot be sent, in which case the caller must {@link #fail} it.
+   */
+  DropReason enqueueReserved(Outbound message) {
+    synchronized (this) {
+      if (closed) {
+        return DropReason.CLOSED;
+      }
+      if (!allowsTraffic()) {
+        return DropReason.UNREACHABLE;
+      }
+      queue.enqueueCharged(message);
+    }
+    data.requestDrain();
+    return null;
+  }
+
+  /** Queues a fan-out bundle for this destination as its zone's agent; returns the refusal, or null. */
+  DropReason offerBundle(Outbound bundle) {
+    synchronized (this) {
+      if (closed) {
+        return DropReason.CLOSED;
+      }
+      if (!allowsTraffic()) {
+        return DropReason.UNREACHABLE;
+      }
+      queue.enqueueCharged(bundle);
+    }
+    data.requestDrain();
+    return null;
+  }
+
+  /**
+   * Returns the charge of acknowledged or dropped messages: to this queue, or for a bundle, each
+   * member's to its own destination's queue.
+   */
+  void release(List<Outbound> messages) {
+    List<Outbound> own = new ArrayList<>(messages.size());
+    for (Outbound m : messages) {
+      if (m.isBundle()) {
+        for (Outbound member : m.members) {
+          member.home.queue.release(List.of(member));
+        }
+      } else {
+        own.add(m);
+      }
+    }
+    queue.release(own);
   }
 
   /** True while the breaker lets traffic through. */
@@ -176,6 +258,7 @@ final class Destination {
       }
       queued = queue.removeQueued();
     }
+    sender.destinationDown(this);
     fail(queued, DropReason.UNREACHABLE);
   }
 
@@ -202,14 +285,20 @@ final class Destination {
     control.probe();
   }
 
-  /** Releases the charge of {@code messages} and reports them. */
+  /** Releases the charge of {@code messages} and reports them (a bundle: each member). */
   void fail(List<Outbound> messages, DropReason reason) {
     if (messages.isEmpty()) {
       return;
     }
-    queue.release(messages);
+    release(messages);
     for (Outbound m : messages) {
-      sender.droppedAfterAccept(m.envelope, reason);
+      if (m.isBundle()) {
+        for (Outbound member : m.members) {
+          sender.droppedAfterAccept(member, reason);
+        }
+      } else {
+        sender.droppedAfterAccept(m, reason);
+      }
     }
   }
 

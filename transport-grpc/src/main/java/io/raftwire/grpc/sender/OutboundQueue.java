@@ -35,6 +35,18 @@ final class OutboundQueue {
 
   /** Charges and queues {@code message}; returns the refusal reason, or null if queued. */
   synchronized DropReason offer(Outbound message, TransportLimits limits) {
+    DropReason refusal = charge(message, limits);
+    if (refusal == null) {
+      enqueueCharged(message);
+    }
+    return refusal;
+  }
+
+  /**
+   * Charges {@code message} to its lane and the global budget without queueing it here (a
+   * fan-out member waiting for its bundle); returns the refusal reason, or null if charged.
+   */
+  synchronized DropReason charge(Outbound message, TransportLimits limits) {
     int lane = message.lane();
     long size = message.sizeBytes;
     if (chargedBytes[lane] + size > limits.laneBytes(message.envelope.trafficClass())) {
@@ -51,7 +63,16 @@ final class OutboundQueue {
       }
     }
     chargedBytes[lane] += size;
-    queuedBytes[lane] += size;
+    return null;
+  }
+
+  /**
+   * Queues a message that is already charged: to this queue (by {@link #charge}), or, for a
+   * fan-out bundle, each member to its own destination's queue.
+   */
+  synchronized void enqueueCharged(Outbound message) {
+    int lane = message.lane();
+    queuedBytes[lane] += message.sizeBytes;
     queuedMessages[lane]++;
     if (lane == CONTROL) {
       control.addLast(message);
@@ -60,7 +81,6 @@ final class OutboundQueue {
     } else {
       snapshot.addLast(message);
     }
-    return null;
   }
 
   /**
@@ -97,7 +117,7 @@ final class OutboundQueue {
         : append.size() > 0 || !snapshot.isEmpty();
   }
 
-  /** Returns the charge of messages that were acknowledged or dropped. */
+  /** Returns the charge of messages charged here that were acknowledged or dropped (no bundles). */
   synchronized void release(List<Outbound> messages) {
     long total = 0;
     for (Outbound m : messages) {

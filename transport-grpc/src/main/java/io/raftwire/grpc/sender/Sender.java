@@ -1,5 +1,6 @@
 package io.raftwire.grpc.sender;
 
+import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.raftwire.admission.credits.CreditController;
@@ -10,7 +11,9 @@ import io.raftwire.topology.StoreId;
 import io.raftwire.transport.DropReason;
 import io.raftwire.transport.TransportLimits;
 import java.net.InetSocketAddress;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -34,8 +38,11 @@ import org.slf4j.LoggerFactory;
  * <store>.<lane>.{queued_bytes,queued_messages,charged_bytes,accepted}}, {@code
  * <store>.{control,data}.{batch_bytes,batch_messages,queue_wait}}, {@code <store>.reconnects},
  * {@code <store>.breaker} (0 unknown, 1 healthy, 2 probing, 3 down); {@code
- * zone_bytes.<from zone>.<to zone>} (bytes written, by the zones of the two stores); refusals and
- * drops by reason through the {@link DropNotifier}.
+ * zone_bytes.<from zone>.<to zone>} (serialized bytes written, by the zones of the two stores) and
+ * {@code zone_data_bytes.<from zone>.<to zone>} (the part written on DATA streams: APPENDs and
+ * snapshot messages); {@code relayed} and {@code relay_dropped.<REASON>} (messages this store
+ * relayed as a fan-out agent, and those it could not); zone fan-out under {@code fanout} (see
+ * {@link FanOut}); refusals and drops by reason through the {@link DropNotifier}.
  */
 public final class Sender implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Sender.class);
@@ -53,6 +60,10 @@ public final class Sender implements AutoCloseable {
   private final ConcurrentHashMap<StoreId, Destination> destinations = new ConcurrentHashMap<>();
   private final ScheduledFuture<?> upkeep;
   private final Consumer<StoreId> onNewDestination;
+  private final BiConsumer<RaftEnvelope, DropReason> relayDrops;
+  private final FanOut fanOut; // null when off
+  private final Counter relayed;
+  private final Map<DropReason, Counter> relayDropped = new EnumMap<>(DropReason.class);
   private volatile boolean closing;
 
   /**
@@ -62,6 +73,8 @@ public final class Sender implements AutoCloseable {
    * @param credits deducted as APPEND entries are written, returned by the receivers' notices
    * @param scheduler runs probes and upkeep; owned by the caller
    * @param onNewDestination told once per destination store, when it is first used
+   * @param relayDrops told of every message this store relayed for another store (as a fan-out
+   *     agent) that was dropped, so that the writing store hears of it; any thread, must not block
    */
   public Sender(
       GrpcTransportConfig config,
@@ -70,8 +83,10 @@ public final class Sender implements AutoCloseable {
       CreditController credits,
       ScheduledExecutorService scheduler,
       String prefix,
-      Consumer<StoreId> onNewDestination) {
+      Consumer<StoreId> onNewDestination,
+      BiConsumer<RaftEnvelope, DropReason> relayDrops) {
     this.config = config;
+    this.relayDrops = relayDrops;
     this.limits = limits;
     this.notifier = notifier;
     this.credits = credits;
@@ -97,6 +112,14 @@ public final class Sender implements AutoCloseable {
               return t;
             });
     metrics.register(MetricRegistry.name(prefix, "global_charged_bytes"), (Gauge<Long>) globalChargedBytes::get);
+    this.relayed = metrics.counter(MetricRegistry.name(prefix, "relayed"));
+    for (DropReason reason : DropReason.values()) {
+      relayDropped.put(reason, metrics.counter(MetricRegistry.name(prefix, "relay_dropped", reason.name())));
+    }
+    String localZone = config.locality().value(config.zoneTier()).orElse(null);
+    this.fanOut = config.fanOut() && localZone != null
+        ? new FanOut(this, localZone, config.fanOutLingerNanos(), metrics, prefix)
+        : null;
     long period =
         Math.max(
             TimeUnit.MILLISECONDS.toNanos(10),
@@ -117,7 +140,46 @@ public final class Sender implements AutoCloseable {
     if (destination == null) {
       return DropReason.UNREACHABLE;
     }
-    return destination.offer(new Outbound(envelope, nanoTime()));
+    Outbound message = new Outbound(envelope, nanoTime());
+    if (fanOut != null && fanOut.applies(envelope, destination)) {
+      return fanOut.offer(message, destination);
+    }
+    return destination.offer(message);
+  }
+
+  /**
+   * As a fan-out agent, queues a message another store wrote for a follower in this store's zone;
+   * returns the refusal reason, or null if accepted. No credits are charged here (the writing
+   * store charged them); a later drop goes to {@code relayDrops}. Never blocks.
+   */
+  public DropReason relay(RaftEnvelope envelope) {
+    DropReason refusal;
+    if (closing) {
+      refusal = DropReason.CLOSED;
+    } else if (envelope.sizeBytes() > limits.get().maxMessageBytes()) {
+      refusal = DropReason.TOO_LARGE;
+    } else {
+      Destination destination = destination(envelope.to().store());
+      refusal = destination == null
+          ? DropReason.UNREACHABLE
+          : destination.offer(Outbound.relayed(envelope, nanoTime(), reason -> relayDropped(envelope, reason)));
+    }
+    if (refusal == null) {
+      relayed.inc();
+    } else {
+      relayDropped.get(refusal).inc();
+    }
+    return refusal;
+  }
+
+  private void relayDropped(RaftEnvelope envelope, DropReason reason) {
+    relayDropped.get(reason).inc();
+    relayDrops.accept(envelope, reason);
+  }
+
+  /** The current fan-out agent of {@code zone}, if fan-out is on and one was chosen. */
+  public Optional<StoreId> fanOutAgent(String zone) {
+    return fanOut == null ? Optional.empty() : fanOut.agent(zone);
   }
 
   /** True if sends to {@code store} are currently let through. */
@@ -127,6 +189,18 @@ public final class Sender implements AutoCloseable {
     }
     Destination destination = destination(store);
     return destination != null && destination.allowsTraffic();
+  }
+
+  /** {@code destination}'s breaker opened. */
+  void destinationDown(Destination destination) {
+    if (fanOut != null) {
+      fanOut.destinationDown(destination);
+    }
+  }
+
+  /** The destination of {@code store} if it was used before; null otherwise. */
+  Destination existingDestination(StoreId store) {
+    return destinations.get(store);
   }
 
   private Destination destination(StoreId store) {
@@ -157,6 +231,9 @@ public final class Sender implements AutoCloseable {
 
   private void maintain() {
     long now = nanoTime();
+    if (fanOut != null) {
+      fanOut.prune(now);
+    }
     for (Destination destination : destinations.values()) {
       try {
         destination.maintain(now);
@@ -171,6 +248,9 @@ public final class Sender implements AutoCloseable {
   public void close() {
     closing = true;
     upkeep.cancel(false);
+    if (fanOut != null) {
+      fanOut.close();
+    }
     for (Destination destination : destinations.values()) {
       destination.close();
     }
@@ -195,6 +275,11 @@ public final class Sender implements AutoCloseable {
     return MetricRegistry.name(prefix, "zone_bytes");
   }
 
+  /** Counters {@code <prefix>.zone_data_bytes.<from zone>.<to zone>} count bytes on DATA streams. */
+  String zoneDataBytesPrefix() {
+    return MetricRegistry.name(prefix, "zone_data_bytes");
+  }
+
   TransportLimits limits() {
     return limits.get();
   }
@@ -208,9 +293,10 @@ public final class Sender implements AutoCloseable {
   }
 
   /** Deducts the credits of an accepted APPEND with entries from its destination's stream. */
-  void deductCredits(RaftEnvelope envelope) {
-    List<LogEntry> entries = envelope.entries();
-    if (!entries.isEmpty()) {
+  void deductCredits(Outbound message) {
+    List<LogEntry> entries = message.envelope.entries();
+    if (!entries.isEmpty() && message.relayDrop == null) {
+      RaftEnvelope envelope = message.envelope;
       credits.onAppendAccepted(
           envelope.range(), envelope.to().store(), envelope.priority(),
           entries.get(entries.size() - 1).index(), envelope.sizeBytes());
@@ -218,12 +304,35 @@ public final class Sender implements AutoCloseable {
   }
 
   /** Every drop of an accepted message passes here: its credits return, the listeners hear. */
-  void droppedAfterAccept(RaftEnvelope envelope, DropReason reason) {
+  void droppedAfterAccept(Outbound message, DropReason reason) {
+    if (message.relayDrop != null) {
+      message.relayDrop.accept(reason);
+    } else {
+      droppedOwn(message.envelope, reason);
+    }
+  }
+
+  /**
+   * A receiver echoed a message it had accepted and then dropped: one of this store's (perhaps
+   * relayed by an agent), or one this store relayed for another store.
+   */
+  void droppedEcho(RaftEnvelope envelope, DropReason reason) {
+    if (envelope.from().store().equals(config.localStore())) {
+      droppedOwn(envelope, reason);
+    } else {
+      relayDropped(envelope, reason);
+    }
+  }
+
+  private void droppedOwn(RaftEnvelope envelope, DropReason reason) {
     List<LogEntry> entries = envelope.entries();
     if (!entries.isEmpty()) {
       credits.onDropped(
           envelope.range(), envelope.to().store(), envelope.priority(),
           entries.get(entries.size() - 1).index(), envelope.sizeBytes());
+      if (fanOut != null) {
+        fanOut.forget(envelope.range(), envelope.to().store());
+      }
     }
     notifier.dropped(envelope, reason, true);
   }

@@ -24,6 +24,161 @@ public final class WireCodec {
 
   /** The envelope as sent on a stream whose hello names the sender. Shares the payload bytes. */
   public static Envelope encode(RaftEnvelope envelope, long seq) {
+    return builder(envelope, seq).build();
+  }
+
+  /**
+   * The envelope as a store that did not write it relays it (a fan-out agent): it names its
+   * writing store, since the stream's hello names the relaying one.
+   */
+  public static Envelope encodeRelayed(RaftEnvelope envelope, long seq) {
+    return builder(envelope, seq).setFromStore(envelope.from().store().value()).build();
+  }
+
+  /**
+   * A zone fan-out bundle for {@code agent}: the members' entries once, and one {@link Forward}
+   * per member with its payload and span.
+   *
+   * @param members APPENDs with entries of one range, sending replica and priority, to distinct
+   *     stores, whose entry spans together form one consecutive run with one term per index
+   * @throws IllegalArgumentException if the members do not satisfy that
+   */
+  public static Envelope encodeBundle(List<RaftEnvelope> members, StoreId agent, long seq) {
+    RaftEnvelope first = members.get(0);
+    List<LogEntry> union = unionOfEntries(members);
+    Envelope.Builder b =
+        Envelope.newBuilder()
+            .setSeq(seq)
+            .setRangeId(first.range().value())
+            .setFromReplica(first.from().replicaId())
+            .setToStore(agent.value())
+            .setTrafficClassValue(io.raftwire.message.TrafficClass.APPEND.ordinal() + 1)
+            .setPriorityValue(first.priority().ordinal() + 1);
+    for (LogEntry entry : union) {
+      b.addEntries(wireEntry(entry));
+    }
+    for (RaftEnvelope m : members) {
+      if (!m.range().equals(first.range()) || !m.from().equals(first.from()) || m.priority() != first.priority()) {
+        throw new IllegalArgumentException("bundle members differ in range, sender or priority: " + m);
+      }
+      List<LogEntry> entries = m.entries();
+      b.addForwards(
+          Forward.newBuilder()
+              .setToStore(m.to().store().value())
+              .setToReplica(m.to().replicaId())
+              .setPayload(UnsafeByteOperations.unsafeWrap(m.payload()))
+              .setFirstIndex(entries.get(0).index())
+              .setLastIndex(entries.get(entries.size() - 1).index()));
+    }
+    return b.build();
+  }
+
+  /**
+   * The entries of {@code members} once each, ascending: the bundle's shared entries.
+   *
+   * @throws IllegalArgumentException if a member has no entries, the spans leave a gap, or two
+   *     members disagree on an entry's term or size
+   */
+  public static List<LogEntry> unionOfEntries(List<RaftEnvelope> members) {
+    long low = Long.MAX_VALUE;
+    long high = Long.MIN_VALUE;
+    for (RaftEnvelope m : members) {
+      List<LogEntry> entries = m.entries();
+      if (entries.isEmpty()) {
+        throw new IllegalArgumentException("a bundle member without entries: " + m);
+      }
+      low = Math.min(low, entries.get(0).index());
+      high = Math.max(high, entries.get(entries.size() - 1).index());
+    }
+    if (high - low >= Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("bundle span too long: " + low + ".." + high);
+    }
+    LogEntry[] union = new LogEntry[(int) (high - low + 1)];
+    for (RaftEnvelope m : members) {
+      for (LogEntry e : m.entries()) {
+        int slot = (int) (e.index() - low);
+        LogEntry known = union[slot];
+        if (known == null) {
+          union[slot] = e;
+        } else if (known.term() != e.term() || known.dataSize() != e.dataSize()) {
+          throw new IllegalArgumentException("members disagree on entry " + e.index() + ": " + known + " vs " + e);
+        }
+      }
+    }
+    for (int i = 0; i < union.length; i++) {
+      if (union[i] == null) {
+        throw new IllegalArgumentException("bundle members leave entry " + (low + i) + " out");
+      }
+    }
+    return List.of(union);
+  }
+
+  /** True if {@code wire} is a zone fan-out bundle. */
+  public static boolean isBundle(Envelope wire) {
+    return wire.getForwardsCount() > 0;
+  }
+
+  /**
+   * Rebuilds the members of a zone fan-out bundle, in the order of its forwards.
+   *
+   * @param fromStore the store that wrote the members (the bundle stream's sender)
+   * @throws MalformedEnvelopeException if the bundle is inconsistent: entries not consecutive, a
+   *     span outside them or empty, two forwards to one store, or any field out of range
+   */
+  public static List<RaftEnvelope> decodeBundle(Envelope wire, StoreId fromStore) throws MalformedEnvelopeException {
+    try {
+      List<LogEntry> union = new ArrayList<>(wire.getEntriesCount());
+      for (Entry e : wire.getEntriesList()) {
+        union.add(LogEntry.of(e.getIndex(), e.getTerm(), e.getData().asReadOnlyByteBuffer()));
+      }
+      if (union.isEmpty()) {
+        throw new IllegalArgumentException("a bundle without entries");
+      }
+      long low = union.get(0).index();
+      for (int i = 1; i < union.size(); i++) {
+        if (union.get(i).index() != low + i) {
+          throw new IllegalArgumentException("bundle entries are not consecutive at " + union.get(i).index());
+        }
+      }
+      long high = low + union.size() - 1;
+      RangeId range = RangeId.of(wire.getRangeId());
+      ReplicaAddress from = ReplicaAddress.of(fromStore, wire.getFromReplica());
+      io.raftwire.message.Priority priority = priority(wire.getPriorityValue());
+      List<RaftEnvelope> members = new ArrayList<>(wire.getForwardsCount());
+      java.util.Set<Long> stores = new java.util.HashSet<>();
+      for (Forward f : wire.getForwardsList()) {
+        if (f.getFirstIndex() < low || f.getLastIndex() > high || f.getFirstIndex() > f.getLastIndex()) {
+          throw new IllegalArgumentException("forward span " + f.getFirstIndex() + ".." + f.getLastIndex()
+              + " is not within the bundle's entries " + low + ".." + high);
+        }
+        if (!stores.add(f.getToStore())) {
+          throw new IllegalArgumentException("two forwards to store " + f.getToStore());
+        }
+        members.add(
+            RaftEnvelope.builder()
+                .range(range)
+                .from(from)
+                .to(ReplicaAddress.of(StoreId.of(f.getToStore()), f.getToReplica()))
+                .trafficClass(io.raftwire.message.TrafficClass.APPEND)
+                .priority(priority)
+                .payload(f.getPayload().asReadOnlyByteBuffer())
+                .entries(union.subList((int) (f.getFirstIndex() - low), (int) (f.getLastIndex() - low + 1)))
+                .build());
+      }
+      return members;
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new MalformedEnvelopeException("malformed bundle seq " + wire.getSeq() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Entry.Builder wireEntry(LogEntry entry) {
+    return Entry.newBuilder()
+        .setIndex(entry.index())
+        .setTerm(entry.term())
+        .setData(UnsafeByteOperations.unsafeWrap(entry.data()));
+  }
+
+  private static Envelope.Builder builder(RaftEnvelope envelope, long seq) {
     Envelope.Builder b =
         Envelope.newBuilder()
             .setSeq(seq)
@@ -35,13 +190,9 @@ public final class WireCodec {
             .setPriorityValue(envelope.priority().ordinal() + 1)
             .setPayload(UnsafeByteOperations.unsafeWrap(envelope.payload()));
     for (LogEntry entry : envelope.entries()) {
-      b.addEntries(
-          Entry.newBuilder()
-              .setIndex(entry.index())
-              .setTerm(entry.term())
-              .setData(UnsafeByteOperations.unsafeWrap(entry.data())));
+      b.addEntries(wireEntry(entry));
     }
-    return b.build();
+    return b;
   }
 
   /** The envelope with its sending store, as echoed in a {@link Refusal}. */
@@ -117,8 +268,27 @@ public final class WireCodec {
         return RefusalCode.HANDLER_FAILED;
       case CLOSED:
         return RefusalCode.CLOSED;
+      case FORWARD_FAILED:
+        return RefusalCode.FORWARD_FAILED;
       default:
         throw new IllegalArgumentException(reason + " is not decided by a receiver");
+    }
+  }
+
+  /**
+   * The refusal code a fan-out agent reports for a member it could not relay: the follower's own
+   * refusal passes through; the agent's sender-side reasons become {@code FORWARD_FAILED}.
+   */
+  public static RefusalCode relayRefusalCode(DropReason reason) {
+    switch (reason) {
+      case UNREACHABLE:
+      case LANE_BUDGET:
+      case GLOBAL_BUDGET:
+      case WRONG_SOURCE:
+      case FORWARD_FAILED:
+        return RefusalCode.FORWARD_FAILED;
+      default:
+        return refusalCode(reason);
     }
   }
 
@@ -137,6 +307,8 @@ public final class WireCodec {
         return DropReason.HANDLER_FAILED;
       case CLOSED:
         return DropReason.CLOSED;
+      case FORWARD_FAILED:
+        return DropReason.FORWARD_FAILED;
       case MALFORMED:
       default:
         return DropReason.MALFORMED;

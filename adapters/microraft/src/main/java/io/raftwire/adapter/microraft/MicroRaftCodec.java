@@ -53,7 +53,10 @@ import java.util.function.Function;
  * entries, one encoded {@code Operation} each, so the transport accounts credits by entry bytes);
  * install-snapshot requests and responses are SNAPSHOT; everything else (heartbeats and probes,
  * i.e. appends without entries, votes, pre-votes, all responses, leader-election triggers) is
- * CONTROL. An APPEND is REGULAR only if all its operations are: a batch that mixes in elastic
+ * CONTROL. The payload of an APPEND is its rebuildable header (term, previous log position,
+ * commit index, sequence numbers) and never holds entries, so a transport may carry the entries
+ * apart and put header and entries back together (zone fan-out); {@link #decode} checks that they
+ * fit. An APPEND is REGULAR only if all its operations are: a batch that mixes in elastic
  * work is charged to elastic credits, so elastic bytes never use up regular credits (the regular
  * entries in it still commit at once; only the return of credits is paced).
  */
@@ -214,6 +217,12 @@ public final class MicroRaftCodec {
       switch (m.getKindCase()) {
         case APPEND_REQUEST: {
           AppendRequest r = m.getAppendRequest();
+          if (!envelope.entries().isEmpty() && envelope.entries().get(0).index() != r.getPreviousLogIndex() + 1) {
+            // The header and the entries travel apart (a zone fan-out agent rebuilds the message):
+            // they must still describe one consistent append.
+            throw new MalformedMessageException("append entries start at " + envelope.entries().get(0).index()
+                + " but the header's previous log index is " + r.getPreviousLogIndex(), null);
+          }
           List<LogEntry> entries = new ArrayList<>(envelope.entries().size());
           for (io.raftwire.message.LogEntry e : envelope.entries()) {
             entries.add(factory.createLogEntryBuilder()

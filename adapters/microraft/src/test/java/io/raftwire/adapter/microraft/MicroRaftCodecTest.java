@@ -170,4 +170,30 @@ class MicroRaftCodecTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> codec.encode(vote, foreign));
     assertTrue(e.getMessage().contains("StoreEndpoint"), e.getMessage());
   }
+
+  @Test
+  void appendsToTwoFollowersSurviveAZoneFanOutBundle() throws Exception {
+    AppendEntriesRequest toS2 = f.createAppendEntriesRequestBuilder().setGroupId(RANGE).setSender(S1).setTerm(3)
+        .setPreviousLogTerm(3).setPreviousLogIndex(10).setCommitIndex(9)
+        .setLogEntries(List.of(entry(11, "put a"), entry(12, "put b"))).setQuerySequenceNumber(5)
+        .setFlowControlSequenceNumber(6).build();
+    AppendEntriesRequest toS3 = f.createAppendEntriesRequestBuilder().setGroupId(RANGE).setSender(S1).setTerm(3)
+        .setPreviousLogTerm(2).setPreviousLogIndex(9).setCommitIndex(9)
+        .setLogEntries(List.of(entry(10, "put z"), entry(11, "put a"), entry(12, "put b"))).setQuerySequenceNumber(5)
+        .setFlowControlSequenceNumber(7).build();
+    List<RaftEnvelope> members = List.of(codec.encode(toS2, S2), codec.encode(toS3, S3));
+    io.raftwire.grpc.wire.Envelope bundle = io.raftwire.grpc.wire.WireCodec.encodeBundle(members, S2.store(), 1);
+    assertEquals(3, bundle.getEntriesCount(), "entries 10..12 travel once");
+    List<RaftEnvelope> rebuilt = io.raftwire.grpc.wire.WireCodec.decodeBundle(bundle, S1.store());
+    assertEquals(members, rebuilt, "each follower's envelope is rebuilt exactly");
+    AppendEntriesRequest decoded = (AppendEntriesRequest) codec.decode(rebuilt.get(1));
+    assertEquals(9, decoded.getPreviousLogIndex());
+    assertEquals(3, decoded.getLogEntries().size());
+    assertEquals("put z", decoded.getLogEntries().get(0).getOperation());
+    assertEquals(7, decoded.getFlowControlSequenceNumber());
+
+    RaftEnvelope misfit = members.get(0).toBuilder().entries(members.get(1).entries().subList(2, 3)).build();
+    assertThrows(MalformedMessageException.class, () -> codec.decode(misfit),
+        "a header whose previous index does not precede the entries is refused");
+  }
 }
