@@ -27,7 +27,7 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--quick", description = "A smoke run: one short run of one variant per scenario.")
   boolean quick;
 
-  @Option(names = "--scenarios", split = ",", defaultValue = "S1,S2,S3,S4,S5", description = "Which (default ${DEFAULT-VALUE}).")
+  @Option(names = "--scenarios", split = ",", defaultValue = "S1,S2,S3,S4,S5,S6", description = "Which (default ${DEFAULT-VALUE}).")
   List<String> scenarios;
 
   @Option(names = "--runs", defaultValue = "3", description = "Runs per configuration (default ${DEFAULT-VALUE}; quick: 1).")
@@ -53,7 +53,7 @@ public final class Bench implements Callable<Integer> {
         : new Scenario.Settings(false, TimeUnit.SECONDS.toNanos(warmupSeconds), TimeUnit.SECONDS.toNanos(measureSeconds), runs);
     Map<String, Scenario> known = new LinkedHashMap<>();
     for (Scenario s : List.of(new HeartbeatScenario(), new SlowFollowerScenario(), new ElasticOverloadScenario(),
-        new ThroughputScenario(), new FairnessScenario())) {
+        new ThroughputScenario(), new FairnessScenario(), new CrossZoneScenario())) {
       known.put(s.id(), s);
     }
     Files.createDirectories(out);

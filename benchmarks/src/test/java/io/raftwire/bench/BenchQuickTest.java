@@ -31,6 +31,8 @@ class BenchQuickTest {
     }
     String s3 = Files.readString(out.resolve(LocalDate.now() + "-S3-quick.md"));
     assertTrue(s3.contains("| with admission |") && s3.contains("| without admission |"), s3);
+    String s6 = Files.readString(out.resolve(LocalDate.now() + "-S6-quick.md"));
+    assertTrue(s6.contains("| fan-out on |") && s6.contains("| fan-out off |"), s6);
     // Every plot a report links to was drawn.
     try (var files = Files.list(out)) {
       for (Path report : files.filter(f -> f.toString().endsWith(".md")).toList()) {

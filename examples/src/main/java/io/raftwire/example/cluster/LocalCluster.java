@@ -61,6 +61,7 @@ public final class LocalCluster implements AutoCloseable {
         KvNode.Config.Builder config = KvNode.Config.builder(store, raft, dir.resolve(store.toString()))
             .localities(zones).rangeCount(ranges).metrics(metrics).admissionControl(b.admissionControl)
             .replicas(b.zones.size()).raftConfig(b.raftConfig).snapshots(b.snapshots)
+            .transport(t -> t.fanOut(b.fanOut))
             // The slow disk moves a few MB/s: 1 MiB of elastic credits per stream keeps at most
             // about a second of bulk work queued on it (the 8 MiB default suits disks of hundreds
             // of MB/s).
@@ -170,8 +171,15 @@ public final class LocalCluster implements AutoCloseable {
         .setLeaderElectionTimeoutMillis(1000).setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(5)
         .setCommitCountToTakeSnapshot(10_000).build();
     private java.util.function.UnaryOperator<io.raftwire.grpc.SnapshotConfig.Builder> snapshots = x -> x;
+    private boolean fanOut = true;
 
     private Builder() {}
+
+    /** Default true: zone fan-out (see {@code GrpcTransportConfig.Builder#fanOut}). */
+    public Builder fanOut(boolean on) {
+      this.fanOut = on;
+      return this;
+    }
 
     /** Default 16: ranges, each replicated on every store. */
     public Builder ranges(int count) {

@@ -69,7 +69,7 @@ public final class KvNode implements AutoCloseable {
           AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND);
       this.codec = new MicroRaftCodec(new KvOperations(), new DefaultRaftModelFactory(), KvOperations::priorityOf);
       this.snapshots = new MicroRaftSnapshots(codec);
-      startedTransport = GrpcTransport.start(
+      startedTransport = GrpcTransport.start(config.transport.apply(
           GrpcTransportConfig.builder(config.store, peers(config))
               // Snapshots of a range travel as raftwire transfers, sent by the replica nearest the
               // lagging one; the spool stages them on this store's disk.
@@ -85,7 +85,7 @@ public final class KvNode implements AutoCloseable {
                   .storeHealth(health)
                   // React within a second: the example's disks change speed in seconds, not minutes.
                   .ioTiming(TimeUnit.SECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1)))
-                  .build())
+                  .build()))
               .build());
       this.transport = startedTransport;
       this.hooks = new AdmissionHooks(transport.flowControl().orElseThrow(), config.store, codec);
@@ -289,6 +289,7 @@ public final class KvNode implements AutoCloseable {
     final BiFunction<RangeId, RaftStore, RaftStore> storeWrapper;
     final boolean admissionControl;
     final java.util.function.UnaryOperator<SnapshotConfig.Builder> snapshots;
+    final java.util.function.UnaryOperator<GrpcTransportConfig.Builder> transport;
 
     private Config(Builder b) {
       this.store = b.store;
@@ -307,6 +308,7 @@ public final class KvNode implements AutoCloseable {
       this.storeWrapper = b.storeWrapper;
       this.admissionControl = b.admissionControl;
       this.snapshots = b.snapshots;
+      this.transport = b.transport;
     }
 
     /**
@@ -340,6 +342,7 @@ public final class KvNode implements AutoCloseable {
       private BiFunction<RangeId, RaftStore, RaftStore> storeWrapper = (range, store) -> store;
       private boolean admissionControl = true;
       private java.util.function.UnaryOperator<SnapshotConfig.Builder> snapshots = b -> b;
+      private java.util.function.UnaryOperator<GrpcTransportConfig.Builder> transport = b -> b;
 
       private Builder(StoreId store, Map<StoreId, InetSocketAddress> raftAddresses, Path dataDir) {
         this.store = Objects.requireNonNull(store, "store");
@@ -423,6 +426,15 @@ public final class KvNode implements AutoCloseable {
       /** Adjusts the snapshot transfer settings (rates, chunk size, delegation); default as documented there. */
       public Builder snapshots(java.util.function.UnaryOperator<SnapshotConfig.Builder> adjust) {
         this.snapshots = Objects.requireNonNull(adjust);
+        return this;
+      }
+
+      /**
+       * Adjusts the transport's settings last (e.g. {@code t -> t.fanOut(false)}); default as
+       * documented in {@link GrpcTransportConfig.Builder}.
+       */
+      public Builder transport(java.util.function.UnaryOperator<GrpcTransportConfig.Builder> adjust) {
+        this.transport = Objects.requireNonNull(adjust);
         return this;
       }
 

@@ -34,13 +34,21 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Bundling.</b> A steady APPEND is charged to its own destination's lane and global budgets and
  * its credits are deducted for its own follower, exactly as a direct send, then it waits in the
- * pending bundle of its (range, zone, priority, sending replica). The bundle is sent as soon as it
- * holds an APPEND for every follower of the range in that zone that was steady within the last
- * second, or after {@code fanOutLingerNanos}, whichever comes first; an APPEND to a follower
- * already in the bundle, or whose entries do not overlap the bundle's, sends the pending bundle
- * first and starts a new one (requiring overlap, not mere adjacency, lets followers that fell out
- * of step join the same bundles again after one round). A bundle of one member is sent directly ({@code
+ * pending bundle of its (range, zone, priority, sending replica). The bundle is sent as soon as no
+ * other follower of that zone is <em>in step</em> with it: steady, sent an APPEND within the last
+ * second, and sent exactly up to the entry before the bundle's first, so that its next APPEND
+ * carries the same entries (a library that broadcasts hands it over microseconds later). An in-step
+ * follower is awaited at most {@code fanOutLingerNanos}. An APPEND to a follower already in the
+ * bundle, or whose entries do not overlap the bundle's, sends the pending bundle first and starts a
+ * new one (requiring overlap, not mere adjacency, lets followers that fell out of step join the
+ * same bundles again after one round). A bundle of one member is sent directly ({@code
  * fallbacks.ALONE}).
+ *
+ * <p><b>Waiting backs off.</b> Libraries that replicate to each follower on its own response (one
+ * APPEND in flight per follower) keep followers out of step under load; a wait that expires with
+ * nobody joining makes the group skip waiting for its next 1, 2, 4 .. 64 bundles, and a bundle that
+ * fills resets that. So the wait costs at most about one linger in every 64 APPENDs when bundling
+ * does not work out, and bundles form whenever the followers' APPENDs do meet.
  *
  * <p><b>The agent</b> of a zone is sticky: it stays while its breaker lets traffic through. When its
  * breaker opens, the zone's new agent is the lowest-id other store of that zone this sender
@@ -91,6 +99,7 @@ final class FanOut {
   private final Map<RangeId, Map<StoreId, Track>> tracks = new HashMap<>(); // @GuardedBy("this")
   private final Map<GroupKey, Pending> pending = new HashMap<>(); // @GuardedBy("this")
   private final Map<String, StoreId> agents = new HashMap<>(); // @GuardedBy("this")
+  private final Map<GroupKey, GroupState> groups = new HashMap<>(); // @GuardedBy("this")
   private int trackedFollowers; // @GuardedBy("this")
 
   private final Counter batches;
@@ -168,7 +177,10 @@ final class FanOut {
         pending.put(key, bundle);
       }
       bundle.add(message, first, last);
-      if (lingerNanos == 0 || bundle.members.size() >= expected(key.range, key.zone, now)) {
+      if (bundle.members.size() > 1) {
+        groups.computeIfAbsent(key, k -> new GroupState()).misses = 0; // waiting pays off again
+      }
+      if (lingerNanos == 0 || !awaitsSibling(bundle, now)) {
         pending.remove(key);
         bundle.cancelTimer();
         seal(bundle, failed, opened);
@@ -190,6 +202,13 @@ final class FanOut {
       }
       pending.remove(bundle.key);
       lingered.inc();
+      GroupState group = groups.computeIfAbsent(bundle.key, k -> new GroupState());
+      if (bundle.members.size() == 1) {
+        // Nobody joined: the followers are out of step (e.g. one has an APPEND in flight). Skip
+        // the wait for the next 1, 2, 4 .. 64 bundles of this group rather than delay each.
+        group.misses = Math.min(group.misses + 1, 6);
+        group.skipWaits = 1 << (group.misses - 1);
+      }
       seal(bundle, failed, opened);
     }
     finish(failed, opened);
@@ -348,15 +367,30 @@ final class FanOut {
     return steady;
   }
 
+  /**
+   * True if the bundle should wait for another follower of its zone: one that is steady, had an
+   * APPEND within {@link #STEADY_WINDOW_NANOS}, and was sent exactly up to where the bundle's
+   * entries begin, so that its next APPEND carries the same entries; and the group is not backing
+   * off from waits that went unrewarded.
+   */
   // @GuardedBy("this")
-  private int expected(RangeId range, String zone, long now) {
-    int n = 0;
-    for (Track t : tracks.getOrDefault(range, Map.of()).values()) {
-      if (t.steady && t.zone.equals(zone) && now - t.lastNanos <= STEADY_WINDOW_NANOS) {
-        n++;
+  private boolean awaitsSibling(Pending bundle, long now) {
+    GroupState group = groups.computeIfAbsent(bundle.key, k -> new GroupState());
+    if (group.skipWaits > 0) {
+      group.skipWaits--;
+      return false;
+    }
+    for (Map.Entry<StoreId, Track> e : tracks.getOrDefault(bundle.key.range, Map.of()).entrySet()) {
+      Track t = e.getValue();
+      if (t.steady
+          && t.zone.equals(bundle.key.zone)
+          && now - t.lastNanos <= STEADY_WINDOW_NANOS
+          && t.lastIndex == bundle.low - 1
+          && !bundle.has(e.getKey())) {
+        return true;
       }
     }
-    return n;
+    return false;
   }
 
   /** A message to {@code store} of {@code range} was dropped: its next APPEND goes directly. */
@@ -381,6 +415,7 @@ final class FanOut {
         ranges.remove();
       }
     }
+    groups.keySet().removeIf(k -> !tracks.containsKey(k.range) && !pending.containsKey(k));
   }
 
   /** Sends every pending bundle's members directly: the sender is closing. */
@@ -413,6 +448,12 @@ final class FanOut {
       this.message = message;
       this.reason = reason;
     }
+  }
+
+  /** How waiting for siblings fared in one group: exponential backoff of unrewarded waits. */
+  private static final class GroupState {
+    int misses;
+    int skipWaits;
   }
 
   /** What this sender last sent one follower of one range. */
@@ -476,6 +517,15 @@ final class FanOut {
         }
       }
       return first <= high && last >= low;
+    }
+
+    boolean has(StoreId store) {
+      for (Outbound m : members) {
+        if (m.home.store.equals(store)) {
+          return true;
+        }
+      }
+      return false;
     }
 
     void add(Outbound message, long first, long last) {
