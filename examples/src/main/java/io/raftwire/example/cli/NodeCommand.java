@@ -35,6 +35,10 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--ranges", defaultValue = "16", description = "Ranges in the cluster (default ${DEFAULT-VALUE}).")
   int ranges;
 
+  @Option(names = "--fan-out", defaultValue = "true", arity = "1", description = "Zone fan-out: entries cross a zone "
+      + "boundary once, to an agent store that relays them to its zone peers (default ${DEFAULT-VALUE}).")
+  boolean fanOut;
+
   @Option(names = "--metrics-port", defaultValue = "0", description = "Prometheus /metrics port; 0: none (default).")
   int metricsPort;
 
@@ -53,6 +57,7 @@ final class NodeCommand implements Callable<Integer> {
             .clientAddress(Peers.address(client))
             .rangeCount(ranges)
             .metrics(metrics)
+            .transport(t -> t.fanOut(fanOut))
             .build())) {
       System.out.printf("store %d up: clients on %s%s; Ctrl-C to stop%n", id, node.clientAddress(),
           metricsPort > 0 ? ", metrics on :" + metricsPort + "/metrics" : "");

@@ -13,6 +13,9 @@
  * buffers and on the wire never exceed its budgets. A {@link io.raftwire.grpc.sender.Connection}
  * writes only while its stream is ready, many messages per frame, CONTROL on its own stream; a
  * {@link io.raftwire.grpc.sender.Destination} owns the breaker that fails sends fast while the peer
- * is down and probes it back with exponential backoff and jitter.
+ * is down and probes it back with exponential backoff and jitter. {@link
+ * io.raftwire.grpc.sender.FanOut} bundles steady APPENDs of one range to several followers of one
+ * remote zone into one message to an agent store of that zone (zone fan-out); its class comment
+ * states the rules for bundling, the agent and failures.
  */
 package io.raftwire.grpc.sender;
