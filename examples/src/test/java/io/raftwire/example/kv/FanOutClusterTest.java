@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.codahale.metrics.Gauge;
-import io.grpc.StatusRuntimeException;
 import io.microraft.RaftConfig;
 import io.raftwire.example.cluster.LocalCluster;
 import io.raftwire.message.Priority;
@@ -18,10 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -91,49 +87,15 @@ class FanOutClusterTest {
       try (KvClient client = cluster.client()) {
         client.put(bytes("x"), bytes("init"), Priority.REGULAR);
       }
-      ConcurrentLinkedQueue<LinearizabilityChecker.Op> history = new ConcurrentLinkedQueue<>();
-      Map<String, String> acknowledged = new ConcurrentHashMap<>();
-      AtomicInteger unique = new AtomicInteger();
+      ConcurrentHistory history = new ConcurrentHistory(keys, true);
       List<CompletableFuture<Void>> workers = new ArrayList<>();
       for (int w = 0; w < 4; w++) {
-        int worker = w;
-        workers.add(CompletableFuture.runAsync(() -> {
-          try (KvClient own = cluster.client()) {
-            for (int i = 0; i < 16; i++) {
-              String key = keys.get((worker + i) % keys.size());
-              long invoke = System.nanoTime();
-              if ((worker + i) % 2 == 0) {
-                String value = "w" + unique.incrementAndGet();
-                try {
-                  own.put(bytes(key), bytes(value), Priority.REGULAR);
-                  history.add(LinearizabilityChecker.Op.write(key, value, invoke, System.nanoTime()));
-                  String side = "side-" + value;
-                  own.put(bytes(side), bytes(value), Priority.REGULAR);
-                  acknowledged.put(side, value);
-                } catch (StatusRuntimeException e) {
-                  history.add(LinearizabilityChecker.Op.write(key, value, invoke, Long.MAX_VALUE));
-                }
-              } else {
-                try {
-                  String read = own.get(bytes(key)).map(b -> new String(b, StandardCharsets.UTF_8)).orElse(null);
-                  history.add(LinearizabilityChecker.Op.read(key, read, invoke, System.nanoTime()));
-                } catch (StatusRuntimeException e) {
-                  // a failed read tells nothing
-                }
-              }
-            }
-          }
-        }));
+        workers.add(history.start(cluster::client, w, 16));
       }
-      await().atMost(WAIT).until(() -> history.size() >= 12);
+      await().atMost(WAIT).until(() -> history.ops.size() >= 12);
       cluster.stop(agent); // zone b's agent dies mid-history
       CompletableFuture.allOf(workers.toArray(new CompletableFuture<?>[0])).get(150, TimeUnit.SECONDS);
-
-      List<LinearizabilityChecker.Op> ops = new ArrayList<>(history);
-      ops.add(0, LinearizabilityChecker.Op.write("x", "init", 0, 1));
-      for (String key : keys) {
-        assertTrue(LinearizabilityChecker.isLinearizable(ops, key), "history of " + key + " is not linearizable: " + ops);
-      }
+      history.assertLinearizable("init");
       StoreId successor = StoreId.of(5 - agent.value()); // the other store of zone b
       assertEquals(successor.value(), agentOf(cluster, "b"), "zone b's other store took over as its agent");
       assertTrue(counter(cluster, "fanout.agent_changes") >= 1);
@@ -149,7 +111,7 @@ class FanOutClusterTest {
       }
       for (KvNode node : cluster.nodes()) {
         await().atMost(WAIT).untilAsserted(() -> {
-          for (Map.Entry<String, String> e : acknowledged.entrySet()) {
+          for (Map.Entry<String, String> e : history.acknowledgedSideWrites.entrySet()) {
             assertArrayEquals(bytes(e.getValue()), node.localGet(bytes(e.getKey())).orElse(null),
                 node.store() + " lacks " + e.getKey());
           }

@@ -26,9 +26,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -142,46 +140,17 @@ class KvClusterTest {
     RangeId range = RangeId.of(2);
     List<String> keys = List.of(keyIn(range, "x"), keyIn(range, "y"));
     client.put(bytes(keys.get(0)), bytes("init"), Priority.REGULAR);
-    ConcurrentLinkedQueue<LinearizabilityChecker.Op> history = new ConcurrentLinkedQueue<>();
-    AtomicInteger unique = new AtomicInteger();
+    ConcurrentHistory history = new ConcurrentHistory(keys, false);
     List<CompletableFuture<Void>> workers = new ArrayList<>();
     for (int w = 0; w < 4; w++) {
-      int worker = w;
-      workers.add(CompletableFuture.runAsync(() -> {
-        try (KvClient own = cluster.client()) {
-          for (int i = 0; i < 12; i++) {
-            String key = keys.get((worker + i) % keys.size());
-            long invoke = System.nanoTime();
-            if ((worker + i) % 2 == 0) {
-              String value = "w" + unique.incrementAndGet();
-              try {
-                own.put(bytes(key), bytes(value), Priority.REGULAR);
-                history.add(LinearizabilityChecker.Op.write(key, value, invoke, System.nanoTime()));
-              } catch (StatusRuntimeException e) {
-                history.add(LinearizabilityChecker.Op.write(key, value, invoke, Long.MAX_VALUE));
-              }
-            } else {
-              try {
-                String read = own.get(bytes(key)).map(b -> new String(b, StandardCharsets.UTF_8)).orElse(null);
-                history.add(LinearizabilityChecker.Op.read(key, read, invoke, System.nanoTime()));
-              } catch (StatusRuntimeException e) {
-                // a failed read tells nothing
-              }
-            }
-          }
-        }
-      }));
+      workers.add(history.start(cluster::client, w, 12));
       if (w == 1) {
-        await().atMost(WAIT).until(() -> history.size() >= 6);
+        await().atMost(WAIT).until(() -> history.ops.size() >= 6);
         cluster.stop(cluster.leaderOf(range).orElseThrow()); // the leader dies mid-history
       }
     }
     CompletableFuture.allOf(workers.toArray(new CompletableFuture<?>[0])).get(150, TimeUnit.SECONDS);
-    List<LinearizabilityChecker.Op> ops = new ArrayList<>(history);
-    ops.add(0, LinearizabilityChecker.Op.write(keys.get(0), "init", 0, 1));
-    for (String key : keys) {
-      assertTrue(LinearizabilityChecker.isLinearizable(ops, key), "history of " + key + " is not linearizable: " + ops);
-    }
+    history.assertLinearizable("init");
   }
 
   @Test

@@ -126,11 +126,9 @@ final class Destination {
   DropReason offer(Outbound message) {
     DropReason refusal;
     synchronized (this) {
-      if (closed) {
-        return DropReason.CLOSED;
-      }
-      if (!allowsTraffic()) {
-        return DropReason.UNREACHABLE;
+      refusal = closedOrDown();
+      if (refusal != null) {
+        return refusal;
       }
       message.home = this;
       refusal = queue.offer(message, sender.limits());
@@ -153,14 +151,12 @@ final class Destination {
    */
   DropReason reserve(Outbound message) {
     synchronized (this) {
-      if (closed) {
-        return DropReason.CLOSED;
-      }
-      if (!allowsTraffic()) {
-        return DropReason.UNREACHABLE;
+      DropReason refusal = closedOrDown();
+      if (refusal != null) {
+        return refusal;
       }
       message.home = this;
-      DropReason refusal = queue.charge(message, sender.limits());
+      refusal = queue.charge(message, sender.limits());
       if (refusal != null) {
         return refusal;
       }
@@ -171,16 +167,16 @@ final class Destination {
   }
 
   /**
-   * Queues a message {@link #reserve reserved} here, to be sent directly after all. Returns null,
-   * or the reason it cannot be sent, in which case the caller must {@link #fail} it.
+   * Queues a message that is already charged: one {@link #reserve reserved} here and sent directly
+   * after all, or a fan-out bundle for this destination as its zone's agent (its members are
+   * charged to their own destinations). Returns null, or the reason it cannot be sent, in which
+   * case the caller must {@link #fail} it (a bundle: fall back to its members' destinations).
    */
-  DropReason enqueueReserved(Outbound message) {
+  DropReason enqueueCharged(Outbound message) {
     synchronized (this) {
-      if (closed) {
-        return DropReason.CLOSED;
-      }
-      if (!allowsTraffic()) {
-        return DropReason.UNREACHABLE;
+      DropReason refusal = closedOrDown();
+      if (refusal != null) {
+        return refusal;
       }
       queue.enqueueCharged(message);
     }
@@ -188,19 +184,12 @@ final class Destination {
     return null;
   }
 
-  /** Queues a fan-out bundle for this destination as its zone's agent; returns the refusal, or null. */
-  DropReason offerBundle(Outbound bundle) {
-    synchronized (this) {
-      if (closed) {
-        return DropReason.CLOSED;
-      }
-      if (!allowsTraffic()) {
-        return DropReason.UNREACHABLE;
-      }
-      queue.enqueueCharged(bundle);
+  // @GuardedBy("this")
+  private DropReason closedOrDown() {
+    if (closed) {
+      return DropReason.CLOSED;
     }
-    data.requestDrain();
-    return null;
+    return allowsTraffic() ? null : DropReason.UNREACHABLE;
   }
 
   /**

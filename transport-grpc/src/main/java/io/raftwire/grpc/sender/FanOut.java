@@ -260,7 +260,7 @@ final class FanOut {
       direct(all, Fallback.NO_AGENT, failed);
       return;
     }
-    if (agent.offerBundle(out) != null) {
+    if (agent.enqueueCharged(out) != null) {
       direct(all, Fallback.AGENT_REFUSED, failed);
       return;
     }
@@ -279,7 +279,7 @@ final class FanOut {
   private void direct(List<Outbound> all, Fallback reason, List<Failed> failed) {
     fallbacks.get(reason).inc();
     for (Outbound m : all) {
-      DropReason refused = m.home.enqueueReserved(m);
+      DropReason refused = m.home.enqueueCharged(m);
       if (refused != null) {
         failed.add(new Failed(m, refused));
       }
