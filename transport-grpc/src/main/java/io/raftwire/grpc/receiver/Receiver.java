@@ -55,9 +55,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Zone fan-out agent.</b> A bundle (see {@code raftwire.proto}) is checked as a whole first:
  * addressed to this store, well formed; otherwise it is refused like an envelope and the sender
  * drops every member. Then each member is rebuilt from its header and its span of the shared
- * entries: the one for this store is admitted like any arriving message; the others must be for
- * stores in this store's zone and are handed to this store's sender, which relays them with their
- * writing store named. A member refused here, by the relay or later by its follower comes back to
+ * entries: the one for this store is admitted like any arriving message; the others are handed
+ * to this store's sender, which relays them with their writing store named, only to stores of its
+ * own zone. A member refused here, by the relay or later by its follower comes back to
  * the writing store as a refusal of that member on its newest DATA stream to this store.
  */
 public final class Receiver implements AutoCloseable {
@@ -75,7 +75,6 @@ public final class Receiver implements AutoCloseable {
   private final long maxFrameBytes;
   private final BiConsumer<RangeId, List<RaftEnvelope>> onAppendsDelivered;
   private final Function<RaftEnvelope, DropReason> relay;
-  private final String zone; // null if this store's locality names none
   private volatile boolean closed;
 
   private final AtomicLong bulkBytes = new AtomicLong();
@@ -111,7 +110,6 @@ public final class Receiver implements AutoCloseable {
       String prefix) {
     this.localStore = config.localStore();
     this.relay = relay;
-    this.zone = config.locality().value(config.zoneTier()).orElse(null);
     this.onAppendsDelivered = onAppendsDelivered;
     this.maxFrameBytes = maxFrameBytes;
     this.config = config;
@@ -247,8 +245,6 @@ public final class Receiver implements AutoCloseable {
         if (refusal == null) {
           deliveredLocally.inc();
         }
-      } else if (zone == null || !zone.equals(config.resolver().locality(to).value(config.zoneTier()).orElse(null))) {
-        refusal = DropReason.WRONG_DESTINATION; // an agent relays only within its own zone
       } else {
         refusal = relay.apply(member);
         if (refusal == null) {

@@ -174,7 +174,7 @@ final class Connection {
       for (Outbound m : o.members) {
         members.add(m.envelope);
       }
-      return WireCodec.encodeBundle(members, destination.store, o.seq);
+      return WireCodec.encodeBundle(members, o.sharedEntries, destination.store, o.seq);
     }
     return o.relayDrop != null ? WireCodec.encodeRelayed(o.envelope, o.seq) : WireCodec.encode(o.envelope, o.seq);
   }

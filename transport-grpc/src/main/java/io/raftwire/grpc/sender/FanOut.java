@@ -100,7 +100,6 @@ final class FanOut {
   private final Map<GroupKey, Pending> pending = new HashMap<>(); // @GuardedBy("this")
   private final Map<String, StoreId> agents = new HashMap<>(); // @GuardedBy("this")
   private final Map<GroupKey, GroupState> groups = new HashMap<>(); // @GuardedBy("this")
-  private int trackedFollowers; // @GuardedBy("this")
 
   private final Counter batches;
   private final Counter members;
@@ -246,11 +245,7 @@ final class FanOut {
       direct(all, Fallback.INCONSISTENT, failed);
       return;
     }
-    long shared = 0;
-    for (LogEntry e : union) {
-      shared += e.sizeBytes();
-    }
-    Outbound out = Outbound.bundle(all, shared, sender.nanoTime());
+    Outbound out = Outbound.bundle(all, union, sender.nanoTime());
     if (out.sizeBytes > sender.limits().maxMessageBytes()) {
       direct(all, Fallback.TOO_LARGE, failed);
       return;
@@ -358,7 +353,6 @@ final class FanOut {
     if (track == null) {
       track = new Track(to.zone);
       followers.put(to.store, track);
-      trackedFollowers++;
     }
     boolean steady = track.lastIndex > 0 && first == track.lastIndex + 1;
     track.steady = steady;
@@ -408,9 +402,7 @@ final class FanOut {
     Iterator<Map<StoreId, Track>> ranges = tracks.values().iterator();
     while (ranges.hasNext()) {
       Map<StoreId, Track> followers = ranges.next();
-      int before = followers.size();
       followers.values().removeIf(t -> nowNanos - t.lastNanos > FORGET_AFTER_NANOS);
-      trackedFollowers -= before - followers.size();
       if (followers.isEmpty()) {
         ranges.remove();
       }
@@ -432,7 +424,11 @@ final class FanOut {
   }
 
   private synchronized int trackedFollowers() {
-    return trackedFollowers;
+    int n = 0;
+    for (Map<StoreId, Track> followers : tracks.values()) {
+      n += followers.size();
+    }
+    return n;
   }
 
   private synchronized int pendingBundles() {
@@ -511,12 +507,7 @@ final class FanOut {
 
     /** True if an APPEND to {@code store} with entries {@code first..last} may join. */
     boolean accepts(StoreId store, long first, long last) {
-      for (Outbound m : members) {
-        if (m.home.store.equals(store)) {
-          return false;
-        }
-      }
-      return first <= high && last >= low;
+      return !has(store) && first <= high && last >= low;
     }
 
     boolean has(StoreId store) {

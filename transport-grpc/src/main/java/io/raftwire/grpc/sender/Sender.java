@@ -61,6 +61,7 @@ public final class Sender implements AutoCloseable {
   private final ScheduledFuture<?> upkeep;
   private final Consumer<StoreId> onNewDestination;
   private final BiConsumer<RaftEnvelope, DropReason> relayDrops;
+  private final String localZone; // null if this store's locality names no zone
   private final FanOut fanOut; // null when off
   private final Counter relayed;
   private final Map<DropReason, Counter> relayDropped = new EnumMap<>(DropReason.class);
@@ -116,7 +117,7 @@ public final class Sender implements AutoCloseable {
     for (DropReason reason : DropReason.values()) {
       relayDropped.put(reason, metrics.counter(MetricRegistry.name(prefix, "relay_dropped", reason.name())));
     }
-    String localZone = config.locality().value(config.zoneTier()).orElse(null);
+    this.localZone = config.locality().value(config.zoneTier()).orElse(null);
     this.fanOut = config.fanOut() && localZone != null
         ? new FanOut(this, localZone, config.fanOutLingerNanos(), metrics, prefix)
         : null;
@@ -149,7 +150,8 @@ public final class Sender implements AutoCloseable {
 
   /**
    * As a fan-out agent, queues a message another store wrote for a follower in this store's zone;
-   * returns the refusal reason, or null if accepted. No credits are charged here (the writing
+   * returns the refusal reason ({@code WRONG_DESTINATION} for a follower of another zone: an agent
+   * relays only within its own), or null if accepted. No credits are charged here (the writing
    * store charged them); a later drop goes to {@code relayDrops}. Never blocks.
    */
   public DropReason relay(RaftEnvelope envelope) {
@@ -160,9 +162,13 @@ public final class Sender implements AutoCloseable {
       refusal = DropReason.TOO_LARGE;
     } else {
       Destination destination = destination(envelope.to().store());
-      refusal = destination == null
-          ? DropReason.UNREACHABLE
-          : destination.offer(Outbound.relayed(envelope, nanoTime(), reason -> relayDropped(envelope, reason)));
+      if (destination == null) {
+        refusal = DropReason.UNREACHABLE;
+      } else if (localZone == null || !localZone.equals(destination.zone)) {
+        refusal = DropReason.WRONG_DESTINATION;
+      } else {
+        refusal = destination.offer(Outbound.relayed(envelope, nanoTime(), reason -> relayDropped(envelope, reason)));
+      }
     }
     if (refusal == null) {
       relayed.inc();

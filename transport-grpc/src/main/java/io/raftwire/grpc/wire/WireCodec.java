@@ -40,12 +40,12 @@ public final class WireCodec {
    * per member with its payload and span.
    *
    * @param members APPENDs with entries of one range, sending replica and priority, to distinct
-   *     stores, whose entry spans together form one consecutive run with one term per index
-   * @throws IllegalArgumentException if the members do not satisfy that
+   *     stores
+   * @param union {@link #unionOfEntries} of {@code members}
+   * @throws IllegalArgumentException if the members differ in range, sender or priority
    */
-  public static Envelope encodeBundle(List<RaftEnvelope> members, StoreId agent, long seq) {
+  public static Envelope encodeBundle(List<RaftEnvelope> members, List<LogEntry> union, StoreId agent, long seq) {
     RaftEnvelope first = members.get(0);
-    List<LogEntry> union = unionOfEntries(members);
     Envelope.Builder b =
         Envelope.newBuilder()
             .setSeq(seq)

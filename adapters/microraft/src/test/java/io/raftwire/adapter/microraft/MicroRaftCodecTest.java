@@ -182,7 +182,8 @@ class MicroRaftCodecTest {
         .setLogEntries(List.of(entry(10, "put z"), entry(11, "put a"), entry(12, "put b"))).setQuerySequenceNumber(5)
         .setFlowControlSequenceNumber(7).build();
     List<RaftEnvelope> members = List.of(codec.encode(toS2, S2), codec.encode(toS3, S3));
-    io.raftwire.grpc.wire.Envelope bundle = io.raftwire.grpc.wire.WireCodec.encodeBundle(members, S2.store(), 1);
+    io.raftwire.grpc.wire.Envelope bundle = io.raftwire.grpc.wire.WireCodec.encodeBundle(
+        members, io.raftwire.grpc.wire.WireCodec.unionOfEntries(members), S2.store(), 1);
     assertEquals(3, bundle.getEntriesCount(), "entries 10..12 travel once");
     List<RaftEnvelope> rebuilt = io.raftwire.grpc.wire.WireCodec.decodeBundle(bundle, S1.store());
     assertEquals(members, rebuilt, "each follower's envelope is rebuilt exactly");
