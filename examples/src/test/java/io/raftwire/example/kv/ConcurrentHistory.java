@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.StatusRuntimeException;
 import io.raftwire.message.Priority;
+import io.raftwire.testkit.history.LinearizabilityChecker;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
-package io.raftwire.example.kv;
+package io.raftwire.testkit.history;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftwire.example.kv.LinearizabilityChecker.Op;
+import io.raftwire.testkit.history.LinearizabilityChecker.Op;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

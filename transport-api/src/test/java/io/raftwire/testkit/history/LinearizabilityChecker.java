@@ -1,4 +1,4 @@
-package io.raftwire.example.kv;
+package io.raftwire.testkit.history;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -11,13 +11,17 @@ import java.util.Set;
  * there must be an order of the operations, consistent with real time (an operation that
  * returned before another was invoked comes first), in which every read returns the last value
  * written. Writes whose outcome is unknown may be placed anywhere after their invocation or
- * left out. Exponential in the worst case: for the small histories of tests.
+ * left out. Exponential in the worst case: for the small histories of tests (at most 62 operations
+ * per key).
+ *
+ * <p>Shared by every cluster test that records a concurrent history (the example cluster, the
+ * adapters). Stateless and thread-safe.
  */
-final class LinearizabilityChecker {
+public final class LinearizabilityChecker {
   private LinearizabilityChecker() {}
 
   /** A completed (or, for writes, possibly incomplete) operation on one key. */
-  static final class Op {
+  public static final class Op {
     final String key;
     final boolean write;
     final String value; // written, or read (null: absent)
@@ -32,11 +36,13 @@ final class LinearizabilityChecker {
       this.response = response;
     }
 
-    static Op write(String key, String value, long invoke, long response) {
+    /** A write of {@code value}; {@code response} {@link Long#MAX_VALUE} if its outcome is unknown. */
+    public static Op write(String key, String value, long invoke, long response) {
       return new Op(key, true, value, invoke, response);
     }
 
-    static Op read(String key, String value, long invoke, long response) {
+    /** A read that returned {@code value} (null: the key was absent). */
+    public static Op read(String key, String value, long invoke, long response) {
       return new Op(key, false, value, invoke, response);
     }
 
@@ -46,7 +52,12 @@ final class LinearizabilityChecker {
     }
   }
 
-  static boolean isLinearizable(List<Op> history, String key) {
+  /**
+   * True if the operations of {@code history} on {@code key} are linearizable as a register.
+   *
+   * @throws IllegalArgumentException if the key has more than 62 operations
+   */
+  public static boolean isLinearizable(List<Op> history, String key) {
     List<Op> ops = new ArrayList<>();
     for (Op op : history) {
       if (op.key.equals(key)) {
