@@ -11,8 +11,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Threads:</b> every method may be called from any thread. <b>Blocking:</b> none of them
  * blocks; waiting is expressed by the returned futures, which complete on a transport thread (chain
- * with {@code *Async} methods to leave it). <b>Failure:</b> after {@link #close()}-equivalent
- * shutdown of the transport, pending and new futures complete exceptionally with {@link
+ * with {@code *Async} methods to leave it). <b>Failure:</b> after the transport is closed, pending and new futures complete exceptionally with {@link
  * IllegalStateException}; cancelling a future withdraws its request and leaks no credits.
  */
 public interface FlowControl {

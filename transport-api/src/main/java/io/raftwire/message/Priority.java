@@ -13,6 +13,6 @@ public enum Priority {
 
   /** True if this priority is strictly higher than {@code other}. */
   public boolean isHigherThan(Priority other) {
-    return ordinal() < other.ordinal();
+    return compareTo(other) < 0; // declared highest first
   }
 }

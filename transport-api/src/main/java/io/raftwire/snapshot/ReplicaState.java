@@ -24,7 +24,11 @@ public final class ReplicaState {
     this.appliedIndex = appliedIndex;
   }
 
-  /** @throws IllegalArgumentException if a number is negative or {@code firstLogIndex < 1} */
+  /**
+   * A replica's state.
+   *
+   * @throws IllegalArgumentException if a number is negative or {@code firstLogIndex < 1}
+   */
   public static ReplicaState of(long term, long configGeneration, Set<StoreId> members, long firstLogIndex, long appliedIndex) {
     if (term < 0 || configGeneration < 0 || firstLogIndex < 1 || appliedIndex < 0) {
       throw new IllegalArgumentException(String.format(

@@ -25,6 +25,8 @@ public final class SnapshotMeta {
   }
 
   /**
+   * A snapshot's metadata.
+   *
    * @throws IllegalArgumentException if {@code index < 1}, {@code term < 0},
    *     {@code configGeneration < 0} or {@code sizeBytes < 0}
    */

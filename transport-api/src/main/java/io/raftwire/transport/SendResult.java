@@ -1,5 +1,8 @@
 package io.raftwire.transport;
 
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -9,11 +12,11 @@ import java.util.Optional;
  */
 public final class SendResult {
   private static final SendResult ACCEPTED = new SendResult(null);
-  private static final SendResult[] REFUSED = new SendResult[DropReason.values().length];
+  private static final Map<DropReason, SendResult> REFUSED = new EnumMap<>(DropReason.class);
 
   static {
     for (DropReason reason : DropReason.values()) {
-      REFUSED[reason.ordinal()] = new SendResult(reason);
+      REFUSED.put(reason, new SendResult(reason));
     }
   }
 
@@ -30,7 +33,7 @@ public final class SendResult {
 
   /** The message was refused for {@code reason}; drop listeners are told too. */
   public static SendResult refused(DropReason reason) {
-    return REFUSED[reason.ordinal()];
+    return REFUSED.get(Objects.requireNonNull(reason, "reason"));
   }
 
   /** True if the transport accepted the message. */

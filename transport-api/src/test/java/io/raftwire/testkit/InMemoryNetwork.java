@@ -7,7 +7,9 @@ import io.raftwire.transport.RaftTransport;
 import io.raftwire.transport.TransportLimits;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
@@ -187,7 +189,7 @@ public final class InMemoryNetwork implements AutoCloseable {
       // Held back until the next message of the link has gone, or a short while at most.
       link.heldBack = message;
       try {
-        timer.schedule(
+        var unused = timer.schedule(
             () -> releaseHeldBack(link, message), delayNanos + 1_000_000, TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException closed) {
         link.heldBack = null;
@@ -236,7 +238,7 @@ public final class InMemoryNetwork implements AutoCloseable {
   // @GuardedBy("link")
   private void schedulePump(OutLink link, long dueNanos) {
     try {
-      timer.schedule(() -> pump(link), dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+      var unused = timer.schedule(() -> pump(link), dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
       link.pumpScheduled = true;
     } catch (RejectedExecutionException closed) {
       for (Delayed d; (d = link.delayed.poll()) != null; ) {
@@ -290,7 +292,7 @@ public final class InMemoryNetwork implements AutoCloseable {
   static final class OutLink {
     final StoreId destination;
     final Random random; // @GuardedBy("this")
-    final AtomicLong[] laneBytes;
+    final Map<TrafficClass, AtomicLong> laneBytes = new EnumMap<>(TrafficClass.class);
     InMemoryTransport.Message heldBack; // @GuardedBy("this")
     /** Delayed messages not yet arrived, including those a pump is delivering right now. */
     int delayedInFlight; // @GuardedBy("this")
@@ -301,14 +303,13 @@ public final class InMemoryNetwork implements AutoCloseable {
     OutLink(StoreId destination, Random random) {
       this.destination = destination;
       this.random = random;
-      this.laneBytes = new AtomicLong[TrafficClass.values().length];
-      for (int i = 0; i < laneBytes.length; i++) {
-        laneBytes[i] = new AtomicLong();
+      for (TrafficClass lane : TrafficClass.values()) {
+        laneBytes.put(lane, new AtomicLong());
       }
     }
 
     AtomicLong lane(TrafficClass trafficClass) {
-      return laneBytes[trafficClass.ordinal()];
+      return laneBytes.get(trafficClass);
     }
   }
 }

@@ -94,7 +94,8 @@ class InMemoryNetworkTest {
     }
     List<DropReason> toS2 = sendUntilRefused(a, S2);
     assertEquals(DropReason.LANE_BUDGET, toS2.get(toS2.size() - 1));
-    assertEquals(64 * 1024, network.queuedBytes(S1, S2, TrafficClass.APPEND), 1024);
+    long queued = network.queuedBytes(S1, S2, TrafficClass.APPEND);
+    assertTrue(Math.abs(queued - 64 * 1024) <= 1024, "queued " + queued + " bytes, expected 64 KiB +/- 1 KiB");
     List<DropReason> toS3 = sendUntilRefused(a, S3);
     assertEquals(DropReason.GLOBAL_BUDGET, toS3.get(toS3.size() - 1));
     long total =

@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -201,7 +202,7 @@ public abstract class RaftTransportConformance {
               overlaps.incrementAndGet();
             }
             plainCounts[range] += batch.size();
-            Thread.yield();
+            LockSupport.parkNanos(1_000); // widen the window in which a second call would overlap
             inside.decrementAndGet();
             delivered.addAndGet(batch.size());
           });
@@ -526,7 +527,7 @@ public abstract class RaftTransportConformance {
             () -> {
               Random random = new Random(42);
               for (int i = 0; i < 400; i++) {
-                long r = 1 + random.nextInt(ranges);
+                long r = 1L + random.nextInt(ranges);
                 Registration existing = live.remove(r);
                 if (existing != null) {
                   existing.close();

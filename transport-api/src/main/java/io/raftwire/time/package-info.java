@@ -1,0 +1,6 @@
+/**
+ * Time as a dependency: {@link io.raftwire.time.Timebase} is the clock and timer service that
+ * transports and adapters take instead of reading the system clock or owning schedulers, so that
+ * their timing rules can be tested on a fake timebase. JDK types only.
+ */
+package io.raftwire.time;
