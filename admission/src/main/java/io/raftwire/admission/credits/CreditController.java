@@ -220,9 +220,32 @@ public final class CreditController {
     return new IllegalStateException("flow control is closed");
   }
 
-  /** Bytes deducted but neither returned nor tracked: must always be zero. */
+  /**
+   * Credits missing from the streams that no tracked deduction explains: a leak. Must be zero.
+   * Measured independently of the bookkeeping it checks: what every stream's elastic bucket (which
+   * every deduction takes from) lacks against its limit, minus the bytes tracked for return.
+   */
   public synchronized long unaccountedBytes() {
-    return deductedBytes - returnedBytes - trackedBytes;
+    return unaccounted(stats(), trackedBytes);
+  }
+
+  /** What {@code streams} lack against their elastic limits, minus {@code trackedBytes}. */
+  static long unaccounted(Collection<CreditStats> streams, long trackedBytes) {
+    long missing = 0;
+    for (CreditStats stream : streams) {
+      missing += stream.elasticLimit() - stream.elasticAvailable();
+    }
+    return missing - trackedBytes;
+  }
+
+  /** Bytes deducted since start. */
+  public synchronized long deductedBytes() {
+    return deductedBytes;
+  }
+
+  /** Bytes returned since start. */
+  public synchronized long returnedBytes() {
+    return returnedBytes;
   }
 
   /** Bytes deducted and waiting for admission notices. */
@@ -255,7 +278,7 @@ public final class CreditController {
     Proposal(Priority priority, List<StoreId> followers) {
       this.priority = priority;
       this.followers = followers;
-      future.whenComplete(
+      var unused = future.whenComplete(
           (ok, error) -> {
             if (future.isCancelled()) {
               withdraw();

@@ -3,6 +3,8 @@ package io.raftwire.admission.io;
 import io.raftwire.admission.AdmissionConfig;
 import io.raftwire.flow.StoreHealth;
 import io.raftwire.message.Priority;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -20,7 +22,7 @@ public final class IoAdmissionController {
   private long available; // @GuardedBy("this")
   private long elasticAvailable; // @GuardedBy("this")
   private long lastTickNanos; // @GuardedBy("this")
-  private final long[] grantedBytes = new long[Priority.values().length]; // @GuardedBy("this")
+  private final Map<Priority, Long> grantedBytes = new EnumMap<>(Priority.class); // @GuardedBy("this")
 
   public IoAdmissionController(AdmissionConfig config, long nowNanos) {
     this.config = Objects.requireNonNull(config, "config");
@@ -71,7 +73,7 @@ public final class IoAdmissionController {
     if (elasticCapped) {
       elasticAvailable -= bytes;
     }
-    grantedBytes[priority.ordinal()] += bytes;
+    grantedBytes.merge(priority, bytes, Long::sum);
     return true;
   }
 
@@ -97,7 +99,7 @@ public final class IoAdmissionController {
 
   /** Bytes admitted so far at {@code priority}. */
   public synchronized long grantedBytes(Priority priority) {
-    return grantedBytes[priority.ordinal()];
+    return grantedBytes.getOrDefault(priority, 0L);
   }
 
   // @GuardedBy("this")

@@ -5,6 +5,7 @@ import io.raftwire.message.Priority;
 import io.raftwire.topology.RangeId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,15 +23,15 @@ import java.util.function.ObjLongConsumer;
 public final class WorkQueue {
   private final LongSupplier nanoClock;
   private final ObjLongConsumer<Priority> delayObserver;
-  private final Lane[] lanes = new Lane[Priority.values().length]; // @GuardedBy("this")
+  private final Map<Priority, Lane> lanes = new EnumMap<>(Priority.class); // @GuardedBy("this"), highest first
   private boolean closed; // @GuardedBy("this")
 
   /** @param delayObserver told each admitted item's wait in nanoseconds, by priority */
   public WorkQueue(LongSupplier nanoClock, ObjLongConsumer<Priority> delayObserver) {
     this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     this.delayObserver = Objects.requireNonNull(delayObserver, "delayObserver");
-    for (int i = 0; i < lanes.length; i++) {
-      lanes[i] = new Lane();
+    for (Priority p : Priority.values()) {
+      lanes.put(p, new Lane());
     }
   }
 
@@ -42,9 +43,9 @@ public final class WorkQueue {
         item.future.completeExceptionally(new IllegalStateException("admission is closed"));
         return item.future;
       }
-      lanes[priority.ordinal()].add(item);
+      lanes.get(priority).add(item);
     }
-    item.future.whenComplete((ok, error) -> {
+    var unused = item.future.whenComplete((ok, error) -> {
       if (item.future.isCancelled()) {
         withdraw(item);
       }
@@ -61,8 +62,8 @@ public final class WorkQueue {
     if (closed) {
       return false;
     }
-    for (int p = 0; p <= priority.ordinal(); p++) {
-      if (lanes[p].size > 0) {
+    for (Map.Entry<Priority, Lane> lane : lanes.entrySet()) {
+      if (lane.getKey().compareTo(priority) <= 0 && lane.getValue().size > 0) {
         return false;
       }
     }
@@ -70,14 +71,14 @@ public final class WorkQueue {
   }
 
   private synchronized void withdraw(Item item) {
-    lanes[item.priority.ordinal()].remove(item);
+    lanes.get(item.priority).remove(item);
   }
 
   /** Admits items while {@code controller} grants tokens; returns how many were admitted. */
   public int admit(IoAdmissionController controller) {
     List<Item> admitted = new ArrayList<>();
     synchronized (this) {
-      for (Lane lane : lanes) {
+      for (Lane lane : lanes.values()) {
         Item next;
         while ((next = lane.peek()) != null && controller.tryAdmit(next.priority, next.bytes)) {
           admitted.add(lane.poll());
@@ -94,7 +95,7 @@ public final class WorkQueue {
 
   /** Items waiting at {@code priority}. */
   public synchronized int length(Priority priority) {
-    return lanes[priority.ordinal()].size;
+    return lanes.get(priority).size;
   }
 
   /** Fails every waiting item and refuses new ones. */
@@ -102,7 +103,7 @@ public final class WorkQueue {
     List<Item> pending = new ArrayList<>();
     synchronized (this) {
       closed = true;
-      for (Lane lane : lanes) {
+      for (Lane lane : lanes.values()) {
         Item item;
         while ((item = lane.poll()) != null) {
           pending.add(item);

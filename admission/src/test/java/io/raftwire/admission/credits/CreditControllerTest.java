@@ -91,10 +91,10 @@ class CreditControllerTest {
   void waitersWakeInPriorityThenArrivalOrder() {
     credits.onAppendAccepted(R1, S2, REGULAR, 1, 1024 * KiB);
     List<String> order = new ArrayList<>();
-    credits.admitProposal(R1, List.of(S2), ELASTIC, 1).thenRun(() -> order.add("elastic-1"));
-    credits.admitProposal(R1, List.of(S2), REGULAR, 1).thenRun(() -> order.add("regular-1"));
-    credits.admitProposal(R1, List.of(S2), ELASTIC, 1).thenRun(() -> order.add("elastic-2"));
-    credits.admitProposal(R1, List.of(S2), REGULAR, 1).thenRun(() -> order.add("regular-2"));
+    var unusedelastic1 = credits.admitProposal(R1, List.of(S2), ELASTIC, 1).thenRun(() -> order.add("elastic-1"));
+    var unusedregular1 = credits.admitProposal(R1, List.of(S2), REGULAR, 1).thenRun(() -> order.add("regular-1"));
+    var unusedelastic2 = credits.admitProposal(R1, List.of(S2), ELASTIC, 1).thenRun(() -> order.add("elastic-2"));
+    var unusedregular2 = credits.admitProposal(R1, List.of(S2), REGULAR, 1).thenRun(() -> order.add("regular-2"));
     assertEquals(List.of(), order);
     credits.onAdmitted(R1, S2, REGULAR, 1);
     assertEquals(List.of("regular-1", "regular-2", "elastic-1", "elastic-2"), order);
@@ -181,5 +181,13 @@ class CreditControllerTest {
     assertFalse(waiting.isDone(), "s3 still has none");
     credits.onAdmitted(R1, S3, REGULAR, 1);
     assertTrue(waiting.isDone());
+  }
+
+  @Test
+  void theLeakCheckSeesCreditsMissingFromAStreamThatNothingTracks() {
+    CreditStats leaky = new CreditStats(S2, 1024 * KiB, 512 * KiB - 100, 1024 * KiB, 512 * KiB, 100, 0, 0);
+    assertEquals(100, CreditController.unaccounted(List.of(leaky), 0), "100 bytes deducted, none tracked");
+    assertEquals(0, CreditController.unaccounted(List.of(leaky), 100), "explained by a tracked deduction");
+    assertEquals(-50, CreditController.unaccounted(List.of(leaky), 150), "tracked more than is missing: returned twice");
   }
 }

@@ -33,12 +33,12 @@ class IoAdmissionTest {
     io.recompute(0);
     assertEquals(1 * MS, io.tickNanos(), "ticks are fine-grained while constrained");
     long admitted = admitFor(io, 0, 10 * SECOND, 64 * 1024);
-    assertEquals(100 * MiB, admitted, 1 * MiB);
+    assertNear(100 * MiB, admitted, 1 * MiB, "admitted bytes");
 
     budget[0] = 15 * MiB; // the disk degrades: 1 MiB/s
     io.recompute(10 * SECOND);
     long degraded = admitFor(io, 10 * SECOND, 20 * SECOND, 64 * 1024);
-    assertEquals(10 * MiB, degraded, 1 * MiB);
+    assertNear(10 * MiB, degraded, 1 * MiB, "degraded bytes");
   }
 
   /** Ticks every millisecond from {@code from} to {@code to}, admitting as much as allowed. */
@@ -79,7 +79,7 @@ class IoAdmissionTest {
         regular += 64 * 1024;
       }
     }
-    assertEquals(100 * MiB, elastic, 8 * MiB); // 25 MiB/s for 4 s, plus the first burst
+    assertNear(100 * MiB, elastic, 8 * MiB, "elastic bytes"); // 25 MiB/s for 4 s, plus the first burst
     assertEquals(4000L * 10 * 64 * 1024, regular, "regular work is not capped");
     assertEquals(elastic, io.grantedBytes(Priority.ELASTIC));
   }
@@ -97,5 +97,10 @@ class IoAdmissionTest {
     assertEquals(15 * MiB, health.admissibleBytes(0, 15 * SECOND), "never below the floor");
     assertThrows(IllegalArgumentException.class, () -> new ThroughputHealth(0, 1));
     assertFalse(health.admissibleBytes(0, SECOND) != StoreHealth.UNLIMITED, "window resets");
+  }
+
+  /** Asserts {@code actual} is within {@code tolerance} of {@code expected}. */
+  private static void assertNear(long expected, long actual, long tolerance, String what) {
+    assertTrue(Math.abs(actual - expected) <= tolerance, what + ": " + actual + ", expected " + expected + " +/- " + tolerance);
   }
 }

@@ -22,11 +22,11 @@ class WorkQueueTest {
     List<String> order = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
       String name = "a" + i;
-      queue.submit(RangeId.of(1), Priority.REGULAR, 10).thenRun(() -> order.add(name));
+      var unused1 = queue.submit(RangeId.of(1), Priority.REGULAR, 10).thenRun(() -> order.add(name));
     }
-    queue.submit(RangeId.of(3), Priority.ELASTIC, 10).thenRun(() -> order.add("c1"));
-    queue.submit(RangeId.of(2), Priority.REGULAR, 10).thenRun(() -> order.add("b1"));
-    queue.submit(RangeId.of(2), Priority.REGULAR, 10).thenRun(() -> order.add("b2"));
+    var unused2 = queue.submit(RangeId.of(3), Priority.ELASTIC, 10).thenRun(() -> order.add("c1"));
+    var unused3 = queue.submit(RangeId.of(2), Priority.REGULAR, 10).thenRun(() -> order.add("b1"));
+    var unused4 = queue.submit(RangeId.of(2), Priority.REGULAR, 10).thenRun(() -> order.add("b2"));
     assertEquals(5, queue.length(Priority.REGULAR));
     assertEquals(1, queue.length(Priority.ELASTIC));
 
@@ -55,10 +55,10 @@ class WorkQueueTest {
   void admitsAtOnceOnlyWhenNothingOfEqualOrHigherPriorityWaits() {
     IoAdmissionController unlimited = new IoAdmissionController(AdmissionConfig.defaults(), 0);
     assertTrue(queue.tryAdmitNow(Priority.ELASTIC, 10, unlimited));
-    queue.submit(RangeId.of(1), Priority.ELASTIC, 10);
+    var unused5 = queue.submit(RangeId.of(1), Priority.ELASTIC, 10);
     assertTrue(queue.tryAdmitNow(Priority.REGULAR, 10, unlimited), "elastic waiting does not hold regular");
     assertTrue(!queue.tryAdmitNow(Priority.ELASTIC, 10, unlimited), "would overtake the waiting elastic item");
-    queue.submit(RangeId.of(1), Priority.REGULAR, 10);
+    var unused6 = queue.submit(RangeId.of(1), Priority.REGULAR, 10);
     assertTrue(!queue.tryAdmitNow(Priority.REGULAR, 10, unlimited));
   }
 
