@@ -10,9 +10,9 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import io.raftwire.grpc.wire.Envelope;
-import io.raftwire.grpc.wire.MalformedEnvelopeException;
-import io.raftwire.grpc.wire.WireCodec;
+import io.raftwire.grpc.internal.wire.Envelope;
+import io.raftwire.grpc.internal.wire.MalformedEnvelopeException;
+import io.raftwire.grpc.internal.wire.WireCodec;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
@@ -26,6 +26,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
@@ -109,7 +110,7 @@ final class BaselineTransport implements RaftTransport {
           responses.onCompleted();
         }))
         .build();
-    this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
+    this.server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).addService(service).build().start();
     addresses.put(store, (InetSocketAddress) server.getListenSockets().get(0));
   }
 

@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,7 +98,7 @@ public final class Bench implements Callable<Integer> {
       }
     }
     System.out.println();
-    String name = LocalDate.now() + "-" + scenario.id() + (settings.quick ? "-quick" : "");
+    String name = LocalDate.now(ZoneOffset.UTC) + "-" + scenario.id() + (settings.quick ? "-quick" : "");
     StringBuilder md = new StringBuilder(markdown(scenario, settings, variants, results));
     for (Scenario.Plot plot : scenario.plots()) {
       for (Map.Entry<String, Map<String, Timeline>> v : timelines.entrySet()) {
@@ -122,7 +123,7 @@ public final class Bench implements Callable<Integer> {
     StringBuilder md = new StringBuilder();
     md.append("# ").append(scenario.id()).append(": ").append(scenario.title()).append("\n\n");
     md.append(String.format(Locale.ROOT, "%s; %d cores, %d MiB max heap, Java %s (%s), %s; %d run(s) of %d s after %d s warm-up, transports interleaved.%n%n",
-        LocalDate.now(), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
+        LocalDate.now(ZoneOffset.UTC), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
         System.getProperty("java.version"), ManagementFactory.getRuntimeMXBean().getVmName(), System.getProperty("os.name"),
         settings.runs, settings.measureNanos / 1_000_000_000L, settings.warmupNanos / 1_000_000_000L));
     md.append("Median, with the spread (min..max) over the runs in brackets.\n\n");

@@ -7,13 +7,14 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
-import io.raftwire.grpc.wire.Batch;
-import io.raftwire.grpc.wire.ClientFrame;
-import io.raftwire.grpc.wire.RaftWireGrpc;
-import io.raftwire.grpc.wire.ServerFrame;
-import io.raftwire.grpc.wire.WireCodec;
+import io.raftwire.grpc.internal.wire.Batch;
+import io.raftwire.grpc.internal.wire.ClientFrame;
+import io.raftwire.grpc.internal.wire.RaftWireGrpc;
+import io.raftwire.grpc.internal.wire.ServerFrame;
+import io.raftwire.grpc.internal.wire.WireCodec;
 import io.raftwire.message.TrafficClass;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -48,7 +49,7 @@ final class RawCeiling implements AutoCloseable {
         };
       }
     };
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).directExecutor()
+    server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).directExecutor()
         .maxInboundMessageSize(64 << 20).addService(service).build().start();
     channel = NettyChannelBuilder.forAddress((InetSocketAddress) server.getListenSockets().get(0))
         .usePlaintext().directExecutor().build();

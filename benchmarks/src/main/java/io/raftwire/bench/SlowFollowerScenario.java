@@ -63,7 +63,7 @@ final class SlowFollowerScenario implements Scenario {
       long start = System.nanoTime();
       long end = start + settings.warmupNanos + settings.measureNanos;
       AtomicLong accepted = new AtomicLong();
-      AtomicLong refused = new AtomicLong();
+      long[] refused = {0}; // written by this thread only
       AtomicLong delivered = new AtomicLong();
       AtomicLong dropped = new AtomicLong();
       DiskPace disk = new DiskPace(CONSUME_BYTES_PER_SECOND);
@@ -83,7 +83,7 @@ final class SlowFollowerScenario implements Scenario {
       MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
       double[] peaks = new double[3];
       ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-      sampler.scheduleAtFixedRate(() -> {
+      var unused = sampler.scheduleAtFixedRate(() -> {
         long now = System.nanoTime();
         double inTransport = (accepted.get() - delivered.get() - dropped.get()) / MIB;
         double heap = memory.getHeapMemoryUsage().getUsed() / MIB;
@@ -105,7 +105,7 @@ final class SlowFollowerScenario implements Scenario {
         if (pair.sender.send(e).isAccepted()) {
           accepted.addAndGet(e.sizeBytes());
         } else {
-          refused.addAndGet(e.sizeBytes());
+          refused[0] += e.sizeBytes();
         }
         sent++;
       }
@@ -120,8 +120,8 @@ final class SlowFollowerScenario implements Scenario {
         figures.put("peak netty direct MiB", peaks[2] < 0 ? Double.NaN : peaks[2]);
       }
       figures.put("delivered MiB/s", deliveredAtEnd / MIB / ((end - start) / 1e9));
-      double offered = accepted.get() + refused.get();
-      figures.put("not accepted %", 100.0 * (refused.get() + dropped.get()) / offered);
+      double offered = accepted.get() + refused[0];
+      figures.put("not accepted %", 100.0 * (refused[0] + dropped.get()) / offered);
       return figures;
     }
   }

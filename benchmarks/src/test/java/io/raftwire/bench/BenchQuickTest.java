@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -23,15 +24,15 @@ class BenchQuickTest {
     int exit = new CommandLine(new Bench()).execute("--quick", "--out", out.toString());
     assertEquals(0, exit);
     for (String scenario : List.of("S1", "S2", "S4", "S5")) {
-      Path report = out.resolve(LocalDate.now() + "-" + scenario + "-quick.md");
+      Path report = out.resolve(LocalDate.now(ZoneOffset.UTC) + "-" + scenario + "-quick.md");
       assertTrue(Files.exists(report), report.toString());
       String text = Files.readString(report);
       assertTrue(text.contains("| raftwire |") || text.contains("| 1024 B | raftwire |"), text);
       assertTrue(text.contains("fifo"), text);
     }
-    String s3 = Files.readString(out.resolve(LocalDate.now() + "-S3-quick.md"));
+    String s3 = Files.readString(out.resolve(LocalDate.now(ZoneOffset.UTC) + "-S3-quick.md"));
     assertTrue(s3.contains("| with admission |") && s3.contains("| without admission |"), s3);
-    String s6 = Files.readString(out.resolve(LocalDate.now() + "-S6-quick.md"));
+    String s6 = Files.readString(out.resolve(LocalDate.now(ZoneOffset.UTC) + "-S6-quick.md"));
     assertTrue(s6.contains("| fan-out on |") && s6.contains("| fan-out off |"), s6);
     // Every plot a report links to was drawn.
     try (var files = Files.list(out)) {
@@ -44,7 +45,7 @@ class BenchQuickTest {
         }
       }
     }
-    assertTrue(Files.exists(out.resolve(LocalDate.now() + "-S2-quick-queued-bytes.png")));
+    assertTrue(Files.exists(out.resolve(LocalDate.now(ZoneOffset.UTC) + "-S2-quick-queued-bytes.png")));
   }
 
   @Test

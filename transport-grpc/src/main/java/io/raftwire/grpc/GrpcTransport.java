@@ -10,8 +10,9 @@ import java.net.InetSocketAddress;
  * The gRPC {@link RaftTransport}: one per store, both client (to every peer) and server.
  *
  * <p>Everything {@link RaftTransport} documents holds. In addition it listens on {@link
- * #listenAddress()}, exposes its receiver budgets for runtime changes, and registers its metrics in
- * {@link GrpcTransportConfig#metricRegistry()} under {@code raftwire.<store>.*}.
+ * #listenAddress()}, exposes its receiver budgets for runtime changes, and registers the metrics
+ * named by {@link GrpcMetrics} in {@link GrpcTransportConfig#metricRegistry()} under {@code
+ * raftwire.<store>.}.
  */
 public interface GrpcTransport extends RaftTransport {
 

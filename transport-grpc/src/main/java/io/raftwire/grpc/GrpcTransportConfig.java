@@ -2,14 +2,16 @@ package io.raftwire.grpc;
 
 import com.codahale.metrics.MetricRegistry;
 import io.raftwire.admission.AdmissionConfig;
+import io.raftwire.time.Timebase;
 import io.raftwire.topology.Locality;
 import io.raftwire.topology.StoreId;
 import io.raftwire.transport.TransportLimits;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything a {@link GrpcTransport} needs to start. Immutable; build with {@link
@@ -64,27 +66,22 @@ public final class GrpcTransportConfig {
   private final InetSocketAddress listenAddress;
   private final TransportLimits limits;
   private final ReceiverLimits receiverLimits;
-  private final int workerThreads;
-  private final long targetBatchBytes;
-  private final int maxBatchMessages;
-  private final long drrQuantumBytes;
-  private final int deliveryBatchMessages;
-  private final long reconnectInitialBackoffNanos;
-  private final long reconnectMaxBackoffNanos;
-  private final double reconnectBackoffMultiplier;
-  private final double reconnectJitter;
-  private final long helloTimeoutNanos;
-  private final long idleStreamTimeoutNanos;
-  private final boolean controlOnSeparateConnection;
   private final AdmissionConfig admission;
-  private final long noticeFlushNanos;
   private final Locality locality;
   private final String zoneTier;
-  private final boolean fanOut;
-  private final long fanOutLingerNanos;
   private final MetricRegistry metricRegistry;
-  private final LongSupplier nanoClock;
-  private final SnapshotConfig snapshots;
+  private final @Nullable Timebase timebase;
+  private final @Nullable SnapshotConfig snapshots;
+  private final Streams streams;
+  private final Reconnect reconnect;
+
+  /** How streams are batched, timed out and delivered. */
+  private record Streams(int workerThreads, long targetBatchBytes, int maxBatchMessages, long drrQuantumBytes,
+      int deliveryBatchMessages, long helloTimeoutNanos, long idleStreamTimeoutNanos,
+      boolean controlOnSeparateConnection, long noticeFlushNanos, boolean fanOut, long fanOutLingerNanos) {}
+
+  /** How reconnects back off. */
+  private record Reconnect(long initialNanos, long maxNanos, double multiplier, double jitter) {}
 
   private GrpcTransportConfig(Builder b) {
     this.localStore = b.localStore;
@@ -92,27 +89,17 @@ public final class GrpcTransportConfig {
     this.listenAddress = b.listenAddress;
     this.limits = b.limits;
     this.receiverLimits = b.receiverLimits;
-    this.workerThreads = b.workerThreads;
-    this.targetBatchBytes = b.targetBatchBytes;
-    this.maxBatchMessages = b.maxBatchMessages;
-    this.drrQuantumBytes = b.drrQuantumBytes;
-    this.deliveryBatchMessages = b.deliveryBatchMessages;
-    this.reconnectInitialBackoffNanos = b.reconnectInitialBackoffNanos;
-    this.reconnectMaxBackoffNanos = b.reconnectMaxBackoffNanos;
-    this.reconnectBackoffMultiplier = b.reconnectBackoffMultiplier;
-    this.reconnectJitter = b.reconnectJitter;
-    this.helloTimeoutNanos = b.helloTimeoutNanos;
-    this.idleStreamTimeoutNanos = b.idleStreamTimeoutNanos;
-    this.controlOnSeparateConnection = b.controlOnSeparateConnection;
     this.admission = b.admission;
-    this.noticeFlushNanos = b.noticeFlushNanos;
     this.locality = b.locality;
     this.zoneTier = b.zoneTier;
-    this.fanOut = b.fanOut;
-    this.fanOutLingerNanos = b.fanOutLingerNanos;
     this.metricRegistry = b.metricRegistry != null ? b.metricRegistry : new MetricRegistry();
-    this.nanoClock = b.nanoClock;
+    this.timebase = b.timebase;
     this.snapshots = b.snapshots;
+    this.streams = new Streams(b.workerThreads, b.targetBatchBytes, b.maxBatchMessages, b.drrQuantumBytes,
+        b.deliveryBatchMessages, b.helloTimeoutNanos, b.idleStreamTimeoutNanos, b.controlOnSeparateConnection,
+        b.noticeFlushNanos, b.fanOut, b.fanOutLingerNanos);
+    this.reconnect = new Reconnect(b.reconnectInitialBackoffNanos, b.reconnectMaxBackoffNanos,
+        b.reconnectBackoffMultiplier, b.reconnectJitter);
   }
 
   /** A builder for the transport of {@code localStore}, finding peers through {@code resolver}. */
@@ -148,62 +135,62 @@ public final class GrpcTransportConfig {
 
   /** Threads that run inbound handlers. */
   public int workerThreads() {
-    return workerThreads;
+    return streams.workerThreads();
   }
 
   /** Target bytes of one written batch (a single larger message is sent alone). */
   public long targetBatchBytes() {
-    return targetBatchBytes;
+    return streams.targetBatchBytes();
   }
 
   /** Most messages in one written batch. */
   public int maxBatchMessages() {
-    return maxBatchMessages;
+    return streams.maxBatchMessages();
   }
 
   /** Deficit-round-robin quantum of the APPEND lane. */
   public long drrQuantumBytes() {
-    return drrQuantumBytes;
+    return streams.drrQuantumBytes();
   }
 
   /** Most APPEND or SNAPSHOT messages per handler call (CONTROL messages are never split). */
   public int deliveryBatchMessages() {
-    return deliveryBatchMessages;
+    return streams.deliveryBatchMessages();
   }
 
   /** First reconnect delay. */
   public long reconnectInitialBackoffNanos() {
-    return reconnectInitialBackoffNanos;
+    return reconnect.initialNanos();
   }
 
   /** Longest reconnect delay. */
   public long reconnectMaxBackoffNanos() {
-    return reconnectMaxBackoffNanos;
+    return reconnect.maxNanos();
   }
 
   /** Growth factor of the reconnect delay per consecutive failure. */
   public double reconnectBackoffMultiplier() {
-    return reconnectBackoffMultiplier;
+    return reconnect.multiplier();
   }
 
   /** Relative jitter of the reconnect delay, in [0, 1). */
   public double reconnectJitter() {
-    return reconnectJitter;
+    return reconnect.jitter();
   }
 
   /** How long a destination has to answer a stream's hello before the stream counts as failed. */
   public long helloTimeoutNanos() {
-    return helloTimeoutNanos;
+    return streams.helloTimeoutNanos();
   }
 
   /** Idle time after which a stream is closed (re-opened on the next send). */
   public long idleStreamTimeoutNanos() {
-    return idleStreamTimeoutNanos;
+    return streams.idleStreamTimeoutNanos();
   }
 
   /** Whether CONTROL traffic has its own TCP connection (not only its own HTTP/2 stream). */
   public boolean controlOnSeparateConnection() {
-    return controlOnSeparateConnection;
+    return streams.controlOnSeparateConnection();
   }
 
   /** Credits and IO admission settings. */
@@ -213,7 +200,7 @@ public final class GrpcTransportConfig {
 
   /** Longest wait of an "admitted" notice for an ack to ride on. */
   public long noticeFlushNanos() {
-    return noticeFlushNanos;
+    return streams.noticeFlushNanos();
   }
 
   /** Where this store runs. */
@@ -231,12 +218,12 @@ public final class GrpcTransportConfig {
    * boundary once, to an agent store in that zone that relays them (see the {@code sender} package).
    */
   public boolean fanOut() {
-    return fanOut;
+    return streams.fanOut();
   }
 
   /** Longest wait of a fan-out bundle for the zone's other steady followers. */
   public long fanOutLingerNanos() {
-    return fanOutLingerNanos;
+    return streams.fanOutLingerNanos();
   }
 
   /** Where metrics are registered. */
@@ -244,14 +231,17 @@ public final class GrpcTransportConfig {
     return metricRegistry;
   }
 
-  /** The monotonic clock (nanoseconds) used for latencies and timeouts. */
-  public java.util.Optional<SnapshotConfig> snapshots() {
-    return java.util.Optional.ofNullable(snapshots);
+  /** How this store sends and receives snapshots; empty: no snapshot transfers. */
+  public Optional<SnapshotConfig> snapshots() {
+    return Optional.ofNullable(snapshots);
   }
 
-  /** The clock of every timing decision. */
-  public LongSupplier nanoClock() {
-    return nanoClock;
+  /**
+   * The timebase every timing decision and timer of the transport uses, if one was given; empty:
+   * the transport runs its own (the system clock and one timer thread it owns and closes).
+   */
+  public Optional<Timebase> timebase() {
+    return Optional.ofNullable(timebase);
   }
 
   /** Builds a {@link GrpcTransportConfig}. Not thread-safe. */
@@ -279,9 +269,9 @@ public final class GrpcTransportConfig {
     private String zoneTier = "zone";
     private boolean fanOut = true;
     private long fanOutLingerNanos = DEFAULT_FAN_OUT_LINGER_NANOS;
-    private MetricRegistry metricRegistry;
-    private LongSupplier nanoClock = System::nanoTime;
-    private SnapshotConfig snapshots;
+    private @Nullable MetricRegistry metricRegistry;
+    private @Nullable Timebase timebase;
+    private @Nullable SnapshotConfig snapshots;
 
     private Builder(StoreId localStore, StoreResolver resolver) {
       this.localStore = localStore;
@@ -416,9 +406,13 @@ public final class GrpcTransportConfig {
       return this;
     }
 
-    /** Default {@link System#nanoTime()}; tests inject their own. */
-    public Builder nanoClock(LongSupplier clock) {
-      this.nanoClock = Objects.requireNonNull(clock, "nanoClock");
+    /**
+     * Default: the transport's own (the system clock and a timer thread it owns). A given timebase
+     * is used for every clock reading and timer of the transport and is not closed by it; tests
+     * inject a fake one to drive timing rules deterministically.
+     */
+    public Builder timebase(Timebase timebase) {
+      this.timebase = Objects.requireNonNull(timebase, "timebase");
       return this;
     }
 

@@ -3,14 +3,29 @@ package io.raftwire.grpc;
 import com.codahale.metrics.MetricRegistry;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.raftwire.grpc.receiver.Receiver;
-import io.raftwire.grpc.sender.DropNotifier;
-import io.raftwire.grpc.sender.Sender;
-import io.raftwire.grpc.snapshot.SnapshotService;
-import io.raftwire.snapshot.SnapshotTransfers;
-import io.raftwire.grpc.wire.WireCodec;
 import io.raftwire.flow.FlowControl;
+import io.raftwire.grpc.internal.fanout.Agent;
+import io.raftwire.grpc.internal.fanout.Bundler;
+import io.raftwire.grpc.internal.flow.FlowController;
+import io.raftwire.grpc.internal.metrics.StoreMetrics;
+import io.raftwire.grpc.internal.peer.Backoff;
+import io.raftwire.grpc.internal.peer.Peers;
+import io.raftwire.grpc.internal.receiver.CreditReturns;
+import io.raftwire.grpc.internal.receiver.InboundStreams;
+import io.raftwire.grpc.internal.receiver.RangeQueues;
+import io.raftwire.grpc.internal.receiver.ReceiverMetrics;
+import io.raftwire.grpc.internal.sender.AppendPolicy;
+import io.raftwire.grpc.internal.sender.DropNotifier;
+import io.raftwire.grpc.internal.sender.Sender;
+import io.raftwire.grpc.internal.sender.SenderSettings;
+import io.raftwire.grpc.internal.snapshot.SnapshotService;
+import io.raftwire.grpc.internal.snapshot.delegation.Delegation;
+import io.raftwire.grpc.internal.snapshot.transfer.Transfers;
+import io.raftwire.grpc.internal.time.SystemTimebase;
+import io.raftwire.grpc.internal.wire.WireCodec;
 import io.raftwire.message.RaftEnvelope;
+import io.raftwire.snapshot.SnapshotTransfers;
+import io.raftwire.time.Timebase;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import io.raftwire.transport.DropListener;
@@ -21,124 +36,135 @@ import io.raftwire.transport.SendResult;
 import io.raftwire.transport.TransportLimits;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Wires the sender, the receiver and the gRPC server of one store together. */
+/**
+ * The composition root of one store's transport: it builds the parts in dependency order and
+ * connects their ports, so that no part looks another up. Order: the inbound stream registry and
+ * credit returns, flow control (the sender's ledger, the receiver's delivery hook), the range
+ * queues, the peers, the append policy (zone fan-out), the sender, the fan-out agent, snapshots,
+ * then the server. Closing runs in the reverse direction of traffic: timers, snapshots, flow
+ * control, sender, receiver, server, peers, timebase, drop notices.
+ */
 final class GrpcTransportImpl implements GrpcTransport {
   private static final Logger log = LoggerFactory.getLogger(GrpcTransportImpl.class);
+  /** Real time allowed for close (threads to stop, handlers to return). */
   private static final long CLOSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
   /** Room for the largest snapshot chunk (64 MiB) and its framing. */
   private static final long SNAPSHOT_FRAME_LIMIT = (64L << 20) + 4096;
+  private static final long SNAPSHOT_UPKEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  private final GrpcTransportConfig config;
   private final StoreId store;
-  private final String prefix;
+  private final MetricRegistry registry;
   private volatile TransportLimits limits;
   private volatile ReceiverLimits receiverLimits;
+  private final Timebase timebase;
+  private final @Nullable SystemTimebase ownTimebase;
   private final DropNotifier notifier;
-  private final ScheduledExecutorService scheduler;
-  private final GrpcFlowControl flow;
-  private final ScheduledFuture<?> noticeFlush;
-  private volatile Sender sender; // set once, after the server started
-  private final Receiver receiver;
-  private final Server server;
-  private final SnapshotService snapshots; // null without a snapshot config
-  private final ScheduledFuture<?> snapshotUpkeep;
-  private final Object lifecycle = new Object();
+  private final FlowController flow;
+  private final RangeQueues queues;
+  private final InboundStreams streams;
+  private final Peers peers;
+  private final Sender sender;
+  private final @Nullable SnapshotService snapshots;
+  private final @Nullable Server server;
+  private final List<Timebase.Cancellable> timers = new ArrayList<>();
   private volatile boolean closed;
 
   private GrpcTransportImpl(GrpcTransportConfig config) throws IOException {
-    this.config = config;
     this.store = config.localStore();
-    this.prefix = MetricRegistry.name("raftwire", store.toString());
+    this.registry = config.metricRegistry();
     this.limits = config.limits();
     this.receiverLimits = config.receiverLimits();
-    MetricRegistry metrics = config.metricRegistry();
-    metrics.removeMatching((name, metric) -> name.startsWith(prefix + "."));
-    this.notifier = new DropNotifier("raftwire-" + store, metrics, MetricRegistry.name(prefix, "sender"));
-    this.scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "raftwire-" + store + "-upkeep");
-              t.setDaemon(true);
-              return t;
-            });
-    // Fixed for the server's life: room for a full batch plus the largest message the receiver
-    // accepts at start. Senders learn it from the hello answer and keep below it.
-    long frameLimit =
-        Math.min(
-            Integer.MAX_VALUE,
-            config.targetBatchBytes() + 2 * config.receiverLimits().maxMessageBytes() + WireCodec.FRAME_SLACK_BYTES);
-    this.receiver =
-        new Receiver(
-            config, () -> receiverLimits, frameLimit, this::appendsDelivered, this::relay,
-            MetricRegistry.name(prefix, "receiver"));
-    this.flow = new GrpcFlowControl(config, receiver::admitted, scheduler, metrics, prefix);
+    StoreMetrics metrics = new StoreMetrics(registry, store);
+    metrics.removeAll();
+    this.ownTimebase = config.timebase().isPresent() ? null : new SystemTimebase("raftwire-" + store + "-upkeep");
+    this.timebase = ownTimebase != null ? ownTimebase : config.timebase().get();
+    SystemTimebase own = ownTimebase;
+    metrics.gauge(GrpcMetrics.TIMEBASE_TASK_FAILURES, () -> own == null ? 0L : own.taskFailures());
+    this.notifier = new DropNotifier("raftwire-" + store, metrics);
+    ReceiverMetrics counters = new ReceiverMetrics(metrics);
+    this.streams = new InboundStreams(store, counters, metrics);
+    CreditReturns returns = new CreditReturns(streams, counters);
+    this.flow = new FlowController(store, config.admission(), returns::admitted, timebase, metrics);
+    this.queues = new RangeQueues(store, () -> receiverLimits, config.workerThreads(),
+        config.deliveryBatchMessages(), flow, timebase, metrics, counters);
+    Backoff backoff = new Backoff(config.reconnectInitialBackoffNanos(), config.reconnectMaxBackoffNanos(),
+        config.reconnectBackoffMultiplier(), config.reconnectJitter(), () -> ThreadLocalRandom.current().nextDouble());
+    this.peers = new Peers(store, config.resolver(), config.zoneTier(), config.controlOnSeparateConnection(), backoff,
+        timebase, metrics);
+    String localZone = config.locality().value(config.zoneTier()).orElse(null);
+    AppendPolicy policy = config.fanOut() && localZone != null
+        ? new Bundler(localZone, config.fanOutLingerNanos(), () -> limits, timebase, metrics)
+        : AppendPolicy.DIRECT;
+    this.sender = new Sender(
+        new SenderSettings(store, localZone, config.targetBatchBytes(), config.maxBatchMessages(),
+            config.drrQuantumBytes(), config.helloTimeoutNanos(), config.idleStreamTimeoutNanos()),
+        () -> limits, peers, flow, policy, notifier, streams::echoToWriter, timebase, metrics);
+    Agent agent = new Agent(store, queues, sender, metrics);
     SnapshotService snapshotService = null;
-    if (config.snapshots().isPresent()) {
-      try {
-        snapshotService = new SnapshotService(store, config.locality(), config.zoneTier(), config.resolver(),
-            config.snapshots().get(), Optional.of(flow), metrics, MetricRegistry.name(prefix, "snapshot"),
-            config.nanoClock(), scheduler);
-      } catch (IOException | RuntimeException e) {
-        flow.close();
-        receiver.close(0);
-        scheduler.shutdownNow();
-        notifier.close(0);
-        throw e;
-      }
-    }
-    this.snapshots = snapshotService;
-    NettyServerBuilder serverBuilder =
-        NettyServerBuilder.forAddress(config.listenAddress())
-            .directExecutor()
-            .maxInboundMessageSize((int) Math.max(frameLimit, SNAPSHOT_FRAME_LIMIT))
-            .addService(receiver.service());
-    if (snapshots != null) {
-      serverBuilder.addService(snapshots.service());
-    }
-    Server built = serverBuilder.build();
+    Server built = null;
     try {
-      built.start();
-    } catch (IOException e) {
-      if (snapshots != null) {
-        snapshots.close();
+      if (config.snapshots().isPresent()) {
+        snapshotService = snapshots(config, config.snapshots().get(), localZone, backoff, metrics);
       }
-      receiver.close(0);
-      scheduler.shutdownNow();
-      notifier.close(0);
+      // Fixed for the server's life: room for a full batch plus the largest message the receiver
+      // accepts at start. Senders learn it from the hello answer and keep below it.
+      long frameLimit = Math.min(Integer.MAX_VALUE,
+          config.targetBatchBytes() + 2 * config.receiverLimits().maxMessageBytes() + WireCodec.FRAME_SLACK_BYTES);
+      NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(config.listenAddress())
+          .directExecutor()
+          .maxInboundMessageSize((int) Math.max(frameLimit, SNAPSHOT_FRAME_LIMIT))
+          .addService(streams.service(frameLimit, queues, agent));
+      if (snapshotService != null) {
+        serverBuilder.addService(snapshotService.service());
+      }
+      built = serverBuilder.build().start();
+    } catch (IOException | RuntimeException e) {
+      this.snapshots = snapshotService;
+      this.server = built;
+      close();
       throw e;
     }
+    this.snapshots = snapshotService;
     this.server = built;
-    this.noticeFlush =
-        scheduler.scheduleWithFixedDelay(
-            receiver::flushNotices, config.noticeFlushNanos(), config.noticeFlushNanos(), TimeUnit.NANOSECONDS);
-    this.sender =
-        new Sender(
-            config, () -> limits, notifier, flow.credits(), scheduler, MetricRegistry.name(prefix, "sender"),
-            destination -> flow.registerStream(metrics, prefix, destination), receiver::relayDropped);
-    this.snapshotUpkeep = snapshots == null ? null
-        : scheduler.scheduleWithFixedDelay(snapshots::upkeep, 1, 1, TimeUnit.SECONDS);
+    timers.add(timebase.scheduleWithFixedDelay(returns::flush, config.noticeFlushNanos(), config.noticeFlushNanos()));
+    if (snapshotService != null) {
+      timers.add(timebase.scheduleWithFixedDelay(snapshotService::upkeep, SNAPSHOT_UPKEEP_NANOS, SNAPSHOT_UPKEEP_NANOS));
+    }
     log.info("{} listening on {}", store, listenAddress());
   }
 
-  /** The receiver delivered APPENDs with entries (only ever after the constructor finished). */
-  private void appendsDelivered(RangeId range, List<RaftEnvelope> appends) {
-    flow.delivered(range, appends);
-  }
-
-  /** The receiver asks this store, as a fan-out agent, to relay a member to a zone peer. */
-  private DropReason relay(RaftEnvelope member) {
-    Sender s = sender;
-    return s == null ? DropReason.CLOSED : s.relay(member);
+  private SnapshotService snapshots(GrpcTransportConfig config, SnapshotConfig snapshotConfig,
+      @Nullable String localZone, Backoff backoff, StoreMetrics metrics) throws IOException {
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService io = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "raftwire-" + store + "-snapshot-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      Transfers transfers = new Transfers(store, localZone, snapshotConfig.source(), snapshotConfig.sink(),
+          snapshotConfig.transferSettings(), peers, backoff, Optional.<FlowControl>of(flow), timebase, io, metrics);
+      Delegation delegation = new Delegation(store, config.locality(), peers, snapshotConfig.source(), transfers,
+          snapshotConfig.maxDelegates(), snapshotConfig.delegateAcceptNanos(), snapshotConfig.maxDelegatedTransfers(),
+          timebase, io, metrics);
+      return new SnapshotService(transfers, delegation, io);
+    } catch (IOException | RuntimeException e) {
+      io.shutdownNow();
+      throw e;
+    }
   }
 
   static GrpcTransport start(GrpcTransportConfig config) throws IOException {
@@ -152,7 +178,7 @@ final class GrpcTransportImpl implements GrpcTransport {
 
   @Override
   public InetSocketAddress listenAddress() {
-    return (InetSocketAddress) server.getListenSockets().get(0);
+    return (InetSocketAddress) Objects.requireNonNull(server, "server").getListenSockets().get(0);
   }
 
   @Override
@@ -182,13 +208,13 @@ final class GrpcTransportImpl implements GrpcTransport {
   public Registration register(RangeId range, InboundHandler handler) {
     Objects.requireNonNull(range, "range");
     Objects.requireNonNull(handler, "handler");
-    return receiver.register(range, handler);
+    return queues.register(range, handler);
   }
 
   @Override
   public Registration addDropListener(DropListener listener) {
     Objects.requireNonNull(listener, "listener");
-    synchronized (lifecycle) {
+    synchronized (this) {
       if (closed) {
         throw new IllegalStateException("transport of " + store + " is closed");
       }
@@ -228,36 +254,43 @@ final class GrpcTransportImpl implements GrpcTransport {
 
   @Override
   public MetricRegistry metrics() {
-    return config.metricRegistry();
+    return registry;
   }
 
   @Override
   public void close() {
-    synchronized (lifecycle) {
+    synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
     }
     long deadline = System.nanoTime() + CLOSE_TIMEOUT_NANOS;
-    noticeFlush.cancel(false);
+    for (Timebase.Cancellable timer : timers) {
+      timer.cancel();
+    }
     if (snapshots != null) {
-      snapshotUpkeep.cancel(false);
       snapshots.close();
     }
     flow.close();
     sender.close();
-    receiver.close(Math.max(0, deadline - System.nanoTime()));
-    server.shutdown();
-    try {
-      if (!server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+    queues.close(Math.max(0, deadline - System.nanoTime()));
+    streams.close();
+    if (server != null) {
+      server.shutdown();
+      try {
+        if (!server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          server.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
         server.shutdownNow();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      server.shutdownNow();
     }
-    scheduler.shutdownNow();
+    peers.close();
+    if (ownTimebase != null) {
+      ownTimebase.close();
+    }
     notifier.close(Math.max(0, deadline - System.nanoTime()));
     log.info("{} closed", store);
   }

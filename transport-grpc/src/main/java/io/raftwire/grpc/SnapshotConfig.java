@@ -1,5 +1,6 @@
 package io.raftwire.grpc;
 
+import io.raftwire.grpc.internal.snapshot.transfer.TransferSettings;
 import io.raftwire.snapshot.SnapshotSink;
 import io.raftwire.snapshot.SnapshotSource;
 import java.nio.file.Path;
@@ -13,20 +14,7 @@ import java.util.concurrent.TimeUnit;
 public final class SnapshotConfig {
   private final SnapshotSource source;
   private final SnapshotSink sink;
-  private final Path spoolDirectory;
-  private final int chunkBytes;
-  private final int windowChunks;
-  private final long sendBytesPerSecond;
-  private final long receiveBytesPerSecond;
-  private final int concurrentTransfers;
-  private final int maxQueuedTransfers;
-  private final long minTransferNanos;
-  private final long maxSnapshotBytes;
-  private final long cacheBytes;
-  private final long cacheIdleNanos;
-  private final long stageRetentionNanos;
-  private final int maxAttempts;
-  private final int maxCorruptions;
+  private final TransferSettings transfer;
   private final int maxDelegates;
   private final long delegateAcceptNanos;
   private final int maxDelegatedTransfers;
@@ -34,20 +22,9 @@ public final class SnapshotConfig {
   private SnapshotConfig(Builder b) {
     this.source = b.source;
     this.sink = b.sink;
-    this.spoolDirectory = b.spoolDirectory;
-    this.chunkBytes = b.chunkBytes;
-    this.windowChunks = b.windowChunks;
-    this.sendBytesPerSecond = b.sendBytesPerSecond;
-    this.receiveBytesPerSecond = b.receiveBytesPerSecond;
-    this.concurrentTransfers = b.concurrentTransfers;
-    this.maxQueuedTransfers = b.maxQueuedTransfers;
-    this.minTransferNanos = b.minTransferNanos;
-    this.maxSnapshotBytes = b.maxSnapshotBytes;
-    this.cacheBytes = b.cacheBytes;
-    this.cacheIdleNanos = b.cacheIdleNanos;
-    this.stageRetentionNanos = b.stageRetentionNanos;
-    this.maxAttempts = b.maxAttempts;
-    this.maxCorruptions = b.maxCorruptions;
+    this.transfer = new TransferSettings(b.spoolDirectory, b.chunkBytes, b.windowChunks, b.sendBytesPerSecond,
+        b.receiveBytesPerSecond, b.maxAttempts, b.maxCorruptions, b.concurrentTransfers, b.maxQueuedTransfers,
+        b.minTransferNanos, b.maxSnapshotBytes, b.cacheBytes, b.cacheIdleNanos, b.stageRetentionNanos);
     this.maxDelegates = b.maxDelegates;
     this.delegateAcceptNanos = b.delegateAcceptNanos;
     this.maxDelegatedTransfers = b.maxDelegatedTransfers;
@@ -62,80 +39,104 @@ public final class SnapshotConfig {
     return new Builder(source, sink, spoolDirectory);
   }
 
+  /** What this store sends snapshots from. */
   public SnapshotSource source() {
     return source;
   }
 
+  /** Where this store installs received snapshots. */
   public SnapshotSink sink() {
     return sink;
   }
 
+  /** Where incoming snapshots are staged. */
   public Path spoolDirectory() {
-    return spoolDirectory;
+    return transfer.spoolDirectory();
   }
 
+  /** See {@link Builder#chunkBytes}. */
   public int chunkBytes() {
-    return chunkBytes;
+    return transfer.chunkBytes();
   }
 
+  /** See {@link Builder#windowChunks}. */
   public int windowChunks() {
-    return windowChunks;
+    return transfer.windowChunks();
   }
 
+  /** See {@link Builder#sendBytesPerSecond}. */
   public long sendBytesPerSecond() {
-    return sendBytesPerSecond;
+    return transfer.sendBytesPerSecond();
   }
 
+  /** See {@link Builder#receiveBytesPerSecond}. */
   public long receiveBytesPerSecond() {
-    return receiveBytesPerSecond;
+    return transfer.receiveBytesPerSecond();
   }
 
+  /** See {@link Builder#concurrentTransfers}. */
   public int concurrentTransfers() {
-    return concurrentTransfers;
+    return transfer.concurrentTransfers();
   }
 
+  /** See {@link Builder#maxQueuedTransfers}. */
   public int maxQueuedTransfers() {
-    return maxQueuedTransfers;
+    return transfer.maxQueuedTransfers();
   }
 
+  /** See {@link Builder#minTransferNanos}. */
   public long minTransferNanos() {
-    return minTransferNanos;
+    return transfer.minTransferNanos();
   }
 
+  /** See {@link Builder#maxSnapshotBytes}. */
   public long maxSnapshotBytes() {
-    return maxSnapshotBytes;
+    return transfer.maxSnapshotBytes();
   }
 
+  /** See {@link Builder#cacheBytes}. */
   public long cacheBytes() {
-    return cacheBytes;
+    return transfer.cacheBytes();
   }
 
+  /** See {@link Builder#cacheIdleNanos}. */
   public long cacheIdleNanos() {
-    return cacheIdleNanos;
+    return transfer.cacheIdleNanos();
   }
 
+  /** See {@link Builder#stageRetentionNanos}. */
   public long stageRetentionNanos() {
-    return stageRetentionNanos;
+    return transfer.stageRetentionNanos();
   }
 
+  /** See {@link Builder#maxAttempts}. */
   public int maxAttempts() {
-    return maxAttempts;
+    return transfer.maxAttempts();
   }
 
+  /** See {@link Builder#maxCorruptions}. */
   public int maxCorruptions() {
-    return maxCorruptions;
+    return transfer.maxCorruptions();
   }
 
+  /** See {@link Builder#maxDelegates}. */
   public int maxDelegates() {
     return maxDelegates;
   }
 
+  /** See {@link Builder#delegateAcceptNanos}. */
   public long delegateAcceptNanos() {
     return delegateAcceptNanos;
   }
 
+  /** See {@link Builder#maxDelegatedTransfers}. */
   public int maxDelegatedTransfers() {
     return maxDelegatedTransfers;
+  }
+
+  /** The transfer settings, as the transport's internals take them. */
+  TransferSettings transferSettings() {
+    return transfer;
   }
 
   /** Builds a {@link SnapshotConfig}; every setting has a documented default. */
@@ -276,7 +277,8 @@ public final class SnapshotConfig {
     }
 
     /** @throws IllegalArgumentException naming the first setting out of range */
-    public SnapshotConfig build() {
+    /** See {@link Builder#build}. */
+  public SnapshotConfig build() {
       check(chunkBytes >= 1 && chunkBytes <= 64 << 20, "chunkBytes must be in 1..64 MiB", chunkBytes);
       check(windowChunks >= 1, "windowChunks must be >= 1", windowChunks);
       check(sendBytesPerSecond > 0, "sendBytesPerSecond must be > 0", sendBytesPerSecond);

@@ -2,6 +2,7 @@ package io.raftwire.grpc;
 
 import static io.raftwire.grpc.GrpcTransportTest.message;
 import static io.raftwire.grpc.GrpcTransportTest.seq;
+import static io.raftwire.grpc.Readings.read;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,15 +15,15 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import io.raftwire.grpc.wire.Batch;
-import io.raftwire.grpc.wire.ClientFrame;
-import io.raftwire.grpc.wire.Envelope;
-import io.raftwire.grpc.wire.Hello;
-import io.raftwire.grpc.wire.Lane;
-import io.raftwire.grpc.wire.RaftWireGrpc;
-import io.raftwire.grpc.wire.RefusalCode;
-import io.raftwire.grpc.wire.Refused;
-import io.raftwire.grpc.wire.ServerFrame;
+import io.raftwire.grpc.internal.wire.Batch;
+import io.raftwire.grpc.internal.wire.ClientFrame;
+import io.raftwire.grpc.internal.wire.Envelope;
+import io.raftwire.grpc.internal.wire.Hello;
+import io.raftwire.grpc.internal.wire.Lane;
+import io.raftwire.grpc.internal.wire.RaftWireGrpc;
+import io.raftwire.grpc.internal.wire.RefusalCode;
+import io.raftwire.grpc.internal.wire.Refused;
+import io.raftwire.grpc.internal.wire.ServerFrame;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
@@ -102,7 +103,7 @@ class BadInputTest {
   }
 
   private void assertOtherTrafficStillFlows() {
-    long seq = 1_000 + received.size();
+    long seq = 1_000L + received.size();
     assertTrue(a.send(message(S1, S2, 1, TrafficClass.CONTROL, seq, 0)).isAccepted());
     await().atMost(WAIT).until(() -> received.contains(seq));
   }
@@ -118,7 +119,7 @@ class BadInputTest {
     Status status = responses.end.get(30, TimeUnit.SECONDS);
     assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode());
     assertTrue(status.getDescription().startsWith("malformed frame"), status.getDescription());
-    assertEquals(1, b.metrics().counter("raftwire.s2.receiver.malformed_frames").getCount());
+    assertEquals(1, read(b, GrpcMetrics.RECEIVER_MALFORMED_FRAMES));
     assertOtherTrafficStillFlows();
   }
 
@@ -129,7 +130,7 @@ class BadInputTest {
     Status status = responses.end.get(30, TimeUnit.SECONDS);
     assertEquals(Status.Code.FAILED_PRECONDITION, status.getCode());
     assertEquals("protocol version 7 is not supported by s2, which speaks 1", status.getDescription());
-    assertEquals(1, b.metrics().counter("raftwire.s2.receiver.protocol_errors").getCount());
+    assertEquals(1, read(b, GrpcMetrics.RECEIVER_PROTOCOL_ERRORS));
     assertOtherTrafficStillFlows();
   }
 
@@ -150,7 +151,7 @@ class BadInputTest {
     requests.onNext(hello(1));
     Envelope good =
         Envelope.newBuilder().setSeq(1).setRangeId(1).setFromReplica(1).setToStore(2).setToReplica(2)
-            .setTrafficClass(io.raftwire.grpc.wire.TrafficClass.CONTROL).setPriority(io.raftwire.grpc.wire.Priority.REGULAR)
+            .setTrafficClass(io.raftwire.grpc.internal.wire.TrafficClass.CONTROL).setPriority(io.raftwire.grpc.internal.wire.Priority.REGULAR)
             .setPayload(com.google.protobuf.ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(77).array()))
             .build();
     Envelope noRange = good.toBuilder().setSeq(2).setRangeId(0).build();
@@ -167,7 +168,7 @@ class BadInputTest {
         refused.stream().map(Refused::getCode).toList());
     assertTrue(refused.get(0).getDetail().contains("range id"), refused.get(0).getDetail());
     await().atMost(WAIT).until(() -> received.contains(77L));
-    assertEquals(2, b.metrics().counter("raftwire.s2.receiver.dropped.MALFORMED").getCount());
+    assertEquals(2, read(b, GrpcMetrics.RECEIVER_DROPPED, DropReason.MALFORMED));
     requests.onCompleted();
   }
 
@@ -180,7 +181,7 @@ class BadInputTest {
     assertTrue(a.send(message(S1, s5, 1, TrafficClass.APPEND, 5, 10)).isAccepted());
     await().atMost(WAIT).until(() -> !drops.isEmpty());
     assertEquals(DropReason.WRONG_DESTINATION, drops.peek().reason());
-    assertEquals(1, b.metrics().counter("raftwire.s2.receiver.dropped.WRONG_DESTINATION").getCount());
+    assertEquals(1, read(b, GrpcMetrics.RECEIVER_DROPPED, DropReason.WRONG_DESTINATION));
   }
 
   @Test

@@ -1,12 +1,11 @@
 package io.raftwire.grpc;
 
+import static io.raftwire.grpc.Readings.read;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.codahale.metrics.Gauge;
-import com.codahale.metrics.MetricRegistry;
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
@@ -116,15 +115,8 @@ class FanOutTest {
     });
   }
 
-  private static long counter(GrpcTransport t, String name) {
-    return t.metrics().counter("raftwire." + t.localStore() + "." + name).getCount();
-  }
-
-  @SuppressWarnings("unchecked")
   private static long agent(GrpcTransport t, String zone) {
-    Gauge<Long> g = (Gauge<Long>) t.metrics().getGauges().get(
-        MetricRegistry.name("raftwire", t.localStore().toString(), "sender", "fanout", "agent", zone));
-    return g == null ? 0 : g.getValue();
+    return Readings.readOrZero(t, GrpcMetrics.FANOUT_AGENT, zone);
   }
 
   @Test
@@ -140,21 +132,21 @@ class FanOutTest {
 
     assertEquals(sentOff.size(), sentOn.size(), "every APPEND was accepted both times");
     GrpcTransport leader = on.get(LEADER);
-    long bytesOff = counter(off.get(LEADER), "sender.zone_data_bytes.a.b");
-    long bytesOn = counter(leader, "sender.zone_data_bytes.a.b");
+    long bytesOff = read(off.get(LEADER), GrpcMetrics.SENDER_ZONE_DATA_BYTES, "a", "b");
+    long bytesOn = read(leader, GrpcMetrics.SENDER_ZONE_DATA_BYTES, "a", "b");
     assertTrue(bytesOn < 0.6 * bytesOff, "APPEND bytes a->b with fan-out " + bytesOn + " vs without " + bytesOff);
-    assertTrue(counter(leader, "sender.fanout.batches") >= 35, "rounds 3.. travel as bundles");
-    assertEquals(counter(leader, "sender.fanout.batches"), counter(leader, "sender.fanout.entries_deduplicated"),
+    assertTrue(read(leader, GrpcMetrics.FANOUT_BATCHES) >= 35, "rounds 3.. travel as bundles");
+    assertEquals(read(leader, GrpcMetrics.FANOUT_BATCHES), read(leader, GrpcMetrics.FANOUT_ENTRIES_DEDUPLICATED),
         "each bundle carries its one shared entry once");
     long agentId = agent(leader, "b");
     assertTrue(agentId == 2, "the lowest-id member becomes the agent: " + agentId);
     GrpcTransport agentStore = on.get(StoreId.of(agentId));
-    assertEquals(counter(leader, "sender.fanout.batches"), counter(agentStore, "receiver.fanout.forwarded"));
-    assertEquals(counter(agentStore, "receiver.fanout.forwarded"), counter(on.get(StoreId.of(3)), "receiver.relayed_in"));
-    assertTrue(counter(on.get(StoreId.of(3)), "sender.zone_data_bytes.b.b") == 0, "the follower relays nothing");
-    assertTrue(counter(agentStore, "sender.zone_data_bytes.b.b") > 0, "the agent relays within its zone");
+    assertEquals(read(leader, GrpcMetrics.FANOUT_BATCHES), read(agentStore, GrpcMetrics.AGENT_FORWARDED));
+    assertEquals(read(agentStore, GrpcMetrics.AGENT_FORWARDED), read(on.get(StoreId.of(3)), GrpcMetrics.RECEIVER_RELAYED_IN));
+    assertTrue(Readings.readOrZero(on.get(StoreId.of(3)), GrpcMetrics.SENDER_ZONE_DATA_BYTES, "b", "b") == 0, "the follower relays nothing");
+    assertTrue(read(agentStore, GrpcMetrics.SENDER_ZONE_DATA_BYTES, "b", "b") > 0, "the agent relays within its zone");
     assertTrue(leaderDrops.isEmpty(), "nothing dropped: " + leaderDrops);
-    assertFalse(off.get(LEADER).metrics().getCounters().containsKey("raftwire.s1.sender.fanout.batches"),
+    assertFalse(Readings.exists(off.get(LEADER), GrpcMetrics.FANOUT_BATCHES),
         "with the switch off there is no fan-out at all");
   }
 
@@ -172,14 +164,14 @@ class FanOutTest {
       assertEquals(DropReason.UNKNOWN_RANGE, d.reason(), "the follower's own reason reaches the leader");
       assertTrue(d.acceptedBySend());
     }
-    assertTrue(counter(leader, "sender.fanout.batches") > 0, "some of them travelled in bundles");
-    assertEquals(0L, (long) GrpcTransportTest.<Long>gauge(leader.metrics(), "raftwire.s1.credits.tracked_bytes")
+    assertTrue(read(leader, GrpcMetrics.FANOUT_BATCHES) > 0, "some of them travelled in bundles");
+    assertEquals(0L, read(leader, GrpcMetrics.CREDITS_TRACKED_BYTES)
         - trackedFor(leader, StoreId.of(2)), "store 3's credits all came back with its drops");
   }
 
   private static long trackedFor(GrpcTransport leader, StoreId follower) {
-    long deducted = GrpcTransportTest.<Long>gauge(leader.metrics(), "raftwire.s1.credits." + follower + ".deducted_bytes");
-    long returned = GrpcTransportTest.<Long>gauge(leader.metrics(), "raftwire.s1.credits." + follower + ".returned_bytes");
+    long deducted = read(leader, GrpcMetrics.CREDITS_DEDUCTED_BYTES, follower);
+    long returned = read(leader, GrpcMetrics.CREDITS_RETURNED_BYTES, follower);
     return deducted - returned;
   }
 
@@ -206,12 +198,12 @@ class FanOutTest {
     });
     GrpcTransport successor = on.get(StoreId.of(agent(leader, "b")));
     assertEquals("b", zones[(int) successor.localStore().value() - 1], "the new agent is in zone b");
-    long forwardedBefore = counter(successor, "receiver.fanout.forwarded");
+    long forwardedBefore = read(successor, GrpcMetrics.AGENT_FORWARDED);
     List<RaftEnvelope> after = rounds(leader, alive, next[0], next[0] + 20);
     awaitDelivered(after);
-    assertTrue(counter(successor, "receiver.fanout.forwarded") > forwardedBefore,
+    assertTrue(read(successor, GrpcMetrics.AGENT_FORWARDED) > forwardedBefore,
         "the new agent relays zone b's bundles");
-    assertTrue(counter(leader, "sender.fanout.agent_changes") >= 1);
+    assertTrue(read(leader, GrpcMetrics.FANOUT_AGENT_CHANGES) >= 1);
     // Every APPEND accepted for a live follower since the kill arrived, or its loss was reported.
     await().atMost(WAIT).untilAsserted(() -> {
       for (RaftEnvelope e : sent) {

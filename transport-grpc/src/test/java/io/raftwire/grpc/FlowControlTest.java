@@ -1,6 +1,6 @@
 package io.raftwire.grpc;
 
-import static io.raftwire.grpc.GrpcTransportTest.gauge;
+import static io.raftwire.grpc.Readings.read;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -98,17 +98,17 @@ class FlowControlTest {
       }
       admitted.get(60, TimeUnit.SECONDS);
       assertTrue(leader.send(append(index, entryBytes, Priority.REGULAR)).isAccepted());
-      maxInFlight = Math.max(maxInFlight, (long) gauge(leader.metrics(), "raftwire.s1.credits.tracked_bytes"));
+      maxInFlight = Math.max(maxInFlight, read(leader, GrpcMetrics.CREDITS_TRACKED_BYTES));
     }
     await().atMost(WAIT).until(() -> delivered.get() == entries);
-    await().atMost(WAIT).until(() -> (long) gauge(leader.metrics(), "raftwire.s1.credits.tracked_bytes") == 0L);
+    await().atMost(WAIT).until(() -> read(leader, GrpcMetrics.CREDITS_TRACKED_BYTES) == 0L);
 
     long oneMessage = append(1, entryBytes, Priority.REGULAR).sizeBytes();
     assertTrue(maxInFlight <= window + oneMessage, "in flight " + maxInFlight + " > window " + window);
     assertTrue(waited > 0, "the slow disk never held a proposal back");
-    assertEquals(0L, (long) gauge(leader.metrics(), "raftwire.s1.credits.unaccounted_bytes"));
-    assertEquals(entries, leader.metrics().timer("raftwire.s1.credits.wait.regular").getCount());
-    assertEquals(window, (long) gauge(leader.metrics(), "raftwire.s1.credits.s2.regular_available"));
+    assertEquals(0L, read(leader, GrpcMetrics.CREDITS_UNACCOUNTED_BYTES));
+    assertEquals(entries, read(leader, GrpcMetrics.CREDITS_WAIT, "regular"));
+    assertEquals(window, read(leader, GrpcMetrics.CREDITS_REGULAR_AVAILABLE, FOLLOWER));
   }
 
   @Test
@@ -119,14 +119,14 @@ class FlowControlTest {
     for (long index = 1; index <= 8; index++) {
       assertTrue(leader.send(append(index, 16 * 1024, Priority.REGULAR)).isAccepted());
     }
-    await().atMost(WAIT).until(() -> (long) gauge(leader.metrics(), "raftwire.s1.credits.s2.regular_available") <= 0L);
+    await().atMost(WAIT).until(() -> read(leader, GrpcMetrics.CREDITS_REGULAR_AVAILABLE, FOLLOWER) <= 0L);
     CompletableFuture<Void> waiting = flow.admitProposal(R1, List.of(FOLLOWER), Priority.REGULAR, 1);
     assertFalse(waiting.isDone());
 
     follower.close();
     waiting.get(60, TimeUnit.SECONDS);
-    assertEquals(0L, (long) gauge(leader.metrics(), "raftwire.s1.credits.tracked_bytes"));
-    assertEquals(0L, (long) gauge(leader.metrics(), "raftwire.s1.credits.unaccounted_bytes"));
+    assertEquals(0L, read(leader, GrpcMetrics.CREDITS_TRACKED_BYTES));
+    assertEquals(0L, read(leader, GrpcMetrics.CREDITS_UNACCOUNTED_BYTES));
   }
 
   @Test
@@ -137,17 +137,17 @@ class FlowControlTest {
     for (long index = 1; index <= 8; index++) {
       leader.send(append(index, 16 * 1024, Priority.ELASTIC));
     }
-    await().atMost(WAIT).until(() -> (long) gauge(leader.metrics(), "raftwire.s1.credits.tracked_bytes") > 32 * KiB);
+    await().atMost(WAIT).until(() -> read(leader, GrpcMetrics.CREDITS_TRACKED_BYTES) > 32 * KiB);
     assertTrue(flow.admitProposal(R1, List.of(FOLLOWER), Priority.REGULAR, 1).isDone(), "regular not behind elastic");
-    await().atMost(WAIT).until(() -> (long) gauge(leader.metrics(), "raftwire.s1.credits.s2.elastic_available") <= 0L);
+    await().atMost(WAIT).until(() -> read(leader, GrpcMetrics.CREDITS_ELASTIC_AVAILABLE, FOLLOWER) <= 0L);
     CompletableFuture<Void> elastic = flow.admitProposal(R1, List.of(FOLLOWER), Priority.ELASTIC, 1);
     assertFalse(elastic.isDone());
     flow.leadershipLost(R1);
     assertTrue(elastic.isDone());
-    assertEquals(0L, (long) gauge(leader.metrics(), "raftwire.s1.credits.tracked_bytes"));
+    assertEquals(0L, read(leader, GrpcMetrics.CREDITS_TRACKED_BYTES));
 
     leader.send(append(9, 64 * 1024, Priority.REGULAR));
-    await().atMost(WAIT).until(() -> (long) gauge(leader.metrics(), "raftwire.s1.credits.s2.regular_available") <= 0L);
+    await().atMost(WAIT).until(() -> read(leader, GrpcMetrics.CREDITS_REGULAR_AVAILABLE, FOLLOWER) <= 0L);
     CompletableFuture<Void> pending = flow.admitProposal(R1, List.of(FOLLOWER), Priority.REGULAR, 1);
     leader.close();
     assertTrue(pending.isCompletedExceptionally(), "close fails waiting proposals");
@@ -163,8 +163,8 @@ class FlowControlTest {
       assertTrue(leader.send(append(index, 16 * 1024, Priority.REGULAR)).isAccepted());
     }
     await().atMost(WAIT).until(() -> delivered.get() == 20);
-    await().atMost(WAIT).until(() -> (long) gauge(leader.metrics(), "raftwire.s1.credits.tracked_bytes") == 0L);
-    assertEquals(64 * KiB, (long) gauge(leader.metrics(), "raftwire.s1.credits.s2.regular_available"));
+    await().atMost(WAIT).until(() -> read(leader, GrpcMetrics.CREDITS_TRACKED_BYTES) == 0L);
+    assertEquals(64 * KiB, read(leader, GrpcMetrics.CREDITS_REGULAR_AVAILABLE, FOLLOWER));
   }
 
   @Test
@@ -174,10 +174,10 @@ class FlowControlTest {
             .ioTiming(SECOND / 10, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.MILLISECONDS.toNanos(1))
             .build()));
     FlowControl flow = store.flowControl().orElseThrow();
-    assertEquals(Long.MAX_VALUE, (long) gauge(store.metrics(), "raftwire.s2.io.tokens_per_interval"));
+    assertEquals(Long.MAX_VALUE, read(store, GrpcMetrics.IO_TOKENS_PER_INTERVAL));
     await().atMost(WAIT).until(() -> {
       flow.recordDiskWrite(1024 * KiB, TimeUnit.MILLISECONDS.toNanos(200)); // 10x the 20 ms target
-      return (long) gauge(store.metrics(), "raftwire.s2.io.tokens_per_interval") < Long.MAX_VALUE;
+      return read(store, GrpcMetrics.IO_TOKENS_PER_INTERVAL) < Long.MAX_VALUE;
     });
   }
 
@@ -187,7 +187,7 @@ class FlowControlTest {
     GrpcTransport follower = follower(10 * 1024 * KiB, delivered);
     FlowControl flow = follower.flowControl().orElseThrow();
     flow.admitElasticWork(R1, 1024 * KiB).get(60, TimeUnit.SECONDS);
-    assertTrue((long) gauge(follower.metrics(), "raftwire.s2.io.granted_bytes.elastic") >= 1024 * KiB);
-    assertEquals(0, (int) gauge(follower.metrics(), "raftwire.s2.io.queue_length.elastic"));
+    assertTrue(read(follower, GrpcMetrics.IO_GRANTED_BYTES, "elastic") >= 1024 * KiB);
+    assertEquals(0, read(follower, GrpcMetrics.IO_QUEUE_LENGTH, "elastic"));
   }
 }

@@ -1,5 +1,6 @@
 package io.raftwire.grpc;
 
+import static io.raftwire.grpc.Readings.read;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,7 +57,7 @@ class GrpcReadmeExampleTest {
     // --- README example ends
     try {
       await().until(delivered::get);
-      assertTrue(store1.metrics().getCounters().get("raftwire.s1.sender.s2.control.accepted").getCount() == 1);
+      assertTrue(Readings.read(store1, GrpcMetrics.SENDER_ACCEPTED, StoreId.of(2), "control") == 1);
     } finally {
       store1.close();
       store2.close();
@@ -82,17 +83,17 @@ class GrpcReadmeExampleTest {
     FlowControl flow = transport.flowControl().orElseThrow();
 
     // Leader, before proposing: wait for credits without blocking a thread.
-    CompletableFuture<Void> admitted =
-        flow.admitProposal(range, List.of(follower), Priority.REGULAR, bytes);
-    admitted.thenRun(() -> { /* propose to Raft here */ });
+    CompletableFuture<Void> proposed =
+        flow.admitProposal(range, List.of(follower), Priority.REGULAR, bytes)
+            .thenRun(() -> { /* propose to Raft here */ });
 
     // Follower, after fsync: report the entries, and what the write cost (IO tokens follow it).
     flow.entriesDurable(DurableEntries.of(range, StoreId.of(1), Priority.REGULAR, 10, 12, bytes));
     flow.recordDiskWrite(bytes, TimeUnit.MILLISECONDS.toNanos(3));
     // --- README flow control example ends
     try {
-      admitted.get(30, TimeUnit.SECONDS);
-      assertTrue(transport.metrics().getGauges().containsKey("raftwire.s1.io.tokens_per_interval"));
+      proposed.get(30, TimeUnit.SECONDS);
+      assertTrue(Readings.exists(transport, GrpcMetrics.IO_TOKENS_PER_INTERVAL));
     } finally {
       transport.close();
     }

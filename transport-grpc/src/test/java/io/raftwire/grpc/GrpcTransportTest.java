@@ -1,13 +1,12 @@
 package io.raftwire.grpc;
 
+import static io.raftwire.grpc.Readings.read;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.codahale.metrics.Gauge;
-import com.codahale.metrics.MetricRegistry;
-import io.raftwire.grpc.wire.Envelope;
+import io.raftwire.grpc.internal.wire.Envelope;
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
@@ -87,13 +86,6 @@ class GrpcTransportTest {
     return wire.getPayload().asReadOnlyByteBuffer().getLong(0);
   }
 
-  @SuppressWarnings("unchecked")
-  static <T> T gauge(MetricRegistry metrics, String name) {
-    Gauge<T> gauge = (Gauge<T>) metrics.getGauges().get(name);
-    assertTrue(gauge != null, "no gauge " + name + " in " + metrics.getGauges().keySet());
-    return gauge.getValue();
-  }
-
   @Test
   void controlStillArrivesWhileTheAppendStreamIsNotReadyAndItsLaneIsFull() {
     StallingPeer peer = new StallingPeer(9);
@@ -116,15 +108,14 @@ class GrpcTransportTest {
       }
     }
     assertEquals(DropReason.LANE_BUDGET, refusal, "the lane never filled");
-    String lane = "raftwire.s1.sender.s9.append.";
-    long charged = gauge(a.metrics(), lane + "charged_bytes");
-    long queued = gauge(a.metrics(), lane + "queued_bytes");
+    long charged = read(a, GrpcMetrics.SENDER_CHARGED_BYTES, S9, "append");
+    long queued = read(a, GrpcMetrics.SENDER_QUEUED_BYTES, S9, "append");
     assertTrue(charged <= 4 * MiB, "charged " + charged + " bytes over a 4 MiB lane");
     assertTrue(queued > 0, "nothing waited in the lane: the stream never stopped being ready");
     // The writer respects readiness: while the peer reads nothing, the lane does not drain into
     // gRPC's buffers.
     await().during(Duration.ofMillis(300)).atMost(WAIT)
-        .until(() -> (long) gauge(a.metrics(), lane + "queued_bytes") > 0 && peer.data.isEmpty());
+        .until(() -> read(a, GrpcMetrics.SENDER_QUEUED_BYTES, S9, "append") > 0 && peer.data.isEmpty());
     await().atMost(WAIT).until(() -> drops.stream().anyMatch(d -> d.reason() == DropReason.LANE_BUDGET && !d.acceptedBySend()));
 
     for (long seq = 0; seq < 10; seq++) {
@@ -134,7 +125,7 @@ class GrpcTransportTest {
 
     peer.resume();
     await().atMost(WAIT).until(() -> peer.data.size() == accepted.size());
-    await().atMost(WAIT).until(() -> (long) gauge(a.metrics(), lane + "charged_bytes") == 0L);
+    await().atMost(WAIT).until(() -> read(a, GrpcMetrics.SENDER_CHARGED_BYTES, S9, "append") == 0L);
     Map<Long, List<Long>> perRange = new HashMap<>();
     for (Envelope e : peer.data) {
       perRange.computeIfAbsent(e.getRangeId(), r -> new ArrayList<>()).add(seq(e));
@@ -172,8 +163,8 @@ class GrpcTransportTest {
     long maxCharged = 0;
     for (long seq = 0; seq < 400; seq++) {
       a.send(message(S1, S2, 1, TrafficClass.APPEND, seq, 8 * 1024));
-      maxQueued = Math.max(maxQueued, (long) gauge(b.metrics(), "raftwire.s2.receiver.queued_bytes.append"));
-      maxCharged = Math.max(maxCharged, (long) gauge(a.metrics(), "raftwire.s1.sender.s2.append.charged_bytes"));
+      maxQueued = Math.max(maxQueued, read(b, GrpcMetrics.RECEIVER_QUEUED_APPEND_BYTES));
+      maxCharged = Math.max(maxCharged, read(a, GrpcMetrics.SENDER_CHARGED_BYTES, S2, "append"));
     }
     await().atMost(WAIT).until(() -> drops.stream().anyMatch(d -> d.reason() == DropReason.RECEIVER_BUDGET));
     assertTrue(maxQueued <= rangeBudget, "receiver queued " + maxQueued + " > " + rangeBudget);
@@ -181,11 +172,11 @@ class GrpcTransportTest {
     for (DroppedMessage d : drops) {
       assertTrue(d.acceptedBySend() ? d.reason() == DropReason.RECEIVER_BUDGET : d.reason() == DropReason.LANE_BUDGET, d.toString());
     }
-    assertTrue(b.metrics().counter("raftwire.s2.receiver.dropped.RECEIVER_BUDGET").getCount() > 0);
+    assertTrue(read(b, GrpcMetrics.RECEIVER_DROPPED, DropReason.RECEIVER_BUDGET) > 0);
 
     release.countDown();
     long before = delivered.get();
-    await().atMost(WAIT).until(() -> (long) gauge(b.metrics(), "raftwire.s2.receiver.queued_bytes.append") == 0L);
+    await().atMost(WAIT).until(() -> read(b, GrpcMetrics.RECEIVER_QUEUED_APPEND_BYTES) == 0L);
     assertTrue(a.send(message(S1, S2, 1, TrafficClass.APPEND, 1000, 8 * 1024)).isAccepted());
     await().atMost(WAIT).until(() -> delivered.get() > before);
   }
@@ -211,8 +202,8 @@ class GrpcTransportTest {
     await().atMost(WAIT).until(() -> a.isReachable(S2));
     sendAndAwait(a, S2, TrafficClass.CONTROL, 3);
     sendAndAwait(a, S2, TrafficClass.APPEND, 4);
-    assertTrue(a.metrics().counter("raftwire.s1.sender.s2.reconnects").getCount() >= 1);
-    assertEquals(1, (int) gauge(a.metrics(), "raftwire.s1.sender.s2.breaker"), "breaker healthy again");
+    assertTrue(read(a, GrpcMetrics.SENDER_RECONNECTS, S2) >= 1);
+    assertEquals(1, read(a, GrpcMetrics.SENDER_BREAKER, S2), "breaker healthy again");
   }
 
   @Test
@@ -233,7 +224,7 @@ class GrpcTransportTest {
     GrpcTransport b = cluster.start(S2, TransportLimits.defaults());
     int ranges = 64;
     int perLane = 150;
-    Map<Long, ConcurrentLinkedQueue<RaftEnvelope>> inboxes = new ConcurrentHashMap<>();
+    Map<Long, ConcurrentLinkedQueue<RaftEnvelope>> inboxes = new HashMap<>();
     AtomicLong total = new AtomicLong();
     for (long r = 1; r <= ranges; r++) {
       ConcurrentLinkedQueue<RaftEnvelope> inbox = new ConcurrentLinkedQueue<>();
@@ -263,7 +254,7 @@ class GrpcTransportTest {
         assertEquals(inOrder, seqs, "r" + e.getKey() + " " + lane);
       }
     }
-    assertTrue(a.metrics().histogram("raftwire.s1.sender.s2.data.batch_messages").getSnapshot().getMax() > 1,
+    assertTrue(a.metrics().histogram(GrpcMetrics.SENDER_BATCH_MESSAGES.of(S1, S2, "data")).getSnapshot().getMax() > 1,
         "appends were never batched");
   }
 
@@ -286,8 +277,8 @@ class GrpcTransportTest {
     assertTrue(a.send(message(S1, S2, 1, TrafficClass.APPEND, 999, 1024 * 1024)).isAccepted());
     await().atMost(WAIT).until(() -> delivered.get() == 200 && drops.size() == 1);
     assertEquals(DropReason.TOO_LARGE, drops.peek().reason(), "cannot fit a frame: refused, not sent");
-    assertTrue(a.metrics().histogram("raftwire.s1.sender.s2.data.batch_bytes").getSnapshot().getMax() < 256 * KiB);
-    assertEquals(0, a.metrics().counter("raftwire.s1.sender.s2.reconnects").getCount(), "no stream broke");
+    assertTrue(a.metrics().histogram(GrpcMetrics.SENDER_BATCH_BYTES.of(S1, S2, "data")).getSnapshot().getMax() < 256 * KiB);
+    assertEquals(0, read(a, GrpcMetrics.SENDER_RECONNECTS, S2), "no stream broke");
   }
 
   @Test
@@ -297,10 +288,10 @@ class GrpcTransportTest {
     GrpcTransport b = cluster.start(S2, TransportLimits.defaults());
     recordInto(b);
     sendAndAwait(a, S2, TrafficClass.APPEND, 1);
-    await().atMost(WAIT).until(() -> (int) gauge(b.metrics(), "raftwire.s2.receiver.open_streams") == 0);
+    await().atMost(WAIT).until(() -> read(b, GrpcMetrics.RECEIVER_OPEN_STREAMS) == 0);
     assertTrue(a.isReachable(S2), "an idle close is not a failure");
     sendAndAwait(a, S2, TrafficClass.APPEND, 2);
-    assertEquals(0, a.metrics().counter("raftwire.s1.sender.s2.reconnects").getCount());
+    assertEquals(0, read(a, GrpcMetrics.SENDER_RECONNECTS, S2));
   }
 
   @Test
@@ -315,8 +306,8 @@ class GrpcTransportTest {
     sendAndAwait(a, S2, TrafficClass.APPEND, 1);
     RaftEnvelope sent = message(S1, S2, 1, TrafficClass.APPEND, 1, 10);
     long carried = sent.payloadSize() + sent.entries().stream().mapToLong(e -> e.dataSize()).sum();
-    long all = a.metrics().counter("raftwire.s1.sender.zone_bytes.a.b").getCount();
-    long data = a.metrics().counter("raftwire.s1.sender.zone_data_bytes.a.b").getCount();
+    long all = read(a, GrpcMetrics.SENDER_ZONE_BYTES, "a", "b");
+    long data = read(a, GrpcMetrics.SENDER_ZONE_DATA_BYTES, "a", "b");
     assertTrue(data >= carried, "the serialized APPEND counts at least its payload and entries: " + data);
     assertTrue(all >= data, "zone bytes include the DATA stream's: " + all + " < " + data);
   }
@@ -333,16 +324,15 @@ class GrpcTransportTest {
     }
     a.send(message(S1, S2, 1, TrafficClass.APPEND, 0, 9 * (int) MiB)); // refused: too large
     await().atMost(WAIT).until(() -> delivered.get() == 100);
-    MetricRegistry m = a.metrics();
-    assertEquals(50, m.counter("raftwire.s1.sender.s2.append.accepted").getCount());
-    assertEquals(50, m.counter("raftwire.s1.sender.s2.control.accepted").getCount());
-    assertEquals(1, m.counter("raftwire.s1.sender.refused.TOO_LARGE").getCount());
-    assertTrue(m.timer("raftwire.s1.sender.s2.data.queue_wait").getCount() > 0);
-    assertTrue(m.histogram("raftwire.s1.sender.s2.control.batch_bytes").getCount() > 0);
-    assertEquals(0L, (long) gauge(m, "raftwire.s1.sender.global_charged_bytes"), "all acknowledged");
-    assertTrue(b.metrics().timer("raftwire.s2.receiver.deliver_latency").getCount() > 0);
-    assertTrue(b.metrics().timer("raftwire.s2.receiver.handler_time").getCount() > 0);
-    assertEquals(0, (int) gauge(b.metrics(), "raftwire.s2.receiver.scheduler_backlog"));
-    assertFalse(m.getNames().isEmpty());
+    assertEquals(50, read(a, GrpcMetrics.SENDER_ACCEPTED, S2, "append"));
+    assertEquals(50, read(a, GrpcMetrics.SENDER_ACCEPTED, S2, "control"));
+    assertEquals(1, read(a, GrpcMetrics.SENDER_REFUSED, DropReason.TOO_LARGE));
+    assertTrue(read(a, GrpcMetrics.SENDER_QUEUE_WAIT, S2, "data") > 0);
+    assertTrue(read(a, GrpcMetrics.SENDER_BATCH_BYTES, S2, "control") > 0);
+    assertEquals(0L, read(a, GrpcMetrics.SENDER_GLOBAL_CHARGED_BYTES), "all acknowledged");
+    assertTrue(read(b, GrpcMetrics.RECEIVER_DELIVER_LATENCY) > 0);
+    assertTrue(read(b, GrpcMetrics.RECEIVER_HANDLER_TIME) > 0);
+    assertEquals(0, read(b, GrpcMetrics.RECEIVER_SCHEDULER_BACKLOG));
+    assertFalse(a.metrics().getNames().isEmpty());
   }
 }

@@ -156,7 +156,7 @@ final class DemoCommand implements Callable<Integer> {
     long start = System.nanoTime();
     long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
     ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor();
-    progress.scheduleAtFixedRate(() -> System.out.print("\r" + Report.progress(start, regular, elastic)), 1, 1, TimeUnit.SECONDS);
+    var unused = progress.scheduleAtFixedRate(() -> System.out.print("\r" + Report.progress(start, regular, elastic)), 1, 1, TimeUnit.SECONDS);
     CompletableFuture<Void> bulk = CompletableFuture.runAsync(() -> {
       try {
         load.closedLoop(Priority.ELASTIC, elasticWorkers, 16 * 1024, deadline, elastic);
@@ -191,7 +191,7 @@ final class DemoCommand implements Callable<Integer> {
       Map<String, Long> counters = new TreeMap<>();
       for (Map.Entry<String, Counter> e : metrics.getCounters().entrySet()) {
         String name = e.getKey();
-        String[] p = name.split("\\.");
+        String[] p = name.split("\\.", -1);
         if (name.contains(".zone_bytes.") && p.length >= 2) {
           String from = p[p.length - 2];
           String to = p[p.length - 1];

@@ -46,7 +46,7 @@ final class LoadCommand implements Callable<Integer> {
       long start = System.nanoTime();
       long deadline = start + duration.toNanos();
       ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor();
-      progress.scheduleAtFixedRate(() -> System.out.print("\r" + Report.progress(start, regular, elastic)), 1, 1, TimeUnit.SECONDS);
+      var unused = progress.scheduleAtFixedRate(() -> System.out.print("\r" + Report.progress(start, regular, elastic)), 1, 1, TimeUnit.SECONDS);
       CompletableFuture<Void> bulk = CompletableFuture.runAsync(() -> {
         try {
           load.closedLoop(Priority.ELASTIC, elasticWorkers, valueSize * 16, deadline, elastic);

@@ -13,7 +13,7 @@ final class Peers {
 
   static Peers parse(String text) {
     Peers peers = new Peers();
-    for (String item : text.split(",")) {
+    for (String item : text.split(",", -1)) {
       String[] idAndRest = item.strip().split("=", 2);
       if (idAndRest.length != 2) {
         throw new IllegalArgumentException("'" + item + "' is not id=host:port[@zone]");

@@ -14,6 +14,7 @@ import io.raftwire.topology.Locality;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ public final class LocalCluster implements AutoCloseable {
     // Port 0 until each store has bound one (see KvNode.Config.builder).
     Map<StoreId, Locality> zones = new TreeMap<>();
     for (int s = 1; s <= b.zones.size(); s++) {
-      raft.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", 0));
+      raft.put(StoreId.of(s), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       zones.put(StoreId.of(s), Locality.parse("region=demo,zone=" + b.zones.get(s - 1)));
     }
     try {
@@ -148,7 +149,9 @@ public final class LocalCluster implements AutoCloseable {
         if (leader != null) {
           KvNode current = leader instanceof StoreEndpoint ? nodes.get(((StoreEndpoint) leader).store()) : null;
           if (current != null) {
-            current.node(range).ifPresent(n -> n.transferLeadership(local.getLocalEndpoint()));
+            current.node(range).ifPresent(n -> {
+              var unused = n.transferLeadership(local.getLocalEndpoint());
+            });
           }
         }
       }

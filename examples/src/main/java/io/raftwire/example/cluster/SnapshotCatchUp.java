@@ -185,7 +185,7 @@ public final class SnapshotCatchUp {
     cluster.metrics().getCounters().forEach((name, c) -> {
       int at = name.indexOf(".snapshot.zone_bytes.");
       if (at > 0) {
-        String[] zones = name.substring(at + ".snapshot.zone_bytes.".length()).split("\\.");
+        String[] zones = name.substring(at + ".snapshot.zone_bytes.".length()).split("\\.", -1);
         if (zones.length == 2) {
           bytes.merge(zones[0] + " -> " + zones[1], c.getCount(), Long::sum);
         }

@@ -9,11 +9,9 @@ import io.microraft.RaftNode;
 import io.microraft.model.impl.DefaultRaftModelFactory;
 import io.microraft.persistence.RaftStore;
 import io.microraft.persistence.RestoredRaftState;
-import io.raftwire.adapter.microraft.AdmissionHooks;
 import io.raftwire.adapter.microraft.MicroRaftCodec;
 import io.raftwire.adapter.microraft.MicroRaftSnapshots;
-import io.raftwire.adapter.microraft.MicroRaftTransport;
-import io.raftwire.adapter.microraft.RangeRegistry;
+import io.raftwire.adapter.microraft.MicroRaftNodes;
 import io.raftwire.adapter.microraft.StoreEndpoint;
 import io.raftwire.admission.AdmissionConfig;
 import io.raftwire.admission.io.ThroughputHealth;
@@ -26,6 +24,7 @@ import io.raftwire.topology.Locality;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,8 +49,7 @@ public final class KvNode implements AutoCloseable {
   private final RocksStorage storage;
   private final GrpcTransport transport;
   private final MicroRaftCodec codec;
-  private final AdmissionHooks hooks;
-  private final RangeRegistry registry;
+  private final MicroRaftNodes nodes;
   private final MicroRaftSnapshots snapshots;
   private final Ranges ranges;
   private final Server clientServer;
@@ -62,7 +60,7 @@ public final class KvNode implements AutoCloseable {
     this.ranges = new Ranges(config.rangeCount, new ArrayList<>(config.raftAddresses.keySet()), config.replicas);
     this.storage = RocksStorage.open(config.dataDir);
     GrpcTransport startedTransport = null;
-    RangeRegistry startedRegistry = null;
+    MicroRaftNodes startedNodes = null;
     try {
       this.health = new RocksHealth(storage.db(),
           new ThroughputHealth(AdmissionConfig.DEFAULT_TARGET_WRITE_LATENCY_NANOS, AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND),
@@ -88,16 +86,16 @@ public final class KvNode implements AutoCloseable {
                   .build()))
               .build());
       this.transport = startedTransport;
-      this.hooks = new AdmissionHooks(transport.flowControl().orElseThrow(), config.store, codec);
-      startedRegistry = config.admissionControl
-          ? new RangeRegistry(transport, codec, hooks.onAppend())
-          : new RangeRegistry(transport, codec);
-      this.registry = startedRegistry;
-      snapshots.attach(registry, transport.snapshots().orElseThrow());
+      // One call wires MicroRaft to the transport: flow control (proposals wait for credits,
+      // followers report durable entries) and snapshot transfers.
+      startedNodes = MicroRaftNodes.builder(transport, codec)
+          .admission(config.admissionControl)
+          .snapshots(snapshots)
+          .build();
+      this.nodes = startedNodes;
       registerSnapshotGauges();
-      MicroRaftTransport raftTransport = new MicroRaftTransport(transport, codec, snapshots);
       for (RangeId range : ranges.rangesOf(config.store)) {
-        startRange(range, raftTransport);
+        startRange(range);
       }
       this.clientServer = NettyServerBuilder.forAddress(config.clientAddress)
           .addService(new KvService(this))
@@ -105,9 +103,11 @@ public final class KvNode implements AutoCloseable {
           .start();
     } catch (IOException | RuntimeException e) {
       // Leave nothing running or locked behind: the caller may retry on the same data directory.
-      if (startedRegistry != null) {
-        for (RangeId range : startedRegistry.ranges()) {
-          startedRegistry.remove(range).ifPresent(node -> node.terminate());
+      if (startedNodes != null) {
+        for (RangeId range : startedNodes.ranges()) {
+          startedNodes.remove(range).ifPresent(node -> {
+            var unused = node.terminate();
+          });
         }
       }
       if (startedTransport != null) {
@@ -116,7 +116,7 @@ public final class KvNode implements AutoCloseable {
       storage.close();
       throw e;
     }
-    log.info("{} serving {} ranges; raft on {}, clients on {}", config.store, registry.ranges().size(),
+    log.info("{} serving {} ranges; raft on {}, clients on {}", config.store, nodes.ranges().size(),
         transport.listenAddress(), clientAddress());
   }
 
@@ -152,33 +152,20 @@ public final class KvNode implements AutoCloseable {
     return new KvNode(config);
   }
 
-  private void startRange(RangeId range, MicroRaftTransport raftTransport) throws IOException {
-    RaftStore store = snapshots.capturingStore(range, config.storeWrapper.apply(range, storage.raftStore(range, codec)));
-    if (config.admissionControl) {
-      store = hooks.reportingStore(range, store);
-    }
+  private void startRange(RangeId range) throws IOException {
     RaftNode.RaftNodeBuilder builder = RaftNode.newBuilder()
         .setGroupId(range)
         .setConfig(config.raftConfig)
-        .setTransport(raftTransport)
-        .setStateMachine(new KvStateMachine(storage.db(), range))
-        .setStore(store);
+        .setStateMachine(new KvStateMachine(storage.db(), range));
     Optional<RestoredRaftState> restored = storage.restore(range, codec);
-    if (restored.isPresent()) {
-      builder.setRestoredState(restored.get());
-      if (restored.get().getSnapshotEntry() != null) {
-        snapshots.restored(range, restored.get().getSnapshotEntry());
-      }
-    } else {
+    if (restored.isEmpty()) {
       List<RaftEndpoint> members = new ArrayList<>();
       for (StoreId s : ranges.replicasOf(range)) {
         members.add(StoreEndpoint.of(s));
       }
       builder.setLocalEndpoint(StoreEndpoint.of(config.store)).setInitialGroupMembers(members);
     }
-    RaftNode node = builder.build();
-    registry.add(node);
-    node.start();
+    nodes.start(range, builder, config.storeWrapper.apply(range, storage.raftStore(range, codec)), restored);
   }
 
   public StoreId store() {
@@ -202,7 +189,7 @@ public final class KvNode implements AutoCloseable {
 
   /** The MicroRaft node of {@code range} on this store, if hosted here. */
   public Optional<RaftNode> node(RangeId range) {
-    return registry.node(range);
+    return nodes.node(range);
   }
 
   /**
@@ -212,7 +199,7 @@ public final class KvNode implements AutoCloseable {
   public Optional<byte[]> localGet(byte[] key) throws IOException {
     com.google.protobuf.ByteString k = com.google.protobuf.ByteString.copyFrom(key);
     RangeId range = ranges.rangeOf(k);
-    RaftNode node = registry.node(range).orElseThrow(() -> new IOException(config.store + " hosts no replica of " + range));
+    RaftNode node = nodes.node(range).orElseThrow(() -> new IOException(config.store + " hosts no replica of " + range));
     io.raftwire.example.kv.proto.KvOp op = io.raftwire.example.kv.proto.KvOp.newBuilder()
         .setGet(io.raftwire.example.kv.proto.Get.newBuilder().setKey(k))
         .setPriority(io.raftwire.example.kv.proto.Priority.REGULAR).build();
@@ -243,7 +230,7 @@ public final class KvNode implements AutoCloseable {
    * credits (and for elastic work this store's IO tokens) admit it, without it at once.
    */
   <T> java.util.concurrent.CompletableFuture<io.microraft.Ordered<T>> replicate(RaftNode node, Object operation, long bytes) {
-    return config.admissionControl ? hooks.replicate(node, operation, bytes) : node.replicate(operation);
+    return nodes.replicate(node, operation, bytes);
   }
 
   long maxValueBytes() {
@@ -258,8 +245,8 @@ public final class KvNode implements AutoCloseable {
   @Override
   public void close() {
     clientServer.shutdownNow();
-    for (RangeId range : registry.ranges()) {
-      registry.remove(range).ifPresent(node -> {
+    for (RangeId range : nodes.ranges()) {
+      nodes.remove(range).ifPresent(node -> {
         try {
           node.terminate().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -328,7 +315,7 @@ public final class KvNode implements AutoCloseable {
       private final StoreId store;
       private final Map<StoreId, InetSocketAddress> raftAddresses;
       private final Path dataDir;
-      private InetSocketAddress clientAddress = new InetSocketAddress("127.0.0.1", 0);
+      private InetSocketAddress clientAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
       private Map<StoreId, Locality> localities = Map.of();
       private InetSocketAddress listenAddress;
       private int rangeCount = 16;

@@ -75,7 +75,7 @@ final class KvService extends KvGrpc.KvImplBase {
       return;
     }
     CompletableFuture<Ordered<Object>> replicated = node.replicate(raft.get(), op, op.getSerializedSize());
-    replicated.whenComplete((ordered, error) -> {
+    var unused = replicated.whenComplete((ordered, error) -> {
       if (error != null) {
         responses.onError(toStatus(error, raft.get()));
       } else {
@@ -92,7 +92,7 @@ final class KvService extends KvGrpc.KvImplBase {
       return;
     }
     KvOp op = KvOp.newBuilder().setGet(Get.newBuilder().setKey(request.getKey())).setPriority(Priority.REGULAR).build();
-    raft.get().<ByteString>query(op, QueryPolicy.LINEARIZABLE, Optional.empty(), Optional.empty())
+    var unused = raft.get().<ByteString>query(op, QueryPolicy.LINEARIZABLE, Optional.empty(), Optional.empty())
         .whenComplete((ordered, error) -> {
           if (error != null) {
             responses.onError(toStatus(error, raft.get()));

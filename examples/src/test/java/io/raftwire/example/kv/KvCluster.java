@@ -6,6 +6,7 @@ import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
@@ -28,8 +29,8 @@ final class KvCluster implements AutoCloseable {
     this.dir = dir;
     // Port 0: each store binds a free port when it first starts and keeps it across restarts.
     for (long s = 1; s <= 3; s++) {
-      raftAddresses.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", 0));
-      clientAddresses.put(StoreId.of(s), new InetSocketAddress("127.0.0.1", 0));
+      raftAddresses.put(StoreId.of(s), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      clientAddresses.put(StoreId.of(s), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     }
     raftAddresses.keySet().forEach(this::start);
   }

@@ -17,6 +17,7 @@ import io.raftwire.message.Priority;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.nio.charset.StandardCharsets;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -180,7 +181,7 @@ class KvClusterTest {
     cluster.stop(store);
     try (java.net.ServerSocket busy = new java.net.ServerSocket(0)) {
       java.util.Map<StoreId, InetSocketAddress> raft = new java.util.TreeMap<>(cluster.raftAddresses);
-      raft.put(store, new InetSocketAddress("127.0.0.1", busy.getLocalPort()));
+      raft.put(store, new InetSocketAddress(InetAddress.getLoopbackAddress(), busy.getLocalPort()));
       java.io.UncheckedIOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class,
           () -> KvNode.start(KvNode.Config.builder(store, raft, dir.resolve(store.toString())).rangeCount(KvCluster.RANGES).build()));
       assertTrue(e.getMessage().contains("cannot listen"), e.getMessage());

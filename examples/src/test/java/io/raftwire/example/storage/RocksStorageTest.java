@@ -209,7 +209,7 @@ class RocksStorageTest {
     void start(RaftNode.RaftNodeBuilder builder) {
       node = builder.setTransport(microRaft).setStateMachine(this).build();
       registry.add(node);
-      node.start();
+      var unused = node.start();
     }
 
     boolean isLeader() {

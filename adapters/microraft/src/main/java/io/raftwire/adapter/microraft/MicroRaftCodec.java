@@ -380,10 +380,36 @@ public final class MicroRaftCodec {
                   .addAllMembers(storeIds(op.getMembers()))
                   .addAllVotingMembers(storeIds(op.getVotingMembers()))
                   .setEndpoint(StoreEndpoint.storeOf(op.getEndpoint()).value())
-                  .setModeValue(op.getMode().ordinal() + 1))
+                  .setMode(wireMode(op.getMode())))
           .build();
     }
     return Operation.newBuilder().setUser(ByteString.copyFrom(operations.encode(operation))).build();
+  }
+
+  /** The wire form of a membership change mode; an explicit map, so MicroRaft's enum order is not the format. */
+  private static io.raftwire.adapter.microraft.wire.MembershipChangeMode wireMode(MembershipChangeMode mode) {
+    switch (mode) {
+      case ADD_LEARNER:
+        return io.raftwire.adapter.microraft.wire.MembershipChangeMode.ADD_LEARNER;
+      case ADD_OR_PROMOTE_TO_FOLLOWER:
+        return io.raftwire.adapter.microraft.wire.MembershipChangeMode.ADD_OR_PROMOTE_TO_FOLLOWER;
+      case REMOVE_MEMBER:
+        return io.raftwire.adapter.microraft.wire.MembershipChangeMode.REMOVE_MEMBER;
+    }
+    throw new IllegalArgumentException("unknown membership change mode " + mode);
+  }
+
+  private static MembershipChangeMode mode(io.raftwire.adapter.microraft.wire.MembershipChangeMode wire, int value) {
+    switch (wire) {
+      case ADD_LEARNER:
+        return MembershipChangeMode.ADD_LEARNER;
+      case ADD_OR_PROMOTE_TO_FOLLOWER:
+        return MembershipChangeMode.ADD_OR_PROMOTE_TO_FOLLOWER;
+      case REMOVE_MEMBER:
+        return MembershipChangeMode.REMOVE_MEMBER;
+      default:
+        throw new IllegalArgumentException("unknown membership change mode " + value);
+    }
   }
 
   private Object operation(Operation operation) {
@@ -392,16 +418,11 @@ public final class MicroRaftCodec {
         return operations.decode(operation.getUser().toByteArray());
       case UPDATE_MEMBERS: {
         UpdateMembers u = operation.getUpdateMembers();
-        MembershipChangeMode[] modes = MembershipChangeMode.values();
-        int mode = u.getModeValue();
-        if (mode < 1 || mode > modes.length) {
-          throw new IllegalArgumentException("unknown membership change mode " + mode);
-        }
         return factory.createUpdateRaftGroupMembersOpBuilder()
             .setMembers(endpoints(u.getMembersList()))
             .setVotingMembers(endpoints(u.getVotingMembersList()))
             .setEndpoint(StoreEndpoint.of(u.getEndpoint()))
-            .setMode(modes[mode - 1])
+            .setMode(mode(u.getMode(), u.getModeValue()))
             .build();
       }
       default:

@@ -189,7 +189,7 @@ public final class MicroRaftSnapshots implements SnapshotSource, SnapshotSink {
     }
     started.incrementAndGet();
     log.info("{}: catching {} up by snapshot", range, follower);
-    t.send(range, follower, SnapshotPurpose.CATCH_UP, transferDeadlineNanos).whenComplete((meta, error) -> {
+    var unused = t.send(range, follower, SnapshotPurpose.CATCH_UP, transferDeadlineNanos).whenComplete((meta, error) -> {
       inFlight.remove(key);
       if (error == null) {
         completed.incrementAndGet();

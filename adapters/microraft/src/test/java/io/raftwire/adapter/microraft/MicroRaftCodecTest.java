@@ -15,6 +15,8 @@ import io.microraft.model.log.RaftGroupMembersView;
 import io.microraft.model.message.AppendEntriesRequest;
 import io.microraft.model.message.InstallSnapshotRequest;
 import io.microraft.model.message.RaftMessage;
+import io.raftwire.grpc.internal.fanout.BundleCodec;
+import io.raftwire.grpc.internal.wire.Envelope;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
@@ -182,10 +184,10 @@ class MicroRaftCodecTest {
         .setLogEntries(List.of(entry(10, "put z"), entry(11, "put a"), entry(12, "put b"))).setQuerySequenceNumber(5)
         .setFlowControlSequenceNumber(7).build();
     List<RaftEnvelope> members = List.of(codec.encode(toS2, S2), codec.encode(toS3, S3));
-    io.raftwire.grpc.wire.Envelope bundle = io.raftwire.grpc.wire.WireCodec.encodeBundle(
-        members, io.raftwire.grpc.wire.WireCodec.unionOfEntries(members), S2.store(), 1);
+    // The gRPC transport's own bundle codec: what a zone agent receives and takes apart.
+    Envelope bundle = BundleCodec.encode(members, BundleCodec.unionOfEntries(members), S2.store(), 1);
     assertEquals(3, bundle.getEntriesCount(), "entries 10..12 travel once");
-    List<RaftEnvelope> rebuilt = io.raftwire.grpc.wire.WireCodec.decodeBundle(bundle, S1.store());
+    List<RaftEnvelope> rebuilt = BundleCodec.decode(bundle, S1.store());
     assertEquals(members, rebuilt, "each follower's envelope is rebuilt exactly");
     AppendEntriesRequest decoded = (AppendEntriesRequest) codec.decode(rebuilt.get(1));
     assertEquals(9, decoded.getPreviousLogIndex());

@@ -56,7 +56,7 @@ final class TestStore implements AutoCloseable {
             .setStore(store)
             .build();
     registry.add(node);
-    node.start();
+    var unused = node.start(); // completes once the node runs; callers wait for leaders instead
     return node;
   }
 

@@ -1,7 +1,5 @@
-package io.raftwire.grpc;
+package io.raftwire.grpc.internal.flow;
 
-import com.codahale.metrics.Gauge;
-import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import io.raftwire.admission.AdmissionConfig;
 import io.raftwire.admission.credits.CreditController;
@@ -10,130 +8,145 @@ import io.raftwire.admission.io.IoAdmissionController;
 import io.raftwire.admission.queue.WorkQueue;
 import io.raftwire.flow.DurableEntries;
 import io.raftwire.flow.FlowControl;
+import io.raftwire.grpc.GrpcMetrics;
+import io.raftwire.grpc.internal.metrics.StoreMetrics;
+import io.raftwire.grpc.internal.receiver.DeliveredAppends;
+import io.raftwire.grpc.internal.sender.CreditLedger;
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
+import io.raftwire.time.Timebase;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The transport's {@link FlowControl}: credits at the leader, logical admission and IO tokens at the
- * follower, driven by the transport's upkeep thread.
+ * follower, ticked by the transport's timebase.
  *
- * <p>Wiring: the sender deducts credits as it accepts APPENDs with entries and returns them from the
- * "admitted" notices on its DATA stream's acks (all at once when that stream ends); {@link
- * #entriesDurable} (called by the library, or by the receiver after delivery unless {@link
- * AdmissionConfig#libraryReportsDurability()}) queues work for IO tokens and, once admitted, hands
- * the notice to the receiver,
- * which piggybacks it on the leader's DATA stream (or sends it within {@link
- * GrpcTransportConfig#noticeFlushNanos()}).
+ * <p>Wiring: the sender deducts credits as it accepts APPENDs with entries and returns them from
+ * the "admitted" notices on its DATA stream's acks, by drops, and all at once when that stream ends
+ * (it is this store's {@link CreditLedger}). {@link #entriesDurable} (called by the library, or on
+ * delivery unless {@link AdmissionConfig#libraryReportsDurability()}: this is the receiver's {@link
+ * DeliveredAppends}) queues work for IO tokens and, once admitted, hands the notice to the {@link
+ * Notices} sink, which piggybacks it on the leader's DATA stream.
  *
- * <p>Metrics under {@code raftwire.<store>.}: {@code credits.<dest>.{regular_available,
- * elastic_available,deducted_bytes,returned_bytes,waiters}}, {@code credits.{tracked_bytes,
- * unaccounted_bytes,blocked_streams}}, {@code credits.wait.<priority>} (proposal admission wait),
- * {@code io.{tokens_per_interval,available_bytes,elastic_available_bytes}}, {@code
- * io.granted_bytes.<priority>}, {@code io.queue_length.<priority>}, {@code
- * io.admission_delay.<priority>} (logical admission delay).
+ * <p>Metrics: the {@code credits.*} and {@code io.*} names of {@link GrpcMetrics}.
  */
-final class GrpcFlowControl implements FlowControl {
-  private static final Logger log = LoggerFactory.getLogger(GrpcFlowControl.class);
+public final class FlowController implements FlowControl, CreditLedger, DeliveredAppends {
+  private static final Logger log = LoggerFactory.getLogger(FlowController.class);
 
-  /** Where admitted notices go: the receiver, towards the leader's store. */
-  interface NoticeSink {
+  /** Where admitted notices go: towards the leader's store. Any thread; must not block. */
+  @FunctionalInterface
+  public interface Notices {
     void admitted(StoreId leader, RangeId range, Priority priority, long upToIndex);
   }
 
   private final StoreId store;
   private final AdmissionConfig config;
-  private final LongSupplier clock;
+  private final Timebase timebase;
   private final CreditController credits;
   private final IoAdmissionController io;
   private final WorkQueue queue;
-  private final NoticeSink notices;
-  private final ScheduledExecutorService scheduler;
-  private final ScheduledFuture<?> recompute;
-  private volatile ScheduledFuture<?> tick;
+  private final Notices notices;
+  private final StoreMetrics metrics;
+  private final Timebase.Cancellable recompute;
+  private volatile Timebase.@Nullable Cancellable tick;
   private volatile boolean closed;
 
-  GrpcFlowControl(
-      GrpcTransportConfig transportConfig,
-      NoticeSink notices,
-      ScheduledExecutorService scheduler,
-      MetricRegistry metrics,
-      String prefix) {
-    this.store = transportConfig.localStore();
-    this.config = transportConfig.admission();
-    this.clock = transportConfig.nanoClock();
+  public FlowController(StoreId store, AdmissionConfig config, Notices notices, Timebase timebase,
+      StoreMetrics metrics) {
+    this.store = store;
+    this.config = config;
+    this.timebase = timebase;
     this.notices = notices;
-    this.scheduler = scheduler;
-    Map<Priority, Timer> waits = timers(metrics, MetricRegistry.name(prefix, "credits", "wait"));
-    Map<Priority, Timer> delays = timers(metrics, MetricRegistry.name(prefix, "io", "admission_delay"));
-    this.credits = new CreditController(config, clock, (p, nanos) -> waits.get(p).update(nanos, TimeUnit.NANOSECONDS));
-    this.io = new IoAdmissionController(config, clock.getAsLong());
-    this.queue = new WorkQueue(clock, (p, nanos) -> delays.get(p).update(nanos, TimeUnit.NANOSECONDS));
-    registerMetrics(metrics, prefix);
-    this.recompute =
-        scheduler.scheduleAtFixedRate(
-            this::recompute, 0, config.ioIntervalNanos(), TimeUnit.NANOSECONDS);
+    this.metrics = metrics;
+    Map<Priority, Timer> waits = timers(GrpcMetrics.CREDITS_WAIT);
+    Map<Priority, Timer> delays = timers(GrpcMetrics.IO_ADMISSION_DELAY);
+    this.credits = new CreditController(config, timebase::nanoTime,
+        (p, nanos) -> waits.get(p).update(nanos, TimeUnit.NANOSECONDS));
+    this.io = new IoAdmissionController(config, timebase.nanoTime());
+    this.queue = new WorkQueue(timebase::nanoTime, (p, nanos) -> delays.get(p).update(nanos, TimeUnit.NANOSECONDS));
+    registerMetrics();
+    this.recompute = timebase.scheduleWithFixedDelay(this::recompute, 0, config.ioIntervalNanos());
     scheduleTick();
   }
 
-  private static Map<Priority, Timer> timers(MetricRegistry metrics, String prefix) {
+  private Map<Priority, Timer> timers(io.raftwire.grpc.MetricName name) {
     Map<Priority, Timer> timers = new EnumMap<>(Priority.class);
     for (Priority p : Priority.values()) {
-      timers.put(p, metrics.timer(MetricRegistry.name(prefix, p.name().toLowerCase(Locale.ROOT))));
+      timers.put(p, metrics.timer(name, StoreMetrics.lower(p)));
     }
     return timers;
   }
 
-  private void registerMetrics(MetricRegistry metrics, String prefix) {
-    String c = MetricRegistry.name(prefix, "credits");
-    metrics.register(MetricRegistry.name(c, "tracked_bytes"), (Gauge<Long>) credits::trackedBytes);
-    metrics.register(MetricRegistry.name(c, "unaccounted_bytes"), (Gauge<Long>) credits::unaccountedBytes);
-    metrics.register(
-        MetricRegistry.name(c, "blocked_streams"),
-        (Gauge<Long>) () -> credits.stats().stream().filter(CreditStats::blocked).count());
-    String i = MetricRegistry.name(prefix, "io");
-    metrics.register(MetricRegistry.name(i, "tokens_per_interval"), (Gauge<Long>) io::tokensPerInterval);
-    metrics.register(MetricRegistry.name(i, "available_bytes"), (Gauge<Long>) io::availableBytes);
-    metrics.register(MetricRegistry.name(i, "elastic_available_bytes"), (Gauge<Long>) io::elasticAvailableBytes);
+  private void registerMetrics() {
+    metrics.gauge(GrpcMetrics.CREDITS_TRACKED_BYTES, credits::trackedBytes);
+    metrics.gauge(GrpcMetrics.CREDITS_UNACCOUNTED_BYTES, credits::unaccountedBytes);
+    metrics.gauge(GrpcMetrics.CREDITS_BLOCKED_STREAMS,
+        () -> credits.stats().stream().filter(CreditStats::blocked).count());
+    metrics.gauge(GrpcMetrics.IO_TOKENS_PER_INTERVAL, io::tokensPerInterval);
+    metrics.gauge(GrpcMetrics.IO_AVAILABLE_BYTES, io::availableBytes);
+    metrics.gauge(GrpcMetrics.IO_ELASTIC_AVAILABLE_BYTES, io::elasticAvailableBytes);
     for (Priority p : Priority.values()) {
-      String name = p.name().toLowerCase(Locale.ROOT);
-      metrics.register(MetricRegistry.name(i, "granted_bytes", name), (Gauge<Long>) () -> io.grantedBytes(p));
-      metrics.register(MetricRegistry.name(i, "queue_length", name), (Gauge<Integer>) () -> queue.length(p));
+      String name = StoreMetrics.lower(p);
+      metrics.gauge(GrpcMetrics.IO_GRANTED_BYTES, () -> io.grantedBytes(p), name);
+      metrics.gauge(GrpcMetrics.IO_QUEUE_LENGTH, () -> queue.length(p), name);
     }
   }
 
-  /** Registers the credit gauges of one destination stream. */
-  void registerStream(MetricRegistry metrics, String prefix, StoreId destination) {
-    String c = MetricRegistry.name(prefix, "credits", destination.toString());
-    metrics.register(MetricRegistry.name(c, "regular_available"),
-        (Gauge<Long>) () -> credits.stats(destination).regularAvailable());
-    metrics.register(MetricRegistry.name(c, "elastic_available"),
-        (Gauge<Long>) () -> credits.stats(destination).elasticAvailable());
-    metrics.register(MetricRegistry.name(c, "deducted_bytes"),
-        (Gauge<Long>) () -> credits.stats(destination).deductedBytes());
-    metrics.register(MetricRegistry.name(c, "returned_bytes"),
-        (Gauge<Long>) () -> credits.stats(destination).returnedBytes());
-    metrics.register(MetricRegistry.name(c, "waiters"), (Gauge<Integer>) () -> credits.stats(destination).waiters());
+  // ---------------------------------------------------------------- the sender's ledger
+
+  @Override
+  public void destinationAdded(StoreId destination) {
+    metrics.gauge(GrpcMetrics.CREDITS_REGULAR_AVAILABLE, () -> credits.stats(destination).regularAvailable(), destination);
+    metrics.gauge(GrpcMetrics.CREDITS_ELASTIC_AVAILABLE, () -> credits.stats(destination).elasticAvailable(), destination);
+    metrics.gauge(GrpcMetrics.CREDITS_DEDUCTED_BYTES, () -> credits.stats(destination).deductedBytes(), destination);
+    metrics.gauge(GrpcMetrics.CREDITS_RETURNED_BYTES, () -> credits.stats(destination).returnedBytes(), destination);
+    metrics.gauge(GrpcMetrics.CREDITS_WAITERS, () -> credits.stats(destination).waiters(), destination);
   }
 
-  CreditController credits() {
-    return credits;
+  @Override
+  public void deducted(RaftEnvelope append) {
+    credits.onAppendAccepted(append.range(), append.to().store(), append.priority(), lastIndex(append),
+        append.sizeBytes());
   }
+
+  @Override
+  public void returned(RaftEnvelope append) {
+    credits.onDropped(append.range(), append.to().store(), append.priority(), lastIndex(append), append.sizeBytes());
+  }
+
+  @Override
+  public void admitted(RangeId range, StoreId destination, Priority priority, long upToIndex) {
+    credits.onAdmitted(range, destination, priority, upToIndex);
+  }
+
+  @Override
+  public void disconnected(StoreId destination) {
+    credits.onDisconnect(destination);
+  }
+
+  @Override
+  public boolean hasOutstanding(StoreId destination) {
+    return credits.hasOutstanding(destination);
+  }
+
+  private static long lastIndex(RaftEnvelope envelope) {
+    List<LogEntry> entries = envelope.entries();
+    return entries.get(entries.size() - 1).index();
+  }
+
+  // ---------------------------------------------------------------- the library's flow control
 
   @Override
   public CompletableFuture<Void> admitProposal(
@@ -146,13 +159,16 @@ final class GrpcFlowControl implements FlowControl {
   public void entriesDurable(DurableEntries entries) {
     Objects.requireNonNull(entries, "entries");
     if (queue.tryAdmitNow(entries.priority(), entries.bytes(), io)) {
-      notices.admitted(entries.leaderStore(), entries.range(), entries.priority(), entries.lastIndex());
+      notify(entries);
       return;
     }
-    queue
-        .submit(entries.range(), entries.priority(), entries.bytes())
-        .thenRun(() -> notices.admitted(entries.leaderStore(), entries.range(), entries.priority(), entries.lastIndex()));
+    CompletableFuture<Void> admitted = queue.submit(entries.range(), entries.priority(), entries.bytes());
+    var unused = admitted.thenRun(() -> notify(entries));
     admitQueued();
+  }
+
+  private void notify(DurableEntries entries) {
+    notices.admitted(entries.leaderStore(), entries.range(), entries.priority(), entries.lastIndex());
   }
 
   /**
@@ -160,7 +176,8 @@ final class GrpcFlowControl implements FlowControl {
    * itself, their entries are queued for logical admission now, one item per run of envelopes from
    * the same leader at the same priority.
    */
-  void delivered(RangeId range, List<RaftEnvelope> appends) {
+  @Override
+  public void delivered(RangeId range, List<RaftEnvelope> appends) {
     if (config.libraryReportsDurability()) {
       return;
     }
@@ -177,17 +194,11 @@ final class GrpcFlowControl implements FlowControl {
         bytes += last.sizeBytes();
         j++;
       }
-      entriesDurable(
-          DurableEntries.of(
-              range, first.from().store(), first.priority(), first.entries().get(0).index(),
-              Math.max(first.entries().get(0).index(), lastIndex(last)), bytes));
+      long firstIndex = first.entries().get(0).index();
+      entriesDurable(DurableEntries.of(range, first.from().store(), first.priority(), firstIndex,
+          Math.max(firstIndex, lastIndex(last)), bytes));
       i = j;
     }
-  }
-
-  private static long lastIndex(RaftEnvelope envelope) {
-    List<LogEntry> entries = envelope.entries();
-    return entries.get(entries.size() - 1).index();
   }
 
   @Override
@@ -209,8 +220,18 @@ final class GrpcFlowControl implements FlowControl {
   }
 
   @Override
-  public void replicaRemoved(RangeId range, StoreId store) {
-    credits.onReplicaRemoved(Objects.requireNonNull(range, "range"), Objects.requireNonNull(store, "store"));
+  public void replicaRemoved(RangeId range, StoreId follower) {
+    credits.onReplicaRemoved(Objects.requireNonNull(range, "range"), Objects.requireNonNull(follower, "store"));
+  }
+
+  /** Bytes deducted and waiting for the followers' admission notices. */
+  public long trackedBytes() {
+    return credits.trackedBytes();
+  }
+
+  /** Credits missing from the streams and not explained by tracked deductions: 0 unless leaking. */
+  public long unaccountedBytes() {
+    return credits.unaccountedBytes();
   }
 
   private void admitQueued() {
@@ -223,7 +244,7 @@ final class GrpcFlowControl implements FlowControl {
 
   private void recompute() {
     try {
-      io.recompute(clock.getAsLong());
+      io.recompute(timebase.nanoTime());
     } catch (RuntimeException e) {
       log.warn("{}: storage health signal failed; keeping the previous IO tokens", store, e);
     }
@@ -231,13 +252,13 @@ final class GrpcFlowControl implements FlowControl {
 
   private void scheduleTick() {
     if (!closed) {
-      tick = scheduler.schedule(this::tick, io.tickNanos(), TimeUnit.NANOSECONDS);
+      tick = timebase.schedule(this::tick, io.tickNanos());
     }
   }
 
   private void tick() {
     try {
-      io.tick(clock.getAsLong());
+      io.tick(timebase.nanoTime());
       admitQueued();
     } finally {
       scheduleTick();
@@ -245,12 +266,12 @@ final class GrpcFlowControl implements FlowControl {
   }
 
   /** Returns every credit, fails waiting proposals and queued work, stops ticking. */
-  void close() {
+  public void close() {
     closed = true;
-    recompute.cancel(false);
-    ScheduledFuture<?> t = tick;
+    recompute.cancel();
+    Timebase.Cancellable t = tick;
     if (t != null) {
-      t.cancel(false);
+      t.cancel();
     }
     credits.close();
     queue.close();

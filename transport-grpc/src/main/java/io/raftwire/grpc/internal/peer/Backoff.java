@@ -1,13 +1,14 @@
-package io.raftwire.grpc.sender;
+package io.raftwire.grpc.internal.peer;
 
 import java.util.function.DoubleSupplier;
 
 /**
- * Reconnect delays: {@code initial * multiplier^(failures-1)}, capped at {@code max}, then spread by
- * {@code +/- jitter} so that stores do not reconnect in lockstep. Immutable and thread-safe given a
- * thread-safe random source.
+ * Retry delays: {@code initial * multiplier^(failures-1)}, capped at {@code max}, then spread by
+ * {@code +/- jitter} so that stores do not retry in lockstep. One instance serves every retry of a
+ * transport: reconnects of Raft streams and snapshot transfer attempts. Immutable and thread-safe
+ * given a thread-safe random source.
  */
-final class Backoff {
+public final class Backoff {
   private final long initialNanos;
   private final long maxNanos;
   private final double multiplier;
@@ -17,7 +18,7 @@ final class Backoff {
   /**
    * @param random uniform values in [0, 1)
    */
-  Backoff(long initialNanos, long maxNanos, double multiplier, double jitter, DoubleSupplier random) {
+  public Backoff(long initialNanos, long maxNanos, double multiplier, double jitter, DoubleSupplier random) {
     this.initialNanos = initialNanos;
     this.maxNanos = maxNanos;
     this.multiplier = multiplier;
@@ -26,9 +27,9 @@ final class Backoff {
   }
 
   /** The delay before the next attempt after {@code consecutiveFailures} (>= 1) failures. */
-  long delayNanos(int consecutiveFailures) {
-    double base = initialNanos * Math.pow(multiplier, Math.max(0, consecutiveFailures - 1));
-    double capped = Math.min(base, maxNanos);
+  public long delayNanos(int consecutiveFailures) {
+    double base = (double) initialNanos * Math.pow(multiplier, Math.max(0, consecutiveFailures - 1));
+    double capped = Math.min(base, (double) maxNanos);
     double spread = capped * jitter * (2 * random.getAsDouble() - 1);
     return Math.max(1, (long) (capped + spread));
   }

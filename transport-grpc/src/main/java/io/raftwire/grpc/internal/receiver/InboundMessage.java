@@ -1,4 +1,4 @@
-package io.raftwire.grpc.receiver;
+package io.raftwire.grpc.internal.receiver;
 
 import io.raftwire.message.RaftEnvelope;
 
@@ -6,10 +6,10 @@ import io.raftwire.message.RaftEnvelope;
 final class InboundMessage {
   final RaftEnvelope envelope;
   final long sizeBytes;
-  final InboundStream origin;
+  final LateRefusals origin;
   final long enqueuedNanos;
 
-  InboundMessage(RaftEnvelope envelope, InboundStream origin, long enqueuedNanos) {
+  InboundMessage(RaftEnvelope envelope, LateRefusals origin, long enqueuedNanos) {
     this.envelope = envelope;
     this.sizeBytes = envelope.sizeBytes();
     this.origin = origin;

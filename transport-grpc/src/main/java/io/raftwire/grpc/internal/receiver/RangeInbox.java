@@ -1,67 +1,110 @@
-package io.raftwire.grpc.receiver;
+package io.raftwire.grpc.internal.receiver;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.raftwire.grpc.ReceiverLimits;
+import io.raftwire.grpc.internal.budget.ByteBudget;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
+import io.raftwire.transport.DropReason;
 import io.raftwire.transport.InboundHandler;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The queues and handler of one registered range. Queue state is guarded by the inbox's monitor;
- * {@link #deliveryLock} is held while a batch is taken and delivered, which makes deliveries serial
- * and lets unregistration wait for the one in progress.
+ * The queues and handler of one registered range: a CONTROL queue and an APPEND (and SNAPSHOT)
+ * queue, each with a byte budget under the receiver's shared one, and the APPEND queue also bounded
+ * in messages. Queue state is guarded by the inbox's monitor; {@link #deliveryLock} is held while a
+ * batch is taken and delivered, which makes deliveries serial and lets unregistration wait for the
+ * one in progress.
  */
 final class RangeInbox {
   final RangeId range;
   final InboundHandler handler;
   final ReentrantLock deliveryLock = new ReentrantLock();
+  private final ByteBudget controlBudget;
+  private final ByteBudget bulkBudget;
 
-  boolean open = true; // @GuardedBy("this")
-  boolean running; // @GuardedBy("this"): a worker is delivering this range
-  boolean inUrgent; // @GuardedBy("this"): queued for the scheduler's urgent (CONTROL) queue
-  boolean inNormal; // @GuardedBy("this"): queued for its normal queue
-  final ArrayDeque<InboundMessage> control = new ArrayDeque<>(); // @GuardedBy("this")
-  final ArrayDeque<InboundMessage> bulk = new ArrayDeque<>(); // @GuardedBy("this")
-  long controlBytes; // @GuardedBy("this")
-  long bulkBytes; // @GuardedBy("this")
+  @GuardedBy("this")
+  boolean open = true;
 
-  RangeInbox(RangeId range, InboundHandler handler) {
+  /** A worker is delivering this range. */
+  @GuardedBy("this")
+  private boolean running;
+
+  /** Queued for the scheduler's urgent (CONTROL) queue. */
+  @GuardedBy("this")
+  private boolean inUrgent;
+
+  /** Queued for the scheduler's normal queue. */
+  @GuardedBy("this")
+  private boolean inNormal;
+
+  @GuardedBy("this")
+  private final ArrayDeque<InboundMessage> control = new ArrayDeque<>();
+
+  @GuardedBy("this")
+  private final ArrayDeque<InboundMessage> bulk = new ArrayDeque<>();
+
+  /**
+   * @param controlBudget this range's CONTROL bytes, under the receiver's CONTROL budget
+   * @param bulkBudget this range's APPEND and SNAPSHOT bytes, under the receiver's receive budget
+   */
+  RangeInbox(RangeId range, InboundHandler handler, ByteBudget controlBudget, ByteBudget bulkBudget) {
     this.range = range;
     this.handler = handler;
+    this.controlBudget = controlBudget;
+    this.bulkBudget = bulkBudget;
   }
 
-  // @GuardedBy("this")
-  void add(InboundMessage message) {
-    if (message.envelope.trafficClass() == TrafficClass.CONTROL) {
-      control.addLast(message);
-      controlBytes += message.sizeBytes;
-    } else {
-      bulk.addLast(message);
-      bulkBytes += message.sizeBytes;
+  /**
+   * Queues {@code message} if its queue and the receiver have room.
+   *
+   * @return {@code UNKNOWN_RANGE} once unregistered, {@code RECEIVER_BUDGET} without room, or null
+   */
+  @GuardedBy("this")
+  @Nullable DropReason offer(InboundMessage message, ReceiverLimits limits) {
+    if (!open) {
+      return DropReason.UNKNOWN_RANGE;
     }
+    if (message.envelope.trafficClass() == TrafficClass.CONTROL) {
+      if (controlBudget.tryAcquire(message.sizeBytes) != null) {
+        return DropReason.RECEIVER_BUDGET;
+      }
+      control.addLast(message);
+    } else {
+      if (bulk.size() >= limits.rangeAppendQueueMessages() || bulkBudget.tryAcquire(message.sizeBytes) != null) {
+        return DropReason.RECEIVER_BUDGET;
+      }
+      bulk.addLast(message);
+    }
+    return null;
   }
 
-  /** All CONTROL messages, then up to {@code maxBulk} others ({@code 0}: CONTROL only). */
-  // @GuardedBy("this")
+  /**
+   * All CONTROL messages, then up to {@code maxBulk} others ({@code 0}: CONTROL only); their bytes
+   * leave the budgets.
+   */
+  @GuardedBy("this")
   List<InboundMessage> takeBatch(int maxBulk) {
     List<InboundMessage> batch = new ArrayList<>(control.size() + Math.min(maxBulk, bulk.size()));
+    long controlBytes = 0;
+    for (InboundMessage m : control) {
+      controlBytes += m.sizeBytes;
+    }
     batch.addAll(control);
     control.clear();
-    controlBytes = 0;
+    long bulkBytes = 0;
     for (int i = 0; i < maxBulk && !bulk.isEmpty(); i++) {
       InboundMessage m = bulk.pollFirst();
-      bulkBytes -= m.sizeBytes;
+      bulkBytes += m.sizeBytes;
       batch.add(m);
     }
+    controlBudget.release(controlBytes);
+    bulkBudget.release(bulkBytes);
     return batch;
-  }
-
-  /** True if messages other than CONTROL wait (the range then needs a normal turn too). */
-  // @GuardedBy("this")
-  boolean hasBulk() {
-    return !bulk.isEmpty();
   }
 
   /**
@@ -70,8 +113,8 @@ final class RangeInbox {
    *
    * @return true for the urgent queue, false for the normal one, null for none
    */
-  // @GuardedBy("this")
-  Boolean toSchedule() {
+  @GuardedBy("this")
+  @Nullable Boolean toSchedule() {
     if (running) {
       return null; // its worker schedules it again when done
     }
@@ -101,7 +144,7 @@ final class RangeInbox {
   }
 
   /** Ends a worker's turn: which queue the range must join again, if more is queued. */
-  synchronized Boolean finishRound() {
+  synchronized @Nullable Boolean finishRound() {
     running = false;
     if (control.isEmpty() && bulk.isEmpty()) {
       return null;

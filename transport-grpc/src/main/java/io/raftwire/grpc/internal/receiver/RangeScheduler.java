@@ -1,5 +1,6 @@
-package io.raftwire.grpc.receiver;
+package io.raftwire.grpc.internal.receiver;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -11,10 +12,16 @@ import java.util.function.BiConsumer;
  * worker plus a round of cheap CONTROL deliveries, not for a round over every busy range.
  */
 final class RangeScheduler {
-  private final ArrayDeque<RangeInbox> urgent = new ArrayDeque<>(); // @GuardedBy("this")
-  private final ArrayDeque<RangeInbox> normal = new ArrayDeque<>(); // @GuardedBy("this")
+  @GuardedBy("this")
+  private final ArrayDeque<RangeInbox> urgent = new ArrayDeque<>();
+
+  @GuardedBy("this")
+  private final ArrayDeque<RangeInbox> normal = new ArrayDeque<>();
+
   private final Thread[] workers;
-  private boolean shutdown; // @GuardedBy("this")
+
+  @GuardedBy("this")
+  private boolean shutdown;
 
   /** @param drain called by a worker with a range and whether it came from the urgent queue */
   RangeScheduler(int threads, String namePrefix, BiConsumer<RangeInbox, Boolean> drain) {

@@ -1,13 +1,13 @@
-package io.raftwire.grpc.sender;
+package io.raftwire.grpc.internal.sender;
 
 import com.codahale.metrics.Counter;
-import com.codahale.metrics.MetricRegistry;
+import io.raftwire.grpc.GrpcMetrics;
+import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.transport.DropListener;
 import io.raftwire.transport.DropReason;
 import io.raftwire.transport.DroppedMessage;
 import io.raftwire.transport.Registration;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Counts every message that will not be delivered and tells the drop listeners, one at a time, on
- * its own thread (never inside {@code send}). Metrics: {@code <prefix>.refused.<REASON>} for
- * refusals by {@code send}, {@code <prefix>.dropped.<REASON>} for drops after acceptance, {@code
- * <prefix>.listener_failures}.
+ * its own thread (never inside {@code send}). Metrics: {@link GrpcMetrics#SENDER_REFUSED} for
+ * refusals by {@code send}, {@link GrpcMetrics#SENDER_DROPPED} for drops after acceptance, {@link
+ * GrpcMetrics#SENDER_LISTENER_FAILURES}. Thread-safe.
  */
 public final class DropNotifier implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DropNotifier.class);
@@ -30,18 +30,16 @@ public final class DropNotifier implements AutoCloseable {
   private final String name;
   private final List<DropListener> listeners = new CopyOnWriteArrayList<>();
   private final ExecutorService executor;
-  private final Map<DropReason, Counter> refused = new EnumMap<>(DropReason.class);
-  private final Map<DropReason, Counter> dropped = new EnumMap<>(DropReason.class);
+  private final Map<DropReason, Counter> refused;
+  private final Map<DropReason, Counter> dropped;
   private final Counter listenerFailures;
 
-  /** A notifier whose metrics are named {@code prefix.*}. */
-  public DropNotifier(String name, MetricRegistry metrics, String prefix) {
+  /** A notifier whose thread is named after {@code name}. */
+  public DropNotifier(String name, StoreMetrics metrics) {
     this.name = name;
-    for (DropReason reason : DropReason.values()) {
-      refused.put(reason, metrics.counter(MetricRegistry.name(prefix, "refused", reason.name())));
-      dropped.put(reason, metrics.counter(MetricRegistry.name(prefix, "dropped", reason.name())));
-    }
-    this.listenerFailures = metrics.counter(MetricRegistry.name(prefix, "listener_failures"));
+    this.refused = metrics.counters(GrpcMetrics.SENDER_REFUSED, DropReason.class);
+    this.dropped = metrics.counters(GrpcMetrics.SENDER_DROPPED, DropReason.class);
+    this.listenerFailures = metrics.counter(GrpcMetrics.SENDER_LISTENER_FAILURES);
     this.executor =
         Executors.newSingleThreadExecutor(
             r -> {

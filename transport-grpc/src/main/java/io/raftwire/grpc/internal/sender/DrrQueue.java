@@ -1,4 +1,4 @@
-package io.raftwire.grpc.sender;
+package io.raftwire.grpc.internal.sender;
 
 import io.raftwire.topology.RangeId;
 import java.util.ArrayDeque;
@@ -11,12 +11,12 @@ import java.util.Map;
  * FIFO per range, deficit round robin by bytes across ranges: each range with messages gets a
  * quantum of bytes per round, so a range with a deep backlog cannot starve the others, and ranges
  * share the lane in proportion to bytes rather than message counts. Not thread-safe: guarded by the
- * owning {@link OutboundQueue}.
+ * owning {@link Lanes}.
  */
 final class DrrQueue {
   private final Map<RangeId, Flow> flows = new HashMap<>();
   private final ArrayDeque<Flow> round = new ArrayDeque<>();
-  private long quantumBytes;
+  private final long quantumBytes;
   private int size;
 
   DrrQueue(long quantumBytes) {
@@ -24,7 +24,7 @@ final class DrrQueue {
   }
 
   void add(Outbound message) {
-    Flow flow = flows.computeIfAbsent(message.envelope.range(), Flow::new);
+    Flow flow = flows.computeIfAbsent(message.range(), Flow::new);
     if (flow.messages.isEmpty()) {
       round.addLast(flow);
     }
@@ -41,9 +41,9 @@ final class DrrQueue {
         flow.inTurn = true;
       }
       Outbound head = flow.messages.peekFirst();
-      if (head.sizeBytes <= flow.deficitBytes) {
+      if (head.sizeBytes() <= flow.deficitBytes) {
         flow.messages.pollFirst();
-        flow.deficitBytes -= head.sizeBytes;
+        flow.deficitBytes -= head.sizeBytes();
         size--;
         if (flow.messages.isEmpty()) {
           round.pollFirst();

@@ -1,86 +1,55 @@
-package io.raftwire.grpc.snapshot;
+package io.raftwire.grpc.internal.snapshot;
 
-import com.codahale.metrics.MetricRegistry;
 import io.grpc.ServerServiceDefinition;
-import io.raftwire.flow.FlowControl;
-import io.raftwire.grpc.SnapshotConfig;
-import io.raftwire.grpc.StoreResolver;
-import io.raftwire.grpc.wire.RaftSnapshotsGrpc;
+import io.raftwire.grpc.internal.snapshot.delegation.Delegation;
+import io.raftwire.grpc.internal.snapshot.transfer.TransferFaults;
+import io.raftwire.grpc.internal.snapshot.transfer.Transfers;
+import io.raftwire.grpc.internal.wire.RaftSnapshotsGrpc;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
 import io.raftwire.snapshot.SnapshotMeta;
 import io.raftwire.snapshot.SnapshotPurpose;
 import io.raftwire.snapshot.SnapshotTransfers;
-import io.raftwire.topology.Locality;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
-import java.io.IOException;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One store's snapshot transfers: the sending side with its cache and send rate, the receiving
- * side (a gRPC service on the transport's server) with its slots, spool and receive rate. Public
- * only so the transport can wire it; users see {@link SnapshotTransfers}.
+ * One store's {@link SnapshotTransfers}: sends go through delegation (a replica nearer the
+ * recipient may send instead), transfers both ways through {@link Transfers}; both RPCs are served
+ * by {@link #service()}. Owns the executor of blocking snapshot file I/O. Thread-safe.
  */
-public final class SnapshotService implements SnapshotTransfers {
-  private final SnapshotCache cache;
-  private final RateLimiter sendLimit;
-  private final RateLimiter receiveLimit;
-  private final SnapshotSender sender;
-  private final SnapshotReceiver receiver;
+public final class SnapshotService implements SnapshotTransfers, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SnapshotService.class);
+
+  private final Transfers transfers;
   private final Delegation delegation;
   private final ExecutorService io;
   private volatile boolean closed;
 
-  /**
-   * @param scheduler the transport's upkeep thread (pacing delays and retries are scheduled there;
-   *     nothing blocks on it)
-   */
-  public SnapshotService(StoreId local, Locality locality, String zoneTier, StoreResolver resolver, SnapshotConfig config,
-      Optional<FlowControl> flow, MetricRegistry registry, String metricPrefix, LongSupplier nanoClock,
-      ScheduledExecutorService scheduler) throws IOException {
-    AtomicInteger threads = new AtomicInteger();
-    this.io = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "raftwire-" + local + "-snapshot-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    SnapshotMetrics metrics = new SnapshotMetrics(registry, metricPrefix);
-    this.cache = new SnapshotCache(config.source(), config.cacheBytes(), config.cacheIdleNanos(), nanoClock,
-        true);
-    metrics.cache(cache);
-    this.sendLimit = new RateLimiter(nanoClock, config.sendBytesPerSecond());
-    this.receiveLimit = new RateLimiter(nanoClock, config.receiveBytesPerSecond());
-    this.sender = new SnapshotSender(local, locality, zoneTier, resolver, cache, sendLimit, config.chunkBytes(),
-        config.windowChunks(), config.maxAttempts(), config.maxCorruptions(), nanoClock, scheduler, io, metrics);
-    this.receiver = new SnapshotReceiver(local, config.sink(), Optional.of(config.source()),
-        new Spool(config.spoolDirectory(), nanoClock, config.stageRetentionNanos()),
-        new SnapshotSlots(nanoClock, config.concurrentTransfers(), config.maxQueuedTransfers(), config.minTransferNanos()),
-        receiveLimit, flow, config.maxSnapshotBytes(), scheduler, io, metrics);
-    this.delegation = new Delegation(local, locality, resolver, config.source(), sender, config.maxDelegates(),
-        config.delegateAcceptNanos(), config.maxDelegatedTransfers(), nanoClock, scheduler, io, metrics);
+  /** @param io the executor the parts run blocking file work on; shut down by {@link #close()} */
+  public SnapshotService(Transfers transfers, Delegation delegation, ExecutorService io) {
+    this.transfers = transfers;
+    this.delegation = delegation;
+    this.io = io;
   }
 
   /** The gRPC service: receiving transfers, and sending on another store's behalf. */
   public ServerServiceDefinition service() {
     return ServerServiceDefinition.builder(RaftSnapshotsGrpc.SERVICE_NAME)
-        .addMethod(RaftSnapshotsGrpc.getTransferMethod(), receiver.handler())
+        .addMethod(RaftSnapshotsGrpc.getTransferMethod(), transfers.handler())
         .addMethod(RaftSnapshotsGrpc.getDelegateMethod(), delegation.handler())
         .build();
   }
 
-  /** Expires queued reservations and old stages; the transport calls it about once a second. */
+  /** Expires queued reservations, old stages and idle cached snapshots; about once a second. */
   public void upkeep() {
-    receiver.upkeep();
-    cache.cleanUp();
+    transfers.upkeep();
   }
 
   @Override
@@ -100,7 +69,7 @@ public final class SnapshotService implements SnapshotTransfers {
 
   @Override
   public void logTruncated(RangeId range, long firstLogIndex) {
-    cache.logTruncated(Objects.requireNonNull(range, "range"), firstLogIndex);
+    transfers.logTruncated(Objects.requireNonNull(range, "range"), firstLogIndex);
   }
 
   @Override
@@ -109,23 +78,24 @@ public final class SnapshotService implements SnapshotTransfers {
       throw new IllegalArgumentException(
           "rates must be > 0, were " + sendBytesPerSecond + " and " + receiveBytesPerSecond);
     }
-    sendLimit.setRate(sendBytesPerSecond);
-    receiveLimit.setRate(receiveBytesPerSecond);
+    transfers.updateRates(sendBytesPerSecond, receiveBytesPerSecond);
   }
 
-  void faults(SnapshotSender.Faults faults) {
-    sender.faults(faults);
+  /** Damages this store's outgoing transfers on purpose (tests of the recovery paths). */
+  public void faults(TransferFaults faults) {
+    transfers.faults(faults);
   }
 
   /** Stops sending (transfers in progress fail), deletes stages and closes cached views. */
+  @Override
   public void close() {
     closed = true;
-    sender.close();
-    receiver.close();
-    cache.invalidateAll();
+    transfers.close();
     io.shutdownNow();
     try {
-      io.awaitTermination(5, TimeUnit.SECONDS);
+      if (!io.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("snapshot I/O still busy after close");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -1,12 +1,16 @@
 /**
- * Snapshot transfers over gRPC: a streaming RPC of its own ({@code snapshot.proto}), a slot
+ * Snapshots of one store, composed: {@link io.raftwire.grpc.internal.snapshot.SnapshotService} is the
+ * {@code SnapshotTransfers} the library sees, built from {@code internal.snapshot.transfer} and
+ * {@code internal.snapshot.delegation}. Internal, not API.
+ *
+ * <p>Snapshot transfers over gRPC: a streaming RPC of its own ({@code snapshot.proto}), a slot
  * reservation at the recipient before the sender generates anything (catch-up before rebalancing,
  * bounded queue, queue timeout that leaves the transfer its time), CRC32C-checked chunks staged in a
  * spool directory and resumed after broken streams, send and receive token buckets adjustable at
  * runtime, the recipient's disk writes through elastic IO admission, and a byte-bounded,
  * reference-counted Caffeine cache of generated snapshots that never serves one older than the
  * range's log truncation point. Sends are delegated, when a replica is closer to the recipient
- * than the leader, to that replica ({@link io.raftwire.grpc.snapshot.Delegation}).
+ * than the leader, to that replica ({@code internal.snapshot.delegation}).
  *
  * <p>What happens if: <b>a chunk is corrupted</b>: the recipient nacks it, the sender resends from
  * there (up to {@code maxCorruptions}, then CORRUPT); <b>the whole file fails its CRC</b>: the stage
@@ -25,4 +29,7 @@
  * call broke): the delegate's transfer may still finish, and the recipient's slots and the
  * library's index checks make the second copy harmless.
  */
-package io.raftwire.grpc.snapshot;
+@NullMarked
+package io.raftwire.grpc.internal.snapshot;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,10 +1,10 @@
-package io.raftwire.grpc.wire;
+package io.raftwire.grpc.internal.wire;
 
 /** An envelope that parsed as protobuf but does not make a valid {@code RaftEnvelope}. */
 public final class MalformedEnvelopeException extends Exception {
   private static final long serialVersionUID = 1L;
 
-  MalformedEnvelopeException(String message, Throwable cause) {
+  public MalformedEnvelopeException(String message, Throwable cause) {
     super(message, cause, false, false);
   }
 }

@@ -1,9 +1,11 @@
-package io.raftwire.grpc.wire;
+package io.raftwire.grpc.internal.wire;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.MethodDescriptor;
 import io.raftwire.message.LogEntry;
+import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
+import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.ReplicaAddress;
 import io.raftwire.topology.StoreId;
@@ -12,7 +14,11 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Converts between {@link RaftEnvelope} and the wire's {@link Envelope}. Stateless. */
+/**
+ * Converts between the SPI's {@link RaftEnvelope} and the wire's {@link Envelope}, and between
+ * drop reasons and refusal codes. Every mapping of an SPI enum to a wire enum is an explicit
+ * switch: reordering an SPI enum cannot change the protocol. Stateless.
+ */
 public final class WireCodec {
   /** The protocol version this build speaks. */
   public static final int PROTOCOL_VERSION = 1;
@@ -22,7 +28,10 @@ public final class WireCodec {
 
   private WireCodec() {}
 
-  /** The envelope as sent on a stream whose hello names the sender. Shares the payload bytes. */
+  /**
+   * The envelope as sent on a stream whose hello names the sender. The payload and the entries'
+   * data are wrapped, not copied, when protobuf can (array-backed buffers).
+   */
   public static Envelope encode(RaftEnvelope envelope, long seq) {
     return builder(envelope, seq).build();
   }
@@ -35,147 +44,9 @@ public final class WireCodec {
     return builder(envelope, seq).setFromStore(envelope.from().store().value()).build();
   }
 
-  /**
-   * A zone fan-out bundle for {@code agent}: the members' entries once, and one {@link Forward}
-   * per member with its payload and span.
-   *
-   * @param members APPENDs with entries of one range, sending replica and priority, to distinct
-   *     stores
-   * @param union {@link #unionOfEntries} of {@code members}
-   * @throws IllegalArgumentException if the members differ in range, sender or priority
-   */
-  public static Envelope encodeBundle(List<RaftEnvelope> members, List<LogEntry> union, StoreId agent, long seq) {
-    RaftEnvelope first = members.get(0);
-    Envelope.Builder b =
-        Envelope.newBuilder()
-            .setSeq(seq)
-            .setRangeId(first.range().value())
-            .setFromReplica(first.from().replicaId())
-            .setToStore(agent.value())
-            .setTrafficClassValue(io.raftwire.message.TrafficClass.APPEND.ordinal() + 1)
-            .setPriorityValue(first.priority().ordinal() + 1);
-    for (LogEntry entry : union) {
-      b.addEntries(wireEntry(entry));
-    }
-    for (RaftEnvelope m : members) {
-      if (!m.range().equals(first.range()) || !m.from().equals(first.from()) || m.priority() != first.priority()) {
-        throw new IllegalArgumentException("bundle members differ in range, sender or priority: " + m);
-      }
-      List<LogEntry> entries = m.entries();
-      b.addForwards(
-          Forward.newBuilder()
-              .setToStore(m.to().store().value())
-              .setToReplica(m.to().replicaId())
-              .setPayload(UnsafeByteOperations.unsafeWrap(m.payload()))
-              .setFirstIndex(entries.get(0).index())
-              .setLastIndex(entries.get(entries.size() - 1).index()));
-    }
-    return b.build();
-  }
-
-  /**
-   * The entries of {@code members} once each, ascending: the bundle's shared entries.
-   *
-   * @throws IllegalArgumentException if a member has no entries, the spans leave a gap, or two
-   *     members disagree on an entry's term or size
-   */
-  public static List<LogEntry> unionOfEntries(List<RaftEnvelope> members) {
-    long low = Long.MAX_VALUE;
-    long high = Long.MIN_VALUE;
-    for (RaftEnvelope m : members) {
-      List<LogEntry> entries = m.entries();
-      if (entries.isEmpty()) {
-        throw new IllegalArgumentException("a bundle member without entries: " + m);
-      }
-      low = Math.min(low, entries.get(0).index());
-      high = Math.max(high, entries.get(entries.size() - 1).index());
-    }
-    if (high - low >= Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("bundle span too long: " + low + ".." + high);
-    }
-    LogEntry[] union = new LogEntry[(int) (high - low + 1)];
-    for (RaftEnvelope m : members) {
-      for (LogEntry e : m.entries()) {
-        int slot = (int) (e.index() - low);
-        LogEntry known = union[slot];
-        if (known == null) {
-          union[slot] = e;
-        } else if (known.term() != e.term() || known.dataSize() != e.dataSize()) {
-          throw new IllegalArgumentException("members disagree on entry " + e.index() + ": " + known + " vs " + e);
-        }
-      }
-    }
-    for (int i = 0; i < union.length; i++) {
-      if (union[i] == null) {
-        throw new IllegalArgumentException("bundle members leave entry " + (low + i) + " out");
-      }
-    }
-    return List.of(union);
-  }
-
-  /** True if {@code wire} is a zone fan-out bundle. */
-  public static boolean isBundle(Envelope wire) {
-    return wire.getForwardsCount() > 0;
-  }
-
-  /**
-   * Rebuilds the members of a zone fan-out bundle, in the order of its forwards.
-   *
-   * @param fromStore the store that wrote the members (the bundle stream's sender)
-   * @throws MalformedEnvelopeException if the bundle is inconsistent: entries not consecutive, a
-   *     span outside them or empty, two forwards to one store, or any field out of range
-   */
-  public static List<RaftEnvelope> decodeBundle(Envelope wire, StoreId fromStore) throws MalformedEnvelopeException {
-    try {
-      List<LogEntry> union = new ArrayList<>(wire.getEntriesCount());
-      for (Entry e : wire.getEntriesList()) {
-        union.add(LogEntry.of(e.getIndex(), e.getTerm(), e.getData().asReadOnlyByteBuffer()));
-      }
-      if (union.isEmpty()) {
-        throw new IllegalArgumentException("a bundle without entries");
-      }
-      long low = union.get(0).index();
-      for (int i = 1; i < union.size(); i++) {
-        if (union.get(i).index() != low + i) {
-          throw new IllegalArgumentException("bundle entries are not consecutive at " + union.get(i).index());
-        }
-      }
-      long high = low + union.size() - 1;
-      RangeId range = RangeId.of(wire.getRangeId());
-      ReplicaAddress from = ReplicaAddress.of(fromStore, wire.getFromReplica());
-      io.raftwire.message.Priority priority = priority(wire.getPriorityValue());
-      List<RaftEnvelope> members = new ArrayList<>(wire.getForwardsCount());
-      java.util.Set<Long> stores = new java.util.HashSet<>();
-      for (Forward f : wire.getForwardsList()) {
-        if (f.getFirstIndex() < low || f.getLastIndex() > high || f.getFirstIndex() > f.getLastIndex()) {
-          throw new IllegalArgumentException("forward span " + f.getFirstIndex() + ".." + f.getLastIndex()
-              + " is not within the bundle's entries " + low + ".." + high);
-        }
-        if (!stores.add(f.getToStore())) {
-          throw new IllegalArgumentException("two forwards to store " + f.getToStore());
-        }
-        members.add(
-            RaftEnvelope.builder()
-                .range(range)
-                .from(from)
-                .to(ReplicaAddress.of(StoreId.of(f.getToStore()), f.getToReplica()))
-                .trafficClass(io.raftwire.message.TrafficClass.APPEND)
-                .priority(priority)
-                .payload(f.getPayload().asReadOnlyByteBuffer())
-                .entries(union.subList((int) (f.getFirstIndex() - low), (int) (f.getLastIndex() - low + 1)))
-                .build());
-      }
-      return members;
-    } catch (IllegalArgumentException | NullPointerException e) {
-      throw new MalformedEnvelopeException("malformed bundle seq " + wire.getSeq() + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static Entry.Builder wireEntry(LogEntry entry) {
-    return Entry.newBuilder()
-        .setIndex(entry.index())
-        .setTerm(entry.term())
-        .setData(UnsafeByteOperations.unsafeWrap(entry.data()));
+  /** The envelope with its sending store, as echoed in a {@link Refusal}. */
+  public static Envelope encodeWithSender(RaftEnvelope envelope) {
+    return encodeRelayed(envelope, 0);
   }
 
   private static Envelope.Builder builder(RaftEnvelope envelope, long seq) {
@@ -186,18 +57,31 @@ public final class WireCodec {
             .setFromReplica(envelope.from().replicaId())
             .setToStore(envelope.to().store().value())
             .setToReplica(envelope.to().replicaId())
-            .setTrafficClassValue(envelope.trafficClass().ordinal() + 1)
-            .setPriorityValue(envelope.priority().ordinal() + 1)
+            .setTrafficClass(wire(envelope.trafficClass()))
+            .setPriority(wire(envelope.priority()))
             .setPayload(UnsafeByteOperations.unsafeWrap(envelope.payload()));
     for (LogEntry entry : envelope.entries()) {
-      b.addEntries(wireEntry(entry));
+      b.addEntries(wire(entry));
     }
     return b;
   }
 
-  /** The envelope with its sending store, as echoed in a {@link Refusal}. */
-  public static Envelope encodeWithSender(RaftEnvelope envelope) {
-    return encode(envelope, 0).toBuilder().setFromStore(envelope.from().store().value()).build();
+  /** One log entry on the wire. */
+  public static Entry wire(LogEntry entry) {
+    return Entry.newBuilder()
+        .setIndex(entry.index())
+        .setTerm(entry.term())
+        .setData(UnsafeByteOperations.unsafeWrap(entry.data()))
+        .build();
+  }
+
+  /** The log entries of a wire envelope (or bundle), validated by {@link LogEntry#of}. */
+  public static List<LogEntry> entries(Envelope wire) {
+    List<LogEntry> entries = new ArrayList<>(wire.getEntriesCount());
+    for (Entry e : wire.getEntriesList()) {
+      entries.add(LogEntry.of(e.getIndex(), e.getTerm(), e.getData().asReadOnlyByteBuffer()));
+    }
+    return entries;
   }
 
   /**
@@ -208,18 +92,14 @@ public final class WireCodec {
    */
   public static RaftEnvelope decode(Envelope wire, StoreId fromStore) throws MalformedEnvelopeException {
     try {
-      List<LogEntry> entries = new ArrayList<>(wire.getEntriesCount());
-      for (Entry e : wire.getEntriesList()) {
-        entries.add(LogEntry.of(e.getIndex(), e.getTerm(), e.getData().asReadOnlyByteBuffer()));
-      }
       return RaftEnvelope.builder()
           .range(RangeId.of(wire.getRangeId()))
           .from(ReplicaAddress.of(fromStore, wire.getFromReplica()))
           .to(ReplicaAddress.of(StoreId.of(wire.getToStore()), wire.getToReplica()))
-          .trafficClass(trafficClass(wire.getTrafficClassValue()))
-          .priority(priority(wire.getPriorityValue()))
+          .trafficClass(trafficClass(wire.getTrafficClass(), wire.getTrafficClassValue()))
+          .priority(priority(wire.getPriority(), wire.getPriorityValue()))
           .payload(wire.getPayload().asReadOnlyByteBuffer())
-          .entries(entries)
+          .entries(entries(wire))
           .build();
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new MalformedEnvelopeException("malformed envelope seq " + wire.getSeq() + ": " + e.getMessage(), e);
@@ -235,20 +115,62 @@ public final class WireCodec {
     }
   }
 
-  private static io.raftwire.message.TrafficClass trafficClass(int value) {
-    io.raftwire.message.TrafficClass[] all = io.raftwire.message.TrafficClass.values();
-    if (value < 1 || value > all.length) {
-      throw new IllegalArgumentException("unknown traffic class " + value);
+  /** The wire form of a traffic class. */
+  public static io.raftwire.grpc.internal.wire.TrafficClass wire(TrafficClass trafficClass) {
+    switch (trafficClass) {
+      case CONTROL:
+        return io.raftwire.grpc.internal.wire.TrafficClass.CONTROL;
+      case APPEND:
+        return io.raftwire.grpc.internal.wire.TrafficClass.APPEND;
+      case SNAPSHOT:
+        return io.raftwire.grpc.internal.wire.TrafficClass.SNAPSHOT;
     }
-    return all[value - 1];
+    throw new AssertionError(trafficClass);
   }
 
-  private static io.raftwire.message.Priority priority(int value) {
-    io.raftwire.message.Priority[] all = io.raftwire.message.Priority.values();
-    if (value < 1 || value > all.length) {
-      throw new IllegalArgumentException("unknown priority " + value);
+  /** The wire form of a priority. */
+  public static io.raftwire.grpc.internal.wire.Priority wire(Priority priority) {
+    switch (priority) {
+      case REGULAR:
+        return io.raftwire.grpc.internal.wire.Priority.REGULAR;
+      case ELASTIC:
+        return io.raftwire.grpc.internal.wire.Priority.ELASTIC;
     }
-    return all[value - 1];
+    throw new AssertionError(priority);
+  }
+
+  /**
+   * The traffic class a wire value names ({@code value} is its number, for the message).
+   *
+   * @throws IllegalArgumentException for an unknown or unset value
+   */
+  public static TrafficClass trafficClass(io.raftwire.grpc.internal.wire.TrafficClass wire, int value) {
+    switch (wire) {
+      case CONTROL:
+        return TrafficClass.CONTROL;
+      case APPEND:
+        return TrafficClass.APPEND;
+      case SNAPSHOT:
+        return TrafficClass.SNAPSHOT;
+      default:
+        throw new IllegalArgumentException("unknown traffic class " + value);
+    }
+  }
+
+  /**
+   * The priority a wire value names ({@code value} is its number, for the message).
+   *
+   * @throws IllegalArgumentException for an unknown or unset value
+   */
+  public static Priority priority(io.raftwire.grpc.internal.wire.Priority wire, int value) {
+    switch (wire) {
+      case REGULAR:
+        return Priority.REGULAR;
+      case ELASTIC:
+        return Priority.ELASTIC;
+      default:
+        throw new IllegalArgumentException("unknown priority " + value);
+    }
   }
 
   /** The refusal code for a receiver-side drop reason. */

@@ -1,4 +1,4 @@
-package io.raftwire.grpc.sender;
+package io.raftwire.grpc.internal.peer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +21,8 @@ class BackoffTest {
   @Test
   void jitterSpreadsWithinItsBounds() {
     assertEquals(80, new Backoff(100, 1000, 2.0, 0.2, () -> 0.0).delayNanos(1));
-    assertEquals(120, new Backoff(100, 1000, 2.0, 0.2, () -> 0.99999999).delayNanos(1), 1);
+    long high = new Backoff(100, 1000, 2.0, 0.2, () -> 0.99999999).delayNanos(1);
+    assertTrue(high >= 119 && high <= 120, "high " + high);
     long capped = new Backoff(100, 1000, 2.0, 0.2, () -> 0.99999999).delayNanos(30);
     assertTrue(capped <= 1200 && capped >= 1199, "capped " + capped);
   }

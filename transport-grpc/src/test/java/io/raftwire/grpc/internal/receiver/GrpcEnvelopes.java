@@ -1,4 +1,4 @@
-package io.raftwire.grpc.receiver;
+package io.raftwire.grpc.internal.receiver;
 
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.RaftEnvelope;

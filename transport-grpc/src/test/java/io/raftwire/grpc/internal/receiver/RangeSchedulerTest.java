@@ -1,10 +1,13 @@
-package io.raftwire.grpc.receiver;
+package io.raftwire.grpc.internal.receiver;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftwire.grpc.ReceiverLimits;
+import io.raftwire.grpc.internal.budget.ByteBudget;
 import io.raftwire.topology.RangeId;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -14,8 +17,12 @@ import org.junit.jupiter.api.Test;
 
 class RangeSchedulerTest {
 
+  private static final LateRefusals NOWHERE = (envelope, code) -> {};
+
   private static RangeInbox inbox(long range) {
-    return new RangeInbox(RangeId.of(range), (r, batch) -> {});
+    ByteBudget unlimited = ByteBudget.root("test", () -> Long.MAX_VALUE);
+    return new RangeInbox(RangeId.of(range), (r, batch) -> {}, unlimited.child("control", () -> Long.MAX_VALUE),
+        unlimited.child("append", () -> Long.MAX_VALUE));
   }
 
   @Test
@@ -50,15 +57,15 @@ class RangeSchedulerTest {
   void aRangeWaitingForAppendsJoinsTheUrgentQueueWhenControlArrives() {
     RangeInbox inbox = inbox(7);
     synchronized (inbox) {
-      inbox.add(new InboundMessage(GrpcEnvelopes.append(7), null, 0));
-      assertEquals(Boolean.FALSE, inbox.toSchedule(), "appends only: the normal queue");
-      assertEquals(null, inbox.toSchedule(), "queued already");
-      inbox.add(new InboundMessage(GrpcEnvelopes.control(7), null, 0));
-      assertEquals(Boolean.TRUE, inbox.toSchedule(), "a heartbeat came: the urgent queue too");
+      assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.append(7), NOWHERE, 0), ReceiverLimits.defaults()));
+      assertEquals(false, inbox.toSchedule(), "appends only: the normal queue");
+      assertNull(inbox.toSchedule(), "queued already");
+      assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.control(7), NOWHERE, 0), ReceiverLimits.defaults()));
+      assertEquals(true, inbox.toSchedule(), "a heartbeat came: the urgent queue too");
     }
     assertTrue(inbox.claim(true), "the urgent entry delivers");
     synchronized (inbox) {
-      assertEquals(null, inbox.toSchedule(), "running: its worker reschedules");
+      assertNull(inbox.toSchedule(), "running: its worker reschedules");
     }
     assertFalse(inbox.claim(false), "the stale normal entry is skipped");
   }

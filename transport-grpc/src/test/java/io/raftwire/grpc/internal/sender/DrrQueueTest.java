@@ -1,16 +1,14 @@
-package io.raftwire.grpc.sender;
+package io.raftwire.grpc.internal.sender;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftwire.message.LogEntry;
-import io.raftwire.message.RaftEnvelope;
+import io.raftwire.grpc.internal.wire.Envelope;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
-import io.raftwire.topology.ReplicaAddress;
 import io.raftwire.topology.StoreId;
-import java.nio.ByteBuffer;
+import io.raftwire.transport.DropReason;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,21 +17,33 @@ import org.junit.jupiter.api.Test;
 
 class DrrQueueTest {
 
+  /** A queued item that only carries its range, size and a sequence number. */
+  private static final class Item extends Outbound {
+    final long number;
+
+    Item(long range, long number, int bytes) {
+      super(TrafficClass.APPEND, RangeId.of(range), bytes, 0);
+      this.number = number;
+    }
+
+    @Override
+    public Envelope encode(long streamSeq, StoreId destination) {
+      throw new UnsupportedOperationException("never written in this test");
+    }
+
+    @Override
+    public void release() {}
+
+    @Override
+    public void dropped(DropReason reason) {}
+  }
+
   private static Outbound append(long range, long seq, int bytes) {
-    return new Outbound(
-        RaftEnvelope.builder()
-            .range(RangeId.of(range))
-            .from(ReplicaAddress.of(StoreId.of(1), 1))
-            .to(ReplicaAddress.of(StoreId.of(2), 2))
-            .trafficClass(TrafficClass.APPEND)
-            .payload(ByteBuffer.allocate(8).putLong(seq).array())
-            .entries(List.of(LogEntry.of(seq + 1, 1, new byte[bytes])))
-            .build(),
-        0);
+    return new Item(range, seq, bytes);
   }
 
   private static long seq(Outbound o) {
-    return o.envelope.payload().getLong(0);
+    return ((Item) o).number;
   }
 
   @Test
@@ -48,7 +58,7 @@ class DrrQueueTest {
     }
     List<Long> firstRanges = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      firstRanges.add(queue.poll().envelope.range().value());
+      firstRanges.add(queue.poll().range().value());
     }
     for (long r = 2; r <= 4; r++) {
       long range = r;
@@ -68,8 +78,8 @@ class DrrQueueTest {
     Map<Long, Long> lastSeq = new HashMap<>();
     for (int i = 0; i < 300; i++) {
       Outbound o = queue.poll();
-      long range = o.envelope.range().value();
-      bytes.merge(range, o.sizeBytes, Long::sum);
+      long range = o.range().value();
+      bytes.merge(range, o.sizeBytes(), Long::sum);
       Long previous = lastSeq.put(range, seq(o));
       assertTrue(previous == null || previous + 1 == seq(o), "FIFO broken in range " + range);
     }

@@ -1,4 +1,4 @@
-package io.raftwire.grpc.snapshot;
+package io.raftwire.grpc.internal.snapshot;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.codahale.metrics.MetricRegistry;
+import io.raftwire.grpc.GrpcMetrics;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.MetricName;
+import io.raftwire.grpc.Readings;
 import io.raftwire.grpc.SnapshotConfig;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.snapshot.SnapshotException;
@@ -18,6 +21,7 @@ import io.raftwire.snapshot.SnapshotTransfers;
 import io.raftwire.topology.Locality;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -95,8 +99,8 @@ class SnapshotDelegationTest {
     return (SnapshotService) t.snapshots().orElseThrow();
   }
 
-  private long counter(StoreId store, String name) {
-    return metrics.counter("raftwire." + store + ".snapshot." + name).getCount();
+  private long counter(StoreId store, MetricName name, Object... parts) {
+    return Readings.readOrZero(metrics, store, name, parts); // zone counters appear with their first byte
   }
 
   private void assertInstalledFrom(StoreId sender, SnapshotMeta meta) {
@@ -116,12 +120,12 @@ class SnapshotDelegationTest {
     SnapshotMeta meta = leader.send(RANGE, RECIPIENT, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
 
     assertInstalledFrom(NEAR, meta);
-    assertEquals(0, counter(LEADER, "zone_bytes.a.b"), "no snapshot bytes from zone a to zone b");
-    assertEquals(SIZE, counter(NEAR, "zone_bytes.b.b"));
+    assertEquals(0, counter(LEADER, GrpcMetrics.SNAPSHOT_ZONE_BYTES, "a", "b"), "no snapshot bytes from zone a to zone b");
+    assertEquals(SIZE, counter(NEAR, GrpcMetrics.SNAPSHOT_ZONE_BYTES, "b", "b"));
     assertEquals(0, leaderLibrary.opened.get(), "the leader never generated a snapshot");
-    assertEquals(1, counter(LEADER, "delegation.delegated"));
-    assertEquals(1, counter(NEAR, "delegate.accepted"));
-    assertEquals(0, counter(LEADER, "delegation.leader_sends"));
+    assertEquals(1, counter(LEADER, GrpcMetrics.DELEGATION_DELEGATED));
+    assertEquals(1, counter(NEAR, GrpcMetrics.DELEGATE_ACCEPTED));
+    assertEquals(0, counter(LEADER, GrpcMetrics.DELEGATION_LEADER_SENDS));
   }
 
   /** Starts the leader, NEAR (adjusted by {@code breakDelegate}) and the recipient; returns the send's outcome. */
@@ -138,10 +142,10 @@ class SnapshotDelegationTest {
 
   private void assertRefusedThenLeaderSent(SnapshotFailure reason, SnapshotMeta meta) {
     assertInstalledFrom(LEADER, meta);
-    assertEquals(1, counter(NEAR, "delegate.refused." + reason), "the delegate counts its refusal");
-    assertEquals(1, counter(LEADER, "delegation.refused." + reason), "the leader counts the reason");
-    assertEquals(1, counter(LEADER, "delegation.leader_sends"));
-    assertEquals(SIZE, counter(LEADER, "zone_bytes.a.b"));
+    assertEquals(1, counter(NEAR, GrpcMetrics.DELEGATE_REFUSED, reason), "the delegate counts its refusal");
+    assertEquals(1, counter(LEADER, GrpcMetrics.DELEGATION_REFUSED, reason), "the leader counts the reason");
+    assertEquals(1, counter(LEADER, GrpcMetrics.DELEGATION_LEADER_SENDS));
+    assertEquals(SIZE, counter(LEADER, GrpcMetrics.SNAPSHOT_ZONE_BYTES, "a", "b"));
     assertEquals(0, libraries.get(NEAR).opened.get(), "a refusing delegate generates nothing");
   }
 
@@ -201,9 +205,9 @@ class SnapshotDelegationTest {
       return d;
     }, b -> b);
     assertInstalledFrom(LEADER, meta);
-    assertEquals(1, counter(LEADER, "delegation.failed.DELEGATE_BEHIND"));
-    assertEquals(1, counter(LEADER, "delegation.leader_sends"));
-    assertEquals(0, counter(NEAR, "sent_bytes"), "the useless snapshot was not sent");
+    assertEquals(1, counter(LEADER, GrpcMetrics.DELEGATION_FAILED, SnapshotFailure.DELEGATE_BEHIND));
+    assertEquals(1, counter(LEADER, GrpcMetrics.DELEGATION_LEADER_SENDS));
+    assertEquals(0, counter(NEAR, GrpcMetrics.SNAPSHOT_SENT_BYTES), "the useless snapshot was not sent");
   }
 
   @Test
@@ -220,10 +224,10 @@ class SnapshotDelegationTest {
     SnapshotMeta meta = leader.send(RANGE, RECIPIENT, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
 
     assertInstalledFrom(NEAR_TOO, meta);
-    assertEquals(2, counter(LEADER, "delegation.asked"));
-    assertEquals(1, counter(LEADER, "delegation.refused.STALE_TERM"));
-    assertEquals(0, counter(LEADER, "delegation.leader_sends"));
-    assertEquals(0, counter(LEADER, "zone_bytes.a.b"));
+    assertEquals(2, counter(LEADER, GrpcMetrics.DELEGATION_ASKED));
+    assertEquals(1, counter(LEADER, GrpcMetrics.DELEGATION_REFUSED, SnapshotFailure.STALE_TERM));
+    assertEquals(0, counter(LEADER, GrpcMetrics.DELEGATION_LEADER_SENDS));
+    assertEquals(0, counter(LEADER, GrpcMetrics.SNAPSHOT_ZONE_BYTES, "a", "b"));
   }
 
   @Test
@@ -244,14 +248,14 @@ class SnapshotDelegationTest {
     start(NEAR_TOO, b -> b);
     start(RECIPIENT, b -> b);
     try (ServerSocket closed = new ServerSocket(0)) {
-      addresses.put(NEAR, new InetSocketAddress("127.0.0.1", closed.getLocalPort())); // nothing speaks gRPC there
+      addresses.put(NEAR, new InetSocketAddress(InetAddress.getLoopbackAddress(), closed.getLocalPort())); // nothing speaks gRPC there
     }
     try {
       SnapshotMeta meta = leader.send(RANGE, RECIPIENT, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
       assertInstalledFrom(LEADER, meta);
-      assertEquals(1, counter(LEADER, "delegation.failed.UNREACHABLE"));
-      assertEquals(1, counter(LEADER, "delegation.timeouts"));
-      assertEquals(1, counter(LEADER, "delegation.leader_sends"));
+      assertEquals(1, counter(LEADER, GrpcMetrics.DELEGATION_FAILED, SnapshotFailure.UNREACHABLE));
+      assertEquals(1, counter(LEADER, GrpcMetrics.DELEGATION_TIMEOUTS));
+      assertEquals(1, counter(LEADER, GrpcMetrics.DELEGATION_LEADER_SENDS));
     } finally {
       release.countDown();
     }
@@ -267,8 +271,8 @@ class SnapshotDelegationTest {
     start(RECIPIENT, b -> b);
     SnapshotMeta meta = leader.send(RANGE, RECIPIENT, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
     assertInstalledFrom(LEADER, meta);
-    assertEquals(0, counter(LEADER, "delegation.asked"), "zone c is no closer to zone b than zone a");
-    assertEquals(1, counter(LEADER, "delegation.no_candidate"));
+    assertEquals(0, counter(LEADER, GrpcMetrics.DELEGATION_ASKED), "zone c is no closer to zone b than zone a");
+    assertEquals(1, counter(LEADER, GrpcMetrics.DELEGATION_NO_CANDIDATE));
   }
 
   @Test
@@ -285,8 +289,8 @@ class SnapshotDelegationTest {
     } catch (ExecutionException e) {
       assertEquals(SnapshotFailure.TOO_LARGE, ((SnapshotException) e.getCause()).failure());
     }
-    assertEquals(1, counter(LEADER, "delegation.failed.TOO_LARGE"));
-    assertEquals(0, counter(LEADER, "delegation.leader_sends"));
+    assertEquals(1, counter(LEADER, GrpcMetrics.DELEGATION_FAILED, SnapshotFailure.TOO_LARGE));
+    assertEquals(0, counter(LEADER, GrpcMetrics.DELEGATION_LEADER_SENDS));
     assertFalse(libraries.get(RECIPIENT).installed.containsKey(RANGE));
     assertTrue(libraries.get(LEADER).opened.get() == 0);
   }

@@ -1,4 +1,4 @@
-package io.raftwire.grpc.snapshot;
+package io.raftwire.grpc.internal.snapshot;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -7,10 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.codahale.metrics.MetricRegistry;
+import io.raftwire.grpc.GrpcMetrics;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.MetricName;
+import io.raftwire.grpc.Readings;
 import io.raftwire.grpc.SnapshotConfig;
 import io.raftwire.grpc.StoreResolver;
+import io.raftwire.grpc.internal.snapshot.transfer.TransferFaults;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
 import io.raftwire.snapshot.SnapshotMeta;
@@ -81,8 +85,8 @@ class SnapshotTransferTest {
     start(FOLLOWER, followerLibrary, tweak);
   }
 
-  private long counter(StoreId store, String name) {
-    return metrics.counter("raftwire." + store + ".snapshot." + name).getCount();
+  private long counter(StoreId store, MetricName name, Object... parts) {
+    return Readings.readOrZero(metrics, store, name, parts); // zone counters appear with their first byte
   }
 
   private static SnapshotFailure failure(CompletableFuture<?> transfer) {
@@ -112,9 +116,9 @@ class SnapshotTransferTest {
     SnapshotMeta meta = leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
     assertEquals(SIZE, meta.sizeBytes());
     assertArrayEquals(leaderLibrary.data.get(RANGE), followerLibrary.installed.get(RANGE));
-    assertEquals(SIZE, counter(LEADER, "zone_bytes.a.b"));
-    assertEquals(SIZE, counter(FOLLOWER, "received_bytes"));
-    assertEquals(1, counter(FOLLOWER, "installed"));
+    assertEquals(SIZE, counter(LEADER, GrpcMetrics.SNAPSHOT_ZONE_BYTES, "a", "b"));
+    assertEquals(SIZE, counter(FOLLOWER, GrpcMetrics.SNAPSHOT_RECEIVED_BYTES));
+    assertEquals(1, counter(FOLLOWER, GrpcMetrics.SNAPSHOT_INSTALLED));
     assertNoStagedFiles();
   }
 
@@ -123,7 +127,7 @@ class SnapshotTransferTest {
     SnapshotService leader = leader(b -> b);
     follower(b -> b);
     AtomicBoolean once = new AtomicBoolean();
-    leader.faults(new SnapshotSender.Faults() {
+    leader.faults(new TransferFaults() {
       @Override
       public boolean corrupt(RangeId range, long offset) {
         return offset == 512 * 1024 && once.compareAndSet(false, true);
@@ -131,14 +135,14 @@ class SnapshotTransferTest {
     });
     leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
     assertArrayEquals(leaderLibrary.data.get(RANGE), followerLibrary.installed.get(RANGE));
-    assertEquals(1, counter(FOLLOWER, "corrupt_chunks"));
+    assertEquals(1, counter(FOLLOWER, GrpcMetrics.SNAPSHOT_CORRUPT_CHUNKS));
   }
 
   @Test
   void chunksCorruptedBeyondTheLimitFailTheTransferAndLeaveTheReplicaAsItWas() throws Exception {
     SnapshotService leader = leader(b -> b.maxCorruptions(2));
     follower(b -> b);
-    leader.faults(new SnapshotSender.Faults() {
+    leader.faults(new TransferFaults() {
       @Override
       public boolean corrupt(RangeId range, long offset) {
         return offset == 256 * 1024;
@@ -146,7 +150,7 @@ class SnapshotTransferTest {
     });
     assertEquals(SnapshotFailure.CORRUPT, failure(leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE)));
     assertFalse(followerLibrary.installed.containsKey(RANGE));
-    assertEquals(1, counter(LEADER, "failed.CORRUPT"));
+    assertEquals(1, counter(LEADER, GrpcMetrics.SNAPSHOT_FAILED, SnapshotFailure.CORRUPT));
   }
 
   @Test
@@ -154,7 +158,7 @@ class SnapshotTransferTest {
     SnapshotService leader = leader(b -> b);
     follower(b -> b);
     AtomicBoolean once = new AtomicBoolean();
-    leader.faults(new SnapshotSender.Faults() {
+    leader.faults(new TransferFaults() {
       @Override
       public boolean breakStream(RangeId range, long offset) {
         return offset == 2 * 1024 * 1024 && once.compareAndSet(false, true);
@@ -162,9 +166,9 @@ class SnapshotTransferTest {
     });
     leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
     assertArrayEquals(leaderLibrary.data.get(RANGE), followerLibrary.installed.get(RANGE));
-    assertTrue(counter(FOLLOWER, "resumed_bytes") > 0, "resumed, not restarted");
-    assertTrue(counter(FOLLOWER, "received_bytes") < 2L * SIZE);
-    assertEquals(1, counter(LEADER, "retries"));
+    assertTrue(counter(FOLLOWER, GrpcMetrics.SNAPSHOT_RESUMED_BYTES) > 0, "resumed, not restarted");
+    assertTrue(counter(FOLLOWER, GrpcMetrics.SNAPSHOT_RECEIVED_BYTES) < 2L * SIZE);
+    assertEquals(1, counter(LEADER, GrpcMetrics.SNAPSHOT_RETRIES));
     assertEquals(1, leaderLibrary.opened.get(), "the same snapshot view served both streams");
     assertNoStagedFiles();
   }
@@ -188,7 +192,7 @@ class SnapshotTransferTest {
     CompletableFuture<SnapshotMeta> first = leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE);
     assertTrue(installing.await(30, TimeUnit.SECONDS));
     CompletableFuture<SnapshotMeta> second = leader.send(RangeId.of(6), FOLLOWER, SnapshotPurpose.REBALANCE, MINUTE);
-    await().until(() -> metrics.getGauges().get("raftwire.s2.snapshot.slots.queued").getValue().equals(1L));
+    await().until(() -> counter(FOLLOWER, GrpcMetrics.SNAPSHOT_SLOTS_QUEUED) == 1);
     assertEquals(1, leaderLibrary.opened.get(), "the waiting transfer has not generated its snapshot yet");
     assertFalse(second.isDone());
     release.countDown();
@@ -211,9 +215,9 @@ class SnapshotTransferTest {
       }
     };
     CompletableFuture<SnapshotMeta> first = leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE);
-    await().until(() -> metrics.getGauges().get("raftwire.s2.snapshot.slots.active").getValue().equals(1L));
+    await().until(() -> counter(FOLLOWER, GrpcMetrics.SNAPSHOT_SLOTS_ACTIVE) == 1);
     assertEquals(SnapshotFailure.RECIPIENT_BUSY, failure(leader.send(RangeId.of(6), FOLLOWER, SnapshotPurpose.REBALANCE, MINUTE)));
-    assertEquals(1, counter(FOLLOWER, "refused.RECIPIENT_BUSY"));
+    assertEquals(1, counter(FOLLOWER, GrpcMetrics.SNAPSHOT_REFUSED, SnapshotFailure.RECIPIENT_BUSY));
     release.countDown();
     first.get(30, TimeUnit.SECONDS);
   }

@@ -1,4 +1,4 @@
-package io.raftwire.grpc.snapshot;
+package io.raftwire.grpc.internal.snapshot.delegation;
 
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -7,17 +7,21 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import io.raftwire.grpc.StoreResolver;
-import io.raftwire.grpc.wire.DelegateEvent;
-import io.raftwire.grpc.wire.DelegateRequest;
-import io.raftwire.grpc.wire.Granted;
-import io.raftwire.grpc.wire.RaftSnapshotsGrpc;
+import io.raftwire.grpc.internal.metrics.StoreMetrics;
+import io.raftwire.grpc.internal.peer.Peers;
+import io.raftwire.grpc.internal.snapshot.transfer.SnapshotWire;
+import io.raftwire.grpc.internal.snapshot.transfer.Transfers;
+import io.raftwire.grpc.internal.wire.DelegateEvent;
+import io.raftwire.grpc.internal.wire.DelegateRequest;
+import io.raftwire.grpc.internal.wire.Granted;
+import io.raftwire.grpc.internal.wire.RaftSnapshotsGrpc;
 import io.raftwire.snapshot.ReplicaState;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
 import io.raftwire.snapshot.SnapshotMeta;
 import io.raftwire.snapshot.SnapshotPurpose;
 import io.raftwire.snapshot.SnapshotSource;
+import io.raftwire.time.Timebase;
 import io.raftwire.topology.Locality;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
@@ -29,12 +33,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,9 +60,9 @@ import org.slf4j.LoggerFactory;
  * it would send is older than the leader's log start.
  *
  * <p>Thread-safe. Nothing blocks: calls are asynchronous and the timers run on the transport's
- * upkeep scheduler.
+ * timebase.
  */
-final class Delegation {
+public final class Delegation {
   private static final Logger log = LoggerFactory.getLogger(Delegation.class);
 
   /** Failures that lie with the recipient or the request: asking someone else cannot help. */
@@ -69,46 +71,50 @@ final class Delegation {
 
   private final StoreId local;
   private final Locality locality;
-  private final StoreResolver resolver;
+  private final Peers peers;
   private final SnapshotSource source;
-  private final SnapshotSender sender;
+  private final Transfers transfers;
   private final int maxDelegates;
   private final long acceptNanos;
   private final int maxDelegatedTransfers;
-  private final LongSupplier clock;
-  private final ScheduledExecutorService scheduler;
+  private final Timebase timebase;
   private final Executor io;
-  private final SnapshotMetrics metrics;
+  private final DelegationMetrics metrics;
   private final AtomicInteger delegatedInProgress = new AtomicInteger();
 
-  Delegation(StoreId local, Locality locality, StoreResolver resolver, SnapshotSource source, SnapshotSender sender,
-      int maxDelegates, long acceptNanos, int maxDelegatedTransfers, LongSupplier clock,
-      ScheduledExecutorService scheduler, Executor io, SnapshotMetrics metrics) {
+  /**
+   * @param locality this store's locality
+   * @param maxDelegates most candidates asked before the leader sends itself
+   * @param acceptNanos how long a candidate has to accept
+   * @param maxDelegatedTransfers most sends this store makes for other stores at once
+   * @param io runs the checks that call into the library's source (off the network thread)
+   */
+  public Delegation(StoreId local, Locality locality, Peers peers, SnapshotSource source, Transfers transfers,
+      int maxDelegates, long acceptNanos, int maxDelegatedTransfers, Timebase timebase, Executor io,
+      StoreMetrics storeMetrics) {
     this.local = local;
     this.locality = locality;
-    this.resolver = resolver;
+    this.peers = peers;
     this.source = source;
-    this.sender = sender;
+    this.transfers = transfers;
     this.maxDelegates = maxDelegates;
     this.acceptNanos = acceptNanos;
     this.maxDelegatedTransfers = maxDelegatedTransfers;
-    this.clock = clock;
-    this.scheduler = scheduler;
+    this.timebase = timebase;
     this.io = io;
-    this.metrics = metrics;
-    metrics.delegateActive(delegatedInProgress::get);
+    this.metrics = new DelegationMetrics(storeMetrics, delegatedInProgress::get);
   }
 
   // ---------------------------------------------------------------- leader side
 
-  CompletableFuture<SnapshotMeta> send(RangeId range, StoreId recipient, SnapshotPurpose purpose, long deadlineNanos) {
+  public CompletableFuture<SnapshotMeta> send(RangeId range, StoreId recipient, SnapshotPurpose purpose, long deadlineNanos) {
     Optional<ReplicaState> state = state(range);
     List<StoreId> candidates = state.isPresent() && maxDelegates > 0 ? candidates(state.get(), recipient) : List.of();
     if (candidates.isEmpty()) {
       metrics.noCandidate();
-      return sender.send(range, recipient, purpose, deadlineNanos, 0);
+      return transfers.send(range, recipient, purpose, deadlineNanos, 0);
     }
-    Asking asking = new Asking(range, recipient, purpose, clock.getAsLong() + deadlineNanos, state.get(), candidates);
+    Asking asking = new Asking(range, recipient, purpose, timebase.nanoTime() + deadlineNanos, state.get(), candidates);
     asking.next();
     return asking.result;
   }
@@ -127,7 +133,7 @@ final class Delegation {
 
   private Locality locality(StoreId store) {
     try {
-      return resolver.locality(store);
+      return peers.locality(store);
     } catch (RuntimeException e) {
       return Locality.UNKNOWN;
     }
@@ -167,7 +173,7 @@ final class Delegation {
       if (result.isDone()) {
         return;
       }
-      long left = deadline - clock.getAsLong();
+      long left = deadline - timebase.nanoTime();
       if (left <= 0) {
         result.completeExceptionally(new SnapshotException(SnapshotFailure.DEADLINE_EXCEEDED,
             "no time left to send " + range + " to " + recipient));
@@ -176,7 +182,7 @@ final class Delegation {
       if (!candidates.hasNext()) {
         current = null;
         metrics.leaderSends();
-        sender.send(range, recipient, purpose, left, 0).whenComplete((meta, error) -> {
+        var unused = transfers.send(range, recipient, purpose, left, 0).whenComplete((meta, error) -> {
           if (error == null) {
             result.complete(meta);
           } else {
@@ -189,17 +195,17 @@ final class Delegation {
       metrics.delegationAsked();
       ClientCall<DelegateRequest, DelegateEvent> call;
       try {
-        call = sender.channel(delegate).newCall(RaftSnapshotsGrpc.getDelegateMethod(),
+        call = transfers.channel(delegate).newCall(RaftSnapshotsGrpc.getDelegateMethod(),
             CallOptions.DEFAULT.withDeadlineAfter(left, TimeUnit.NANOSECONDS));
       } catch (SnapshotException e) {
         metrics.delegationRefused(e.failure());
         log.debug("{}: cannot ask {} to send {}: {}", local, delegate, range, e.getMessage());
-        scheduler.execute(this::next);
+        timebase.execute(this::next);
         return;
       }
       Call c = new Call(delegate, call);
       current = c;
-      c.timer = scheduler.schedule(() -> acceptTimedOut(c), Math.min(acceptNanos, left), TimeUnit.NANOSECONDS);
+      c.timer = timebase.schedule(() -> acceptTimedOut(c), Math.min(acceptNanos, left));
       ClientCalls.asyncServerStreamingCall(call, DelegateRequest.newBuilder()
           .setVersion(SnapshotWire.VERSION).setLeaderStore(local.value()).setRecipientStore(recipient.value())
           .setRangeId(range.value()).setPurpose(SnapshotWire.purpose(purpose)).setTerm(leaderState.term())
@@ -223,13 +229,21 @@ final class Delegation {
     private final class Call implements StreamObserver<DelegateEvent> {
       final StoreId delegate;
       final ClientCall<DelegateRequest, DelegateEvent> call;
-      ScheduledFuture<?> timer; // @GuardedBy("Asking.this")
+      Timebase.@Nullable Cancellable timer; // @GuardedBy("Asking.this")
       boolean accepted; // @GuardedBy("Asking.this")
       boolean done; // @GuardedBy("Asking.this")
 
       Call(StoreId delegate, ClientCall<DelegateRequest, DelegateEvent> call) {
         this.delegate = delegate;
         this.call = call;
+      }
+
+      // called under Asking.this
+      void cancelTimer() {
+        Timebase.Cancellable t = timer;
+        if (t != null) {
+          t.cancel();
+        }
       }
 
       @Override
@@ -242,7 +256,7 @@ final class Delegation {
           switch (event.getKindCase()) {
             case ACCEPTED:
               accepted = true;
-              timer.cancel(false);
+              cancelTimer();
               return;
             case INSTALLED:
               done = true;
@@ -256,7 +270,7 @@ final class Delegation {
               return;
             case REFUSED:
               done = true;
-              timer.cancel(false);
+              cancelTimer();
               SnapshotFailure failure = SnapshotWire.failure(event.getRefused());
               String message = event.getRefused().getMessage();
               if (accepted) {
@@ -287,7 +301,7 @@ final class Delegation {
             return;
           }
           done = true;
-          timer.cancel(false);
+          cancelTimer();
           // An accepted transfer may still be running at the delegate; the recipient's slots and
           // its library's index checks make a second copy harmless, only wasteful.
           metrics.delegationFailed(SnapshotFailure.UNREACHABLE);
@@ -305,7 +319,8 @@ final class Delegation {
 
   // ---------------------------------------------------------------- delegate side
 
-  ServerCallHandler<DelegateRequest, DelegateEvent> handler() {
+  /** The delegate side's handler of the {@code Delegate} RPC. */
+  public ServerCallHandler<DelegateRequest, DelegateEvent> handler() {
     // Off the network thread: the checks call into the library's source.
     return ServerCalls.asyncServerStreamingCall((request, out) -> io.execute(() -> serve(request, out)));
   }
@@ -334,7 +349,7 @@ final class Delegation {
     }
     RangeId range = RangeId.of(request.getRangeId());
     StoreId recipient = StoreId.of(request.getRecipientStore());
-    sender.send(range, recipient, SnapshotWire.purpose(request.getPurpose()), request.getRemainingNanos(),
+    var unused = transfers.send(range, recipient, SnapshotWire.purpose(request.getPurpose()), request.getRemainingNanos(),
             request.getLeaderFirstLogIndex() - 1)
         .whenComplete((meta, error) -> {
           delegatedInProgress.decrementAndGet();

@@ -1,4 +1,4 @@
-package io.raftwire.grpc.snapshot;
+package io.raftwire.grpc.internal.snapshot.transfer;
 
 import java.util.function.LongSupplier;
 
@@ -38,7 +38,7 @@ final class RateLimiter {
   synchronized void setRate(long bytesPerSecond) {
     refill();
     this.bytesPerSecond = positive(bytesPerSecond);
-    tokens = Math.min(tokens, bytesPerSecond);
+    tokens = Math.min(tokens, (double) bytesPerSecond);
   }
 
   synchronized long rate() {
@@ -47,7 +47,7 @@ final class RateLimiter {
 
   private void refill() {
     long now = clock.getAsLong();
-    tokens = Math.min(bytesPerSecond, tokens + (now - refilledAt) * (bytesPerSecond / 1e9));
+    tokens = Math.min((double) bytesPerSecond, tokens + (double) (now - refilledAt) * ((double) bytesPerSecond / 1e9));
     refilledAt = now;
   }
 }

@@ -1,9 +1,8 @@
-package io.raftwire.grpc.snapshot;
+package io.raftwire.grpc.internal.snapshot.transfer;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
-import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.raftwire.snapshot.ReplicaState;
 import io.raftwire.snapshot.SnapshotSource;
@@ -23,7 +22,8 @@ import java.util.function.LongSupplier;
  * (known from {@link #logTruncated} and from the source's {@link ReplicaState}); older ones are
  * dropped and a new one generated. Views are reference counted by the transfers reading them and
  * closed when neither the cache nor a transfer holds them. Bounded by the views' bytes; a view
- * nobody used for {@code idleNanos} is dropped. Thread-safe.
+ * nobody used for {@code idleNanos} is dropped by the next {@link #cleanUp()} (the transport's upkeep
+ * runs it every second, on its timebase). Thread-safe.
  */
 final class SnapshotCache {
   private final SnapshotSource source;
@@ -33,7 +33,7 @@ final class SnapshotCache {
   private final AtomicLong misses = new AtomicLong();
   private final AtomicLong stale = new AtomicLong();
 
-  SnapshotCache(SnapshotSource source, long maxBytes, long idleNanos, LongSupplier nanoClock, boolean scheduled) {
+  SnapshotCache(SnapshotSource source, long maxBytes, long idleNanos, LongSupplier nanoClock) {
     this.source = source;
     Ticker ticker = nanoClock::getAsLong;
     Caffeine<Object, Object> builder = Caffeine.newBuilder()
@@ -41,9 +41,6 @@ final class SnapshotCache {
         .expireAfterAccess(idleNanos, TimeUnit.NANOSECONDS)
         .ticker(ticker)
         .executor(Runnable::run);
-    if (scheduled) {
-      builder.scheduler(Scheduler.systemScheduler()); // idle views close on time, not on the next access
-    }
     this.cache = builder
         .<RangeId, Entry>weigher((range, entry) -> (int) Math.min(Integer.MAX_VALUE, Math.max(1, entry.view.meta().sizeBytes())))
         .removalListener((RangeId range, Entry entry, RemovalCause cause) -> {

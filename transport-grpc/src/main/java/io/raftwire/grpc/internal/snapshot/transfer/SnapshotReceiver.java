@@ -1,18 +1,18 @@
-package io.raftwire.grpc.snapshot;
+package io.raftwire.grpc.internal.snapshot.transfer;
 
 import io.grpc.ServerCallHandler;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.raftwire.flow.FlowControl;
-import io.raftwire.grpc.wire.Chunk;
-import io.raftwire.grpc.wire.ChunkAck;
-import io.raftwire.grpc.wire.ChunkNack;
-import io.raftwire.grpc.wire.Granted;
-import io.raftwire.grpc.wire.Installed;
-import io.raftwire.grpc.wire.Reserve;
-import io.raftwire.grpc.wire.Resume;
-import io.raftwire.grpc.wire.SnapshotClientFrame;
-import io.raftwire.grpc.wire.SnapshotServerFrame;
+import io.raftwire.grpc.internal.wire.Chunk;
+import io.raftwire.grpc.internal.wire.ChunkAck;
+import io.raftwire.grpc.internal.wire.ChunkNack;
+import io.raftwire.grpc.internal.wire.Granted;
+import io.raftwire.grpc.internal.wire.Installed;
+import io.raftwire.grpc.internal.wire.Reserve;
+import io.raftwire.grpc.internal.wire.Resume;
+import io.raftwire.grpc.internal.wire.SnapshotClientFrame;
+import io.raftwire.grpc.internal.wire.SnapshotServerFrame;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
 import io.raftwire.snapshot.SnapshotMeta;
@@ -27,9 +27,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
+import io.raftwire.time.Timebase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,13 +50,13 @@ final class SnapshotReceiver {
   private final RateLimiter receiveLimit;
   private final Optional<FlowControl> flow;
   private final long maxSnapshotBytes;
-  private final ScheduledExecutorService scheduler;
+  private final Timebase timebase;
   private final Executor io;
-  private final SnapshotMetrics metrics;
+  private final TransferMetrics metrics;
 
   SnapshotReceiver(StoreId local, SnapshotSink sink, Optional<SnapshotSource> ranges, Spool spool, SnapshotSlots slots,
-      RateLimiter receiveLimit, Optional<FlowControl> flow, long maxSnapshotBytes, ScheduledExecutorService scheduler,
-      Executor io, SnapshotMetrics metrics) {
+      RateLimiter receiveLimit, Optional<FlowControl> flow, long maxSnapshotBytes, Timebase timebase,
+      Executor io, TransferMetrics metrics) {
     this.local = local;
     this.sink = sink;
     this.ranges = ranges;
@@ -66,7 +65,7 @@ final class SnapshotReceiver {
     this.receiveLimit = receiveLimit;
     this.flow = flow;
     this.maxSnapshotBytes = maxSnapshotBytes;
-    this.scheduler = scheduler;
+    this.timebase = timebase;
     this.io = io;
     this.metrics = metrics;
   }
@@ -192,15 +191,15 @@ final class SnapshotReceiver {
       int bytes = data.remaining();
       long waitNanos = receiveLimit.reserve(bytes);
       CompletableFuture<Void> paced = new CompletableFuture<>();
-      scheduler.schedule(() -> paced.complete(null), waitNanos, TimeUnit.NANOSECONDS);
+      var unused = timebase.schedule(() -> paced.complete(null), waitNanos);
       RangeId range = stage.meta.range();
       return paced
           .thenCompose(ok -> flow.map(f -> f.admitElasticWork(range, bytes)).orElse(done()))
           .thenRunAsync(() -> {
             try {
-              long start = System.nanoTime();
+              long start = timebase.nanoTime();
               stage.append(data);
-              flow.ifPresent(f -> f.recordDiskWrite(bytes, System.nanoTime() - start));
+              flow.ifPresent(f -> f.recordDiskWrite(bytes, timebase.nanoTime() - start));
             } catch (IOException e) {
               throw new CompletionException(new SnapshotException(SnapshotFailure.INSTALL_FAILED, "staging failed: " + e, e));
             }

@@ -1,39 +1,37 @@
-package io.raftwire.grpc.snapshot;
+package io.raftwire.grpc.internal.snapshot.transfer;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import io.raftwire.grpc.StoreResolver;
-import io.raftwire.grpc.wire.Chunk;
-import io.raftwire.grpc.wire.Finish;
-import io.raftwire.grpc.wire.Offer;
-import io.raftwire.grpc.wire.RaftSnapshotsGrpc;
-import io.raftwire.grpc.wire.Reserve;
-import io.raftwire.grpc.wire.SnapshotClientFrame;
-import io.raftwire.grpc.wire.SnapshotServerFrame;
+import io.raftwire.grpc.internal.peer.Backoff;
+import io.raftwire.grpc.internal.peer.ChannelKind;
+import io.raftwire.grpc.internal.peer.Peer;
+import io.raftwire.grpc.internal.peer.Peers;
+import io.raftwire.grpc.internal.wire.Chunk;
+import io.raftwire.grpc.internal.wire.Finish;
+import io.raftwire.grpc.internal.wire.Offer;
+import io.raftwire.grpc.internal.wire.RaftSnapshotsGrpc;
+import io.raftwire.grpc.internal.wire.Reserve;
+import io.raftwire.grpc.internal.wire.SnapshotClientFrame;
+import io.raftwire.grpc.internal.wire.SnapshotServerFrame;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
 import io.raftwire.snapshot.SnapshotMeta;
 import io.raftwire.snapshot.SnapshotPurpose;
-import io.raftwire.topology.Locality;
+import io.raftwire.time.Timebase;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,63 +41,39 @@ import org.slf4j.LoggerFactory;
  * {@code windowChunks} unacknowledged, resend from a nacked offset, and after a broken stream
  * start over with a new reservation, resuming where the recipient's stage ends. Gives up after
  * {@code maxAttempts} broken streams, {@code maxCorruptions} checksum failures or at the deadline.
+ * Retries wait the transport's backoff (at most half the time left).
  */
 final class SnapshotSender {
   private static final Logger log = LoggerFactory.getLogger(SnapshotSender.class);
 
-  /** Test hooks that damage a transfer on purpose; the default does nothing. */
-  interface Faults {
-    /** Returns true to flip a bit of the chunk at {@code offset} after its CRC was computed. */
-    default boolean corrupt(RangeId range, long offset) {
-      return false;
-    }
-
-    /** Returns true to break the stream just before sending the chunk at {@code offset}. */
-    default boolean breakStream(RangeId range, long offset) {
-      return false;
-    }
-  }
-
-  static final Faults NO_FAULTS = new Faults() {};
-
   private final StoreId local;
-  private final Locality locality;
-  private final String zoneTier;
-  private final StoreResolver resolver;
+  private final @Nullable String localZone;
+  private final Peers peers;
   private final SnapshotCache cache;
   private final RateLimiter sendLimit;
-  private final int chunkBytes;
-  private final int windowChunks;
-  private final int maxAttempts;
-  private final int maxCorruptions;
-  private final LongSupplier clock;
-  private final ScheduledExecutorService scheduler;
+  private final TransferSettings settings;
+  private final Backoff backoff;
+  private final Timebase timebase;
   private final Executor io;
-  private final SnapshotMetrics metrics;
-  private volatile Faults faults = NO_FAULTS;
-  private final Map<StoreId, ManagedChannel> channels = new HashMap<>(); // @GuardedBy("this")
-  private boolean closed; // @GuardedBy("this")
+  private final TransferMetrics metrics;
+  private volatile TransferFaults faults = TransferFaults.NONE;
+  private volatile boolean closed;
 
-  SnapshotSender(StoreId local, Locality locality, String zoneTier, StoreResolver resolver, SnapshotCache cache,
-      RateLimiter sendLimit, int chunkBytes, int windowChunks, int maxAttempts, int maxCorruptions, LongSupplier clock,
-      ScheduledExecutorService scheduler, Executor io, SnapshotMetrics metrics) {
+  SnapshotSender(StoreId local, @Nullable String localZone, Peers peers, SnapshotCache cache, RateLimiter sendLimit,
+      TransferSettings settings, Backoff backoff, Timebase timebase, Executor io, TransferMetrics metrics) {
     this.local = local;
-    this.locality = locality;
-    this.zoneTier = zoneTier;
-    this.resolver = resolver;
+    this.localZone = localZone;
+    this.peers = peers;
     this.cache = cache;
     this.sendLimit = sendLimit;
-    this.chunkBytes = chunkBytes;
-    this.windowChunks = windowChunks;
-    this.maxAttempts = maxAttempts;
-    this.maxCorruptions = maxCorruptions;
-    this.clock = clock;
-    this.scheduler = scheduler;
+    this.settings = settings;
+    this.backoff = backoff;
+    this.timebase = timebase;
     this.io = io;
     this.metrics = metrics;
   }
 
-  void faults(Faults faults) {
+  void faults(TransferFaults faults) {
     this.faults = faults;
   }
 
@@ -109,31 +83,29 @@ final class SnapshotSender {
    */
   CompletableFuture<SnapshotMeta> send(RangeId range, StoreId recipient, SnapshotPurpose purpose, long deadlineNanos,
       long minIndex) {
-    Transfer t = new Transfer(range, recipient, purpose, clock.getAsLong() + deadlineNanos, minIndex);
+    Transfer t = new Transfer(range, recipient, purpose, timebase.nanoTime() + deadlineNanos, minIndex);
     t.attempt();
     return t.result;
   }
 
-  /** The snapshot channel to {@code to} (shared by transfers and delegation requests). */
-  synchronized ManagedChannel channel(StoreId to) throws SnapshotException {
+  /** The snapshot channel to {@code to} (shared with delegation requests, through the peer). */
+  ManagedChannel channel(StoreId to) throws SnapshotException {
     if (closed) {
       throw new SnapshotException(SnapshotFailure.CLOSED, local + " is closed");
     }
-    ManagedChannel channel = channels.get(to);
-    if (channel == null) {
-      InetSocketAddress address = resolver.resolve(to)
-          .orElseThrow(() -> new SnapshotException(SnapshotFailure.UNREACHABLE, "no address known for " + to));
-      channel = NettyChannelBuilder.forAddress(address).usePlaintext().directExecutor().build();
-      channels.put(to, channel);
+    Peer peer = peers.peer(to);
+    if (peer == null) {
+      throw new SnapshotException(SnapshotFailure.UNREACHABLE, "no address known for " + to);
     }
-    return channel;
+    try {
+      return peer.channel(ChannelKind.SNAPSHOT);
+    } catch (IllegalStateException e) {
+      throw new SnapshotException(SnapshotFailure.CLOSED, local + " is closed");
+    }
   }
 
   void close() {
-    synchronized (this) {
-      closed = true;
-    }
-    channels.values().forEach(ManagedChannel::shutdownNow);
+    closed = true;
   }
 
   /** One transfer across its attempts. Its state is guarded by its own lock. */
@@ -169,7 +141,7 @@ final class SnapshotSender {
       }
       attempts++;
       epoch++;
-      long remaining = deadline - clock.getAsLong();
+      long remaining = deadline - timebase.nanoTime();
       if (remaining <= 0) {
         fail(new SnapshotException(SnapshotFailure.DEADLINE_EXCEEDED, "no time left for " + range + " to " + recipient));
         return;
@@ -196,10 +168,7 @@ final class SnapshotSender {
           break;
         case RESUME:
           synchronized (this) {
-            nextToSend = frame.getResume().getOffset();
-            acked = nextToSend;
-            finishSent = false;
-            pump();
+            sendFrom(frame.getResume().getOffset());
           }
           break;
         case CHUNK_ACK:
@@ -211,16 +180,13 @@ final class SnapshotSender {
         case CHUNK_NACK:
           synchronized (this) {
             metrics.corruptChunk();
-            if (++corruptions > maxCorruptions) {
+            if (++corruptions > settings.maxCorruptions()) {
               fail(new SnapshotException(SnapshotFailure.CORRUPT,
                   corruptions + " chunks of " + range + " failed their checksum at " + recipient));
               return;
             }
             epoch++;
-            nextToSend = frame.getChunkNack().getOffset();
-            acked = nextToSend;
-            finishSent = false;
-            pump();
+            sendFrom(frame.getChunkNack().getOffset());
           }
           break;
         case INSTALLED:
@@ -239,6 +205,15 @@ final class SnapshotSender {
       }
     }
 
+    /** Sends again from {@code offset}: everything before it is staged at the recipient. */
+    // @GuardedBy("this")
+    private void sendFrom(long offset) {
+      nextToSend = offset;
+      acked = offset;
+      finishSent = false;
+      pump();
+    }
+
     private SnapshotMeta meta() {
       return lease.view().meta();
     }
@@ -247,10 +222,10 @@ final class SnapshotSender {
       SnapshotFailure failure = SnapshotWire.failure(frame.getRefused());
       SnapshotException e = new SnapshotException(failure, recipient + " refused " + range + ": " + frame.getRefused().getMessage());
       synchronized (this) {
-        if (failure == SnapshotFailure.CORRUPT && ++corruptions <= maxCorruptions) {
+        if (failure == SnapshotFailure.CORRUPT && ++corruptions <= settings.maxCorruptions()) {
           metrics.retry(); // the whole file failed its checksum: the recipient deleted it, start over
           epoch++;
-          scheduler.execute(this::attempt);
+          timebase.execute(this::attempt);
           return;
         }
         fail(e);
@@ -298,15 +273,15 @@ final class SnapshotSender {
         }
         return;
       }
-      if (nextToSend - acked >= (long) windowChunks * chunkBytes) {
+      if (nextToSend - acked >= (long) settings.windowChunks() * settings.chunkBytes()) {
         return;
       }
       pumping = true;
       long offset = nextToSend;
       long myEpoch = epoch;
-      int length = (int) Math.min(chunkBytes, size - offset);
+      int length = (int) Math.min(settings.chunkBytes(), size - offset);
       long wait = sendLimit.reserve(length);
-      scheduler.schedule(() -> io.execute(() -> sendChunk(offset, length, myEpoch)), wait, TimeUnit.NANOSECONDS);
+      timebase.schedule(() -> io.execute(() -> sendChunk(offset, length, myEpoch)), wait);
     }
 
     private void sendChunk(long offset, int length, long myEpoch) {
@@ -348,7 +323,7 @@ final class SnapshotSender {
         ByteString bytes = UnsafeByteOperations.unsafeWrap(data); // the buffer is ours alone
         requests.onNext(SnapshotClientFrame.newBuilder()
             .setChunk(Chunk.newBuilder().setOffset(offset).setData(bytes).setCrc32C((int) crc.getValue())).build());
-        metrics.sentChunk(length, locality, resolver.locality(recipient), zoneTier);
+        metrics.sentChunk(length, localZone, peers.zoneOf(recipient));
         nextToSend = offset + length;
         pump();
       }
@@ -361,17 +336,17 @@ final class SnapshotSender {
           return;
         }
         epoch++;
-        long remaining = deadline - clock.getAsLong();
-        if (attempts >= maxAttempts || remaining <= 0) {
+        long remaining = deadline - timebase.nanoTime();
+        if (attempts >= settings.maxAttempts() || remaining <= 0) {
           fail(new SnapshotException(remaining <= 0 ? SnapshotFailure.DEADLINE_EXCEEDED : SnapshotFailure.UNREACHABLE,
               "the stream to " + recipient + " broke " + attempts + " times, last: " + t, t));
           return;
         }
         metrics.retry();
-        long backoff = Math.min(remaining / 2, TimeUnit.MILLISECONDS.toNanos(100L << Math.min(6, attempts - 1)));
+        long delay = Math.min(remaining / 2, backoff.delayNanos(attempts));
         log.debug("{}: snapshot of {} to {} broke ({}); attempt {} in {} ms", local, range, recipient, t.toString(),
-            attempts + 1, backoff / 1_000_000);
-        scheduler.schedule(this::attempt, backoff, TimeUnit.NANOSECONDS);
+            attempts + 1, delay / 1_000_000);
+        timebase.schedule(this::attempt, delay);
       }
     }
 

@@ -1,4 +1,4 @@
-package io.raftwire.grpc.snapshot;
+package io.raftwire.grpc.internal.snapshot.transfer;
 
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;

@@ -1,7 +1,7 @@
-package io.raftwire.grpc.snapshot;
+package io.raftwire.grpc.internal.snapshot.transfer;
 
-import io.raftwire.grpc.wire.SnapshotMetaProto;
-import io.raftwire.grpc.wire.SnapshotRefused;
+import io.raftwire.grpc.internal.wire.SnapshotMetaProto;
+import io.raftwire.grpc.internal.wire.SnapshotRefused;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
 import io.raftwire.snapshot.SnapshotMeta;
@@ -9,13 +9,13 @@ import io.raftwire.snapshot.SnapshotPurpose;
 import io.raftwire.topology.RangeId;
 
 /** Converts snapshot metadata to and from the wire. */
-final class SnapshotWire {
+public final class SnapshotWire {
   /** The snapshot protocol version this code speaks. */
-  static final int VERSION = 1;
+  public static final int VERSION = 1;
 
   private SnapshotWire() {}
 
-  static SnapshotMetaProto proto(SnapshotMeta meta) {
+  public static SnapshotMetaProto proto(SnapshotMeta meta) {
     return SnapshotMetaProto.newBuilder()
         .setRangeId(meta.range().value())
         .setIndex(meta.index())
@@ -26,26 +26,30 @@ final class SnapshotWire {
         .build();
   }
 
-  /** @throws IllegalArgumentException if the fields are out of range */
-  static SnapshotMeta meta(SnapshotMetaProto proto) {
+  /**
+   * The metadata a wire message carries.
+   *
+   * @throws IllegalArgumentException if the fields are out of range
+   */
+  public static SnapshotMeta meta(SnapshotMetaProto proto) {
     return SnapshotMeta.of(RangeId.of(proto.getRangeId()), proto.getIndex(), proto.getTerm(),
         proto.getConfigGeneration(), proto.getSizeBytes(), proto.getCrc32C());
   }
 
-  static int purpose(SnapshotPurpose purpose) {
+  public static int purpose(SnapshotPurpose purpose) {
     return purpose == SnapshotPurpose.CATCH_UP ? 0 : 1;
   }
 
-  static SnapshotPurpose purpose(int wire) {
+  public static SnapshotPurpose purpose(int wire) {
     return wire == 0 ? SnapshotPurpose.CATCH_UP : SnapshotPurpose.REBALANCE;
   }
 
-  static SnapshotRefused refused(SnapshotFailure failure, String message) {
+  public static SnapshotRefused refused(SnapshotFailure failure, String message) {
     return SnapshotRefused.newBuilder().setFailure(failure.name()).setMessage(message).build();
   }
 
   /** The failure a refusal names; INVALID if it names none this code knows (a newer peer). */
-  static SnapshotFailure failure(SnapshotRefused refused) {
+  public static SnapshotFailure failure(SnapshotRefused refused) {
     try {
       return SnapshotFailure.valueOf(refused.getFailure());
     } catch (IllegalArgumentException e) {
@@ -54,7 +58,7 @@ final class SnapshotWire {
   }
 
   /** The failure of a completed future's exception: its SnapshotException's, else INVALID. */
-  static SnapshotException unwrap(Throwable t) {
+  public static SnapshotException unwrap(Throwable t) {
     Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
     return cause instanceof SnapshotException ? (SnapshotException) cause
         : new SnapshotException(SnapshotFailure.INVALID, String.valueOf(cause), cause);

@@ -1,4 +1,4 @@
-package io.raftwire.grpc.snapshot;
+package io.raftwire.grpc.internal.snapshot.transfer;
 
 import io.raftwire.snapshot.SnapshotMeta;
 import io.raftwire.topology.RangeId;
@@ -44,7 +44,7 @@ final class Spool {
   }
 
   /** A partial snapshot file; one transfer at a time uses it. */
-  final class Stage {
+  static final class Stage {
     final SnapshotMeta meta;
     final Path file;
     private final FileChannel channel;

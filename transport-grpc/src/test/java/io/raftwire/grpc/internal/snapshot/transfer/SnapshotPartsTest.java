@@ -1,4 +1,4 @@
-package io.raftwire.grpc.snapshot;
+package io.raftwire.grpc.internal.snapshot.transfer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftwire.grpc.internal.snapshot.MemorySnapshots;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
 import io.raftwire.snapshot.SnapshotPurpose;
@@ -77,7 +78,7 @@ class SnapshotPartsTest {
   void theCacheReusesASnapshotWhileValidAndNotAfterTruncation() throws Exception {
     RangeId range = RangeId.of(7);
     MemorySnapshots library = new MemorySnapshots().host(range, 1000, 50);
-    SnapshotCache cache = new SnapshotCache(library, 10_000, TimeUnit.MINUTES.toNanos(1), now::get, false);
+    SnapshotCache cache = new SnapshotCache(library, 10_000, TimeUnit.MINUTES.toNanos(1), now::get);
     SnapshotCache.Lease first = cache.acquire(range);
     SnapshotCache.Lease second = cache.acquire(range);
     assertSame(first.view(), second.view());
@@ -101,7 +102,7 @@ class SnapshotPartsTest {
   @Test
   void theCacheClosesIdleViewsAndRespectsItsByteBound() throws Exception {
     MemorySnapshots library = new MemorySnapshots().host(RangeId.of(1), 600, 10).host(RangeId.of(2), 600, 10);
-    SnapshotCache cache = new SnapshotCache(library, 1000, TimeUnit.SECONDS.toNanos(60), now::get, false);
+    SnapshotCache cache = new SnapshotCache(library, 1000, TimeUnit.SECONDS.toNanos(60), now::get);
     cache.acquire(RangeId.of(1)).close();
     cache.acquire(RangeId.of(2)).close();
     cache.cleanUp();

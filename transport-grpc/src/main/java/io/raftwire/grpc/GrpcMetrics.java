@@ -1,0 +1,310 @@
+package io.raftwire.grpc;
+
+import io.raftwire.grpc.MetricName.Kind;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Every metric a {@link GrpcTransport} registers in {@link GrpcTransportConfig#metricRegistry()},
+ * as templates relative to {@code raftwire.<store>.}. The code registers metrics only through these
+ * constants, the tests read them through them, and the README's metric table lists exactly these
+ * (a test compares the two).
+ *
+ * <p>Placeholders: {@code <destination>} a peer store ({@code s2}); {@code <lane>} {@code
+ * control}, {@code append} or {@code snapshot}; {@code <stream>} {@code control} or {@code data};
+ * {@code <from>} and {@code <to>} zones ({@code unknown} if a locality names none); {@code
+ * <reason>} a {@code DropReason}; {@code <fallback>} why a fan-out candidate went directly; {@code
+ * <zone>} a zone; {@code <priority>} {@code regular} or {@code elastic}; {@code <failure>} a {@code
+ * SnapshotFailure}.
+ */
+public final class GrpcMetrics {
+  private static final List<MetricName> ALL = new ArrayList<>();
+
+  // ---------------------------------------------------------------- sender
+
+  /** Bytes charged to the global send budget: queued or in flight, all destinations. */
+  public static final MetricName SENDER_GLOBAL_CHARGED_BYTES =
+      gauge("sender.global_charged_bytes", "bytes queued or unacknowledged across all destinations and lanes");
+  /** Bytes waiting in one lane of one destination. */
+  public static final MetricName SENDER_QUEUED_BYTES =
+      gauge("sender.<destination>.<lane>.queued_bytes", "bytes waiting in the lane, not yet written");
+  /** Messages waiting in one lane of one destination. */
+  public static final MetricName SENDER_QUEUED_MESSAGES =
+      gauge("sender.<destination>.<lane>.queued_messages", "messages waiting in the lane, not yet written");
+  /** Bytes charged to one lane of one destination. */
+  public static final MetricName SENDER_CHARGED_BYTES =
+      gauge("sender.<destination>.<lane>.charged_bytes", "bytes charged to the lane's budget: queued or unacknowledged");
+  /** Messages {@code send} accepted into one lane of one destination. */
+  public static final MetricName SENDER_ACCEPTED =
+      counter("sender.<destination>.<lane>.accepted", "messages accepted into the lane");
+  /** Sizes of written batches. */
+  public static final MetricName SENDER_BATCH_BYTES =
+      histogram("sender.<destination>.<stream>.batch_bytes", "bytes per written batch (charged sizes)");
+  /** Messages per written batch. */
+  public static final MetricName SENDER_BATCH_MESSAGES =
+      histogram("sender.<destination>.<stream>.batch_messages", "messages per written batch");
+  /** How long the oldest message of each written batch waited in its lane. */
+  public static final MetricName SENDER_QUEUE_WAIT =
+      timer("sender.<destination>.<stream>.queue_wait", "time from send to write of each batch's oldest message");
+  /** Times a destination's breaker opened. */
+  public static final MetricName SENDER_RECONNECTS =
+      counter("sender.<destination>.reconnects", "failures that opened the destination's breaker");
+  /** The breaker state of a destination. */
+  public static final MetricName SENDER_BREAKER =
+      gauge("sender.<destination>.breaker", "breaker state: 0 unknown, 1 healthy, 2 probing, 3 down");
+  /** Serialized bytes written between two zones. */
+  public static final MetricName SENDER_ZONE_BYTES =
+      counter("sender.zone_bytes.<from>.<to>", "serialized bytes written on all streams, by the zones of the two stores");
+  /** The part of {@link #SENDER_ZONE_BYTES} written on DATA streams. */
+  public static final MetricName SENDER_ZONE_DATA_BYTES =
+      counter("sender.zone_data_bytes.<from>.<to>", "serialized bytes written on DATA streams (APPEND and SNAPSHOT)");
+  /** Messages {@code send} refused, by reason. */
+  public static final MetricName SENDER_REFUSED =
+      counter("sender.refused.<reason>", "messages send refused, by reason");
+  /** Messages dropped after {@code send} accepted them, by reason. */
+  public static final MetricName SENDER_DROPPED =
+      counter("sender.dropped.<reason>", "accepted messages that were not delivered, by reason");
+  /** Drop listeners that threw. */
+  public static final MetricName SENDER_LISTENER_FAILURES =
+      counter("sender.listener_failures", "drop listener calls that threw");
+  /** Messages this store relayed as a zone fan-out agent. */
+  public static final MetricName SENDER_RELAYED =
+      counter("sender.relayed", "fan-out members this store relayed to a store of its zone");
+  /** Relayed messages that were not delivered, by reason. */
+  public static final MetricName SENDER_RELAY_DROPPED =
+      counter("sender.relay_dropped.<reason>", "fan-out members this store could not relay, by reason");
+
+  // ---------------------------------------------------------------- zone fan-out, sending side
+
+  /** Bundles sent to zone agents. */
+  public static final MetricName FANOUT_BATCHES = counter("sender.fanout.batches", "bundles sent to a zone agent");
+  /** APPENDs that travelled in bundles. */
+  public static final MetricName FANOUT_MEMBERS = counter("sender.fanout.members", "APPENDs that travelled in bundles");
+  /** Entries sent once instead of once per member. */
+  public static final MetricName FANOUT_ENTRIES_DEDUPLICATED =
+      counter("sender.fanout.entries_deduplicated", "entries a bundle carried once instead of once per member");
+  /** Bytes bundles saved against sending their members directly. */
+  public static final MetricName FANOUT_BYTES_SAVED =
+      counter("sender.fanout.bytes_saved", "charged bytes of the members minus the bundle's size");
+  /** Bundles sent by the linger timer. */
+  public static final MetricName FANOUT_LINGERED =
+      counter("sender.fanout.lingered", "bundles sent because their linger time ran out");
+  /** Candidates sent directly after all, by why. */
+  public static final MetricName FANOUT_FALLBACKS =
+      counter("sender.fanout.fallbacks.<fallback>", "fan-out candidates sent directly, by why");
+  /** Changes of a zone's agent. */
+  public static final MetricName FANOUT_AGENT_CHANGES =
+      counter("sender.fanout.agent_changes", "times a zone's agent was replaced");
+  /** The agent of a zone. */
+  public static final MetricName FANOUT_AGENT = gauge("sender.fanout.agent.<zone>", "the zone's agent store id (0: none)");
+  /** Followers whose replication is tracked for bundling. */
+  public static final MetricName FANOUT_TRACKED_FOLLOWERS =
+      gauge("sender.fanout.tracked_followers", "(range, follower) pairs whose replication is tracked");
+  /** Bundles waiting for members. */
+  public static final MetricName FANOUT_PENDING_BUNDLES =
+      gauge("sender.fanout.pending_bundles", "bundles waiting for members");
+
+  // ---------------------------------------------------------------- receiver
+
+  /** Bytes of APPEND and SNAPSHOT messages queued for delivery. */
+  public static final MetricName RECEIVER_QUEUED_APPEND_BYTES =
+      gauge("receiver.queued_bytes.append", "bytes of APPEND and SNAPSHOT messages queued for delivery");
+  /** Bytes of CONTROL messages queued for delivery. */
+  public static final MetricName RECEIVER_QUEUED_CONTROL_BYTES =
+      gauge("receiver.queued_bytes.control", "bytes of CONTROL messages queued for delivery");
+  /** Messages queued for delivery. */
+  public static final MetricName RECEIVER_QUEUED_MESSAGES =
+      gauge("receiver.queued_messages", "messages queued for delivery");
+  /** Ranges waiting for a worker. */
+  public static final MetricName RECEIVER_SCHEDULER_BACKLOG =
+      gauge("receiver.scheduler_backlog", "ranges waiting for a worker");
+  /** Inbound streams open. */
+  public static final MetricName RECEIVER_OPEN_STREAMS = gauge("receiver.open_streams", "inbound streams open");
+  /** Arriving or queued messages refused, by reason. */
+  public static final MetricName RECEIVER_DROPPED =
+      counter("receiver.dropped.<reason>", "inbound messages refused on arrival or after queueing, by reason");
+  /** Arrival to handler call of each delivered batch's oldest message. */
+  public static final MetricName RECEIVER_DELIVER_LATENCY =
+      timer("receiver.deliver_latency", "time from arrival to handler call of each batch's oldest message");
+  /** Time spent in handlers. */
+  public static final MetricName RECEIVER_HANDLER_TIME = timer("receiver.handler_time", "time spent in handler calls");
+  /** Handler calls that threw. */
+  public static final MetricName RECEIVER_HANDLER_FAILURES =
+      counter("receiver.handler_failures", "handler calls that threw (their batch is refused HANDLER_FAILED)");
+  /** Frames that did not parse. */
+  public static final MetricName RECEIVER_MALFORMED_FRAMES =
+      counter("receiver.malformed_frames", "frames that did not parse (the stream ends INVALID_ARGUMENT)");
+  /** Streams ended for breaking the protocol. */
+  public static final MetricName RECEIVER_PROTOCOL_ERRORS =
+      counter("receiver.protocol_errors", "streams ended for breaking the protocol");
+  /** Late refusals that could not be reported. */
+  public static final MetricName RECEIVER_UNREPORTED_REFUSALS =
+      counter("receiver.unreported_refusals", "late refusals not reported: their stream was gone or over its budget");
+  /** Credit returns for a leader without an open stream. */
+  public static final MetricName RECEIVER_NOTICES_WITHOUT_STREAM =
+      counter("receiver.notices_without_stream", "credit returns for a leader with no open DATA stream");
+  /** Messages another store relayed here as a zone fan-out agent. */
+  public static final MetricName RECEIVER_RELAYED_IN =
+      counter("receiver.relayed_in", "messages a zone fan-out agent relayed to this store");
+
+  // ---------------------------------------------------------------- zone fan-out, agent side
+
+  /** Bundles received as a zone's agent. */
+  public static final MetricName AGENT_BUNDLES = counter("receiver.fanout.bundles", "bundles received as a zone agent");
+  /** Bundle members for this store. */
+  public static final MetricName AGENT_DELIVERED_LOCALLY =
+      counter("receiver.fanout.delivered_locally", "bundle members addressed to this store and queued here");
+  /** Bundle members relayed to another store of the zone. */
+  public static final MetricName AGENT_FORWARDED =
+      counter("receiver.fanout.forwarded", "bundle members handed to this store's sender for relay");
+  /** Bundle members refused, by reason. */
+  public static final MetricName AGENT_MEMBER_REFUSED =
+      counter("receiver.fanout.member_refused.<reason>", "bundle members refused here or by the relay, by reason");
+
+  // ---------------------------------------------------------------- credits and IO admission
+
+  /** Regular credits left on a stream. */
+  public static final MetricName CREDITS_REGULAR_AVAILABLE =
+      gauge("credits.<destination>.regular_available", "regular credits left on the stream (negative: in debt)");
+  /** Elastic credits left on a stream. */
+  public static final MetricName CREDITS_ELASTIC_AVAILABLE =
+      gauge("credits.<destination>.elastic_available", "elastic credits left on the stream (negative: in debt)");
+  /** Bytes deducted from a stream. */
+  public static final MetricName CREDITS_DEDUCTED_BYTES =
+      gauge("credits.<destination>.deducted_bytes", "bytes deducted from the stream since start");
+  /** Bytes returned to a stream. */
+  public static final MetricName CREDITS_RETURNED_BYTES =
+      gauge("credits.<destination>.returned_bytes", "bytes returned to the stream since start");
+  /** Proposals waiting on a stream. */
+  public static final MetricName CREDITS_WAITERS = gauge("credits.<destination>.waiters", "proposals waiting on the stream");
+  /** Bytes deducted and waiting for admission notices. */
+  public static final MetricName CREDITS_TRACKED_BYTES =
+      gauge("credits.tracked_bytes", "bytes deducted and waiting for the followers' admission notices");
+  /** Deductions that neither the tracker nor a return explains: must stay zero. */
+  public static final MetricName CREDITS_UNACCOUNTED_BYTES =
+      gauge("credits.unaccounted_bytes", "credits missing from the streams but not tracked: a leak; must be 0");
+  /** Streams on which some priority cannot proceed. */
+  public static final MetricName CREDITS_BLOCKED_STREAMS =
+      gauge("credits.blocked_streams", "streams without elastic credits left");
+  /** How long proposals waited for credits. */
+  public static final MetricName CREDITS_WAIT =
+      timer("credits.wait.<priority>", "time admitted proposals waited for credits");
+  /** IO tokens per interval. */
+  public static final MetricName IO_TOKENS_PER_INTERVAL =
+      gauge("io.tokens_per_interval", "IO tokens (bytes) the storage health admits per interval");
+  /** IO tokens available now. */
+  public static final MetricName IO_AVAILABLE_BYTES = gauge("io.available_bytes", "IO tokens available now");
+  /** IO tokens available to elastic work now. */
+  public static final MetricName IO_ELASTIC_AVAILABLE_BYTES =
+      gauge("io.elastic_available_bytes", "IO tokens available to elastic work now");
+  /** IO tokens granted, by priority. */
+  public static final MetricName IO_GRANTED_BYTES = gauge("io.granted_bytes.<priority>", "IO tokens granted since start");
+  /** Work waiting for IO tokens, by priority. */
+  public static final MetricName IO_QUEUE_LENGTH = gauge("io.queue_length.<priority>", "work items waiting for IO tokens");
+  /** Logical admission delay, by priority. */
+  public static final MetricName IO_ADMISSION_DELAY =
+      timer("io.admission_delay.<priority>", "time work waited for IO tokens");
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** Snapshot bytes sent. */
+  public static final MetricName SNAPSHOT_SENT_BYTES = counter("snapshot.sent_bytes", "snapshot bytes sent");
+  /** Snapshot bytes received and staged. */
+  public static final MetricName SNAPSHOT_RECEIVED_BYTES = counter("snapshot.received_bytes", "snapshot bytes received and staged");
+  /** Bytes a resumed transfer did not send again. */
+  public static final MetricName SNAPSHOT_RESUMED_BYTES =
+      counter("snapshot.resumed_bytes", "staged bytes a resumed transfer kept");
+  /** Snapshots installed here. */
+  public static final MetricName SNAPSHOT_INSTALLED = counter("snapshot.installed", "snapshots installed on this store");
+  /** Transfers this store sent that were installed. */
+  public static final MetricName SNAPSHOT_SENT = counter("snapshot.sent", "transfers this store sent that the recipient installed");
+  /** Transfers this store sent that failed, by failure. */
+  public static final MetricName SNAPSHOT_FAILED = counter("snapshot.failed.<failure>", "transfers this store sent that failed");
+  /** Transfers this store refused, by failure. */
+  public static final MetricName SNAPSHOT_REFUSED = counter("snapshot.refused.<failure>", "transfers this store refused");
+  /** Chunks that failed their checksum. */
+  public static final MetricName SNAPSHOT_CORRUPT_CHUNKS = counter("snapshot.corrupt_chunks", "chunks that failed their CRC32C");
+  /** Staged snapshots that failed the whole-file checksum. */
+  public static final MetricName SNAPSHOT_CORRUPT_SNAPSHOTS =
+      counter("snapshot.corrupt_snapshots", "staged snapshots whose size or CRC32C did not match the offer");
+  /** Transfer attempts after a broken stream or a corrupt file. */
+  public static final MetricName SNAPSHOT_RETRIES = counter("snapshot.retries", "transfer attempts after the first");
+  /** Receiving slots in use. */
+  public static final MetricName SNAPSHOT_SLOTS_ACTIVE = gauge("snapshot.slots.active", "receiving slots in use");
+  /** Transfers waiting for a receiving slot. */
+  public static final MetricName SNAPSHOT_SLOTS_QUEUED = gauge("snapshot.slots.queued", "transfers waiting for a receiving slot");
+  /** Cache hits. */
+  public static final MetricName SNAPSHOT_CACHE_HITS = gauge("snapshot.cache.hits", "transfers served a cached snapshot");
+  /** Cache misses. */
+  public static final MetricName SNAPSHOT_CACHE_MISSES = gauge("snapshot.cache.misses", "snapshots generated for a transfer");
+  /** Cached snapshots dropped for being older than the log start. */
+  public static final MetricName SNAPSHOT_CACHE_STALE =
+      gauge("snapshot.cache.stale", "cached snapshots dropped for being older than the range's log start");
+  /** Bytes of cached snapshots. */
+  public static final MetricName SNAPSHOT_CACHE_BYTES = gauge("snapshot.cache.bytes", "bytes of cached snapshots");
+  /** Snapshot bytes sent between two zones. */
+  public static final MetricName SNAPSHOT_ZONE_BYTES =
+      counter("snapshot.zone_bytes.<from>.<to>", "snapshot bytes sent, by the zones of the two stores");
+  /** Requests to delegates. */
+  public static final MetricName DELEGATION_ASKED = counter("snapshot.delegation.asked", "requests this leader sent to delegates");
+  /** Snapshots a delegate installed in the leader's place. */
+  public static final MetricName DELEGATION_DELEGATED =
+      counter("snapshot.delegation.delegated", "snapshots a delegate installed in this leader's place");
+  /** Delegates that said no, by failure. */
+  public static final MetricName DELEGATION_REFUSED =
+      counter("snapshot.delegation.refused.<failure>", "delegates that refused, by failure");
+  /** Accepted delegations whose transfer failed, by failure. */
+  public static final MetricName DELEGATION_FAILED =
+      counter("snapshot.delegation.failed.<failure>", "delegates that accepted and then failed, by failure");
+  /** Delegates that did not answer in time. */
+  public static final MetricName DELEGATION_TIMEOUTS =
+      counter("snapshot.delegation.timeouts", "delegates that did not answer within the accept timeout");
+  /** Sends the leader made itself after every candidate failed. */
+  public static final MetricName DELEGATION_LEADER_SENDS =
+      counter("snapshot.delegation.leader_sends", "sends the leader made itself after every candidate failed");
+  /** Sends with no replica closer to the recipient than the leader. */
+  public static final MetricName DELEGATION_NO_CANDIDATE =
+      counter("snapshot.delegation.no_candidate", "sends with no replica closer to the recipient than the leader");
+  /** Delegation requests this store accepted. */
+  public static final MetricName DELEGATE_ACCEPTED = counter("snapshot.delegate.accepted", "delegation requests this store accepted");
+  /** Delegation requests this store refused, by failure. */
+  public static final MetricName DELEGATE_REFUSED =
+      counter("snapshot.delegate.refused.<failure>", "delegation requests this store refused, by failure");
+  /** Delegated sends in progress. */
+  public static final MetricName DELEGATE_ACTIVE = gauge("snapshot.delegate.active", "delegated sends in progress here");
+
+  // ---------------------------------------------------------------- the transport itself
+
+  /** Timer tasks of the transport's timebase that threw. */
+  public static final MetricName TIMEBASE_TASK_FAILURES =
+      gauge("timebase.task_failures", "timer tasks that threw (each is logged)");
+
+  private GrpcMetrics() {}
+
+  /** Every metric name, in the order of this class. */
+  public static List<MetricName> all() {
+    return Collections.unmodifiableList(ALL);
+  }
+
+  private static MetricName counter(String template, String help) {
+    return add(new MetricName(template, Kind.COUNTER, help));
+  }
+
+  private static MetricName gauge(String template, String help) {
+    return add(new MetricName(template, Kind.GAUGE, help));
+  }
+
+  private static MetricName timer(String template, String help) {
+    return add(new MetricName(template, Kind.TIMER, help));
+  }
+
+  private static MetricName histogram(String template, String help) {
+    return add(new MetricName(template, Kind.HISTOGRAM, help));
+  }
+
+  private static MetricName add(MetricName name) {
+    ALL.add(name);
+    return name;
+  }
+}

@@ -1,0 +1,213 @@
+package io.raftwire.grpc.internal.peer;
+
+import com.codahale.metrics.Counter;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.grpc.ManagedChannel;
+import io.raftwire.time.Timebase;
+import io.raftwire.topology.StoreId;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One peer store as every part of the transport sees it: its address and zone, its channels, and
+ * its breaker.
+ *
+ * <p><b>Breaker.</b> {@code UNKNOWN} (never connected; traffic allowed) and {@code HEALTHY} (it
+ * answered a hello) let traffic through. {@link #failed} turns it {@code DOWN}: the listeners hear
+ * {@link Listener#down} and refuse traffic, and after a backoff (exponential with jitter, by
+ * consecutive failures) the peer re-resolves its address, reconnects if it moved, turns {@code
+ * PROBING} and asks the listeners to {@link Listener#probe} it; a {@link #connected} answer makes
+ * it {@code HEALTHY} again.
+ *
+ * <p>Thread-safe. Listeners are called outside the peer's lock, so a listener may call back into
+ * the peer and take its own locks.
+ */
+public final class Peer {
+  /** Breaker states; {@link #code} is what the breaker gauge reports. */
+  public enum State {
+    UNKNOWN(0),
+    HEALTHY(1),
+    PROBING(2),
+    DOWN(3);
+
+    private final int code;
+
+    State(int code) {
+      this.code = code;
+    }
+
+    /** The number the breaker metric reports for this state. */
+    public int code() {
+      return code;
+    }
+  }
+
+  /** Told about breaker transitions; called outside the peer's lock, must not block. */
+  public interface Listener {
+    /** The breaker opened: refuse traffic, report what is queued. */
+    void down(Peer peer);
+
+    /** The backoff is over: open a stream and say hello; its answer calls {@link #connected}. */
+    void probe(Peer peer);
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(Peer.class);
+
+  private final StoreId local;
+  private final StoreId store;
+  private final @Nullable String zone;
+  private final Peers peers;
+  private final Backoff backoff;
+  private final Timebase timebase;
+  private final Counter reconnects;
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+  @GuardedBy("this")
+  private final Channels channels;
+  private volatile State state = State.UNKNOWN; // written under this lock
+
+  @GuardedBy("this")
+  private int failures;
+
+  @GuardedBy("this")
+  private Timebase.@Nullable Cancellable probe;
+
+  @GuardedBy("this")
+  private boolean closed;
+
+  Peer(StoreId local, StoreId store, @Nullable String zone, InetSocketAddress address, Peers peers,
+      boolean separateDataConnection, Backoff backoff, Timebase timebase, Counter reconnects) {
+    this.local = local;
+    this.store = store;
+    this.zone = zone;
+    this.peers = peers;
+    this.backoff = backoff;
+    this.timebase = timebase;
+    this.reconnects = reconnects;
+    this.channels = new Channels(separateDataConnection);
+    synchronized (this) {
+      channels.connectTo(address);
+    }
+  }
+
+  public StoreId store() {
+    return store;
+  }
+
+  /** The peer's zone, or null if its locality names none. */
+  public @Nullable String zone() {
+    return zone;
+  }
+
+  /** Adds a listener of breaker transitions. */
+  public void addListener(Listener listener) {
+    listeners.add(listener);
+  }
+
+  /** The channel of {@code kind}, opened on first use. */
+  public synchronized ManagedChannel channel(ChannelKind kind) {
+    if (closed) {
+      throw new IllegalStateException(this + " is closed");
+    }
+    return channels.get(kind);
+  }
+
+  /** True while the breaker lets traffic through. */
+  public boolean allowsTraffic() {
+    State s = state;
+    return s == State.UNKNOWN || s == State.HEALTHY;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** The peer answered a hello: the breaker closes. */
+  public void connected() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      if (state != State.HEALTHY && failures > 0) {
+        log.info("{} -> {}: connected again after {} failed attempt(s)", local, store, failures);
+      }
+      state = State.HEALTHY;
+      failures = 0;
+    }
+  }
+
+  /**
+   * A stream to the peer failed: the breaker opens (if it was not open), a probe is scheduled after
+   * the backoff, and the listeners hear {@link Listener#down}. Nothing happens after close.
+   */
+  public void failed(String what, String why) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      if (state != State.DOWN) {
+        failures++;
+        state = State.DOWN;
+        reconnects.inc();
+        long delay = backoff.delayNanos(failures);
+        log.warn("{} -> {}: {} failed ({}); unreachable, next attempt in {} ms",
+            local, store, what, why, TimeUnit.NANOSECONDS.toMillis(delay));
+        scheduleProbe(delay);
+      }
+    }
+    for (Listener listener : listeners) {
+      listener.down(this);
+    }
+  }
+
+  @GuardedBy("this")
+  private void scheduleProbe(long delayNanos) {
+    probe = timebase.schedule(this::probe, delayNanos);
+  }
+
+  private void probe() {
+    synchronized (this) {
+      if (closed || state != State.DOWN) {
+        return;
+      }
+      Optional<InetSocketAddress> resolved = peers.resolve(store);
+      if (resolved.isEmpty()) {
+        failures++;
+        scheduleProbe(backoff.delayNanos(failures));
+        return;
+      }
+      if (!resolved.get().equals(channels.address())) {
+        log.info("{} -> {}: address changed from {} to {}", local, store, channels.address(), resolved.get());
+        channels.connectTo(resolved.get());
+      } else {
+        channels.resetConnectBackoff();
+      }
+      state = State.PROBING;
+    }
+    for (Listener listener : listeners) {
+      listener.probe(this);
+    }
+  }
+
+  /** Stops probing and shuts the channels down. */
+  void close() {
+    synchronized (this) {
+      closed = true;
+      if (probe != null) {
+        probe.cancel();
+      }
+      channels.shutdown();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return local + "->" + store;
+  }
+}

@@ -1,0 +1,104 @@
+package io.raftwire.grpc.internal.receiver;
+
+import io.grpc.ServerServiceDefinition;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.raftwire.grpc.GrpcMetrics;
+import io.raftwire.grpc.internal.metrics.StoreMetrics;
+import io.raftwire.grpc.internal.wire.RaftWireGrpc;
+import io.raftwire.grpc.internal.wire.ServerFrame;
+import io.raftwire.grpc.internal.wire.WireCodec;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.topology.StoreId;
+import io.raftwire.transport.DropReason;
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The open inbound streams of one store, and the newest DATA stream from each sending store:
+ * credit returns and echoes of relayed drops for that store ride there. Creates the gRPC service
+ * whose calls become {@link StreamIntake}s. Thread-safe.
+ */
+public final class InboundStreams implements AutoCloseable {
+  private final StoreId local;
+  private final ReceiverMetrics counters;
+  private final Set<StreamIntake> streams = ConcurrentHashMap.newKeySet();
+  private final ConcurrentHashMap<StoreId, StreamIntake> dataStreams = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  public InboundStreams(StoreId local, ReceiverMetrics counters, StoreMetrics metrics) {
+    this.local = local;
+    this.counters = counters;
+    metrics.gauge(GrpcMetrics.RECEIVER_OPEN_STREAMS, streams::size);
+  }
+
+  /**
+   * The gRPC service to add to the server.
+   *
+   * @param maxFrameBytes the server's inbound frame limit, announced to every sender
+   * @param intake where arriving messages are queued
+   * @param bundles where zone fan-out bundles go
+   */
+  public ServerServiceDefinition service(long maxFrameBytes, Intake intake, BundleSink bundles) {
+    return ServerServiceDefinition.builder(RaftWireGrpc.SERVICE_NAME)
+        .addMethod(
+            WireCodec.rawServerMethod(),
+            ServerCalls.asyncBidiStreamingCall(
+                responses -> {
+                  StreamIntake stream = new StreamIntake(local, maxFrameBytes, this, intake, bundles, counters,
+                      (ServerCallStreamObserver<ServerFrame>) responses);
+                  streams.add(stream);
+                  if (closed) {
+                    stream.shutdown();
+                  }
+                  return stream;
+                }))
+        .build();
+  }
+
+  /**
+   * A message this store relayed for {@code relayed.from().store()} was dropped: tell that store on
+   * its newest DATA stream here (counted as unreported if it has none). Any thread.
+   */
+  public void echoToWriter(RaftEnvelope relayed, DropReason reason) {
+    StreamIntake stream = dataStreams.get(relayed.from().store());
+    if (stream == null) {
+      counters.unreportedRefusals.inc();
+      return;
+    }
+    stream.refuseLate(relayed, WireCodec.relayRefusalCode(reason));
+  }
+
+  /** The newest DATA stream from {@code sender}, or null. */
+  @Nullable StreamIntake dataStream(StoreId sender) {
+    return dataStreams.get(sender);
+  }
+
+  /** The newest DATA stream of every sending store. */
+  Collection<StreamIntake> dataStreams() {
+    return dataStreams.values();
+  }
+
+  void dataStreamOpened(StoreId sender, StreamIntake stream) {
+    dataStreams.put(sender, stream);
+  }
+
+  void ended(StreamIntake stream) {
+    streams.remove(stream);
+    StoreId sender = stream.sender();
+    if (sender != null) {
+      dataStreams.remove(sender, stream);
+    }
+  }
+
+  /** Ends every stream from this side (after flushing what is pending); later streams end at once. */
+  @Override
+  public void close() {
+    closed = true;
+    for (StreamIntake stream : streams) {
+      stream.shutdown();
+    }
+  }
+}

@@ -1,0 +1,23 @@
+package io.raftwire.grpc.internal.receiver;
+
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.transport.DropReason;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where an arriving message is checked and queued for its range's handler: implemented by the
+ * receiver's range queues, called by the stream intake and by the zone fan-out agent for bundle
+ * members addressed to this store. Any thread; never blocks.
+ */
+public interface Intake {
+  /**
+   * Checks and queues {@code envelope}; a later refusal (handler failure, unregistration, close)
+   * is reported to {@code origin}.
+   *
+   * @return the refusal reason, or null if queued
+   */
+  @Nullable DropReason admit(RaftEnvelope envelope, LateRefusals origin);
+
+  /** True once the receiver is closing: nothing more is admitted. */
+  boolean closed();
+}

@@ -1,0 +1,240 @@
+package io.raftwire.grpc.internal.receiver;
+
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.raftwire.grpc.GrpcMetrics;
+import io.raftwire.grpc.ReceiverLimits;
+import io.raftwire.grpc.internal.budget.ByteBudget;
+import io.raftwire.grpc.internal.metrics.StoreMetrics;
+import io.raftwire.grpc.internal.wire.WireCodec;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.time.Timebase;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import io.raftwire.transport.DropReason;
+import io.raftwire.transport.InboundHandler;
+import io.raftwire.transport.Registration;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The registered ranges' inboxes: admission of arriving messages against the per-range and
+ * shared budgets, and the worker turns that drain them through {@link Delivery}. A range is
+ * scheduled once while it has pending work; its deliveries are serial, CONTROL first, and a worker
+ * delivers one batch before it yields to the next range. Messages refused after they were queued
+ * (handler failure, unregistration, close) are refused to the stream they came on. Thread-safe.
+ *
+ * <p>Metrics: {@link GrpcMetrics#RECEIVER_QUEUED_APPEND_BYTES}, {@link
+ * GrpcMetrics#RECEIVER_QUEUED_CONTROL_BYTES}, {@link GrpcMetrics#RECEIVER_QUEUED_MESSAGES}, {@link
+ * GrpcMetrics#RECEIVER_SCHEDULER_BACKLOG}, and drops by reason.
+ */
+public final class RangeQueues implements Intake, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RangeQueues.class);
+
+  private final StoreId local;
+  private final Supplier<ReceiverLimits> limits;
+  private final ByteBudget controlBytes;
+  private final ByteBudget bulkBytes;
+  private final ConcurrentHashMap<RangeId, RangeInbox> ranges = new ConcurrentHashMap<>();
+  private final AtomicInteger queuedMessages = new AtomicInteger();
+  private final RangeScheduler scheduler;
+  private final Delivery delivery;
+  private final int deliveryBatchMessages;
+  private final Timebase timebase;
+  private final ReceiverMetrics counters;
+  private final Object lifecycle = new Object();
+  private volatile boolean closed;
+
+  /**
+   * @param limits read for every arriving message
+   * @param workerThreads threads that run handlers
+   * @param deliveryBatchMessages most APPEND or SNAPSHOT messages per handler call
+   * @param delivered told of the APPENDs with entries each handler call took
+   */
+  public RangeQueues(StoreId local, Supplier<ReceiverLimits> limits, int workerThreads, int deliveryBatchMessages,
+      DeliveredAppends delivered, Timebase timebase, StoreMetrics metrics, ReceiverMetrics counters) {
+    this.local = local;
+    this.limits = limits;
+    this.deliveryBatchMessages = deliveryBatchMessages;
+    this.timebase = timebase;
+    this.counters = counters;
+    this.controlBytes = ByteBudget.root("receiver.control", () -> limits.get().controlBudgetBytes());
+    this.bulkBytes = ByteBudget.root("receiver.append", () -> limits.get().receiveBudgetBytes());
+    this.delivery = new Delivery(local, timebase, delivered, metrics);
+    this.scheduler = new RangeScheduler(workerThreads, "raftwire-" + local + "-worker-", this::drain);
+    metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_APPEND_BYTES, bulkBytes::usedBytes);
+    metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_CONTROL_BYTES, controlBytes::usedBytes);
+    metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_MESSAGES, queuedMessages::get);
+    metrics.gauge(GrpcMetrics.RECEIVER_SCHEDULER_BACKLOG, scheduler::backlog);
+  }
+
+  /** Registers the handler of {@code range}; see {@code RaftTransport#register}. */
+  public Registration register(RangeId range, InboundHandler handler) {
+    synchronized (lifecycle) {
+      if (closed) {
+        throw new IllegalStateException("transport of " + local + " is closed");
+      }
+      RangeInbox inbox = new RangeInbox(range, handler,
+          controlBytes.child(range + ".control", () -> limits.get().rangeControlQueueBytes()),
+          bulkBytes.child(range + ".append", () -> limits.get().rangeAppendQueueBytes()));
+      if (ranges.putIfAbsent(range, inbox) != null) {
+        throw new IllegalStateException(range + " already has a handler on " + local);
+      }
+      return () -> unregister(inbox, DropReason.UNKNOWN_RANGE, Long.MAX_VALUE);
+    }
+  }
+
+  @Override
+  public boolean closed() {
+    return closed;
+  }
+
+  @Override
+  public @Nullable DropReason admit(RaftEnvelope envelope, LateRefusals origin) {
+    if (closed) {
+      return DropReason.CLOSED;
+    }
+    if (!envelope.to().store().equals(local)) {
+      return DropReason.WRONG_DESTINATION;
+    }
+    ReceiverLimits current = limits.get();
+    if (envelope.sizeBytes() > current.maxMessageBytes()) {
+      return DropReason.TOO_LARGE;
+    }
+    RangeInbox inbox = ranges.get(envelope.range());
+    if (inbox == null) {
+      return DropReason.UNKNOWN_RANGE;
+    }
+    InboundMessage message = new InboundMessage(envelope, origin, timebase.nanoTime());
+    Boolean queue;
+    synchronized (inbox) {
+      DropReason refusal = inbox.offer(message, current);
+      if (refusal != null) {
+        return refusal;
+      }
+      queuedMessages.incrementAndGet();
+      queue = inbox.toSchedule();
+    }
+    if (queue != null) {
+      schedule(inbox, queue);
+    }
+    return null;
+  }
+
+  private void schedule(RangeInbox inbox, boolean urgent) {
+    if (!scheduler.submit(inbox, urgent)) {
+      List<InboundMessage> all;
+      synchronized (inbox) {
+        all = take(inbox, Integer.MAX_VALUE);
+      }
+      refuse(all, DropReason.CLOSED);
+    }
+  }
+
+  /** A worker's turn on {@code inbox}: one batch, then the worker yields to the next range. */
+  private void drain(RangeInbox inbox, boolean fromUrgent) {
+    if (!inbox.claim(fromUrgent)) {
+      return;
+    }
+    inbox.deliveryLock.lock();
+    try {
+      List<InboundMessage> batch;
+      boolean open;
+      synchronized (inbox) {
+        open = inbox.open;
+        // An urgent turn delivers the heartbeats and votes alone: cheap, so that when every range
+        // has one waiting, a round over all of them stays short. Appends wait for a normal turn.
+        batch = take(inbox, fromUrgent ? 0 : deliveryBatchMessages);
+      }
+      if (!batch.isEmpty()) {
+        if (!open) {
+          refuse(batch, closed ? DropReason.CLOSED : DropReason.UNKNOWN_RANGE);
+        } else if (!delivery.deliver(inbox, batch)) {
+          refuse(batch, DropReason.HANDLER_FAILED);
+        }
+      }
+    } finally {
+      inbox.deliveryLock.unlock();
+    }
+    Boolean again = inbox.finishRound();
+    if (again != null) {
+      schedule(inbox, again);
+    }
+  }
+
+  @GuardedBy("inbox")
+  private List<InboundMessage> take(RangeInbox inbox, int maxBulk) {
+    List<InboundMessage> batch = inbox.takeBatch(maxBulk);
+    queuedMessages.addAndGet(-batch.size());
+    return batch;
+  }
+
+  private void refuse(List<InboundMessage> messages, DropReason reason) {
+    for (InboundMessage m : messages) {
+      counters.dropped(reason);
+      m.origin.refuseLate(m.envelope, WireCodec.refusalCode(reason));
+    }
+  }
+
+  private void unregister(RangeInbox inbox, DropReason reason, long waitNanos) {
+    List<InboundMessage> queued;
+    synchronized (inbox) {
+      inbox.open = false;
+      queued = take(inbox, Integer.MAX_VALUE);
+    }
+    ranges.remove(inbox.range, inbox);
+    refuse(queued, reason);
+    if (inbox.deliveryLock.isHeldByCurrentThread()) {
+      return; // from inside the handler: the current delivery is the last
+    }
+    try {
+      if (inbox.deliveryLock.tryLock(waitNanos, TimeUnit.NANOSECONDS)) {
+        inbox.deliveryLock.unlock();
+      } else {
+        log.warn("{}: handler of {} still delivering at close", local, inbox.range);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Refuses everything queued as {@code CLOSED} and stops the workers; waits at most {@code
+   * timeoutNanos} (real time) for a delivery in progress.
+   */
+  public void close(long timeoutNanos) {
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    long deadline = System.nanoTime() + timeoutNanos;
+    for (RangeInbox inbox : ranges.values()) {
+      unregister(inbox, DropReason.CLOSED, Math.max(0, deadline - System.nanoTime()));
+    }
+    scheduler.shutdown();
+    try {
+      if (!scheduler.awaitTermination(Math.max(0, deadline - System.nanoTime()))) {
+        log.warn("{}: workers still busy after close (a handler is blocked)", local);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    close(TimeUnit.SECONDS.toNanos(5));
+  }
+
+  /** Bytes held by the shared budgets (CONTROL and the rest): zero when nothing is queued. */
+  long heldBytes() {
+    return controlBytes.usedBytes() + bulkBytes.usedBytes();
+  }
+}

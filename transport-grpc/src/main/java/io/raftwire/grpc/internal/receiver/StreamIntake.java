@@ -1,0 +1,352 @@
+package io.raftwire.grpc.internal.receiver;
+
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.raftwire.grpc.internal.wire.Ack;
+import io.raftwire.grpc.internal.wire.Admitted;
+import io.raftwire.grpc.internal.wire.Batch;
+import io.raftwire.grpc.internal.wire.ClientFrame;
+import io.raftwire.grpc.internal.wire.Envelope;
+import io.raftwire.grpc.internal.wire.Hello;
+import io.raftwire.grpc.internal.wire.HelloAck;
+import io.raftwire.grpc.internal.wire.Lane;
+import io.raftwire.grpc.internal.wire.MalformedEnvelopeException;
+import io.raftwire.grpc.internal.wire.Refusal;
+import io.raftwire.grpc.internal.wire.RefusalCode;
+import io.raftwire.grpc.internal.wire.Refused;
+import io.raftwire.grpc.internal.wire.ServerFrame;
+import io.raftwire.grpc.internal.wire.WireCodec;
+import io.raftwire.message.Priority;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import io.raftwire.transport.DropReason;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One inbound stream from a sending store. Frames arrive on a gRPC thread, one at a time; they are
+ * parsed here (so garbage is answered, not thrown) and each envelope is handed to the {@link
+ * Intake} (or a bundle to the {@link BundleSink}) and acknowledged, or refused by sequence number.
+ *
+ * <p>Responses are coalesced and written only while the stream is ready: at most one pending ack
+ * (the newest watermark with the refusals and credit returns since the last one) and a bounded
+ * queue of late refusals; a sender that never reads its responses loses late refusal reports
+ * (counted), never the receiver's memory.
+ */
+final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
+  private static final Logger log = LoggerFactory.getLogger(StreamIntake.class);
+
+  /** Most bytes of late refusals waiting for the stream to be ready. */
+  static final long MAX_PENDING_REFUSAL_BYTES = 16L * 1024 * 1024;
+  /** Most early refusals waiting for the stream to be ready before the stream is failed. */
+  static final int MAX_PENDING_REFUSED = 65_536;
+  private static final int PRIORITIES = 2;
+
+  private final StoreId local;
+  private final long maxFrameBytes;
+  private final InboundStreams streams;
+  private final Intake intake;
+  private final BundleSink bundles;
+  private final ReceiverMetrics counters;
+  private final ServerCallStreamObserver<ServerFrame> responses;
+
+  // Written once by the gRPC thread at the hello, before the stream is published to others.
+  private volatile @Nullable StoreId sender;
+  // Read and written only by the gRPC thread delivering this stream's frames (serial).
+  private long lastSeq;
+
+  @GuardedBy("this")
+  private boolean ended;
+
+  @GuardedBy("this")
+  private long pendingThrough;
+
+  @GuardedBy("this")
+  private long sentThrough;
+
+  @GuardedBy("this")
+  private final List<Refused> pendingRefused = new ArrayList<>();
+
+  @GuardedBy("this")
+  private final ArrayDeque<ServerFrame> pendingRefusals = new ArrayDeque<>();
+
+  @GuardedBy("this")
+  private long pendingRefusalBytes;
+
+  /** Credit returns to piggyback: range id -> highest admitted index per priority (0: none). */
+  @GuardedBy("this")
+  private final Map<Long, long[]> pendingAdmitted = new HashMap<>();
+
+  StreamIntake(StoreId local, long maxFrameBytes, InboundStreams streams, Intake intake, BundleSink bundles,
+      ReceiverMetrics counters, ServerCallStreamObserver<ServerFrame> responses) {
+    this.local = local;
+    this.maxFrameBytes = maxFrameBytes;
+    this.streams = streams;
+    this.intake = intake;
+    this.bundles = bundles;
+    this.counters = counters;
+    this.responses = responses;
+    responses.setOnReadyHandler(this::flush);
+    responses.setOnCancelHandler(this::cancelled);
+  }
+
+  @Override
+  public void onNext(InputStream raw) {
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+    }
+    ClientFrame frame;
+    try {
+      frame = ClientFrame.parseFrom(raw);
+    } catch (IOException e) {
+      counters.malformedFrames.inc();
+      fail(Status.INVALID_ARGUMENT.withDescription("malformed frame: " + e.getMessage()));
+      return;
+    }
+    switch (frame.getKindCase()) {
+      case HELLO:
+        onHello(frame.getHello());
+        break;
+      case BATCH:
+        onBatch(frame.getBatch());
+        break;
+      default:
+        break; // a frame kind from a newer protocol: ignored
+    }
+  }
+
+  private void onHello(Hello hello) {
+    if (sender != null) {
+      fail(Status.FAILED_PRECONDITION.withDescription("second hello on one stream"));
+      return;
+    }
+    if (hello.getProtocolVersion() != WireCodec.PROTOCOL_VERSION) {
+      fail(
+          Status.FAILED_PRECONDITION.withDescription(
+              "protocol version " + hello.getProtocolVersion() + " is not supported by "
+                  + local + ", which speaks " + WireCodec.PROTOCOL_VERSION));
+      return;
+    }
+    if (hello.getSenderStore() < 1) {
+      fail(Status.INVALID_ARGUMENT.withDescription("hello without a sender store"));
+      return;
+    }
+    StoreId from = StoreId.of(hello.getSenderStore());
+    sender = from;
+    if (hello.getLane() == Lane.LANE_DATA) {
+      streams.dataStreamOpened(from, this);
+    }
+    write(
+        ServerFrame.newBuilder()
+            .setHelloAck(
+                HelloAck.newBuilder()
+                    .setProtocolVersion(WireCodec.PROTOCOL_VERSION)
+                    .setStore(local.value())
+                    .setMaxFrameBytes(maxFrameBytes))
+            .build());
+  }
+
+  private void onBatch(Batch batch) {
+    StoreId from = sender;
+    if (from == null) {
+      fail(Status.FAILED_PRECONDITION.withDescription("batch before hello"));
+      return;
+    }
+    List<Refused> refused = null;
+    long through = lastSeq;
+    for (Envelope wire : batch.getEnvelopesList()) {
+      through = Math.max(through, wire.getSeq());
+      DropReason reason;
+      String detail = "";
+      try {
+        reason = take(wire, from);
+      } catch (MalformedEnvelopeException | IllegalArgumentException e) {
+        reason = DropReason.MALFORMED;
+        detail = String.valueOf(e.getMessage());
+      }
+      if (reason != null) {
+        counters.dropped(reason);
+        if (refused == null) {
+          refused = new ArrayList<>();
+        }
+        refused.add(Refused.newBuilder().setSeq(wire.getSeq()).setCode(WireCodec.refusalCode(reason)).setDetail(detail).build());
+      }
+    }
+    lastSeq = through;
+    boolean overflow;
+    synchronized (this) {
+      pendingThrough = through;
+      if (refused != null) {
+        pendingRefused.addAll(refused);
+      }
+      overflow = pendingRefused.size() > MAX_PENDING_REFUSED;
+    }
+    if (overflow) {
+      fail(Status.RESOURCE_EXHAUSTED.withDescription("the sender does not read its acknowledgements"));
+      return;
+    }
+    flush();
+  }
+
+  private @Nullable DropReason take(Envelope wire, StoreId from) throws MalformedEnvelopeException {
+    if (wire.getForwardsCount() > 0) {
+      return bundles.accept(wire, from, this);
+    }
+    StoreId writer = from;
+    if (wire.getFromStore() != 0 && wire.getFromStore() != from.value()) {
+      writer = StoreId.of(wire.getFromStore()); // relayed by the sender, its zone's fan-out agent
+      counters.relayedIn.inc();
+    }
+    return intake.admit(WireCodec.decode(wire, writer), this);
+  }
+
+  @Override
+  public void refuseLate(RaftEnvelope envelope, RefusalCode code) {
+    synchronized (this) {
+      if (ended || pendingRefusalBytes + envelope.sizeBytes() > MAX_PENDING_REFUSAL_BYTES) {
+        counters.unreportedRefusals.inc();
+        return;
+      }
+      ServerFrame frame =
+          ServerFrame.newBuilder()
+              .setRefusal(Refusal.newBuilder().setEnvelope(WireCodec.encodeWithSender(envelope)).setCode(code))
+              .build();
+      pendingRefusals.addLast(frame);
+      pendingRefusalBytes += frame.getSerializedSize();
+    }
+    flush();
+  }
+
+  /** Queues a credit return for the stream's sender; it rides on the next ack. Any thread. */
+  synchronized void queueAdmitted(RangeId range, Priority priority, long upToIndex) {
+    long[] indexes = pendingAdmitted.computeIfAbsent(range.value(), r -> new long[PRIORITIES]);
+    int slot = slot(priority);
+    indexes[slot] = Math.max(indexes[slot], upToIndex);
+  }
+
+  private static int slot(Priority priority) {
+    return priority == Priority.REGULAR ? 0 : 1;
+  }
+
+  private static Priority priority(int slot) {
+    return slot == 0 ? Priority.REGULAR : Priority.ELASTIC;
+  }
+
+  synchronized boolean hasPendingNotices() {
+    return !pendingAdmitted.isEmpty();
+  }
+
+  @Nullable StoreId sender() {
+    return sender;
+  }
+
+  /** Writes what is pending while the stream is ready. Any thread. */
+  synchronized void flush() {
+    if (ended) {
+      return;
+    }
+    try {
+      while (!pendingRefusals.isEmpty() && responses.isReady()) {
+        ServerFrame frame = pendingRefusals.pollFirst();
+        pendingRefusalBytes -= frame.getSerializedSize();
+        responses.onNext(frame);
+      }
+      if ((pendingThrough > sentThrough || !pendingRefused.isEmpty() || !pendingAdmitted.isEmpty())
+          && responses.isReady()) {
+        Ack.Builder ack = Ack.newBuilder().setReceivedThrough(pendingThrough).addAllRefused(pendingRefused);
+        for (Map.Entry<Long, long[]> e : pendingAdmitted.entrySet()) {
+          long[] indexes = e.getValue();
+          for (int slot = 0; slot < indexes.length; slot++) {
+            if (indexes[slot] > 0) {
+              ack.addAdmitted(Admitted.newBuilder().setRangeId(e.getKey())
+                  .setPriority(WireCodec.wire(priority(slot))).setUpToIndex(indexes[slot]));
+            }
+          }
+        }
+        responses.onNext(ServerFrame.newBuilder().setAck(ack).build());
+        sentThrough = pendingThrough;
+        pendingRefused.clear();
+        pendingAdmitted.clear();
+      }
+    } catch (RuntimeException e) {
+      log.debug("{}: response write failed (stream ending)", local, e);
+    }
+  }
+
+  private synchronized void write(ServerFrame frame) {
+    if (!ended) {
+      responses.onNext(frame);
+    }
+  }
+
+  private void fail(Status status) {
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+    }
+    counters.protocolErrors.inc();
+    log.warn("{}: refusing stream from {}: {}", local, sender, status.getDescription());
+    streams.ended(this);
+    try {
+      responses.onError(status.asRuntimeException());
+    } catch (RuntimeException e) {
+      log.debug("{}: stream already gone", local, e);
+    }
+  }
+
+  private void cancelled() {
+    synchronized (this) {
+      ended = true;
+    }
+    streams.ended(this);
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    cancelled();
+  }
+
+  @Override
+  public void onCompleted() {
+    boolean wasEnded;
+    synchronized (this) {
+      wasEnded = ended;
+    }
+    if (!wasEnded) {
+      flush();
+      shutdown();
+    }
+  }
+
+  /** Ends the stream from the receiver's side after flushing what is pending. */
+  void shutdown() {
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      flush();
+      ended = true;
+      try {
+        responses.onCompleted();
+      } catch (RuntimeException e) {
+        log.debug("{}: stream already gone", local, e);
+      }
+    }
+    streams.ended(this);
+  }
+}

@@ -1,0 +1,62 @@
+package io.raftwire.grpc.internal.sender;
+
+import io.raftwire.grpc.internal.wire.Envelope;
+import io.raftwire.message.TrafficClass;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
+import io.raftwire.transport.DropReason;
+
+/**
+ * One accepted item on its way to one destination: queued in a lane, then in flight on a stream
+ * until the destination acknowledges it. The lanes and stream writers handle every kind alike; the
+ * kind decides how it is encoded, what giving back its charges means and whom a drop is reported
+ * to. Kinds: this store's own messages ({@link OwnMessage}), messages relayed for another store as
+ * a zone fan-out agent, and fan-out bundles (in the fan-out package).
+ *
+ * <p>Life: {@link #release} exactly once (acknowledged, refused or dropped), then, if it will not
+ * be delivered, {@link #dropped} once. The writer sets the sequence number under its own lock.
+ */
+public abstract class Outbound {
+  private final TrafficClass lane;
+  private final RangeId range;
+  private final long sizeBytes;
+  private final long enqueuedNanos;
+  /** The stream sequence number, set by the writer when written; 0 while queued. */
+  long seq;
+
+  protected Outbound(TrafficClass lane, RangeId range, long sizeBytes, long enqueuedNanos) {
+    this.lane = lane;
+    this.range = range;
+    this.sizeBytes = sizeBytes;
+    this.enqueuedNanos = enqueuedNanos;
+  }
+
+  /** The lane it waits in. */
+  public final TrafficClass lane() {
+    return lane;
+  }
+
+  /** Its range (lanes are FIFO per range). */
+  public final RangeId range() {
+    return range;
+  }
+
+  /** What it costs on the wire and in budgets. */
+  public final long sizeBytes() {
+    return sizeBytes;
+  }
+
+  /** When it was accepted. */
+  public final long enqueuedNanos() {
+    return enqueuedNanos;
+  }
+
+  /** The wire envelope for the stream to {@code destination}, with stream sequence {@code seq}. */
+  public abstract Envelope encode(long seq, StoreId destination);
+
+  /** Gives back the budget charges held for it. Called exactly once. */
+  public abstract void release();
+
+  /** It will not be delivered: tells whoever must know. Called at most once, after release. */
+  public abstract void dropped(DropReason reason);
+}

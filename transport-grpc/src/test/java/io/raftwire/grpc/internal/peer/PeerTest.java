@@ -1,0 +1,138 @@
+package io.raftwire.grpc.internal.peer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.codahale.metrics.MetricRegistry;
+import io.grpc.ManagedChannel;
+import io.raftwire.grpc.GrpcMetrics;
+import io.raftwire.grpc.Readings;
+import io.raftwire.grpc.StoreResolver;
+import io.raftwire.grpc.internal.metrics.StoreMetrics;
+import io.raftwire.testkit.time.FakeTimebase;
+import io.raftwire.topology.StoreId;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The breaker of a peer on a fake timebase: no connection is ever made (channels open lazily). */
+class PeerTest {
+  private static final StoreId LOCAL = StoreId.of(1);
+  private static final StoreId S2 = StoreId.of(2);
+
+  private final FakeTimebase time = new FakeTimebase(0);
+  private final MetricRegistry registry = new MetricRegistry();
+  private final Map<StoreId, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+  private final Peers peers = new Peers(LOCAL, StoreResolver.of(addresses), "zone", true,
+      new Backoff(100, 1000, 2.0, 0.0, () -> 0.5), time, new StoreMetrics(registry, LOCAL));
+  private final List<String> heard = new CopyOnWriteArrayList<>();
+
+  private static InetSocketAddress port(int port) {
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+  }
+
+  @AfterEach
+  void close() {
+    peers.close();
+  }
+
+  private Peer s2() {
+    addresses.put(S2, port(40_001));
+    Peer peer = peers.peer(S2);
+    peer.addListener(new Peer.Listener() {
+      @Override
+      public void down(Peer p) {
+        heard.add("down");
+      }
+
+      @Override
+      public void probe(Peer p) {
+        heard.add("probe@" + time.nanoTime());
+      }
+    });
+    return peer;
+  }
+
+  @Test
+  void anUnknownStoreHasNoPeer() {
+    assertNull(peers.peer(StoreId.of(9)));
+  }
+
+  @Test
+  void aFailureOpensTheBreakerAndAProbeFollowsAfterTheBackoff() {
+    Peer peer = s2();
+    assertEquals(Peer.State.UNKNOWN, peer.state());
+    assertTrue(peer.allowsTraffic(), "never connected: traffic goes");
+    peer.failed("DATA stream", "UNAVAILABLE");
+    assertEquals(Peer.State.DOWN, peer.state());
+    assertFalse(peer.allowsTraffic());
+    assertEquals(List.of("down"), heard);
+    assertEquals(3, Readings.read(registry, LOCAL, GrpcMetrics.SENDER_BREAKER, S2));
+    assertEquals(1, Readings.read(registry, LOCAL, GrpcMetrics.SENDER_RECONNECTS, S2));
+    peer.failed("CONTROL stream", "UNAVAILABLE");
+    assertEquals(List.of("down", "down"), heard, "every failure is told: the other stream's queue empties too");
+    assertEquals(List.of(100L), time.pendingDelaysNanos(), "one probe, after the first backoff");
+    time.advanceNanos(99);
+    assertEquals(Peer.State.DOWN, peer.state());
+    time.advanceNanos(1);
+    assertEquals(Peer.State.PROBING, peer.state());
+    assertEquals("probe@100", heard.get(2));
+    assertFalse(peer.allowsTraffic(), "probing: only the probe's hello goes");
+    peer.connected();
+    assertEquals(Peer.State.HEALTHY, peer.state());
+    assertTrue(peer.allowsTraffic());
+  }
+
+  @Test
+  void consecutiveFailuresBackOffExponentiallyAndASuccessResetsThem() {
+    Peer peer = s2();
+    peer.failed("DATA stream", "x");
+    time.advanceNanos(100);
+    peer.failed("hello", "no answer"); // the probe failed
+    assertEquals(List.of(200L), time.pendingDelaysNanos());
+    time.advanceNanos(200);
+    peer.failed("hello", "no answer");
+    assertEquals(List.of(400L), time.pendingDelaysNanos());
+    time.advanceNanos(400);
+    peer.connected();
+    peer.failed("DATA stream", "x");
+    assertEquals(List.of(100L), time.pendingDelaysNanos(), "a success starts the backoff over");
+  }
+
+  @Test
+  void aProbeFollowsTheStoreToItsNewAddressAndWaitsWhileItHasNone() {
+    Peer peer = s2();
+    ManagedChannel before = peer.channel(ChannelKind.CONTROL);
+    peer.failed("DATA stream", "x");
+    addresses.remove(S2);
+    time.advanceNanos(100);
+    assertEquals(Peer.State.DOWN, peer.state(), "no address: still down");
+    assertEquals(List.of(200L), time.pendingDelaysNanos(), "and the next probe backs off further");
+    addresses.put(S2, port(40_002));
+    time.advanceNanos(200);
+    assertEquals(Peer.State.PROBING, peer.state());
+    ManagedChannel after = peer.channel(ChannelKind.CONTROL);
+    assertNotSame(before, after, "a new channel to the new address");
+    assertTrue(before.isShutdown(), "the old one is shut down");
+  }
+
+  @Test
+  void closingStopsProbingAndChannels() {
+    Peer peer = s2();
+    peer.failed("DATA stream", "x");
+    peers.close();
+    time.advanceNanos(1_000);
+    assertEquals(Peer.State.DOWN, peer.state(), "no probe after close");
+    assertThrows(IllegalStateException.class, () -> peer.channel(ChannelKind.SNAPSHOT));
+    assertNull(peers.peer(StoreId.of(3)), "no new peers after close");
+  }
+}
