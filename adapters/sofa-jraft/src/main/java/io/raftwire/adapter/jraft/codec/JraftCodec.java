@@ -216,6 +216,14 @@ public final class JraftCodec {
   }
 
   private static List<LogEntry> entriesOf(AppendEntriesRequest append) {
+    long total = 0;
+    for (EntryMeta meta : append.getEntriesList()) {
+      total += meta.getDataLen();
+    }
+    if (total != append.getData().size()) {
+      throw new IllegalArgumentException("the entries' lengths add up to " + total + " bytes, the data has "
+          + append.getData().size());
+    }
     List<LogEntry> entries = new ArrayList<>(append.getEntriesCount());
     ByteBuffer data = append.getData().asReadOnlyByteBuffer();
     long index = append.getPrevLogIndex() + 1;
