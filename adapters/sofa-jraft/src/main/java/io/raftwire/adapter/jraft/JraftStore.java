@@ -345,7 +345,8 @@ public final class JraftStore implements AutoCloseable {
     }
   }
 
-  private void host(RangeId range, String group) {
+  /** Serves {@code group} on {@code range} (until a scan finds no node of it here). */
+  void host(RangeId range, String group) {
     Hosted existing = hosted.get(range);
     if (existing != null) {
       if (!existing.group.equals(group) && existing.collisionLogged.compareAndSet(false, true)) {
