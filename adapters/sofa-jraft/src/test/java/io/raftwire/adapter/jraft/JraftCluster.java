@@ -11,6 +11,8 @@ import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
 import com.alipay.sofa.jraft.rpc.RpcServer;
 import com.alipay.sofa.jraft.util.Endpoint;
+import io.raftwire.adapter.jraft.admission.JraftAdmission;
+import io.raftwire.admission.AdmissionConfig;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
 import io.raftwire.grpc.StoreResolver;
@@ -44,6 +46,8 @@ final class JraftCluster implements AutoCloseable {
   final StoreDirectory directory = new StoreDirectory();
   final Map<StoreId, Store> stores = new LinkedHashMap<>();
   final int electionTimeoutMs;
+  /** Whether stores run with admission control (proposals through {@link JraftAdmission}). */
+  boolean admission;
 
   JraftCluster(Path dataDir, int storeCount, List<String> groups, int electionTimeoutMs) {
     this.dataDir = dataDir;
@@ -80,14 +84,23 @@ final class JraftCluster implements AutoCloseable {
   /** Starts store {@code s} (again): transport, adapter, RpcServer, one node per group. */
   Store start(long s) {
     StoreId id = StoreId.of(s);
-    GrpcTransport transport = GrpcTransport.start(GrpcTransportConfig.builder(id, StoreResolver.of(addresses)).build());
+    GrpcTransportConfig.Builder config = GrpcTransportConfig.builder(id, StoreResolver.of(addresses));
+    if (admission) {
+      config.admission(AdmissionConfig.builder().libraryReportsDurability(true).build());
+    }
+    GrpcTransport transport = GrpcTransport.start(config.build());
     addresses.put(id, transport.listenAddress());
-    JraftStore adapter = RaftwireJraft.install(transport, directory,
-        JraftOptions.builder().metricRegistry(transport.metrics()).build());
+    JraftOptions.Builder options = JraftOptions.builder().metricRegistry(transport.metrics());
+    JraftAdmission hooks = null;
+    if (admission) {
+      hooks = new JraftAdmission(transport.flowControl().orElseThrow(), id, directory, GroupRanges.hashed());
+      options.onAppendReceived(hooks.onAppendReceived());
+    }
+    JraftStore adapter = RaftwireJraft.install(transport, directory, options.build());
     Endpoint endpoint = directory.endpointOf(id).orElseThrow();
     RpcServer server = RaftRpcServerFactory.createRaftRpcServer(endpoint);
     server.init(null);
-    Store store = new Store(id, transport, adapter, server);
+    Store store = new Store(id, transport, adapter, server, hooks);
     for (String group : groups) {
       store.startGroup(group, conf());
     }
@@ -153,8 +166,10 @@ final class JraftCluster implements AutoCloseable {
     final Map<String, RaftGroupService> services = new LinkedHashMap<>();
     final Map<String, Node> nodes = new ConcurrentHashMap<>();
     final Map<String, KvMachine> machines = new ConcurrentHashMap<>();
+    final JraftAdmission admission; // null without admission control
 
-    Store(StoreId id, GrpcTransport transport, JraftStore adapter, RpcServer server) {
+    Store(StoreId id, GrpcTransport transport, JraftStore adapter, RpcServer server, JraftAdmission admission) {
+      this.admission = admission;
       this.id = id;
       this.transport = transport;
       this.adapter = adapter;
@@ -177,6 +192,9 @@ final class JraftCluster implements AutoCloseable {
       options.setRaftMetaUri(dir.resolve("meta").toString());
       options.setSnapshotUri(dir.resolve("snapshot").toString());
       options.setSnapshotIntervalSecs(0); // snapshots only when a test asks for one
+      if (admission != null) {
+        options.setServiceFactory(admission.serviceFactory());
+      }
       RaftGroupService service = new RaftGroupService(group, new PeerId(directory.endpointOf(id).orElseThrow(), 0),
           options, server, true);
       machines.put(group, machine);

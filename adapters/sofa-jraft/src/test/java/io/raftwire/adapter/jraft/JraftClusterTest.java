@@ -161,6 +161,31 @@ class JraftClusterTest {
     JraftCluster.apply(leader, KvMachine.put("a", "3")).get(30, TimeUnit.SECONDS);
   }
 
+  @Test
+  void proposalsWaitForCreditsAndEveryCreditReturnsWhenFollowersPersist() throws Exception {
+    cluster = new JraftCluster(data, 3, List.of("adm"), 1000);
+    cluster.admission = true;
+    cluster.startAll();
+    Node leader = cluster.leader("adm");
+    JraftCluster.Store store = cluster.store(leaderStore(leader));
+    List<CompletableFuture<String>> writes = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      KvMachine.Done done = new KvMachine.Done();
+      store.admission.apply(leader, new com.alipay.sofa.jraft.entity.Task(KvMachine.put("k", "v" + i), done),
+          io.raftwire.message.Priority.REGULAR);
+      writes.add(done.result);
+    }
+    CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+    var metrics = store.transport.metrics();
+    String tracked = "raftwire." + store.id + ".credits.tracked_bytes";
+    await().atMost(JraftCluster.WAIT).until(() -> (Long) metrics.getGauges().get(tracked).getValue() == 0L);
+    assertTrue(metrics.timer("raftwire." + store.id + ".credits.wait.regular").getCount() >= 50);
+    assertEquals(0L, metrics.getGauges().get("raftwire." + store.id + ".credits.unaccounted_bytes").getValue());
+    for (JraftCluster.Store s : cluster.stores.values()) {
+      await().atMost(JraftCluster.WAIT).until(() -> "v49".equals(s.machines.get("adm").values.get("k")));
+    }
+  }
+
   private static long leaderStore(Node node) {
     return node.getNodeId().getPeerId().getEndpoint().getPort() - 17000;
   }
