@@ -3,6 +3,7 @@ package io.raftwire.adapter.jraft;
 import com.codahale.metrics.MetricRegistry;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
+import io.raftwire.topology.RangeId;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,7 @@ public final class JraftOptions {
   private final GroupRanges groupRanges;
   private final Function<ByteBuffer, Priority> entryPriority;
   private final Consumer<RaftEnvelope> onAppendReceived;
+  private final Consumer<RangeId> onLeadershipLost;
   private final int maxPendingCalls;
   private final int dispatchThreads;
   private final int dispatchQueueTasks;
@@ -42,6 +44,7 @@ public final class JraftOptions {
     this.groupRanges = b.groupRanges;
     this.entryPriority = b.entryPriority;
     this.onAppendReceived = b.onAppendReceived;
+    this.onLeadershipLost = b.onLeadershipLost;
     this.maxPendingCalls = b.maxPendingCalls;
     this.dispatchThreads = b.dispatchThreads;
     this.dispatchQueueTasks = b.dispatchQueueTasks;
@@ -80,6 +83,14 @@ public final class JraftOptions {
     return onAppendReceived;
   }
 
+  /**
+   * Told, from the node scan, when a node of this store stopped leading its group (or stopped while
+   * leading); admission returns the group's credits then.
+   */
+  public Consumer<RangeId> onLeadershipLost() {
+    return onLeadershipLost;
+  }
+
   /** Most calls in flight per store. */
   public int maxPendingCalls() {
     return maxPendingCalls;
@@ -116,6 +127,7 @@ public final class JraftOptions {
     private GroupRanges groupRanges = GroupRanges.hashed();
     private Function<ByteBuffer, Priority> entryPriority = data -> Priority.REGULAR;
     private Consumer<RaftEnvelope> onAppendReceived = envelope -> {};
+    private Consumer<RangeId> onLeadershipLost = range -> {};
     private int maxPendingCalls = DEFAULT_MAX_PENDING_CALLS;
     private int dispatchThreads = DEFAULT_DISPATCH_THREADS;
     private int dispatchQueueTasks = DEFAULT_DISPATCH_QUEUE_TASKS;
@@ -146,6 +158,12 @@ public final class JraftOptions {
     /** Default: nobody. {@code JraftAdmission#onAppendReceived()} goes here. */
     public Builder onAppendReceived(Consumer<RaftEnvelope> observer) {
       this.onAppendReceived = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
+
+    /** Default: nobody. {@code JraftAdmission#onLeadershipLost()} goes here. */
+    public Builder onLeadershipLost(Consumer<RangeId> observer) {
+      this.onLeadershipLost = Objects.requireNonNull(observer, "observer");
       return this;
     }
 

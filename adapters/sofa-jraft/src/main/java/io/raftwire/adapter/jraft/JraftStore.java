@@ -92,6 +92,7 @@ public final class JraftStore implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Map<StoreId, PeerConnection> connections = new ConcurrentHashMap<>(); // bounded by the directory
   private final Map<RangeId, Hosted> hosted = new ConcurrentHashMap<>(); // bounded by the groups hosted
+  private final Set<RangeId> leading = new HashSet<>(); // @GuardedBy("itself"): bounded by the groups hosted
   private final Registration dropRegistration;
   private final Object serverLock = new Object();
   private volatile StoreRpcServer server; // @GuardedBy("serverLock") for writes
@@ -172,7 +173,8 @@ public final class JraftStore implements AutoCloseable {
 
   /**
    * Looks at jraft's nodes now instead of at the next scan: registers the groups of nodes that
-   * started here, unregisters those of nodes that stopped. Tests call it; it also runs every {@link
+   * started here, unregisters those of nodes that stopped, and tells {@link
+   * JraftOptions#onLeadershipLost()} of groups this store stopped leading. Tests call it; it also runs every {@link
    * JraftOptions#nodeScanNanos()}.
    */
   public void scanNodes() {
@@ -181,6 +183,7 @@ public final class JraftStore implements AutoCloseable {
     }
     try {
       Set<RangeId> seen = new HashSet<>();
+      Set<RangeId> leadingNow = new HashSet<>();
       seen.add(GroupRanges.SERVICE_RANGE);
       for (Node node : NodeManager.getInstance().getAllNodes()) {
         if (node.getNodeId() == null || !directory.storeOf(node.getNodeId().getPeerId()).filter(store::equals).isPresent()) {
@@ -188,6 +191,9 @@ public final class JraftStore implements AutoCloseable {
         }
         RangeId range = options.groupRanges().rangeOf(node.getGroupId());
         seen.add(range);
+        if (node.isLeader()) {
+          leadingNow.add(range);
+        }
         if (node instanceof NodeImpl) {
           RaftClientService rpc = ((NodeImpl) node).getRpcService();
           if (rpc instanceof AbstractClientService && ((AbstractClientService) rpc).getRpcClient() instanceof StoreRpcClient) {
@@ -195,6 +201,20 @@ public final class JraftStore implements AutoCloseable {
           }
         }
         host(range, node.getGroupId());
+      }
+      synchronized (leading) {
+        for (RangeId range : leading) {
+          if (!leadingNow.contains(range)) {
+            try {
+              options.onLeadershipLost().accept(range);
+            } catch (RuntimeException e) {
+              count("leadership_observer_failures");
+              log.warn("{}: the leadership observer threw", store, e);
+            }
+          }
+        }
+        leading.clear();
+        leading.addAll(leadingNow);
       }
       for (RangeId range : Set.copyOf(hosted.keySet())) {
         if (!seen.contains(range)) {

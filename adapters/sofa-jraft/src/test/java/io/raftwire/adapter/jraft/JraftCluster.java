@@ -94,7 +94,7 @@ final class JraftCluster implements AutoCloseable {
     JraftAdmission hooks = null;
     if (admission) {
       hooks = new JraftAdmission(transport.flowControl().orElseThrow(), id, directory, GroupRanges.hashed());
-      options.onAppendReceived(hooks.onAppendReceived());
+      options.onAppendReceived(hooks.onAppendReceived()).onLeadershipLost(hooks.onLeadershipLost());
     }
     JraftStore adapter = RaftwireJraft.install(transport, directory, options.build());
     Endpoint endpoint = directory.endpointOf(id).orElseThrow();

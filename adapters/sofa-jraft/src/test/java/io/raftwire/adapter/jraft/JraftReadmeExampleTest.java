@@ -36,10 +36,12 @@ class JraftReadmeExampleTest {
     Map<StoreId, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     StoreResolver resolver = StoreResolver.of(addresses);
     String peers = "127.0.0.1:17201,127.0.0.1:17202,127.0.0.1:17203";
+    // --- README jraft directory begins
     StoreDirectory stores = new StoreDirectory()
         .put(StoreId.of(1), "127.0.0.1:17201")
         .put(StoreId.of(2), "127.0.0.1:17202")
         .put(StoreId.of(3), "127.0.0.1:17203");
+    // --- README jraft directory ends
     List<AutoCloseable> started = new ArrayList<>();
     List<Node> nodes = new ArrayList<>();
     List<KvMachine> machines = new ArrayList<>();

@@ -53,7 +53,8 @@ import java.util.function.Consumer;
  * <p>Use with a transport whose admission config sets {@code libraryReportsDurability(true)}.
  * Thread-safe. The per-group record of received appends is bounded ({@link #MAX_PENDING_APPENDS});
  * beyond it the oldest are forgotten ({@link #forgottenAppends()}): their credits then return when
- * the leader's stream ends or leadership moves.
+ * the leader's stream ends or leadership moves ({@link #onLeadershipLost()}). A follower removed
+ * from a group returns its credits when its stream ends: jraft tells the adapter of no removal.
  */
 public final class JraftAdmission {
   /** Most received-but-not-yet-durable appends remembered per group. */
@@ -114,6 +115,14 @@ public final class JraftAdmission {
   /** The observer to give {@code JraftOptions.Builder#onAppendReceived}. */
   public Consumer<RaftEnvelope> onAppendReceived() {
     return this::appendReceived;
+  }
+
+  /**
+   * The observer to give {@code JraftOptions.Builder#onLeadershipLost}: the credits this store holds
+   * for a group it stopped leading return.
+   */
+  public Consumer<RangeId> onLeadershipLost() {
+    return flow::leadershipLost;
   }
 
   /** jraft's default storage, with a log storage that reports durable entries. */
