@@ -8,6 +8,7 @@ import com.alipay.sofa.jraft.rpc.RpcRequests.InstallSnapshotRequest;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.UnsafeByteOperations;
 import io.raftwire.adapter.jraft.wire.FailureCode;
 import io.raftwire.adapter.jraft.wire.Frame;
 import io.raftwire.adapter.jraft.wire.Kind;
@@ -270,6 +271,7 @@ public final class JraftCodec {
       bytes.get(data, at, n);
       at += n;
     }
-    return header.toBuilder().setData(ByteString.copyFrom(data)).build();
+    // The array is this method's own and never changes: wrap it instead of copying it again.
+    return header.toBuilder().setData(UnsafeByteOperations.unsafeWrap(data)).build();
   }
 }

@@ -41,7 +41,7 @@ public final class S7 {
       new Variant("starvation", 1024, "heartbeat starvation: store 3's disk at 512 KiB/s, 1 KiB proposals saturating (32 per group in flight)",
           List.of("elections", "heartbeat_gap_p99_ms", "heartbeat_gap_max_ms", "ok_per_s", "failed", "raftwire_refused")),
       new Variant("memory", 16384, "slow follower memory: store 3's disk at 512 KiB/s, 2 MiB/s of 16 KiB proposals offered",
-          List.of("peak_heap_after_gc_mib", "peak_direct_mib", "mb_per_s", "slow_follower_lag_entries", "failed",
+          List.of("peak_heap_after_gc_mib", "heap_retained_at_end_mib", "peak_direct_mib", "mb_per_s", "slow_follower_lag_entries", "failed",
               "raftwire_refused", "append_lane_budget_mib")),
       new Variant("throughput", 1024, "throughput, 1 KiB proposals at saturation (32 per group in flight)",
           List.of("ok_per_s", "mb_per_s", "failed")),
@@ -154,15 +154,16 @@ public final class S7 {
   /** The class path of a column, as its module wrote it at build time. */
   static String classpath(Path root, String column) throws IOException {
     Path jraft = root.resolve("benchmarks/jraft");
+    // The application's classes come first in every column, so all three run the same build of it.
+    String app = jraft.resolve("app/target/classes").toAbsolutePath() + java.io.File.pathSeparator;
     switch (column) {
       case "bolt":
-        return jraft.resolve("app/target/classes").toAbsolutePath() + java.io.File.pathSeparator
-            + Files.readString(jraft.resolve("app/target/s7-classpath.txt")).strip();
+        return app + Files.readString(jraft.resolve("app/target/s7-classpath.txt")).strip();
       case "raftwire":
-        return jraft.resolve("raftwire/target/classes").toAbsolutePath() + java.io.File.pathSeparator
+        return jraft.resolve("raftwire/target/classes").toAbsolutePath() + java.io.File.pathSeparator + app
             + Files.readString(jraft.resolve("raftwire/target/s7-classpath.txt")).strip();
       case "grpc-impl":
-        return Files.readString(jraft.resolve("grpc-impl/target/s7-classpath.txt")).strip();
+        return app + Files.readString(jraft.resolve("grpc-impl/target/s7-classpath.txt")).strip();
       default:
         throw new IllegalArgumentException("unknown column " + column);
     }

@@ -73,6 +73,8 @@ public final class S7Run {
   private final List<AutoCloseable> setups = new ArrayList<>();
   private final List<RpcServer> servers = new ArrayList<>();
   private volatile long peakHeapAfterGc;
+  private volatile long lastHeapAfterGc;
+  private final AtomicLong gcs = new AtomicLong();
 
   private S7Run() {}
 
@@ -165,6 +167,14 @@ public final class S7Run {
       load.stop();
     }
     long electionsDuring = elections.get() - electionsBefore;
+    // What the process still holds at the end (queues, buffers, in-flight entries): one full
+    // collection, whose after-GC figure also stands in if no collection ran while measuring.
+    long gcsBefore = gcs.get();
+    System.gc();
+    for (int i = 0; i < 200 && gcs.get() == gcsBefore; i++) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+    }
+    long retained = lastHeapAfterGc;
     sampling.shutdown();
     sampling.awaitTermination(1, TimeUnit.SECONDS);
     double seconds = measureMillis / 1000.0;
@@ -177,6 +187,7 @@ public final class S7Run {
     f.put("mb_per_s", load.okBytes.get() / seconds / 1e6);
     f.put("failed", (double) load.failed.get());
     f.put("peak_heap_after_gc_mib", peakHeapAfterGc / 1048576.0);
+    f.put("heap_retained_at_end_mib", retained / 1048576.0);
     f.put("peak_direct_mib", sampler.peakDirect / 1048576.0);
     f.put("slow_follower_lag_entries", (double) lag());
     if (setup != null) {
@@ -236,9 +247,11 @@ public final class S7Run {
             for (MemoryUsage u : info.getGcInfo().getMemoryUsageAfterGc().values()) {
               used += u.getUsed();
             }
+            lastHeapAfterGc = used;
             if (used > peakHeapAfterGc) {
               peakHeapAfterGc = used;
             }
+            gcs.incrementAndGet();
           }
         }, null, null);
       }
