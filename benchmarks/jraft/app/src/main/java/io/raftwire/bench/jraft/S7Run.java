@@ -188,7 +188,7 @@ public final class S7Run {
     f.put("failed", (double) load.failed.get());
     f.put("peak_heap_after_gc_mib", peakHeapAfterGc / 1048576.0);
     f.put("heap_retained_at_end_mib", retained / 1048576.0);
-    f.put("peak_direct_mib", sampler.peakDirect / 1048576.0);
+    f.put("peak_direct_mib", sampler.directCounted ? sampler.peakDirect / 1048576.0 : Double.NaN);
     f.put("slow_follower_lag_entries", (double) lag());
     if (setup != null) {
       f.putAll(setup.figures());
@@ -375,6 +375,7 @@ public final class S7Run {
     final List<Double> gaps = new ArrayList<>();
     volatile long measureFrom = Long.MAX_VALUE;
     long peakDirect;
+    boolean directCounted;
     private final Field lastLeaderTimestamp;
     private final List<Method> directMemory = new ArrayList<>();
 
@@ -406,11 +407,17 @@ public final class S7Run {
           }
         }
         long direct = 0;
+        boolean counted = false;
         for (Method m : directMemory) {
-          direct += Math.max(0, (Long) m.invoke(null));
+          long used = (Long) m.invoke(null); // -1: that Netty does not count its direct memory
+          if (used >= 0) {
+            direct += used;
+            counted = true;
+          }
         }
-        if (now >= measureFrom) {
+        if (now >= measureFrom && counted) {
           peakDirect = Math.max(peakDirect, direct);
+          directCounted = true;
         }
         timeline.add(new double[] {now, worst, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0});
       } catch (ReflectiveOperationException e) {
