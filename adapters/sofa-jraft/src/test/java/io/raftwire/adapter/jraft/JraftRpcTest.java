@@ -1,0 +1,267 @@
+package io.raftwire.adapter.jraft;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.alipay.sofa.jraft.error.InvokeTimeoutException;
+import com.alipay.sofa.jraft.error.RemotingException;
+import com.alipay.sofa.jraft.rpc.InvokeCallback;
+import com.alipay.sofa.jraft.rpc.RpcContext;
+import com.alipay.sofa.jraft.rpc.RpcProcessor;
+import com.alipay.sofa.jraft.rpc.RpcRequests;
+import com.alipay.sofa.jraft.rpc.RpcRequests.AppendEntriesRequest;
+import com.alipay.sofa.jraft.rpc.RpcRequests.PingRequest;
+import com.alipay.sofa.jraft.rpc.RpcServer;
+import com.alipay.sofa.jraft.util.Endpoint;
+import io.raftwire.grpc.GrpcTransport;
+import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.StoreResolver;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.message.TrafficClass;
+import io.raftwire.topology.ReplicaAddress;
+import io.raftwire.topology.StoreId;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * jraft calls between two stores over real gRPC on 127.0.0.1, with processors of the test's own:
+ * every call ends exactly once (answer, timeout, raftwire drop, unreachable peer), the appends of a
+ * group arrive in the order they were sent, and garbage is counted, not thrown.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class JraftRpcTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private final Map<StoreId, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+  private final StoreDirectory directory = new StoreDirectory();
+  private final List<AutoCloseable> closing = new ArrayList<>();
+  private GrpcTransport t1;
+  private GrpcTransport t2;
+  private JraftStore s1;
+  private JraftStore s2;
+  private RpcServer server2;
+  private final StoreRpcClient client = new StoreRpcClient();
+  private final Endpoint e1 = new Endpoint("127.0.0.1", 17101);
+  private final Endpoint e2 = new Endpoint("127.0.0.1", 17102);
+
+  @BeforeEach
+  void start() {
+    directory.put(StoreId.of(1), e1, io.raftwire.topology.Locality.UNKNOWN);
+    directory.put(StoreId.of(2), e2, io.raftwire.topology.Locality.UNKNOWN);
+    t1 = transport(1);
+    t2 = transport(2);
+    s1 = RaftwireJraft.install(t1, directory, JraftOptions.builder().metricRegistry(t1.metrics())
+        .nodeScanNanos(TimeUnit.HOURS.toNanos(1)).build());
+    s2 = RaftwireJraft.install(t2, directory, JraftOptions.builder().metricRegistry(t2.metrics())
+        .nodeScanNanos(TimeUnit.HOURS.toNanos(1)).build());
+    closing.add(s1);
+    closing.add(s2);
+    server2 = new RaftwireRpcFactory().createRpcServer(e2);
+    client.init(null);
+  }
+
+  private GrpcTransport transport(long id) {
+    GrpcTransport t = GrpcTransport.start(GrpcTransportConfig.builder(StoreId.of(id), StoreResolver.of(addresses)).build());
+    addresses.put(StoreId.of(id), t.listenAddress());
+    closing.add(t);
+    return t;
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.shutdown();
+    server2.shutdown();
+    Collections.reverse(closing);
+    for (AutoCloseable c : closing) {
+      c.close();
+    }
+  }
+
+  /** Records every end of a call; a second end would show up as a second entry. */
+  private static final class Ends implements InvokeCallback {
+    final List<Object> ends = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void complete(Object result, Throwable err) {
+      ends.add(err != null ? err : result);
+    }
+  }
+
+  private static PingRequest ping() {
+    return PingRequest.newBuilder().setSendTimestamp(1).build();
+  }
+
+  private void awaitEndedOnce(Ends ends) {
+    await().atMost(WAIT).until(() -> !ends.ends.isEmpty() && s1.pendingCalls() == 0);
+    assertEquals(1, ends.ends.size(), "ended exactly once: " + ends.ends);
+  }
+
+  @Test
+  void aCallEndsWithItsAnswer() throws Exception {
+    server2.registerProcessor(processor(PingRequest.class.getName(), null,
+        (ctx, req) -> ctx.sendResponse(RpcRequests.ErrorResponse.newBuilder().setErrorCode(0).build())));
+    server2.init(null);
+    s2.scanNodes();
+    Ends ends = new Ends();
+    client.invokeAsync(e2, ping(), null, ends, 5_000);
+    awaitEndedOnce(ends);
+    assertInstanceOf(RpcRequests.ErrorResponse.class, ends.ends.get(0));
+    assertEquals(0, ((RpcRequests.ErrorResponse) client.invokeSync(e2, ping(), 5_000)).getErrorCode());
+  }
+
+  @Test
+  void aCallNobodyAnswersEndsWithJraftsTimeout() throws Exception {
+    server2.registerProcessor(processor(PingRequest.class.getName(), null, (ctx, req) -> { }));
+    server2.init(null);
+    Ends ends = new Ends();
+    client.invokeAsync(e2, ping(), null, ends, 200);
+    awaitEndedOnce(ends);
+    assertInstanceOf(InvokeTimeoutException.class, ends.ends.get(0));
+    assertEquals(1, t1.metrics().counter("raftwire.s1.jraft.calls.timed_out").getCount());
+  }
+
+  @Test
+  void aRequestRaftwireDropsFailsTheCallThroughTheDropListener() throws Exception {
+    server2.init(null);
+    // Group "nowhere" is hosted by no node on store 2: its range is unknown there.
+    AppendEntriesRequest heartbeat = AppendEntriesRequest.newBuilder().setGroupId("nowhere")
+        .setServerId(e1 + ":0").setPeerId(e2 + ":0").setTerm(1).setPrevLogIndex(0).setPrevLogTerm(0).setCommittedIndex(0)
+        .build();
+    Ends ends = new Ends();
+    client.invokeAsync(e2, heartbeat, null, ends, 10_000);
+    awaitEndedOnce(ends);
+    assertInstanceOf(RemotingException.class, ends.ends.get(0));
+    assertTrue(((Throwable) ends.ends.get(0)).getMessage().contains("UNKNOWN_RANGE"), ends.ends.toString());
+    assertEquals(1, t1.metrics().counter("raftwire.s1.jraft.requests.dropped.UNKNOWN_RANGE").getCount());
+  }
+
+  @Test
+  void aRequestWithoutAProcessorFailsAtOnce() throws Exception {
+    server2.init(null);
+    Ends ends = new Ends();
+    client.invokeAsync(e2, RpcRequests.ReadIndexRequest.newBuilder().setGroupId("g").setServerId(e1 + ":0").build(), null,
+        ends, 10_000);
+    // No node of "g" on store 2: the range is unknown there, so the drop ends the call.
+    awaitEndedOnce(ends);
+    Ends noProcessor = new Ends();
+    client.invokeAsync(e2, ping(), null, noProcessor, 10_000);
+    awaitEndedOnce(noProcessor);
+    assertTrue(((Throwable) noProcessor.ends.get(0)).getMessage().contains("NO_PROCESSOR"), noProcessor.ends.toString());
+  }
+
+  @Test
+  void anUnreachablePeerIsAFailedRpcAsWithBolt() throws Exception {
+    t2.close();
+    s2.close();
+    Ends first = new Ends();
+    try {
+      client.invokeAsync(e2, ping(), null, first, 10_000);
+      awaitEndedOnce(first); // accepted, then reported unreachable
+      assertInstanceOf(RemotingException.class, first.ends.get(0));
+    } catch (RemotingException refusedAtOnce) {
+      assertTrue(refusedAtOnce.getMessage().contains("UNREACHABLE"), refusedAtOnce.getMessage());
+    }
+    await().atMost(WAIT).until(() -> !client.checkConnection(e2, true));
+    Ends later = new Ends();
+    RemotingException e = assertThrows(RemotingException.class, () -> client.invokeAsync(e2, ping(), null, later, 10_000));
+    assertTrue(e.getMessage().contains("UNREACHABLE"), e.getMessage());
+    assertTrue(later.ends.isEmpty(), "a call refused at once is not also called back");
+    assertEquals(0, s1.pendingCalls());
+  }
+
+  @Test
+  void appendsOfAGroupArriveInTheOrderTheyWereSentWhileHeartbeatsMayOvertake() throws Exception {
+    List<Long> appends = new CopyOnWriteArrayList<>();
+    AtomicInteger heartbeats = new AtomicInteger();
+    ExecutorService serial = Executors.newSingleThreadExecutor();
+    server2.registerProcessor(processor(AppendEntriesRequest.class.getName(), serial, (ctx, req) -> {
+      AppendEntriesRequest r = (AppendEntriesRequest) req;
+      if (r.getEntriesCount() == 0 && !r.hasData()) {
+        heartbeats.incrementAndGet();
+      } else {
+        appends.add(r.getPrevLogIndex());
+      }
+      ctx.sendResponse(RpcRequests.AppendEntriesResponse.newBuilder().setTerm(1).setSuccess(true).setLastLogIndex(0).build());
+    }));
+    server2.init(null);
+    // Store 2 serves group "g" as it does when a jraft node of "g" runs there (no node scan runs
+    // in this test, see start()).
+    s2.host(GroupRanges.hashed().rangeOf("g"), "g");
+    s1.host(GroupRanges.hashed().rangeOf("g"), "g"); // the leader's node: answers travel on its range
+    try {
+      Ends ends = new Ends();
+      int n = 300;
+      for (int i = 0; i < n; i++) {
+        byte[] entry = ("entry-" + i).getBytes(StandardCharsets.UTF_8);
+        AppendEntriesRequest append = JraftCodecTest.append(List.of(entry, new byte[i % 7 * 512])).toBuilder()
+            .setGroupId("g").setServerId(e1 + ":0").setPeerId(e2 + ":0").setPrevLogIndex(i * 2L).build();
+        client.invokeAsync(e2, append, null, ends, 30_000);
+        if (i % 10 == 0) {
+          client.invokeAsync(e2, append.toBuilder().clearEntries().clearData().build(), null, ends, 30_000);
+        }
+      }
+      await().atMost(WAIT).until(() -> ends.ends.size() == n + n / 10);
+      List<Long> expected = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        expected.add(i * 2L);
+      }
+      assertEquals(expected, appends, () -> "appends arrive in send order; calls ended with "
+          + ends.ends.stream().filter(e -> !(e instanceof RpcRequests.AppendEntriesResponse)).limit(3).toList());
+      assertEquals(n / 10, heartbeats.get());
+      assertTrue(ends.ends.stream().allMatch(e -> e instanceof RpcRequests.AppendEntriesResponse), "every call answered");
+    } finally {
+      serial.shutdown();
+    }
+  }
+
+  @Test
+  void garbageIsCountedAndNeverReachesJraft() throws Exception {
+    server2.init(null);
+    RaftEnvelope garbage = RaftEnvelope.builder().range(GroupRanges.SERVICE_RANGE)
+        .from(ReplicaAddress.of(StoreId.of(1), 1)).to(ReplicaAddress.of(StoreId.of(2), 1))
+        .trafficClass(TrafficClass.CONTROL).payload(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef}).build();
+    assertTrue(t1.send(garbage).isAccepted());
+    await().atMost(WAIT).until(() -> t2.metrics().counter("raftwire.s2.jraft.malformed.UNPARSEABLE_FRAME").getCount() == 1);
+    // The store still serves calls.
+    server2.registerProcessor(processor(PingRequest.class.getName(), null,
+        (ctx, req) -> ctx.sendResponse(RpcRequests.ErrorResponse.newBuilder().setErrorCode(0).build())));
+    assertEquals(0, ((RpcRequests.ErrorResponse) client.invokeSync(e2, ping(), 5_000)).getErrorCode());
+  }
+
+  private static RpcProcessor<Object> processor(String interest, Executor executor, java.util.function.BiConsumer<RpcContext, Object> body) {
+    return new RpcProcessor<Object>() {
+      @Override
+      public void handleRequest(RpcContext rpcCtx, Object request) {
+        body.accept(rpcCtx, request);
+      }
+
+      @Override
+      public String interest() {
+        return interest;
+      }
+
+      @Override
+      public Executor executor() {
+        return executor;
+      }
+    };
+  }
+}
