@@ -96,13 +96,16 @@ public final class S7 {
           System.out.printf("S7 run %d/%d %s %d B %s ...%n", run, runs, v.scenario, v.payload, column);
           Path timeline = scratch.resolve(v.key() + "-" + column + "-" + run + ".csv");
           Map<String, Double> figures;
+          Path data = scratch.resolve("data-" + v.key() + "-" + column + "-" + run);
           try {
-            figures = launch(root, column, v, warmup, measure, scratch.resolve("data-" + v.key() + "-" + column + "-" + run), timeline);
+            figures = launch(root, column, v, warmup, measure, data, timeline);
           } catch (IOException | RuntimeException e) {
             failures.put(column + " " + v.key() + " run " + run, e.getMessage());
             System.out.println("  failed: " + e.getMessage());
             exit = 1;
             continue;
+          } finally {
+            deleteTree(data); // a run's stores write gigabytes of log; only its figures are kept
           }
           System.out.println("  " + figures);
           if (run == 1) {
@@ -120,7 +123,20 @@ public final class S7 {
     Files.writeString(report, markdown(runs, warmup, measure, columns, results, failures, plot.getFileName().toString()));
     System.out.println(Files.readString(report));
     System.out.println("written to " + report);
+    deleteTree(scratch);
     return exit;
+  }
+
+  /** Deletes {@code dir} and everything under it, if it exists. */
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   private static Map<String, Double> launch(Path root, String column, Variant v, int warmup, int measure, Path data,
