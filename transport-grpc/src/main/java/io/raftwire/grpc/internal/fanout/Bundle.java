@@ -1,6 +1,6 @@
 package io.raftwire.grpc.internal.fanout;
 
-import io.raftwire.grpc.internal.sender.OwnMessage;
+import io.raftwire.grpc.internal.sender.EnvelopeMessage;
 import io.raftwire.grpc.internal.sender.Outbound;
 import io.raftwire.grpc.internal.wire.Envelope;
 import io.raftwire.message.LogEntry;
@@ -16,11 +16,11 @@ import java.util.List;
  * to its own follower's lane, so releasing or dropping the bundle releases or drops every member.
  */
 final class Bundle extends Outbound {
-  private final List<OwnMessage> members;
+  private final List<EnvelopeMessage> members;
   private final List<RaftEnvelope> envelopes;
   private final List<LogEntry> union;
 
-  private Bundle(List<OwnMessage> members, List<RaftEnvelope> envelopes, List<LogEntry> union, long oldestNanos) {
+  private Bundle(List<EnvelopeMessage> members, List<RaftEnvelope> envelopes, List<LogEntry> union, long oldestNanos) {
     super(TrafficClass.APPEND, envelopes.get(0).range(), BundleCodec.sizeBytes(envelopes, union), oldestNanos);
     this.members = members;
     this.envelopes = envelopes;
@@ -32,10 +32,10 @@ final class Bundle extends Outbound {
    *
    * @throws IllegalArgumentException if their entries do not form one consistent span
    */
-  static Bundle of(List<OwnMessage> members) {
+  static Bundle of(List<EnvelopeMessage> members) {
     List<RaftEnvelope> envelopes = new ArrayList<>(members.size());
     long oldest = Long.MAX_VALUE;
-    for (OwnMessage m : members) {
+    for (EnvelopeMessage m : members) {
       envelopes.add(m.envelope());
       oldest = Math.min(oldest, m.enqueuedNanos());
     }
@@ -55,7 +55,7 @@ final class Bundle extends Outbound {
   /** Charged bytes of the members minus this bundle's size. */
   long bytesSaved() {
     long all = 0;
-    for (OwnMessage m : members) {
+    for (EnvelopeMessage m : members) {
       all += m.sizeBytes();
     }
     return all - sizeBytes();
@@ -68,14 +68,14 @@ final class Bundle extends Outbound {
 
   @Override
   public void release() {
-    for (OwnMessage m : members) {
+    for (EnvelopeMessage m : members) {
       m.release();
     }
   }
 
   @Override
   public void dropped(DropReason reason) {
-    for (OwnMessage m : members) {
+    for (EnvelopeMessage m : members) {
       m.dropped(reason); // the agent refused the bundle as a whole, or it was lost with its stream
     }
   }

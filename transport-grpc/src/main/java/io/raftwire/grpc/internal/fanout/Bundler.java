@@ -6,7 +6,7 @@ import io.raftwire.grpc.GrpcMetrics;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.grpc.internal.sender.AppendPolicy;
 import io.raftwire.grpc.internal.sender.AppendRoute;
-import io.raftwire.grpc.internal.sender.OwnMessage;
+import io.raftwire.grpc.internal.sender.EnvelopeMessage;
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.time.Timebase;
@@ -103,7 +103,7 @@ public final class Bundler implements AppendPolicy {
   }
 
   /** One member of a bundle: the message and its follower's destination. */
-  private record Member(OwnMessage message, AppendRoute route) {}
+  private record Member(EnvelopeMessage message, AppendRoute route) {}
 
   @Override
   public boolean applies(RaftEnvelope append, AppendRoute route) {
@@ -112,7 +112,7 @@ public final class Bundler implements AppendPolicy {
   }
 
   @Override
-  public @Nullable DropReason accept(OwnMessage append, AppendRoute route) {
+  public @Nullable DropReason accept(EnvelopeMessage append, AppendRoute route) {
     RaftEnvelope envelope = append.envelope();
     List<LogEntry> entries = envelope.entries();
     long first = entries.get(0).index();
@@ -171,7 +171,7 @@ public final class Bundler implements AppendPolicy {
       direct(all, Fallback.ALONE, outcome);
       return;
     }
-    List<OwnMessage> messages = new ArrayList<>(all.size());
+    List<EnvelopeMessage> messages = new ArrayList<>(all.size());
     List<StoreId> stores = new ArrayList<>(all.size());
     for (Member m : all) {
       messages.add(m.message());

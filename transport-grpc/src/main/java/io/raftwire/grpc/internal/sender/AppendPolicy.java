@@ -23,7 +23,7 @@ public interface AppendPolicy {
     }
 
     @Override
-    public @Nullable DropReason accept(OwnMessage append, AppendRoute route) {
+    public @Nullable DropReason accept(EnvelopeMessage append, AppendRoute route) {
       return route.offer(append);
     }
   };
@@ -36,7 +36,7 @@ public interface AppendPolicy {
    *
    * @return the refusal, or null if accepted (delivered later, or reported dropped)
    */
-  @Nullable DropReason accept(OwnMessage append, AppendRoute route);
+  @Nullable DropReason accept(EnvelopeMessage append, AppendRoute route);
 
   /** An APPEND of {@code range} to {@code store} that this store's library sent was dropped. */
   default void dropped(RangeId range, StoreId store) {}

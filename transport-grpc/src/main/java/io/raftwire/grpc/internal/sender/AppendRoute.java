@@ -28,7 +28,7 @@ public interface AppendRoute {
    *
    * @return the refusal, or null if queued
    */
-  @Nullable DropReason offer(OwnMessage message);
+  @Nullable DropReason offer(EnvelopeMessage message);
 
   /**
    * Charges {@code message} and deducts its credits as {@link #offer} does, without queueing it: it
@@ -36,7 +36,7 @@ public interface AppendRoute {
    *
    * @return the refusal (nothing is held then), or null if reserved
    */
-  @Nullable DropReason reserve(OwnMessage message);
+  @Nullable DropReason reserve(EnvelopeMessage message);
 
   /**
    * Queues an item whose charges are held already: a message {@link #reserve reserved} here, or a

@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Everything that leads to one destination store: its lanes and its CONTROL and DATA stream
  * writers, over the shared {@link Peer} (channels and breaker). Accepting a message charges its
- * lane and the global budget and, for an APPEND with entries of this store's library, deducts its
- * credits, under this destination's lock, so a failure that empties the lanes afterwards finds the
+ * lane and the global budget and, for an APPEND with entries of this store's library (not one it
+ * relays), deducts its credits, under this destination's lock, so a failure that empties the lanes afterwards finds the
  * deduction. When the peer's breaker opens, what is queued is reported {@code UNREACHABLE} and
  * sends are refused until the breaker lets traffic through again.
  *
@@ -70,21 +70,16 @@ final class Destination implements AppendRoute, Peer.Listener {
   }
 
   @Override
-  public @Nullable DropReason offer(OwnMessage message) {
-    return accept(message, true, true);
+  public @Nullable DropReason offer(EnvelopeMessage message) {
+    return accept(message, true);
   }
 
   @Override
-  public @Nullable DropReason reserve(OwnMessage message) {
-    return accept(message, true, false);
+  public @Nullable DropReason reserve(EnvelopeMessage message) {
+    return accept(message, false);
   }
 
-  /** Queues a message this store relays for another store (no credits). */
-  @Nullable DropReason relay(RelayedMessage message) {
-    return accept(message, false, true);
-  }
-
-  private @Nullable DropReason accept(EnvelopeMessage message, boolean own, boolean queue) {
+  private @Nullable DropReason accept(EnvelopeMessage message, boolean queue) {
     synchronized (this) {
       DropReason refusal = closedOrDown();
       if (refusal == null) {
@@ -93,7 +88,7 @@ final class Destination implements AppendRoute, Peer.Listener {
       if (refusal != null) {
         return refusal;
       }
-      if (own && !message.envelope().entries().isEmpty()) {
+      if (!message.isRelayed() && !message.envelope().entries().isEmpty()) {
         ledger.deducted(message.envelope());
       }
       if (queue) {

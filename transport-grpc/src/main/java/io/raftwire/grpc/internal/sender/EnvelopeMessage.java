@@ -1,32 +1,55 @@
 package io.raftwire.grpc.internal.sender;
 
 import io.raftwire.grpc.internal.budget.ByteBudget;
+import io.raftwire.grpc.internal.wire.Envelope;
+import io.raftwire.grpc.internal.wire.WireCodec;
 import io.raftwire.message.RaftEnvelope;
+import io.raftwire.topology.StoreId;
+import io.raftwire.transport.DropReason;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An {@link Outbound} of one envelope, charged to the lane budget of its destination; its drops
- * end in {@link Drops}.
+ * An {@link Outbound} of one envelope, charged to the lane budget of its destination. Two kinds:
+ * a message of this store's library (its drop returns its credits and reaches the listeners), and
+ * a message another store wrote that this store relays as its zone's fan-out agent (it names its
+ * writer on the wire, holds no credits here, and its drop goes back to the writer).
  */
-public abstract class EnvelopeMessage extends Outbound {
+public final class EnvelopeMessage extends Outbound {
   private final RaftEnvelope envelope;
-  final Drops drops;
+  private final Drops drops;
+  private final boolean relayed;
   /** The lane budget its bytes were taken from; set once by the lanes, cleared by release. */
   private volatile @Nullable ByteBudget charged;
 
-  EnvelopeMessage(RaftEnvelope envelope, long enqueuedNanos, Drops drops) {
+  private EnvelopeMessage(RaftEnvelope envelope, long enqueuedNanos, Drops drops, boolean relayed) {
     super(envelope.trafficClass(), envelope.range(), envelope.sizeBytes(), enqueuedNanos);
     this.envelope = envelope;
     this.drops = drops;
+    this.relayed = relayed;
   }
 
-  /** The envelope, as the library handed it over. */
-  public final RaftEnvelope envelope() {
+  /** A message of this store's library, accepted at {@code enqueuedNanos}. */
+  static EnvelopeMessage own(RaftEnvelope envelope, long enqueuedNanos, Drops drops) {
+    return new EnvelopeMessage(envelope, enqueuedNanos, drops, false);
+  }
+
+  /** A message {@code envelope.from().store()} wrote, relayed by this store. */
+  static EnvelopeMessage relayed(RaftEnvelope envelope, long enqueuedNanos, Drops drops) {
+    return new EnvelopeMessage(envelope, enqueuedNanos, drops, true);
+  }
+
+  /** The envelope, as its library handed it over. */
+  public RaftEnvelope envelope() {
     return envelope;
   }
 
+  /** True if this store relays it for its writer (no credits here). */
+  boolean isRelayed() {
+    return relayed;
+  }
+
   /** Records the budget its bytes were taken from (by its destination's lanes). */
-  final void chargedTo(ByteBudget lane) {
+  void chargedTo(ByteBudget lane) {
     if (charged != null) {
       throw new IllegalStateException(envelope + " charged twice");
     }
@@ -34,12 +57,26 @@ public abstract class EnvelopeMessage extends Outbound {
   }
 
   @Override
-  public final void release() {
+  public Envelope encode(long seq, StoreId destination) {
+    return relayed ? WireCodec.encodeRelayed(envelope, seq) : WireCodec.encode(envelope, seq);
+  }
+
+  @Override
+  public void release() {
     ByteBudget lane = charged;
     charged = null;
     if (lane == null) {
       throw new IllegalStateException(envelope + " released without a charge");
     }
     lane.release(sizeBytes());
+  }
+
+  @Override
+  public void dropped(DropReason reason) {
+    if (relayed) {
+      drops.relayed(envelope, reason);
+    } else {
+      drops.own(envelope, reason);
+    }
   }
 }

@@ -10,8 +10,8 @@ import io.raftwire.transport.DropReason;
  * One accepted item on its way to one destination: queued in a lane, then in flight on a stream
  * until the destination acknowledges it. The lanes and stream writers handle every kind alike; the
  * kind decides how it is encoded, what giving back its charges means and whom a drop is reported
- * to. Kinds: this store's own messages ({@link OwnMessage}), messages relayed for another store as
- * a zone fan-out agent, and fan-out bundles (in the fan-out package).
+ * to. Kinds: envelopes ({@link EnvelopeMessage}, this store's own or relayed for another store as a
+ * zone fan-out agent) and fan-out bundles (in the fan-out package).
  *
  * <p>Life: {@link #release} exactly once (acknowledged, refused or dropped), then, if it will not
  * be delivered, {@link #dropped} once. The writer sets the sequence number under its own lock.

@@ -92,7 +92,7 @@ public final class Sender implements Relay, AutoCloseable {
     if (destination == null) {
       return DropReason.UNREACHABLE;
     }
-    OwnMessage message = new OwnMessage(envelope, timebase.nanoTime(), drops);
+    EnvelopeMessage message = EnvelopeMessage.own(envelope, timebase.nanoTime(), drops);
     if (!envelope.entries().isEmpty() && policy.applies(envelope, destination)) {
       return policy.accept(message, destination);
     }
@@ -114,7 +114,7 @@ public final class Sender implements Relay, AutoCloseable {
       } else if (zone == null || !zone.equals(destination.zone())) {
         refusal = DropReason.WRONG_DESTINATION; // an agent relays only within its own zone
       } else {
-        refusal = destination.relay(new RelayedMessage(member, timebase.nanoTime(), drops));
+        refusal = destination.offer(EnvelopeMessage.relayed(member, timebase.nanoTime(), drops));
       }
     }
     if (refusal == null) {

@@ -10,7 +10,7 @@ import io.raftwire.grpc.GrpcMetrics;
 import io.raftwire.grpc.MetricName;
 import io.raftwire.grpc.Readings;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
-import io.raftwire.grpc.internal.sender.OwnMessage;
+import io.raftwire.grpc.internal.sender.EnvelopeMessage;
 import io.raftwire.grpc.internal.sender.SenderTestKit;
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.RaftEnvelope;
@@ -65,7 +65,7 @@ class BundlerTest {
   }
 
   private DropReason send(FakeRoute to, long first, long last, long term) {
-    OwnMessage m = kit.own(append(to, first, last, term), time.nanoTime());
+    EnvelopeMessage m = kit.own(append(to, first, last, term), time.nanoTime());
     assertTrue(bundler.applies(m.envelope(), to), "a follower in another zone");
     return bundler.accept(m, to);
   }

@@ -3,7 +3,7 @@ package io.raftwire.grpc.internal.fanout;
 import io.raftwire.grpc.internal.budget.ByteBudget;
 import io.raftwire.grpc.internal.sender.AppendRoute;
 import io.raftwire.grpc.internal.sender.Outbound;
-import io.raftwire.grpc.internal.sender.OwnMessage;
+import io.raftwire.grpc.internal.sender.EnvelopeMessage;
 import io.raftwire.grpc.internal.sender.SenderTestKit;
 import io.raftwire.topology.StoreId;
 import io.raftwire.transport.DropReason;
@@ -48,7 +48,7 @@ final class FakeRoute implements AppendRoute {
   }
 
   @Override
-  public @Nullable DropReason offer(OwnMessage message) {
+  public @Nullable DropReason offer(EnvelopeMessage message) {
     SenderTestKit.charge(message, lane);
     offered++;
     queued.add(message);
@@ -56,7 +56,7 @@ final class FakeRoute implements AppendRoute {
   }
 
   @Override
-  public @Nullable DropReason reserve(OwnMessage message) {
+  public @Nullable DropReason reserve(EnvelopeMessage message) {
     SenderTestKit.charge(message, lane);
     reserved++;
     return null;

@@ -50,8 +50,8 @@ public final class SenderTestKit {
   }
 
   /** This store's message, accepted at {@code enqueuedNanos}. */
-  public OwnMessage own(RaftEnvelope envelope, long enqueuedNanos) {
-    return new OwnMessage(envelope, enqueuedNanos, drops);
+  public EnvelopeMessage own(RaftEnvelope envelope, long enqueuedNanos) {
+    return EnvelopeMessage.own(envelope, enqueuedNanos, drops);
   }
 
   /** Takes {@code message}'s bytes from {@code lane}, as a destination's lanes would. */
