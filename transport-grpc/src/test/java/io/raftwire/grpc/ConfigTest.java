@@ -13,7 +13,7 @@ class ConfigTest {
   private static final StoreResolver NONE = StoreResolver.of(Map.of());
 
   private static void rejects(String field, Consumer<GrpcTransportConfig.Builder> change) {
-    GrpcTransportConfig.Builder b = GrpcTransportConfig.builder(StoreId.of(1), NONE);
+    GrpcTransportConfig.Builder b = GrpcTransportConfig.builder(StoreId.of(1), NONE).security(PeerSecurity.insecure());
     change.accept(b);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
     assertTrue(e.getMessage().startsWith(field), e.getMessage());
@@ -33,7 +33,7 @@ class ConfigTest {
 
   @Test
   void defaultsAreTheDocumentedOnes() {
-    GrpcTransportConfig c = GrpcTransportConfig.builder(StoreId.of(1), NONE).build();
+    GrpcTransportConfig c = GrpcTransportConfig.builder(StoreId.of(1), NONE).security(PeerSecurity.insecure()).build();
     assertEquals(1024 * 1024, c.targetBatchBytes());
     assertEquals(64 * 1024, c.drrQuantumBytes());
     assertTrue(c.controlOnSeparateConnection());
