@@ -42,6 +42,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -292,7 +293,7 @@ class HostilePeerTest {
       Responses responses = new Responses();
       StreamObserver<ClientFrame> stream = peer.open(responses);
       stream.onNext(RawPeer.hello(3, 2, Lane.LANE_CONTROL));
-      await().atMost(WAIT).until(() -> responses.end.isDone() || responses.frames.stream().anyMatch(ServerFrame::hasHelloAck));
+      CompletableFuture.anyOf(responses.helloAck, responses.end).get(30, TimeUnit.SECONDS);
       stream.onError(Status.CANCELLED.asRuntimeException()); // the stream is on the wire: this sends RST_STREAM
       Status end = end(responses);
       if (end.getCode() != Status.Code.CANCELLED) {
