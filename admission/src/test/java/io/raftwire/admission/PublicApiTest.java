@@ -1,0 +1,19 @@
+package io.raftwire.admission;
+
+import io.raftwire.testkit.api.PublicApi;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * This module's public API is the one recorded in {@code api/raftwire-admission.api}: an API change shows
+ * in review as a change to that file ({@code mvn verify -Draftwire.api.update=true} rewrites it).
+ * Internal packages and generated wire classes are not API.
+ */
+class PublicApiTest {
+
+  @Test
+  void thePublicApiIsTheRecordedOne() {
+    PublicApi.check(Path.of("target/classes"), Path.of("api/raftwire-admission.api"),
+        p -> !p.contains(".internal") && !p.endsWith(".wire"));
+  }
+}
