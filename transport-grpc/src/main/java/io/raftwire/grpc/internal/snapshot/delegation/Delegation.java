@@ -3,13 +3,17 @@ package io.raftwire.grpc.internal.snapshot.delegation;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.raftwire.diagnostics.ProblemLog;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.grpc.internal.peer.Peers;
 import io.raftwire.grpc.internal.snapshot.transfer.SnapshotWire;
+import io.raftwire.grpc.internal.snapshot.transfer.SnapshotWire.Parsed;
 import io.raftwire.grpc.internal.snapshot.transfer.Transfers;
 import io.raftwire.grpc.internal.wire.DelegateEvent;
 import io.raftwire.grpc.internal.wire.DelegateRequest;
@@ -51,13 +55,16 @@ import org.slf4j.LoggerFactory;
  * range, the snapshot is too large for it, its install failed, the request was invalid) ends the
  * send at once: another sender would meet the same answer.
  *
- * <p><b>Delegate side ({@link #handler}).</b> A request is refused, with a typed reason and a
+ * <p><b>Delegate side ({@link #method}).</b> A request is refused, with a typed reason and a
  * metric, unless this store hosts the range, knows the same term and membership generation as
  * the leader (STALE_TERM), has applied at least up to the entry before the leader's first log
  * index, the oldest a useful snapshot may end at (DELEGATE_BEHIND), still counts the recipient as a member (NOT_A_MEMBER) and has fewer than
  * {@code maxDelegatedTransfers} delegated sends in progress (DELEGATE_BUSY). An accepted request
- * becomes an ordinary transfer to the recipient which also fails DELEGATE_BEHIND if the snapshot
- * it would send is older than the leader's log start.
+ * becomes an ordinary transfer to the recipient, on behalf of the request's leader (the recipient's
+ * library checks that it follows that leader), which also fails DELEGATE_BEHIND if the snapshot
+ * it would send is older than the leader's log start. A request that does not parse ends its call
+ * INVALID_ARGUMENT and is counted; both it and an invalid request are reported to the transfers'
+ * {@code ProblemLog}.
  *
  * <p>Thread-safe. Nothing blocks: calls are asynchronous and the timers run on the transport's
  * timebase.
@@ -67,7 +74,8 @@ public final class Delegation {
 
   /** Failures that lie with the recipient or the request: asking someone else cannot help. */
   private static final Set<SnapshotFailure> FINAL = EnumSet.of(SnapshotFailure.TOO_LARGE,
-      SnapshotFailure.UNKNOWN_RANGE, SnapshotFailure.INSTALL_FAILED, SnapshotFailure.INVALID, SnapshotFailure.CLOSED);
+      SnapshotFailure.UNKNOWN_RANGE, SnapshotFailure.INSTALL_FAILED, SnapshotFailure.NOT_REQUESTED,
+      SnapshotFailure.INVALID, SnapshotFailure.CLOSED);
 
   private final StoreId local;
   private final Locality locality;
@@ -80,6 +88,7 @@ public final class Delegation {
   private final Timebase timebase;
   private final Executor io;
   private final DelegationMetrics metrics;
+  private final ProblemLog problems;
   private final AtomicInteger delegatedInProgress = new AtomicInteger();
 
   /**
@@ -103,6 +112,7 @@ public final class Delegation {
     this.timebase = timebase;
     this.io = io;
     this.metrics = new DelegationMetrics(storeMetrics, delegatedInProgress::get);
+    this.problems = transfers.problems();
   }
 
   // ---------------------------------------------------------------- leader side
@@ -112,7 +122,7 @@ public final class Delegation {
     List<StoreId> candidates = state.isPresent() && maxDelegates > 0 ? candidates(state.get(), recipient) : List.of();
     if (candidates.isEmpty()) {
       metrics.noCandidate();
-      return transfers.send(range, recipient, purpose, deadlineNanos, 0);
+      return transfers.send(range, recipient, local, purpose, deadlineNanos, 0);
     }
     Asking asking = new Asking(range, recipient, purpose, timebase.nanoTime() + deadlineNanos, state.get(), candidates);
     asking.next();
@@ -182,7 +192,7 @@ public final class Delegation {
       if (!candidates.hasNext()) {
         current = null;
         metrics.leaderSends();
-        var unused = transfers.send(range, recipient, purpose, left, 0).whenComplete((meta, error) -> {
+        var unused = transfers.send(range, recipient, local, purpose, left, 0).whenComplete((meta, error) -> {
           if (error == null) {
             result.complete(meta);
           } else {
@@ -319,14 +329,34 @@ public final class Delegation {
 
   // ---------------------------------------------------------------- delegate side
 
-  /** The delegate side's handler of the {@code Delegate} RPC. */
-  public ServerCallHandler<DelegateRequest, DelegateEvent> handler() {
-    // Off the network thread: the checks call into the library's source.
-    return ServerCalls.asyncServerStreamingCall((request, out) -> io.execute(() -> serve(request, out)));
+  /** The delegate side's {@code Delegate} RPC, which parses its request itself. */
+  public ServerMethodDefinition<Parsed<DelegateRequest>, DelegateEvent> method() {
+    ServerCallHandler<Parsed<DelegateRequest>, DelegateEvent> handler = (call, headers) -> {
+      String peer = SnapshotWire.peerHost(call);
+      // Off the network thread: the checks call into the library's source.
+      ServerCallHandler<Parsed<DelegateRequest>, DelegateEvent> calls = ServerCalls.asyncServerStreamingCall(
+          (request, out) -> io.execute(() -> serve(peer, request, (ServerCallStreamObserver<DelegateEvent>) out)));
+      return calls.startCall(call, headers);
+    };
+    return ServerMethodDefinition.create(
+        SnapshotWire.parsingOnServer(RaftSnapshotsGrpc.getDelegateMethod(), DelegateRequest.parser()), handler);
   }
 
-  private void serve(DelegateRequest request, StreamObserver<DelegateEvent> out) {
-    ServerCallStreamObserver<DelegateEvent> events = (ServerCallStreamObserver<DelegateEvent>) out;
+  private void serve(String peer, Parsed<DelegateRequest> parsed, ServerCallStreamObserver<DelegateEvent> events) {
+    DelegateRequest request = parsed.message();
+    if (request == null) {
+      metrics.malformedRequest();
+      problems.report(peer, "malformed_frame", String.valueOf(parsed.error()));
+      synchronized (events) {
+        try {
+          events.onError(Status.INVALID_ARGUMENT.withDescription("malformed delegation request: " + parsed.error())
+              .asRuntimeException());
+        } catch (RuntimeException e) {
+          log.debug("the delegation call ended before its refusal: {}", e.toString());
+        }
+      }
+      return;
+    }
     SnapshotException refusal = check(request);
     if (refusal == null) {
       if (delegatedInProgress.incrementAndGet() > maxDelegatedTransfers) {
@@ -337,6 +367,9 @@ public final class Delegation {
     }
     if (refusal != null) {
       metrics.delegateRefused(refusal.failure());
+      if (refusal.failure() == SnapshotFailure.INVALID) {
+        problems.report(peer, "invalid_delegation_request", String.valueOf(refusal.getMessage()));
+      }
       log.debug("{}: refusing to send r{} for s{}: {}", local, request.getRangeId(), request.getLeaderStore(),
           refusal.getMessage());
       finish(events, DelegateEvent.newBuilder()
@@ -349,8 +382,9 @@ public final class Delegation {
     }
     RangeId range = RangeId.of(request.getRangeId());
     StoreId recipient = StoreId.of(request.getRecipientStore());
-    var unused = transfers.send(range, recipient, SnapshotWire.purpose(request.getPurpose()), request.getRemainingNanos(),
-            request.getLeaderFirstLogIndex() - 1)
+    StoreId leader = StoreId.of(request.getLeaderStore());
+    var unused = transfers.send(range, recipient, leader, SnapshotWire.purpose(request.getPurpose()),
+            request.getRemainingNanos(), request.getLeaderFirstLogIndex() - 1)
         .whenComplete((meta, error) -> {
           delegatedInProgress.decrementAndGet();
           DelegateEvent outcome;
@@ -368,7 +402,8 @@ public final class Delegation {
   /** Why this store should not send for the request's leader, or null if it may. */
   private SnapshotException check(DelegateRequest request) {
     if (request.getVersion() != SnapshotWire.VERSION || request.getRangeId() < 1 || request.getRecipientStore() < 1
-        || request.getRemainingNanos() <= 0 || request.getRecipientStore() == local.value()) {
+        || request.getLeaderStore() < 1 || request.getRemainingNanos() <= 0
+        || request.getRecipientStore() == local.value()) {
       return new SnapshotException(SnapshotFailure.INVALID, "malformed delegation request " + request);
     }
     RangeId range = RangeId.of(request.getRangeId());

@@ -1,11 +1,14 @@
 package io.raftwire.grpc.internal.snapshot.transfer;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.raftwire.diagnostics.ProblemLog;
 import io.raftwire.flow.FlowControl;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.grpc.internal.peer.Backoff;
 import io.raftwire.grpc.internal.peer.Peers;
+import io.raftwire.grpc.internal.snapshot.transfer.SnapshotWire.Parsed;
+import io.raftwire.grpc.internal.wire.RaftSnapshotsGrpc;
 import io.raftwire.grpc.internal.wire.SnapshotClientFrame;
 import io.raftwire.grpc.internal.wire.SnapshotServerFrame;
 import io.raftwire.snapshot.SnapshotException;
@@ -21,6 +24,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One store's snapshot transfers, both ways: the sending side with its cache and send rate, the
@@ -28,11 +33,14 @@ import org.jspecify.annotations.Nullable;
  * builds on {@link #send} and {@link #channel}. Thread-safe.
  */
 public final class Transfers implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Transfers.class);
+
   private final SnapshotCache cache;
   private final RateLimiter sendLimit;
   private final RateLimiter receiveLimit;
   private final SnapshotSender sender;
   private final SnapshotReceiver receiver;
+  private final ProblemLog problems;
 
   /**
    * @param localZone this store's zone (for per-zone byte counts), or null
@@ -44,27 +52,32 @@ public final class Transfers implements AutoCloseable {
       TransferSettings settings, Peers peers, Backoff backoff, Optional<FlowControl> flow, Timebase timebase,
       Executor io, StoreMetrics storeMetrics) throws IOException {
     TransferMetrics metrics = new TransferMetrics(storeMetrics);
+    this.problems = ProblemLog.create(timebase, line -> log.warn("{} snapshot service: {}", local, line));
     this.cache = new SnapshotCache(source, settings.cacheBytes(), settings.cacheIdleNanos(), timebase::nanoTime);
     metrics.cache(cache);
     this.sendLimit = new RateLimiter(timebase::nanoTime, settings.sendBytesPerSecond());
     this.receiveLimit = new RateLimiter(timebase::nanoTime, settings.receiveBytesPerSecond());
     this.sender = new SnapshotSender(local, localZone, peers, cache, sendLimit, settings, backoff, timebase, io, metrics);
-    this.receiver = new SnapshotReceiver(local, sink, Optional.of(source),
-        new Spool(settings.spoolDirectory(), timebase::nanoTime, settings.stageRetentionNanos()),
+    Spool spool = new Spool(settings.spoolDirectory(), timebase::nanoTime, settings.stageRetentionNanos(),
+        settings.maxRetainedStageBytes());
+    metrics.spool(spool);
+    this.receiver = new SnapshotReceiver(local, sink, Optional.of(source), spool,
         new SnapshotSlots(timebase::nanoTime, settings.concurrentTransfers(), settings.maxQueuedTransfers(),
             settings.minTransferNanos()),
-        receiveLimit, flow, settings.maxSnapshotBytes(), timebase, io, metrics);
+        receiveLimit, flow, settings, timebase, io, metrics, problems);
   }
 
   /**
    * Sends the latest useful snapshot of {@code range} to {@code recipient} from this store.
    *
+   * @param leader the leader the snapshot is sent for: this store, or the leader that asked this
+   *     store to send as its delegate (the recipient's library checks it)
    * @param minIndex the oldest snapshot index that still helps the recipient (0: any); an older
    *     one fails the transfer with DELEGATE_BEHIND before a byte is sent
    */
-  public CompletableFuture<SnapshotMeta> send(RangeId range, StoreId recipient, SnapshotPurpose purpose,
+  public CompletableFuture<SnapshotMeta> send(RangeId range, StoreId recipient, StoreId leader, SnapshotPurpose purpose,
       long deadlineNanos, long minIndex) {
-    return sender.send(range, recipient, purpose, deadlineNanos, minIndex);
+    return sender.send(range, recipient, leader, purpose, deadlineNanos, minIndex);
   }
 
   /** The snapshot channel to {@code to}; fails UNREACHABLE if its address is unknown, CLOSED after close. */
@@ -72,15 +85,23 @@ public final class Transfers implements AutoCloseable {
     return sender.channel(to);
   }
 
-  /** The receiving side's handler of the {@code Transfer} RPC. */
-  public ServerCallHandler<SnapshotClientFrame, SnapshotServerFrame> handler() {
-    return receiver.handler();
+  /** The receiving side's {@code Transfer} RPC, which parses its frames itself. */
+  public ServerMethodDefinition<Parsed<SnapshotClientFrame>, SnapshotServerFrame> method() {
+    return ServerMethodDefinition.create(
+        SnapshotWire.parsingOnServer(RaftSnapshotsGrpc.getTransferMethod(), SnapshotClientFrame.parser()),
+        receiver.handler());
+  }
+
+  /** Where problems caused by peers' input are reported (one line per peer and reason per interval). */
+  public ProblemLog problems() {
+    return problems;
   }
 
   /** Expires queued reservations, old stages and idle cached snapshots; call about once a second. */
   public void upkeep() {
     receiver.upkeep();
     cache.cleanUp();
+    problems.flush();
   }
 
   /** The range's log now starts at {@code first}: a cached snapshot older than it is not reused. */
