@@ -216,12 +216,13 @@ final class SnapshotReceiver {
 
     /** The stream broke or the sender cancelled: stop now, keep the stage within the spool's rules. */
     private void broken() {
+      boolean first = end(); // before the slot goes: whoever sees it free sees this transfer over
       SnapshotSlots.Ticket held = ticket;
       if (held != null) {
-        held.release();
+        held.release(); // at once, not after the steps in progress
         metrics.queueChanged(slots);
       }
-      if (end()) {
+      if (first) {
         afterSteps(() -> cleanUp(true));
       }
     }
@@ -546,7 +547,9 @@ final class SnapshotReceiver {
       metrics.refused(e.failure());
       String message = String.valueOf(e.getMessage());
       if (PEER_PROBLEMS.contains(e.failure())) {
-        problems.report(source(), e.failure().name(), message);
+        String prefix = e.failure().name() + ": "; // SnapshotException's message starts with it
+        problems.report(source(), e.failure().name(),
+            message.startsWith(prefix) ? message.substring(prefix.length()) : message);
       } else {
         log.debug("{}: refusing a snapshot transfer from {}: {}", local, source(), message);
       }
