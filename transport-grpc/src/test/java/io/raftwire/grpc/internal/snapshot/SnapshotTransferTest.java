@@ -15,6 +15,7 @@ import io.raftwire.grpc.Readings;
 import io.raftwire.grpc.SnapshotConfig;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.grpc.internal.snapshot.transfer.TransferFaults;
+import io.raftwire.snapshot.SnapshotConsent;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
 import io.raftwire.snapshot.SnapshotMeta;
@@ -233,6 +234,29 @@ class SnapshotTransferTest {
     assertEquals(SnapshotFailure.SOURCE_FAILED, failure(leader.send(RangeId.of(10), FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE)));
     assertEquals(SnapshotFailure.UNREACHABLE, failure(leader.send(RANGE, StoreId.of(3), SnapshotPurpose.CATCH_UP, MINUTE)));
     assertEquals(SnapshotFailure.INVALID, failure(leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, 0)));
+  }
+
+  @Test
+  void anOfferTheRecipientsLibraryRefusesFailsNotRequestedWithoutRetriesOrAStage() throws Exception {
+    SnapshotService leader = leader(b -> b);
+    follower(b -> b);
+    followerLibrary.consent = offer -> SnapshotConsent.refuse("this replica asked nobody");
+    assertEquals(SnapshotFailure.NOT_REQUESTED, failure(leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE)));
+    assertEquals(1, followerLibrary.offers.size(), "asked once: a refusal is not retried");
+    assertEquals(0, counter(LEADER, GrpcMetrics.SNAPSHOT_RETRIES));
+    assertEquals(1, counter(FOLLOWER, GrpcMetrics.SNAPSHOT_REFUSED, SnapshotFailure.NOT_REQUESTED));
+    assertEquals(0, counter(FOLLOWER, GrpcMetrics.SNAPSHOT_RECEIVED_BYTES));
+    assertFalse(followerLibrary.installed.containsKey(RANGE));
+    assertNoStagedFiles();
+  }
+
+  @Test
+  void aRecipientWithASmallerWindowGetsSmallerChunks() throws Exception {
+    SnapshotService leader = leader(b -> b); // 256 KiB chunks
+    follower(b -> b.receiveWindowBytes(64 * 1024));
+    leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
+    assertArrayEquals(leaderLibrary.data.get(RANGE), followerLibrary.installed.get(RANGE));
+    assertEquals(0, counter(FOLLOWER, GrpcMetrics.SNAPSHOT_PROTOCOL_ERRORS, "CHUNK_TOO_LARGE"));
   }
 
   @Test
