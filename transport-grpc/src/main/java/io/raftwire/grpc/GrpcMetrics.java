@@ -133,12 +133,9 @@ public final class GrpcMetrics {
   /** Handler calls that threw. */
   public static final MetricName RECEIVER_HANDLER_FAILURES =
       counter("receiver.handler_failures", "handler calls that threw (their batch is refused HANDLER_FAILED)");
-  /** Frames that did not parse. */
-  public static final MetricName RECEIVER_MALFORMED_FRAMES =
-      counter("receiver.malformed_frames", "frames that did not parse (the stream ends INVALID_ARGUMENT)");
-  /** Streams ended for breaking the protocol. */
+  /** Streams ended for breaking the protocol, by error. */
   public static final MetricName RECEIVER_PROTOCOL_ERRORS =
-      counter("receiver.protocol_errors", "streams ended for breaking the protocol");
+      counter("receiver.protocol_errors.<error>", "inbound streams ended for breaking the protocol, by error");
   /** Late refusals that could not be reported. */
   public static final MetricName RECEIVER_UNREPORTED_REFUSALS =
       counter("receiver.unreported_refusals", "late refusals not reported: their stream was gone or over its budget");
@@ -286,6 +283,24 @@ public final class GrpcMetrics {
       counter("snapshot.delegate.refused.<failure>", "delegation requests this store refused, by failure");
   /** Delegated sends in progress. */
   public static final MetricName DELEGATE_ACTIVE = gauge("snapshot.delegate.active", "delegated sends in progress here");
+
+  // ---------------------------------------------------------------- peer security
+
+  /** Peers refused during the TLS handshake, by reason. */
+  public static final MetricName SECURITY_HANDSHAKE_REFUSED =
+      counter("security.handshake_refused.<reason>", "peer certificates refused during the TLS handshake, by reason");
+  /** Calls refused on authenticated connections before they reached a service, by reason. */
+  public static final MetricName SECURITY_CALL_REFUSED =
+      counter("security.call_refused.<reason>", "calls refused on a TLS connection before any service saw them, by reason");
+  /** Reloads of changed certificate, key or trust files that took effect. */
+  public static final MetricName SECURITY_RELOADS =
+      counter("security.reloads", "changed certificate, key or trust files loaded and in force");
+  /** Reloads refused, the old material staying in force. */
+  public static final MetricName SECURITY_RELOAD_FAILURES =
+      counter("security.reload_failures", "changed TLS files that were refused (the old material stays)");
+  /** Seconds until this store's certificate expires. */
+  public static final MetricName SECURITY_CERTIFICATE_EXPIRY =
+      gauge("security.certificate_expiry_seconds", "seconds until this store's certificate expires (negative: expired)");
 
   // ---------------------------------------------------------------- the transport itself
 

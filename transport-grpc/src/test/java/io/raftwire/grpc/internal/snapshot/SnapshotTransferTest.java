@@ -10,6 +10,7 @@ import com.codahale.metrics.MetricRegistry;
 import io.raftwire.grpc.GrpcMetrics;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.grpc.MetricName;
 import io.raftwire.grpc.Readings;
 import io.raftwire.grpc.SnapshotConfig;
@@ -70,7 +71,7 @@ class SnapshotTransferTest {
   private GrpcTransport start(StoreId store, MemorySnapshots library, UnaryOperator<SnapshotConfig.Builder> tweak) {
     SnapshotConfig snapshots = tweak.apply(SnapshotConfig.builder(library, library, dir.resolve("spool-" + store.value()))
         .chunkBytes(256 * 1024)).build();
-    GrpcTransport t = GrpcTransport.start(GrpcTransportConfig.builder(store, StoreResolver.of(addresses, zones))
+    GrpcTransport t = GrpcTransport.start(GrpcTransportConfig.builder(store, StoreResolver.of(addresses, zones)).security(PeerSecurity.insecure())
         .locality(zones.get(store)).metricRegistry(metrics).snapshots(snapshots).build());
     addresses.put(store, t.listenAddress());
     started.add(t);
