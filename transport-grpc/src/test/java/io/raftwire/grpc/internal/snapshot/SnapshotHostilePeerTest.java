@@ -14,6 +14,7 @@ import io.raftwire.grpc.GrpcMetrics;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
 import io.raftwire.grpc.MetricName;
+import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.grpc.Readings;
 import io.raftwire.grpc.SnapshotConfig;
 import io.raftwire.grpc.StoreResolver;
@@ -93,7 +94,7 @@ class SnapshotHostilePeerTest {
     SnapshotConfig snapshots = tweak.apply(SnapshotConfig.builder(library, library, spool(store))
         .chunkBytes(256 * 1024)).build();
     GrpcTransportConfig.Builder config = GrpcTransportConfig.builder(store, StoreResolver.of(addresses))
-        .metricRegistry(metrics).snapshots(snapshots);
+        .security(PeerSecurity.insecure()).metricRegistry(metrics).snapshots(snapshots);
     time.ifPresent(config::timebase);
     GrpcTransport t = GrpcTransport.start(config.build());
     addresses.put(store, t.listenAddress());
