@@ -34,6 +34,12 @@ public enum SnapshotFailure {
   NOT_A_MEMBER,
   /** A delegate refused: its own queue of delegated sends is full. */
   DELEGATE_BUSY,
+  /**
+   * The recipient or delegate refused the connection's store: with mutual TLS, the transfer or
+   * delegation request claimed to come from (or, for a delegation, for) another store than the one
+   * the connection's certificate names, or the store is not on its allow-list. Not retried.
+   */
+  PERMISSION_DENIED,
   /** The transport closed. */
   CLOSED,
   /** The request itself was invalid. */

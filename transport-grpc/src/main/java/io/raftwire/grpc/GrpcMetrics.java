@@ -244,6 +244,9 @@ public final class GrpcMetrics {
   /** Transfers refused for breaking the protocol, by problem. */
   public static final MetricName SNAPSHOT_PROTOCOL_ERRORS = counter("snapshot.protocol_errors.<problem>",
       "incoming transfers refused INVALID for a frame out of place or out of range, by problem");
+  /** Transfers and delegation requests refused for naming another store than their connection's. */
+  public static final MetricName SNAPSHOT_IDENTITY_REFUSED = counter("snapshot.identity_refused.<reason>",
+      "transfers and delegation requests refused PERMISSION_DENIED: the sender or leader they name is not the store of their TLS connection, by reason");
   /** Cache hits. */
   public static final MetricName SNAPSHOT_CACHE_HITS = gauge("snapshot.cache.hits", "transfers served a cached snapshot");
   /** Cache misses. */

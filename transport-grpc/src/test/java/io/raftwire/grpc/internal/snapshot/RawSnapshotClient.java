@@ -6,14 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.CallOptions;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.util.AdvancedTlsX509TrustManager;
+import io.raftwire.grpc.TestPki;
 import io.raftwire.grpc.internal.snapshot.transfer.SnapshotWire;
 import io.raftwire.grpc.internal.wire.Chunk;
+import io.raftwire.grpc.internal.wire.DelegateEvent;
+import io.raftwire.grpc.internal.wire.DelegateRequest;
 import io.raftwire.grpc.internal.wire.Finish;
 import io.raftwire.grpc.internal.wire.Offer;
 import io.raftwire.grpc.internal.wire.RaftSnapshotsGrpc;
@@ -28,6 +35,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -62,8 +70,31 @@ final class RawSnapshotClient implements AutoCloseable {
 
   private final ManagedChannel channel;
 
+  /** A plaintext client. */
   RawSnapshotClient(InetSocketAddress address) {
-    this.channel = NettyChannelBuilder.forAddress(address).usePlaintext().build();
+    this(address, InsecureChannelCredentials.create());
+  }
+
+  private RawSnapshotClient(InetSocketAddress address, ChannelCredentials credentials) {
+    this.channel = NettyChannelBuilder.forAddress(address, credentials).build();
+  }
+
+  /**
+   * A mutual TLS client that presents {@code material}'s certificate and trusts the chain of its
+   * roots (no host name check: store certificates name stores, not addresses).
+   */
+  static RawSnapshotClient tls(InetSocketAddress address, TestPki.Material material) {
+    try {
+      AdvancedTlsX509TrustManager chains = AdvancedTlsX509TrustManager.newBuilder()
+          .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION).build();
+      chains.updateTrustCredentials(material.roots().toFile());
+      return new RawSnapshotClient(address, TlsChannelCredentials.newBuilder().trustManager(chains)
+          .keyManager(material.chain().toFile(), material.key().toFile()).build());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Opens a stream of {@code method}; everything the server sends is collected. */
@@ -100,6 +131,13 @@ final class RawSnapshotClient implements AutoCloseable {
         .setData(ByteString.copyFrom(data)).setCrc32C((int) crc.getValue())).build();
   }
 
+  /** A well-formed delegation request: send {@code range} to {@code recipient} for {@code leader}, term 3, config 1. */
+  static DelegateRequest delegate(StoreId leader, StoreId recipient, RangeId range) {
+    return DelegateRequest.newBuilder().setVersion(SnapshotWire.VERSION).setLeaderStore(leader.value())
+        .setRecipientStore(recipient.value()).setRangeId(range.value()).setTerm(3).setConfigGeneration(1)
+        .setLeaderFirstLogIndex(1).setRemainingNanos(TimeUnit.MINUTES.toNanos(1)).build();
+  }
+
   static SnapshotClientFrame finish() {
     return SnapshotClientFrame.newBuilder().setFinish(Finish.getDefaultInstance()).build();
   }
@@ -114,7 +152,8 @@ final class RawSnapshotClient implements AutoCloseable {
   /** One stream. */
   static final class Call {
     final ClientCall<byte[], byte[]> call;
-    final BlockingQueue<SnapshotServerFrame> received = new LinkedBlockingQueue<>();
+    /** What the server sent, unparsed (transfer frames or delegation events, by the method). */
+    final BlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
     final CompletableFuture<Status> closed = new CompletableFuture<>();
     /** Run whenever the stream becomes ready for more (on a gRPC thread). */
     volatile Runnable onReady = () -> {};
@@ -124,11 +163,7 @@ final class RawSnapshotClient implements AutoCloseable {
       call.start(new ClientCall.Listener<>() {
         @Override
         public void onMessage(byte[] message) {
-          try {
-            received.add(SnapshotServerFrame.parseFrom(message));
-          } catch (InvalidProtocolBufferException e) {
-            closed.completeExceptionally(e);
-          }
+          received.add(message);
         }
 
         @Override
@@ -152,12 +187,24 @@ final class RawSnapshotClient implements AutoCloseable {
       call.sendMessage(bytes);
     }
 
-    /** The next frame from the server, which must be of {@code kind}. */
-    SnapshotServerFrame next(SnapshotServerFrame.KindCase kind) throws InterruptedException {
-      SnapshotServerFrame frame = received.poll(30, TimeUnit.SECONDS);
-      assertNotNull(frame, "no " + kind + " from the server; closed: " + closed.getNow(null));
+    /** The next frame from the server on a transfer, which must be of {@code kind}. */
+    SnapshotServerFrame next(SnapshotServerFrame.KindCase kind) throws InterruptedException, InvalidProtocolBufferException {
+      SnapshotServerFrame frame = SnapshotServerFrame.parseFrom(nextMessage(kind));
       assertEquals(kind, frame.getKindCase(), "got " + frame);
       return frame;
+    }
+
+    /** The next event from the server on a delegation call, which must be of {@code kind}. */
+    DelegateEvent nextEvent(DelegateEvent.KindCase kind) throws InterruptedException, InvalidProtocolBufferException {
+      DelegateEvent event = DelegateEvent.parseFrom(nextMessage(kind));
+      assertEquals(kind, event.getKindCase(), "got " + event);
+      return event;
+    }
+
+    private byte[] nextMessage(Object kind) throws InterruptedException {
+      byte[] message = received.poll(30, TimeUnit.SECONDS);
+      assertNotNull(message, "no " + kind + " from the server; closed: " + closed.getNow(null));
+      return message;
     }
 
     /** How the server ended the stream. */

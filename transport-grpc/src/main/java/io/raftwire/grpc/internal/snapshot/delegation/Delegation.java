@@ -1,5 +1,6 @@
 package io.raftwire.grpc.internal.snapshot.delegation;
 
+import com.codahale.metrics.Counter;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ServerCallHandler;
@@ -12,8 +13,11 @@ import io.grpc.stub.StreamObserver;
 import io.raftwire.diagnostics.ProblemLog;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.grpc.internal.peer.Peers;
+import io.raftwire.grpc.internal.snapshot.transfer.ConnectionIdentity;
+import io.raftwire.grpc.internal.snapshot.transfer.IdentityRefusal;
 import io.raftwire.grpc.internal.snapshot.transfer.SnapshotWire;
 import io.raftwire.grpc.internal.snapshot.transfer.SnapshotWire.Parsed;
+import io.raftwire.grpc.internal.snapshot.transfer.TransferMetrics;
 import io.raftwire.grpc.internal.snapshot.transfer.Transfers;
 import io.raftwire.grpc.internal.wire.DelegateEvent;
 import io.raftwire.grpc.internal.wire.DelegateRequest;
@@ -33,6 +37,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -64,7 +69,10 @@ import org.slf4j.LoggerFactory;
  * library checks that it follows that leader), which also fails DELEGATE_BEHIND if the snapshot
  * it would send is older than the leader's log start. A request that does not parse ends its call
  * INVALID_ARGUMENT and is counted; both it and an invalid request are reported to the transfers'
- * {@code ProblemLog}.
+ * {@code ProblemLog}. On a mutual TLS server only the leader itself may ask: a request naming
+ * another leader than the store of its connection ends PERMISSION_DENIED before any check runs or
+ * anything is sent ({@code snapshot.identity_refused.LEADER_NOT_AUTHENTICATED}); otherwise any
+ * store could have this one send its snapshots, for any leader, to any member.
  *
  * <p>Thread-safe. Nothing blocks: calls are asynchronous and the timers run on the transport's
  * timebase.
@@ -89,6 +97,8 @@ public final class Delegation {
   private final Executor io;
   private final DelegationMetrics metrics;
   private final ProblemLog problems;
+  private final ConnectionIdentity identity;
+  private final Map<IdentityRefusal, Counter> identityRefused;
   private final AtomicInteger delegatedInProgress = new AtomicInteger();
 
   /**
@@ -97,10 +107,11 @@ public final class Delegation {
    * @param acceptNanos how long a candidate has to accept
    * @param maxDelegatedTransfers most sends this store makes for other stores at once
    * @param io runs the checks that call into the library's source (off the network thread)
+   * @param identity who the connection of an incoming request is (mutual TLS)
    */
   public Delegation(StoreId local, Locality locality, Peers peers, SnapshotSource source, Transfers transfers,
       int maxDelegates, long acceptNanos, int maxDelegatedTransfers, Timebase timebase, Executor io,
-      StoreMetrics storeMetrics) {
+      StoreMetrics storeMetrics, ConnectionIdentity identity) {
     this.local = local;
     this.locality = locality;
     this.peers = peers;
@@ -113,6 +124,8 @@ public final class Delegation {
     this.io = io;
     this.metrics = new DelegationMetrics(storeMetrics, delegatedInProgress::get);
     this.problems = transfers.problems();
+    this.identity = identity;
+    this.identityRefused = TransferMetrics.identityRefusals(storeMetrics);
   }
 
   // ---------------------------------------------------------------- leader side
@@ -312,9 +325,14 @@ public final class Delegation {
           }
           done = true;
           cancelTimer();
-          // An accepted transfer may still be running at the delegate; the recipient's slots and
-          // its library's index checks make a second copy harmless, only wasteful.
-          metrics.delegationFailed(SnapshotFailure.UNREACHABLE);
+          Status.Code code = Status.fromThrowable(t).getCode();
+          if (!accepted && (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED)) {
+            metrics.delegationRefused(SnapshotFailure.PERMISSION_DENIED); // it does not take this store's word
+          } else {
+            // An accepted transfer may still be running at the delegate; the recipient's slots and
+            // its library's index checks make a second copy harmless, only wasteful.
+            metrics.delegationFailed(SnapshotFailure.UNREACHABLE);
+          }
           log.debug("{}: the call to delegate {} for {} broke: {}", local, delegate, range, t.toString());
         }
         next();
@@ -333,28 +351,34 @@ public final class Delegation {
   public ServerMethodDefinition<Parsed<DelegateRequest>, DelegateEvent> method() {
     ServerCallHandler<Parsed<DelegateRequest>, DelegateEvent> handler = (call, headers) -> {
       String peer = SnapshotWire.peerHost(call);
+      StoreId authenticated = identity.authenticatedPeer(); // in the call's context
       // Off the network thread: the checks call into the library's source.
       ServerCallHandler<Parsed<DelegateRequest>, DelegateEvent> calls = ServerCalls.asyncServerStreamingCall(
-          (request, out) -> io.execute(() -> serve(peer, request, (ServerCallStreamObserver<DelegateEvent>) out)));
+          (request, out) -> io.execute(() -> serve(authenticated == null ? peer : peer + " " + authenticated,
+              authenticated, request, (ServerCallStreamObserver<DelegateEvent>) out)));
       return calls.startCall(call, headers);
     };
     return ServerMethodDefinition.create(
         SnapshotWire.parsingOnServer(RaftSnapshotsGrpc.getDelegateMethod(), DelegateRequest.parser()), handler);
   }
 
-  private void serve(String peer, Parsed<DelegateRequest> parsed, ServerCallStreamObserver<DelegateEvent> events) {
+  private void serve(String peer, @Nullable StoreId authenticated, Parsed<DelegateRequest> parsed,
+      ServerCallStreamObserver<DelegateEvent> events) {
     DelegateRequest request = parsed.message();
     if (request == null) {
       metrics.malformedRequest();
-      problems.report(peer, "malformed_frame", String.valueOf(parsed.error()));
-      synchronized (events) {
-        try {
-          events.onError(Status.INVALID_ARGUMENT.withDescription("malformed delegation request: " + parsed.error())
-              .asRuntimeException());
-        } catch (RuntimeException e) {
-          log.debug("the delegation call ended before its refusal: {}", e.toString());
-        }
-      }
+      problems.report(peer, "delegation request malformed", String.valueOf(parsed.error()));
+      endWith(events, Status.INVALID_ARGUMENT.withDescription("malformed delegation request: " + parsed.error()));
+      return;
+    }
+    if (authenticated != null && request.getLeaderStore() != authenticated.value()) {
+      IdentityRefusal reason = IdentityRefusal.LEADER_NOT_AUTHENTICATED;
+      String detail = "a request to send r" + request.getRangeId() + " to s" + request.getRecipientStore()
+          + " for leader s" + request.getLeaderStore() + " on a connection whose certificate names " + authenticated;
+      identityRefused.get(reason).inc();
+      metrics.delegateRefused(SnapshotFailure.PERMISSION_DENIED);
+      problems.report(peer, "delegation request refused, " + reason, detail);
+      endWith(events, Status.PERMISSION_DENIED.withDescription(reason + ": " + detail));
       return;
     }
     SnapshotException refusal = check(request);
@@ -368,7 +392,7 @@ public final class Delegation {
     if (refusal != null) {
       metrics.delegateRefused(refusal.failure());
       if (refusal.failure() == SnapshotFailure.INVALID) {
-        problems.report(peer, "invalid_delegation_request", String.valueOf(refusal.getMessage()));
+        problems.report(peer, "delegation request refused, INVALID", String.valueOf(refusal.getMessage()));
       }
       log.debug("{}: refusing to send r{} for s{}: {}", local, request.getRangeId(), request.getLeaderStore(),
           refusal.getMessage());
@@ -430,6 +454,16 @@ public final class Delegation {
           + " at " + local + " (members " + state.members() + ")");
     }
     return null;
+  }
+
+  private static void endWith(ServerCallStreamObserver<DelegateEvent> events, Status status) {
+    synchronized (events) {
+      try {
+        events.onError(status.asRuntimeException());
+      } catch (RuntimeException e) {
+        log.debug("the delegation call ended before its refusal: {}", e.toString());
+      }
+    }
   }
 
   private static void finish(ServerCallStreamObserver<DelegateEvent> events, DelegateEvent last) {

@@ -19,6 +19,7 @@ import io.raftwire.grpc.internal.wire.Reserve;
 import io.raftwire.grpc.internal.wire.Resume;
 import io.raftwire.grpc.internal.wire.SnapshotClientFrame;
 import io.raftwire.grpc.internal.wire.SnapshotServerFrame;
+import io.raftwire.grpc.internal.wire.WireCodec;
 import io.raftwire.snapshot.SnapshotConsent;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
@@ -57,6 +58,12 @@ import org.slf4j.LoggerFactory;
  * process, not here. (gRPC assembles one frame it was asked for, up to the server's inbound
  * message limit, before this class sees it.)
  *
+ * <p><b>Identity.</b> On a mutual TLS server the reservation must name the connection's store as
+ * its sender, or the stream ends PERMISSION_DENIED before a slot is reserved (counted under {@code
+ * snapshot.identity_refused.SENDER_NOT_AUTHENTICATED}). The leader it names is passed to the sink,
+ * whose consent checks it: this store cannot tell whether a leader really asked the sender to
+ * deliver in its place, only who the sender is. Without TLS the claims are believed.
+ *
  * <p><b>Failures.</b> A frame that does not parse ends the stream INVALID_ARGUMENT; a frame out of
  * place or out of range is refused INVALID; both are counted and reported to the {@link
  * ProblemLog}, never logged with a stack trace, and end only their own stream. A refusal deletes
@@ -85,10 +92,17 @@ final class SnapshotReceiver {
   private final Executor io;
   private final TransferMetrics metrics;
   private final ProblemLog problems;
+  private final ConnectionIdentity identity;
+  /** The largest chunk granted: the receive window, at most what fits a frame of the server. */
+  private final int maxChunkBytes;
 
+  /**
+   * @param identity who the connection of a call is (with mutual TLS)
+   * @param maxFrameBytes the largest frame the server accepts: no chunk granted is larger
+   */
   SnapshotReceiver(StoreId local, SnapshotSink sink, Optional<SnapshotSource> ranges, Spool spool, SnapshotSlots slots,
       RateLimiter receiveLimit, Optional<FlowControl> flow, TransferSettings settings, Timebase timebase,
-      Executor io, TransferMetrics metrics, ProblemLog problems) {
+      Executor io, TransferMetrics metrics, ProblemLog problems, ConnectionIdentity identity, long maxFrameBytes) {
     this.local = local;
     this.sink = sink;
     this.ranges = ranges;
@@ -101,14 +115,17 @@ final class SnapshotReceiver {
     this.io = io;
     this.metrics = metrics;
     this.problems = problems;
+    this.identity = identity;
+    this.maxChunkBytes = (int) Math.max(1, Math.min(settings.maxChunkBytes(), maxFrameBytes - WireCodec.FRAME_SLACK_BYTES));
   }
 
   /** The handler of the {@code Transfer} RPC, for the method {@link SnapshotWire#parsingOnServer} makes. */
   ServerCallHandler<Parsed<SnapshotClientFrame>, SnapshotServerFrame> handler() {
     return (call, headers) -> {
       String peer = SnapshotWire.peerHost(call);
+      StoreId authenticated = identity.authenticatedPeer(); // in the call's context
       ServerCallHandler<Parsed<SnapshotClientFrame>, SnapshotServerFrame> calls = ServerCalls.asyncBidiStreamingCall(
-          responses -> new Inbound(peer, (ServerCallStreamObserver<SnapshotServerFrame>) responses));
+          responses -> new Inbound(peer, authenticated, (ServerCallStreamObserver<SnapshotServerFrame>) responses));
       return calls.startCall(call, headers);
     };
   }
@@ -119,6 +136,8 @@ final class SnapshotReceiver {
    */
   private final class Inbound implements StreamObserver<Parsed<SnapshotClientFrame>> {
     private final String peer;
+    /** The store the connection's certificate names; null without TLS. */
+    private final @Nullable StoreId authenticated;
     private final ServerCallStreamObserver<SnapshotServerFrame> responses;
     @GuardedBy("this")
     private CompletableFuture<Void> tail = done();
@@ -153,8 +172,9 @@ final class SnapshotReceiver {
     private long lastSkipped;
     private int nacks;
 
-    Inbound(String peer, ServerCallStreamObserver<SnapshotServerFrame> responses) {
+    Inbound(String peer, @Nullable StoreId authenticated, ServerCallStreamObserver<SnapshotServerFrame> responses) {
       this.peer = peer;
+      this.authenticated = authenticated;
       this.responses = responses;
       responses.disableAutoRequest();
       responses.setOnCancelHandler(this::broken);
@@ -200,18 +220,39 @@ final class SnapshotReceiver {
     /** A frame that did not parse: the stream ends INVALID_ARGUMENT. */
     private void malformed(String error) {
       metrics.malformedFrame();
-      problems.report(source(), "malformed_frame", error);
+      problems.report(source(), "snapshot frame malformed", error);
+      if (endWith(Status.INVALID_ARGUMENT.withDescription("malformed snapshot frame: " + error))) {
+        afterSteps(() -> cleanUp(false));
+      }
+    }
+
+    /**
+     * The reservation names another sender than the connection's store: the stream ends
+     * PERMISSION_DENIED. Called in the reservation's step, before anything is reserved.
+     */
+    private CompletableFuture<Void> denied(IdentityRefusal reason, String detail) {
+      metrics.identityRefused(reason);
+      metrics.refused(SnapshotFailure.PERMISSION_DENIED);
+      problems.report(source(), "snapshot transfer refused, " + reason, detail);
+      if (endWith(Status.PERMISSION_DENIED.withDescription(reason + ": " + detail))) {
+        cleanUp(false);
+      }
+      return done();
+    }
+
+    /** Ends the transfer with {@code status}; false if it had ended already. */
+    private boolean endWith(Status status) {
       if (!end()) {
-        return;
+        return false;
       }
       synchronized (responses) {
         try {
-          responses.onError(Status.INVALID_ARGUMENT.withDescription("malformed snapshot frame: " + error).asRuntimeException());
+          responses.onError(status.asRuntimeException());
         } catch (RuntimeException e) {
           log.debug("{}: the call ended before its refusal: {}", local, e.toString());
         }
       }
-      afterSteps(() -> cleanUp(false));
+      return true;
     }
 
     /** The stream broke or the sender cancelled: stop now, keep the stage within the spool's rules. */
@@ -334,6 +375,11 @@ final class SnapshotReceiver {
           || reserve.getRemainingNanos() <= 0) {
         throw violation(ProtocolProblem.BAD_RESERVE, "a reservation without its stores, range or deadline");
       }
+      StoreId connection = authenticated;
+      if (connection != null && reserve.getSenderStore() != connection.value()) {
+        return denied(IdentityRefusal.SENDER_NOT_AUTHENTICATED, "a reservation from s" + reserve.getSenderStore()
+            + " (for leader s" + reserve.getLeaderStore() + ") on a connection whose certificate names " + connection);
+      }
       RangeId range = RangeId.of(reserve.getRangeId());
       if (ranges.isPresent() && ranges.get().state(range).isEmpty()) {
         throw new SnapshotException(SnapshotFailure.UNKNOWN_RANGE, local + " hosts no replica of " + range);
@@ -349,7 +395,7 @@ final class SnapshotReceiver {
         granted = true;
         metrics.queueChanged(slots);
         respond(SnapshotServerFrame.newBuilder()
-            .setGranted(Granted.newBuilder().setMaxChunkBytes(settings.maxChunkBytes())).build());
+            .setGranted(Granted.newBuilder().setMaxChunkBytes(maxChunkBytes)).build());
         askOne(); // the offer
       });
     }
@@ -371,9 +417,9 @@ final class SnapshotReceiver {
         throw violation(ProtocolProblem.BAD_OFFER, "an offer of " + meta.range() + " on a reservation for " + range);
       }
       int chunk = wire.getChunkBytes();
-      if (chunk < 1 || chunk > settings.maxChunkBytes()) {
+      if (chunk < 1 || chunk > maxChunkBytes) {
         throw violation(ProtocolProblem.BAD_OFFER, "chunks of " + Integer.toUnsignedString(chunk) + " bytes, "
-            + local + " takes 1.." + settings.maxChunkBytes());
+            + local + " takes 1.." + maxChunkBytes);
       }
       if (meta.sizeBytes() > settings.maxSnapshotBytes()) {
         throw new SnapshotException(SnapshotFailure.TOO_LARGE,
@@ -405,7 +451,7 @@ final class SnapshotReceiver {
       try {
         return sink.consent(candidate);
       } catch (RuntimeException e) {
-        problems.report("the snapshot sink", "consent_failed", e.toString());
+        problems.report("the snapshot sink", "snapshot consent failed", e.toString());
         return SnapshotConsent.refuse("the library failed to decide: " + e);
       }
     }
@@ -548,7 +594,7 @@ final class SnapshotReceiver {
       String message = String.valueOf(e.getMessage());
       if (PEER_PROBLEMS.contains(e.failure())) {
         String prefix = e.failure().name() + ": "; // SnapshotException's message starts with it
-        problems.report(source(), e.failure().name(),
+        problems.report(source(), "snapshot transfer refused, " + e.failure().name(),
             message.startsWith(prefix) ? message.substring(prefix.length()) : message);
       } else {
         log.debug("{}: refusing a snapshot transfer from {}: {}", local, source(), message);
@@ -580,7 +626,9 @@ final class SnapshotReceiver {
 
     private String source() {
       StoreId claimed = sender;
-      return claimed == null ? peer : peer + " (claims " + claimed + ")";
+      StoreId connection = authenticated;
+      String who = connection == null ? peer : peer + " " + connection;
+      return claimed == null || claimed.equals(connection) ? who : who + " (claims " + claimed + ")";
     }
 
     private void complete() {

@@ -354,6 +354,13 @@ final class SnapshotSender {
               : SnapshotFailure.INVALID, recipient + " ended the transfer of " + range + ": " + t, t));
           return;
         }
+        if (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED) {
+          // The recipient does not take this store's word (its certificate, its allow-list): nor
+          // would it on the next attempt.
+          fail(new SnapshotException(SnapshotFailure.PERMISSION_DENIED,
+              recipient + " refused this store's transfer of " + range + ": " + t, t));
+          return;
+        }
         long remaining = deadline - timebase.nanoTime();
         if (attempts >= settings.maxAttempts() || remaining <= 0) {
           fail(new SnapshotException(remaining <= 0 ? SnapshotFailure.DEADLINE_EXCEEDED : SnapshotFailure.UNREACHABLE,

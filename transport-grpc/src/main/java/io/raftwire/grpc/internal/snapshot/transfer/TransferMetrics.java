@@ -23,6 +23,7 @@ public final class TransferMetrics {
   private final Map<SnapshotFailure, Counter> refused;
   private final Map<ProtocolProblem, Counter> protocolErrors;
   private final Counter malformedFrames;
+  private final Map<IdentityRefusal, Counter> identityRefused;
   private final AtomicLong active = new AtomicLong();
   private final AtomicLong queued = new AtomicLong();
   private final AtomicLong heldBytes = new AtomicLong();
@@ -44,6 +45,12 @@ public final class TransferMetrics {
     metrics.gauge(GrpcMetrics.SNAPSHOT_HELD_BYTES, heldBytes::get);
     this.protocolErrors = metrics.counters(GrpcMetrics.SNAPSHOT_PROTOCOL_ERRORS, ProtocolProblem.class);
     this.malformedFrames = malformedFrames(metrics);
+    this.identityRefused = identityRefusals(metrics);
+  }
+
+  /** The counters of snapshot calls refused for the store they name, by reason (shared with delegation). */
+  public static Map<IdentityRefusal, Counter> identityRefusals(StoreMetrics metrics) {
+    return metrics.counters(GrpcMetrics.SNAPSHOT_IDENTITY_REFUSED, IdentityRefusal.class);
   }
 
   /** The counter of snapshot service frames that did not parse (shared with delegation). */
@@ -113,6 +120,10 @@ public final class TransferMetrics {
 
   void malformedFrame() {
     malformedFrames.inc();
+  }
+
+  void identityRefused(IdentityRefusal reason) {
+    identityRefused.get(reason).inc();
   }
 
   /** Chunk bytes now held in memory ({@code delta} negative when they are written or dropped). */

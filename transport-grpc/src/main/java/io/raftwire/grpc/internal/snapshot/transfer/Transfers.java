@@ -24,8 +24,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One store's snapshot transfers, both ways: the sending side with its cache and send rate, the
@@ -33,8 +31,6 @@ import org.slf4j.LoggerFactory;
  * builds on {@link #send} and {@link #channel}. Thread-safe.
  */
 public final class Transfers implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Transfers.class);
-
   private final SnapshotCache cache;
   private final RateLimiter sendLimit;
   private final RateLimiter receiveLimit;
@@ -46,13 +42,17 @@ public final class Transfers implements AutoCloseable {
    * @param localZone this store's zone (for per-zone byte counts), or null
    * @param flow the store's flow control: the recipient's disk writes go through elastic admission
    * @param io runs blocking reads and writes of snapshot files
+   * @param identity who the connection of an incoming call is (mutual TLS)
+   * @param maxFrameBytes the largest frame this store's server accepts (no chunk it takes is larger)
+   * @param problems where problems caused by peers' input are reported (the transport's)
    * @throws IOException if the spool directory cannot be prepared
    */
   public Transfers(StoreId local, @Nullable String localZone, SnapshotSource source, SnapshotSink sink,
       TransferSettings settings, Peers peers, Backoff backoff, Optional<FlowControl> flow, Timebase timebase,
-      Executor io, StoreMetrics storeMetrics) throws IOException {
+      Executor io, StoreMetrics storeMetrics, ConnectionIdentity identity, long maxFrameBytes, ProblemLog problems)
+      throws IOException {
     TransferMetrics metrics = new TransferMetrics(storeMetrics);
-    this.problems = ProblemLog.create(timebase, line -> log.warn("{} snapshot service: {}", local, line));
+    this.problems = problems;
     this.cache = new SnapshotCache(source, settings.cacheBytes(), settings.cacheIdleNanos(), timebase::nanoTime);
     metrics.cache(cache);
     this.sendLimit = new RateLimiter(timebase::nanoTime, settings.sendBytesPerSecond());
@@ -64,7 +64,7 @@ public final class Transfers implements AutoCloseable {
     this.receiver = new SnapshotReceiver(local, sink, Optional.of(source), spool,
         new SnapshotSlots(timebase::nanoTime, settings.concurrentTransfers(), settings.maxQueuedTransfers(),
             settings.minTransferNanos()),
-        receiveLimit, flow, settings, timebase, io, metrics, problems);
+        receiveLimit, flow, settings, timebase, io, metrics, problems, identity, maxFrameBytes);
   }
 
   /**
@@ -101,7 +101,6 @@ public final class Transfers implements AutoCloseable {
   public void upkeep() {
     receiver.upkeep();
     cache.cleanUp();
-    problems.flush();
   }
 
   /** The range's log now starts at {@code first}: a cached snapshot older than it is not reused. */
