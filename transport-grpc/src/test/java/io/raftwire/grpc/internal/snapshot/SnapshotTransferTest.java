@@ -13,6 +13,7 @@ import io.raftwire.grpc.GrpcTransportConfig;
 import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.grpc.MetricName;
 import io.raftwire.grpc.Readings;
+import io.raftwire.grpc.ReceiverLimits;
 import io.raftwire.grpc.SnapshotConfig;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.grpc.internal.snapshot.transfer.TransferFaults;
@@ -69,10 +70,15 @@ class SnapshotTransferTest {
   }
 
   private GrpcTransport start(StoreId store, MemorySnapshots library, UnaryOperator<SnapshotConfig.Builder> tweak) {
+    return start(store, library, tweak, c -> c);
+  }
+
+  private GrpcTransport start(StoreId store, MemorySnapshots library, UnaryOperator<SnapshotConfig.Builder> tweak,
+      UnaryOperator<GrpcTransportConfig.Builder> transport) {
     SnapshotConfig snapshots = tweak.apply(SnapshotConfig.builder(library, library, dir.resolve("spool-" + store.value()))
         .chunkBytes(256 * 1024)).build();
-    GrpcTransport t = GrpcTransport.start(GrpcTransportConfig.builder(store, StoreResolver.of(addresses, zones)).security(PeerSecurity.insecure())
-        .locality(zones.get(store)).metricRegistry(metrics).snapshots(snapshots).build());
+    GrpcTransport t = GrpcTransport.start(transport.apply(GrpcTransportConfig.builder(store, StoreResolver.of(addresses, zones))
+        .security(PeerSecurity.insecure()).locality(zones.get(store)).metricRegistry(metrics).snapshots(snapshots)).build());
     addresses.put(store, t.listenAddress());
     started.add(t);
     return t;
@@ -258,6 +264,18 @@ class SnapshotTransferTest {
     leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
     assertArrayEquals(leaderLibrary.data.get(RANGE), followerLibrary.installed.get(RANGE));
     assertEquals(0, counter(FOLLOWER, GrpcMetrics.SNAPSHOT_PROTOCOL_ERRORS, "CHUNK_TOO_LARGE"));
+  }
+
+  @Test
+  void aRecipientWithASmallFrameLimitGetsChunksThatFitIt() throws Exception {
+    SnapshotService leader = leader(b -> b.chunkBytes(1024 * 1024)); // within its own 17 MiB frame limit
+    followerLibrary.index.put(RANGE, 0L);
+    // Frames of at most 256 KiB + 2 x 256 KiB + 64 KiB: a 1 MiB chunk would not get through.
+    start(FOLLOWER, followerLibrary, b -> b, c -> c.targetBatchBytes(256 * 1024)
+        .receiverLimits(ReceiverLimits.builder().maxMessageBytes(256 * 1024).build()));
+    leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
+    assertArrayEquals(leaderLibrary.data.get(RANGE), followerLibrary.installed.get(RANGE));
+    assertEquals(0, counter(LEADER, GrpcMetrics.SNAPSHOT_RETRIES), "no chunk was refused by the recipient's gRPC");
   }
 
   @Test
