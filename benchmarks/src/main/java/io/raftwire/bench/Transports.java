@@ -2,6 +2,7 @@ package io.raftwire.bench;
 
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.RaftEnvelope;
@@ -31,9 +32,9 @@ final class Transports implements AutoCloseable {
     Map<StoreId, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     switch (kind) {
       case "raftwire": {
-        GrpcTransport r = GrpcTransport.start(GrpcTransportConfig.builder(RECEIVER, StoreResolver.of(addresses)).build());
+        GrpcTransport r = GrpcTransport.start(GrpcTransportConfig.builder(RECEIVER, StoreResolver.of(addresses)).security(PeerSecurity.insecure()).build());
         addresses.put(RECEIVER, r.listenAddress());
-        GrpcTransport s = GrpcTransport.start(GrpcTransportConfig.builder(SENDER, StoreResolver.of(addresses)).build());
+        GrpcTransport s = GrpcTransport.start(GrpcTransportConfig.builder(SENDER, StoreResolver.of(addresses)).security(PeerSecurity.insecure()).build());
         addresses.put(SENDER, s.listenAddress());
         this.receiver = r;
         this.sender = s;

@@ -16,7 +16,8 @@ import java.util.List;
  * {@code <from>} and {@code <to>} zones ({@code unknown} if a locality names none); {@code
  * <reason>} a {@code DropReason}; {@code <fallback>} why a fan-out candidate went directly; {@code
  * <zone>} a zone; {@code <priority>} {@code regular} or {@code elastic}; {@code <failure>} a {@code
- * SnapshotFailure}.
+ * SnapshotFailure}; {@code <problem>} how an incoming snapshot transfer broke the protocol (for
+ * example {@code CHUNK_OUT_OF_ORDER}).
  */
 public final class GrpcMetrics {
   private static final List<MetricName> ALL = new ArrayList<>();
@@ -132,12 +133,9 @@ public final class GrpcMetrics {
   /** Handler calls that threw. */
   public static final MetricName RECEIVER_HANDLER_FAILURES =
       counter("receiver.handler_failures", "handler calls that threw (their batch is refused HANDLER_FAILED)");
-  /** Frames that did not parse. */
-  public static final MetricName RECEIVER_MALFORMED_FRAMES =
-      counter("receiver.malformed_frames", "frames that did not parse (the stream ends INVALID_ARGUMENT)");
-  /** Streams ended for breaking the protocol. */
+  /** Streams ended for breaking the protocol, by error. */
   public static final MetricName RECEIVER_PROTOCOL_ERRORS =
-      counter("receiver.protocol_errors", "streams ended for breaking the protocol");
+      counter("receiver.protocol_errors.<error>", "inbound streams ended for breaking the protocol, by error");
   /** Late refusals that could not be reported. */
   public static final MetricName RECEIVER_UNREPORTED_REFUSALS =
       counter("receiver.unreported_refusals", "late refusals not reported: their stream was gone or over its budget");
@@ -234,6 +232,21 @@ public final class GrpcMetrics {
   public static final MetricName SNAPSHOT_SLOTS_ACTIVE = gauge("snapshot.slots.active", "receiving slots in use");
   /** Transfers waiting for a receiving slot. */
   public static final MetricName SNAPSHOT_SLOTS_QUEUED = gauge("snapshot.slots.queued", "transfers waiting for a receiving slot");
+  /** Chunk bytes of incoming transfers held in memory. */
+  public static final MetricName SNAPSHOT_HELD_BYTES = gauge("snapshot.held_bytes",
+      "chunk bytes received and not yet written to the spool, all incoming transfers (each within receiveWindowBytes)");
+  /** Bytes of broken transfers' stages kept for a resume. */
+  public static final MetricName SNAPSHOT_RETAINED_STAGE_BYTES = gauge("snapshot.retained_stage_bytes",
+      "bytes of broken transfers' partial stages kept for a resume (within maxRetainedStageBytes)");
+  /** Snapshot service requests that did not parse. */
+  public static final MetricName SNAPSHOT_MALFORMED_FRAMES = counter("snapshot.malformed_frames",
+      "transfer and delegation frames that did not parse (the stream ends INVALID_ARGUMENT)");
+  /** Transfers refused for breaking the protocol, by problem. */
+  public static final MetricName SNAPSHOT_PROTOCOL_ERRORS = counter("snapshot.protocol_errors.<problem>",
+      "incoming transfers refused INVALID for a frame out of place or out of range, by problem");
+  /** Transfers and delegation requests refused for naming another store than their connection's. */
+  public static final MetricName SNAPSHOT_IDENTITY_REFUSED = counter("snapshot.identity_refused.<reason>",
+      "transfers and delegation requests refused PERMISSION_DENIED: the sender or leader they name is not the store of their TLS connection, by reason");
   /** Cache hits. */
   public static final MetricName SNAPSHOT_CACHE_HITS = gauge("snapshot.cache.hits", "transfers served a cached snapshot");
   /** Cache misses. */
@@ -273,6 +286,24 @@ public final class GrpcMetrics {
       counter("snapshot.delegate.refused.<failure>", "delegation requests this store refused, by failure");
   /** Delegated sends in progress. */
   public static final MetricName DELEGATE_ACTIVE = gauge("snapshot.delegate.active", "delegated sends in progress here");
+
+  // ---------------------------------------------------------------- peer security
+
+  /** Peers refused during the TLS handshake, by reason. */
+  public static final MetricName SECURITY_HANDSHAKE_REFUSED =
+      counter("security.handshake_refused.<reason>", "peer certificates refused during the TLS handshake, by reason");
+  /** Calls refused on authenticated connections before they reached a service, by reason. */
+  public static final MetricName SECURITY_CALL_REFUSED =
+      counter("security.call_refused.<reason>", "calls refused on a TLS connection before any service saw them, by reason");
+  /** Reloads of changed certificate, key or trust files that took effect. */
+  public static final MetricName SECURITY_RELOADS =
+      counter("security.reloads", "changed certificate, key or trust files loaded and in force");
+  /** Reloads refused, the old material staying in force. */
+  public static final MetricName SECURITY_RELOAD_FAILURES =
+      counter("security.reload_failures", "changed TLS files that were refused (the old material stays)");
+  /** Seconds until this store's certificate expires. */
+  public static final MetricName SECURITY_CERTIFICATE_EXPIRY =
+      gauge("security.certificate_expiry_seconds", "seconds until this store's certificate expires (negative: expired)");
 
   // ---------------------------------------------------------------- the transport itself
 

@@ -4,7 +4,9 @@ import com.codahale.metrics.MetricRegistry;
 import io.raftwire.transport.RaftTransport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import io.raftwire.topology.StoreId;
 import java.net.InetSocketAddress;
+import java.util.Set;
 
 /**
  * The gRPC {@link RaftTransport}: one per store, both client (to every peer) and server.
@@ -21,6 +23,8 @@ public interface GrpcTransport extends RaftTransport {
    * on first use.
    *
    * @throws UncheckedIOException if the listen address cannot be bound
+   * @throws IllegalArgumentException if the TLS material cannot be read, does not belong together,
+   *     or does not name this store
    */
   static GrpcTransport start(GrpcTransportConfig config) {
     try {
@@ -39,6 +43,16 @@ public interface GrpcTransport extends RaftTransport {
 
   /** Replaces the receiver budgets; effective for the next arriving message. */
   void updateReceiverLimits(ReceiverLimits limits);
+
+  /** The stores allowed to talk to this one now; empty: every store (see {@link PeerSecurity}). */
+  Set<StoreId> allowedStores();
+
+  /**
+   * Replaces the allow-list (empty: every store). A store taken off it is refused at its next
+   * handshake and call, and its open Raft streams end {@code PERMISSION_DENIED}. With mutual TLS the
+   * store is the one its certificate names; insecure, the one a stream's hello claims.
+   */
+  void updateAllowedStores(Set<StoreId> stores);
 
   /** The registry this transport's metrics live in. */
   MetricRegistry metrics();

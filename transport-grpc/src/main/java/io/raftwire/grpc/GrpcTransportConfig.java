@@ -2,6 +2,7 @@ package io.raftwire.grpc;
 
 import com.codahale.metrics.MetricRegistry;
 import io.raftwire.admission.AdmissionConfig;
+import io.raftwire.grpc.internal.wire.WireCodec;
 import io.raftwire.time.Timebase;
 import io.raftwire.topology.Locality;
 import io.raftwire.topology.StoreId;
@@ -74,6 +75,8 @@ public final class GrpcTransportConfig {
   private final @Nullable SnapshotConfig snapshots;
   private final Streams streams;
   private final Reconnect reconnect;
+  private final PeerSecurity security;
+  private final ServerLimits serverLimits;
 
   /** How streams are batched, timed out and delivered. */
   private record Streams(int workerThreads, long targetBatchBytes, int maxBatchMessages, long drrQuantumBytes,
@@ -100,6 +103,8 @@ public final class GrpcTransportConfig {
         b.noticeFlushNanos, b.fanOut, b.fanOutLingerNanos);
     this.reconnect = new Reconnect(b.reconnectInitialBackoffNanos, b.reconnectMaxBackoffNanos,
         b.reconnectBackoffMultiplier, b.reconnectJitter);
+    this.security = Objects.requireNonNull(b.security, "security");
+    this.serverLimits = b.serverLimits;
   }
 
   /** A builder for the transport of {@code localStore}, finding peers through {@code resolver}. */
@@ -244,11 +249,36 @@ public final class GrpcTransportConfig {
     return Optional.ofNullable(timebase);
   }
 
+  /** Who the peers are: mutual TLS, or the explicit plaintext choice. */
+  public PeerSecurity security() {
+    return security;
+  }
+
+  /** What the server allows one connection and one peer. */
+  public ServerLimits serverLimits() {
+    return serverLimits;
+  }
+
+  /**
+   * The largest frame the server accepts, on every service, and announces to senders: room for a
+   * full batch plus the largest message the receiver accepts at start. Every gRPC inbound message
+   * limit of the transport is this; a declared length above it is refused before buffering.
+   */
+  public long maxFrameBytes() {
+    return frameLimit(streams.targetBatchBytes(), receiverLimits.maxMessageBytes());
+  }
+
+  private static long frameLimit(long targetBatchBytes, long maxMessageBytes) {
+    return Math.min(Integer.MAX_VALUE, targetBatchBytes + 2 * maxMessageBytes + WireCodec.FRAME_SLACK_BYTES);
+  }
+
   /** Builds a {@link GrpcTransportConfig}. Not thread-safe. */
   public static final class Builder {
     private final StoreId localStore;
     private final StoreResolver resolver;
     private InetSocketAddress listenAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    private @Nullable PeerSecurity security;
+    private ServerLimits serverLimits = ServerLimits.defaults();
     private TransportLimits limits = TransportLimits.defaults();
     private ReceiverLimits receiverLimits = ReceiverLimits.defaults();
     private int workerThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
@@ -417,11 +447,38 @@ public final class GrpcTransportConfig {
     }
 
     /**
+     * No default: must be chosen. {@link PeerSecurity#mutualTls} authenticates every peer by its
+     * certificate and binds each message's sender to it; {@link PeerSecurity#insecure()} is
+     * plaintext for trusted networks and tests, and is logged as a warning at start.
+     */
+    public Builder security(PeerSecurity security) {
+      this.security = Objects.requireNonNull(security, "security");
+      return this;
+    }
+
+    /** Default {@link ServerLimits#defaults()}: what the server allows one connection and one peer. */
+    public Builder serverLimits(ServerLimits limits) {
+      this.serverLimits = Objects.requireNonNull(limits, "serverLimits");
+      return this;
+    }
+
+    /**
      * Validates and builds.
      *
-     * @throws IllegalArgumentException naming the field whose value makes no sense
+     * @throws IllegalArgumentException naming the field whose value makes no sense, or if no
+     *     {@link #security} was chosen
      */
     public GrpcTransportConfig build() {
+      if (security == null) {
+        throw new IllegalArgumentException("security must be chosen: PeerSecurity.mutualTls(...), or for trusted"
+            + " networks and tests PeerSecurity.insecure()");
+      }
+      if (snapshots != null
+          && snapshots.chunkBytes() + WireCodec.FRAME_SLACK_BYTES > frameLimit(targetBatchBytes, receiverLimits.maxMessageBytes())) {
+        throw new IllegalArgumentException("snapshot chunkBytes (" + snapshots.chunkBytes() + ") must fit in the frame limit of "
+            + frameLimit(targetBatchBytes, receiverLimits.maxMessageBytes()) + " bytes (raise targetBatchBytes or"
+            + " maxMessageBytes, or make chunks smaller)");
+      }
       positive("workerThreads", workerThreads);
       positive("targetBatchBytes", targetBatchBytes);
       positive("maxBatchMessages", maxBatchMessages);

@@ -2,18 +2,24 @@ package io.raftwire.grpc;
 
 import com.codahale.metrics.MetricRegistry;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.ServerServiceDefinition;
+import io.raftwire.diagnostics.ProblemLog;
 import io.raftwire.flow.FlowControl;
 import io.raftwire.grpc.internal.fanout.Agent;
 import io.raftwire.grpc.internal.fanout.Bundler;
+import io.raftwire.grpc.internal.fanout.RelayRule;
 import io.raftwire.grpc.internal.flow.FlowController;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.grpc.internal.peer.Backoff;
+import io.raftwire.grpc.internal.peer.ChannelSettings;
 import io.raftwire.grpc.internal.peer.Peers;
 import io.raftwire.grpc.internal.receiver.CreditReturns;
 import io.raftwire.grpc.internal.receiver.InboundStreams;
 import io.raftwire.grpc.internal.receiver.RangeQueues;
 import io.raftwire.grpc.internal.receiver.ReceiverMetrics;
+import io.raftwire.grpc.internal.receiver.SenderRules;
+import io.raftwire.grpc.internal.security.TransportSecurity;
+import io.raftwire.grpc.internal.server.TransportServer;
 import io.raftwire.grpc.internal.sender.AppendPolicy;
 import io.raftwire.grpc.internal.sender.DropNotifier;
 import io.raftwire.grpc.internal.sender.Sender;
@@ -22,7 +28,6 @@ import io.raftwire.grpc.internal.snapshot.SnapshotService;
 import io.raftwire.grpc.internal.snapshot.delegation.Delegation;
 import io.raftwire.grpc.internal.snapshot.transfer.Transfers;
 import io.raftwire.grpc.internal.time.SystemTimebase;
-import io.raftwire.grpc.internal.wire.WireCodec;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.snapshot.SnapshotTransfers;
 import io.raftwire.time.Timebase;
@@ -40,6 +45,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
@@ -51,18 +57,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The composition root of one store's transport: it builds the parts in dependency order and
- * connects their ports, so that no part looks another up. Order: the inbound stream registry and
- * credit returns, flow control (the sender's ledger, the receiver's delivery hook), the range
- * queues, the peers, the append policy (zone fan-out), the sender, the fan-out agent, snapshots,
- * then the server. Closing runs in the reverse direction of traffic: timers, snapshots, flow
- * control, sender, receiver, server, peers, timebase, drop notices.
+ * connects their ports, so that no part looks another up. Order: the problem log and peer security,
+ * the peers, the inbound stream registry and credit returns, flow control (the sender's ledger,
+ * the receiver's delivery hook), the range queues, the append policy (zone fan-out), the sender,
+ * the fan-out agent, snapshots, then the server. Closing runs in the reverse direction of traffic:
+ * timers, snapshots, flow control, sender, receiver, server, peers, security, timebase, drop
+ * notices.
  */
 final class GrpcTransportImpl implements GrpcTransport {
   private static final Logger log = LoggerFactory.getLogger(GrpcTransportImpl.class);
   /** Real time allowed for close (threads to stop, handlers to return). */
   private static final long CLOSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
-  /** Room for the largest snapshot chunk (64 MiB) and its framing. */
-  private static final long SNAPSHOT_FRAME_LIMIT = (64L << 20) + 4096;
   private static final long SNAPSHOT_UPKEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final StoreId store;
@@ -75,6 +80,7 @@ final class GrpcTransportImpl implements GrpcTransport {
   private final FlowController flow;
   private final RangeQueues queues;
   private final InboundStreams streams;
+  private final TransportSecurity security;
   private final Peers peers;
   private final Sender sender;
   private final @Nullable SnapshotService snapshots;
@@ -93,18 +99,35 @@ final class GrpcTransportImpl implements GrpcTransport {
     this.timebase = ownTimebase != null ? ownTimebase : config.timebase().get();
     SystemTimebase own = ownTimebase;
     metrics.gauge(GrpcMetrics.TIMEBASE_TASK_FAILURES, () -> own == null ? 0L : own.taskFailures());
+    ProblemLog problems = ProblemLog.create(timebase, line -> log.warn("{}: {}", store, line));
+    ServerLimits serverLimits = config.serverLimits();
+    try { // first, so that unusable TLS material fails the start before anything else runs
+      this.security = TransportSecurity.start(config.security(), store, serverLimits.maxConnectionsPerPeer(), timebase,
+          metrics, problems);
+    } catch (RuntimeException e) {
+      if (ownTimebase != null) {
+        ownTimebase.close();
+      }
+      throw e;
+    }
+    timers.add(timebase.scheduleWithFixedDelay(problems::flush, ProblemLog.DEFAULT_INTERVAL_NANOS,
+        ProblemLog.DEFAULT_INTERVAL_NANOS));
     this.notifier = new DropNotifier("raftwire-" + store, metrics);
-    ReceiverMetrics counters = new ReceiverMetrics(metrics);
-    this.streams = new InboundStreams(store, counters, metrics);
+    String localZone = config.locality().value(config.zoneTier()).orElse(null);
+    Backoff backoff = new Backoff(config.reconnectInitialBackoffNanos(), config.reconnectMaxBackoffNanos(),
+        config.reconnectBackoffMultiplier(), config.reconnectJitter(), () -> ThreadLocalRandom.current().nextDouble());
+    long frameLimit = config.maxFrameBytes();
+    this.peers = new Peers(store, config.resolver(), config.zoneTier(),
+        new ChannelSettings(config.controlOnSeparateConnection(), (int) frameLimit, security::channelCredentials),
+        backoff, timebase, metrics);
+    RelayRule relayRule = new RelayRule(store, localZone, peers::zoneOf);
+    ReceiverMetrics counters = new ReceiverMetrics(metrics, problems);
+    this.streams = new InboundStreams(store, new Rules(security, relayRule), serverLimits.maxStreamsPerPeer(), counters,
+        metrics);
     CreditReturns returns = new CreditReturns(streams, counters);
     this.flow = new FlowController(store, config.admission(), returns::admitted, timebase, metrics);
     this.queues = new RangeQueues(store, () -> receiverLimits, config.workerThreads(),
         config.deliveryBatchMessages(), flow, timebase, metrics, counters);
-    Backoff backoff = new Backoff(config.reconnectInitialBackoffNanos(), config.reconnectMaxBackoffNanos(),
-        config.reconnectBackoffMultiplier(), config.reconnectJitter(), () -> ThreadLocalRandom.current().nextDouble());
-    this.peers = new Peers(store, config.resolver(), config.zoneTier(), config.controlOnSeparateConnection(), backoff,
-        timebase, metrics);
-    String localZone = config.locality().value(config.zoneTier()).orElse(null);
     AppendPolicy policy = config.fanOut() && localZone != null
         ? new Bundler(localZone, config.fanOutLingerNanos(), () -> limits, timebase, metrics)
         : AppendPolicy.DIRECT;
@@ -112,25 +135,21 @@ final class GrpcTransportImpl implements GrpcTransport {
         new SenderSettings(store, localZone, config.targetBatchBytes(), config.maxBatchMessages(),
             config.drrQuantumBytes(), config.helloTimeoutNanos(), config.idleStreamTimeoutNanos()),
         () -> limits, peers, flow, policy, notifier, streams::echoToWriter, timebase, metrics);
-    Agent agent = new Agent(store, queues, sender, metrics);
+    Agent agent = new Agent(store, queues, sender, relayRule, metrics);
     SnapshotService snapshotService = null;
     Server built = null;
     try {
       if (config.snapshots().isPresent()) {
-        snapshotService = snapshots(config, config.snapshots().get(), localZone, backoff, metrics);
+        snapshotService = snapshots(config, config.snapshots().get(), localZone, backoff, metrics, problems);
       }
-      // Fixed for the server's life: room for a full batch plus the largest message the receiver
-      // accepts at start. Senders learn it from the hello answer and keep below it.
-      long frameLimit = Math.min(Integer.MAX_VALUE,
-          config.targetBatchBytes() + 2 * config.receiverLimits().maxMessageBytes() + WireCodec.FRAME_SLACK_BYTES);
-      NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(config.listenAddress())
-          .directExecutor()
-          .maxInboundMessageSize((int) Math.max(frameLimit, SNAPSHOT_FRAME_LIMIT))
-          .addService(streams.service(frameLimit, queues, agent));
+      // The frame limit is fixed for the server's life and the same on every service. Senders learn
+      // it from the hello answer and keep below it.
+      List<ServerServiceDefinition> services = new ArrayList<>();
+      services.add(streams.service(frameLimit, queues, agent));
       if (snapshotService != null) {
-        serverBuilder.addService(snapshotService.service());
+        services.add(snapshotService.service());
       }
-      built = serverBuilder.build().start();
+      built = TransportServer.start(config.listenAddress(), security, serverLimits, frameLimit, services);
     } catch (IOException | RuntimeException e) {
       this.snapshots = snapshotService;
       this.server = built;
@@ -147,7 +166,7 @@ final class GrpcTransportImpl implements GrpcTransport {
   }
 
   private SnapshotService snapshots(GrpcTransportConfig config, SnapshotConfig snapshotConfig,
-      @Nullable String localZone, Backoff backoff, StoreMetrics metrics) throws IOException {
+      @Nullable String localZone, Backoff backoff, StoreMetrics metrics, ProblemLog problems) throws IOException {
     AtomicInteger threads = new AtomicInteger();
     ExecutorService io = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "raftwire-" + store + "-snapshot-" + threads.incrementAndGet());
@@ -156,10 +175,11 @@ final class GrpcTransportImpl implements GrpcTransport {
     });
     try {
       Transfers transfers = new Transfers(store, localZone, snapshotConfig.source(), snapshotConfig.sink(),
-          snapshotConfig.transferSettings(), peers, backoff, Optional.<FlowControl>of(flow), timebase, io, metrics);
+          snapshotConfig.transferSettings(), peers, backoff, Optional.<FlowControl>of(flow), timebase, io, metrics,
+          TransportSecurity::peerStore, config.maxFrameBytes(), problems);
       Delegation delegation = new Delegation(store, config.locality(), peers, snapshotConfig.source(), transfers,
           snapshotConfig.maxDelegates(), snapshotConfig.delegateAcceptNanos(), snapshotConfig.maxDelegatedTransfers(),
-          timebase, io, metrics);
+          timebase, io, metrics, TransportSecurity::peerStore);
       return new SnapshotService(transfers, delegation, io);
     } catch (IOException | RuntimeException e) {
       io.shutdownNow();
@@ -253,6 +273,18 @@ final class GrpcTransportImpl implements GrpcTransport {
   }
 
   @Override
+  public Set<StoreId> allowedStores() {
+    return security.allowedStores();
+  }
+
+  @Override
+  public void updateAllowedStores(Set<StoreId> stores) {
+    Objects.requireNonNull(stores, "stores");
+    security.updateAllowedStores(stores);
+    streams.endStreamsOfRefusedSenders();
+  }
+
+  @Override
   public MetricRegistry metrics() {
     return registry;
   }
@@ -288,11 +320,38 @@ final class GrpcTransportImpl implements GrpcTransport {
       }
     }
     peers.close();
+    security.close();
     if (ownTimebase != null) {
       ownTimebase.close();
     }
     notifier.close(Math.max(0, deadline - System.nanoTime()));
     log.info("{} closed", store);
+  }
+
+  /** The receiver's sender rules: the connection's identity and the allow-list, and fan-out's relay rule. */
+  private static final class Rules implements SenderRules {
+    private final TransportSecurity security;
+    private final RelayRule relay;
+
+    Rules(TransportSecurity security, RelayRule relay) {
+      this.security = security;
+      this.relay = relay;
+    }
+
+    @Override
+    public @Nullable StoreId authenticatedPeer() {
+      return TransportSecurity.peerStore();
+    }
+
+    @Override
+    public boolean allowed(StoreId store) {
+      return security.allows(store);
+    }
+
+    @Override
+    public boolean mayRelay(StoreId relayingStore, StoreId writer) {
+      return relay.mayAccept(relayingStore, writer);
+    }
   }
 
   @Override

@@ -7,20 +7,14 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
-import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import io.raftwire.grpc.RawPeer.Responses;
 import io.raftwire.grpc.internal.wire.Batch;
 import io.raftwire.grpc.internal.wire.ClientFrame;
 import io.raftwire.grpc.internal.wire.Envelope;
 import io.raftwire.grpc.internal.wire.Hello;
 import io.raftwire.grpc.internal.wire.Lane;
-import io.raftwire.grpc.internal.wire.RaftWireGrpc;
 import io.raftwire.grpc.internal.wire.RefusalCode;
 import io.raftwire.grpc.internal.wire.Refused;
 import io.raftwire.grpc.internal.wire.ServerFrame;
@@ -31,12 +25,9 @@ import io.raftwire.transport.DropReason;
 import io.raftwire.transport.DroppedMessage;
 import io.raftwire.transport.TransportLimits;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -54,7 +45,7 @@ class BadInputTest {
   private final GrpcCluster cluster = new GrpcCluster();
   private GrpcTransport a;
   private GrpcTransport b;
-  private ManagedChannel channel;
+  private RawPeer peer;
   private final ConcurrentLinkedQueue<Long> received = new ConcurrentLinkedQueue<>();
 
   @BeforeEach
@@ -62,38 +53,17 @@ class BadInputTest {
     a = cluster.start(S1, TransportLimits.defaults());
     b = cluster.start(S2, TransportLimits.defaults());
     b.register(RangeId.of(1), (range, batch) -> batch.forEach(e -> received.add(seq(e))));
-    channel = NettyChannelBuilder.forAddress(b.listenAddress()).usePlaintext().build();
+    peer = RawPeer.plaintext(b.listenAddress());
   }
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
+    peer.close();
     cluster.close();
   }
 
-  /** Records what a raw client stream receives. */
-  private static final class Responses implements StreamObserver<ServerFrame> {
-    final ConcurrentLinkedQueue<ServerFrame> frames = new ConcurrentLinkedQueue<>();
-    final CompletableFuture<Status> end = new CompletableFuture<>();
-
-    @Override
-    public void onNext(ServerFrame value) {
-      frames.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      end.complete(Status.fromThrowable(t));
-    }
-
-    @Override
-    public void onCompleted() {
-      end.complete(Status.OK);
-    }
-  }
-
   private StreamObserver<ClientFrame> open(Responses responses) {
-    return RaftWireGrpc.newStub(channel).stream(responses);
+    return peer.open(responses);
   }
 
   private static ClientFrame hello(int version) {
@@ -110,16 +80,13 @@ class BadInputTest {
 
   @Test
   void garbageFrameEndsOnlyThatStreamWithInvalidArgument() throws Exception {
-    MethodDescriptor<InputStream, ServerFrame> raw =
-        RaftWireGrpc.getStreamMethod().toBuilder(new RawBytes(), RaftWireGrpc.getStreamMethod().getResponseMarshaller()).build();
     Responses responses = new Responses();
-    ClientCall<InputStream, ServerFrame> call = channel.newCall(raw, CallOptions.DEFAULT);
-    StreamObserver<InputStream> requests = ClientCalls.asyncBidiStreamingCall(call, responses);
+    StreamObserver<InputStream> requests = peer.openRaw(responses);
     requests.onNext(new ByteArrayInputStream(new byte[] {(byte) 0xFF, 0x01, 0x02, 0x03}));
     Status status = responses.end.get(30, TimeUnit.SECONDS);
     assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode());
-    assertTrue(status.getDescription().startsWith("malformed frame"), status.getDescription());
-    assertEquals(1, read(b, GrpcMetrics.RECEIVER_MALFORMED_FRAMES));
+    assertTrue(status.getDescription().startsWith("MALFORMED_FRAME"), status.getDescription());
+    assertEquals(1, read(b, GrpcMetrics.RECEIVER_PROTOCOL_ERRORS, "MALFORMED_FRAME"));
     assertOtherTrafficStillFlows();
   }
 
@@ -129,8 +96,8 @@ class BadInputTest {
     open(responses).onNext(hello(7));
     Status status = responses.end.get(30, TimeUnit.SECONDS);
     assertEquals(Status.Code.FAILED_PRECONDITION, status.getCode());
-    assertEquals("protocol version 7 is not supported by s2, which speaks 1", status.getDescription());
-    assertEquals(1, read(b, GrpcMetrics.RECEIVER_PROTOCOL_ERRORS));
+    assertEquals("UNSUPPORTED_VERSION: protocol version 7 is not supported by s2, which speaks 1", status.getDescription());
+    assertEquals(1, read(b, GrpcMetrics.RECEIVER_PROTOCOL_ERRORS, "UNSUPPORTED_VERSION"));
     assertOtherTrafficStillFlows();
   }
 
@@ -140,7 +107,8 @@ class BadInputTest {
     open(responses).onNext(ClientFrame.newBuilder().setBatch(Batch.getDefaultInstance()).build());
     Status status = responses.end.get(30, TimeUnit.SECONDS);
     assertEquals(Status.Code.FAILED_PRECONDITION, status.getCode());
-    assertEquals("batch before hello", status.getDescription());
+    assertEquals("BATCH_BEFORE_HELLO: batch before hello", status.getDescription());
+    assertEquals(1, read(b, GrpcMetrics.RECEIVER_PROTOCOL_ERRORS, "BATCH_BEFORE_HELLO"));
     assertOtherTrafficStillFlows();
   }
 
@@ -194,22 +162,5 @@ class BadInputTest {
     assertEquals(DropReason.TOO_LARGE, drops.peek().reason());
     assertTrue(drops.peek().acceptedBySend());
     assertOtherTrafficStillFlows();
-  }
-
-  /** Passes bytes through unparsed, to send what our own client never would. */
-  private static final class RawBytes implements MethodDescriptor.Marshaller<InputStream> {
-    @Override
-    public InputStream stream(InputStream value) {
-      return value;
-    }
-
-    @Override
-    public InputStream parse(InputStream stream) {
-      try {
-        return new ByteArrayInputStream(stream.readAllBytes());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
   }
 }

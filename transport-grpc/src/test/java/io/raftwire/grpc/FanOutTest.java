@@ -61,7 +61,7 @@ class FanOutTest {
     for (int i = 0; i < zones.length; i++) {
       StoreId store = StoreId.of(i + 1);
       GrpcTransport t = cluster.start(
-          GrpcTransportConfig.builder(store, resolver)
+          GrpcTransportConfig.builder(store, resolver).security(PeerSecurity.insecure())
               .locality(localities.get(store))
               .receiverLimits(GrpcCluster.receiverLimitsFor(TransportLimits.defaults()))
               .reconnectBackoff(TimeUnit.MILLISECONDS.toNanos(20), TimeUnit.MILLISECONDS.toNanos(200), 2.0, 0.2)

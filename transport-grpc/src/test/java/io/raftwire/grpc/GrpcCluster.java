@@ -26,7 +26,7 @@ final class GrpcCluster implements AutoCloseable {
 
   /** A config for {@code store} with fast reconnects (tests should not wait for backoff). */
   GrpcTransportConfig.Builder config(StoreId store, TransportLimits limits) {
-    return GrpcTransportConfig.builder(store, StoreResolver.of(addresses))
+    return GrpcTransportConfig.builder(store, StoreResolver.of(addresses)).security(PeerSecurity.insecure())
         .limits(limits)
         .receiverLimits(receiverLimitsFor(limits))
         .workerThreads(4)

@@ -34,11 +34,11 @@ class GrpcReadmeExampleTest {
     StoreResolver resolver = StoreResolver.of(addresses);
 
     GrpcTransport store1 = GrpcTransport.start(
-        GrpcTransportConfig.builder(StoreId.of(1), resolver)
+        GrpcTransportConfig.builder(StoreId.of(1), resolver).security(PeerSecurity.insecure())
             .limits(TransportLimits.builder().appendLaneBytes(32L << 20).build())
             .build());
     GrpcTransport store2 = GrpcTransport.start(
-        GrpcTransportConfig.builder(StoreId.of(2), resolver)
+        GrpcTransportConfig.builder(StoreId.of(2), resolver).security(PeerSecurity.insecure())
             .receiverLimits(ReceiverLimits.builder().rangeAppendQueueBytes(8L << 20).build())
             .build());
     addresses.put(StoreId.of(1), store1.listenAddress());   // 127.0.0.1, ephemeral port
@@ -73,7 +73,7 @@ class GrpcReadmeExampleTest {
     long bytes = 4096;
     // --- README flow control example begins
     GrpcTransport transport = GrpcTransport.start(
-        GrpcTransportConfig.builder(StoreId.of(1), resolver)
+        GrpcTransportConfig.builder(StoreId.of(1), resolver).security(PeerSecurity.insecure())
             .admission(AdmissionConfig.builder()
                 .regularCreditBytes(16L << 20)        // in flight per follower stream
                 .provisionedWriteBytesPerSecond(200L << 20) // elastic work: at most half

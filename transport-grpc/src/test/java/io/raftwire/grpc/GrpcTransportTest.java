@@ -300,8 +300,8 @@ class GrpcTransportTest {
         S1, io.raftwire.topology.Locality.parse("region=eu,zone=a"),
         S2, io.raftwire.topology.Locality.parse("region=eu,zone=b"));
     StoreResolver resolver = StoreResolver.of(cluster.addresses, zones);
-    GrpcTransport a = cluster.start(GrpcTransportConfig.builder(S1, resolver).locality(zones.get(S1)).build());
-    GrpcTransport b = cluster.start(GrpcTransportConfig.builder(S2, resolver).locality(zones.get(S2)).build());
+    GrpcTransport a = cluster.start(GrpcTransportConfig.builder(S1, resolver).security(PeerSecurity.insecure()).locality(zones.get(S1)).build());
+    GrpcTransport b = cluster.start(GrpcTransportConfig.builder(S2, resolver).security(PeerSecurity.insecure()).locality(zones.get(S2)).build());
     recordInto(b);
     sendAndAwait(a, S2, TrafficClass.APPEND, 1);
     RaftEnvelope sent = message(S1, S2, 1, TrafficClass.APPEND, 1, 10);

@@ -18,6 +18,7 @@ import io.raftwire.admission.io.ThroughputHealth;
 import io.raftwire.example.storage.RocksStorage;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.grpc.SnapshotConfig;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.topology.Locality;
@@ -68,7 +69,7 @@ public final class KvNode implements AutoCloseable {
       this.codec = new MicroRaftCodec(new KvOperations(), new DefaultRaftModelFactory(), KvOperations::priorityOf);
       this.snapshots = new MicroRaftSnapshots(codec);
       startedTransport = GrpcTransport.start(config.transport.apply(
-          GrpcTransportConfig.builder(config.store, peers(config))
+          GrpcTransportConfig.builder(config.store, peers(config)).security(PeerSecurity.insecure())
               // Snapshots of a range travel as raftwire transfers, sent by the replica nearest the
               // lagging one; the spool stages them on this store's disk.
               .snapshots(config.snapshots.apply(
@@ -145,6 +146,7 @@ public final class KvNode implements AutoCloseable {
     config.metrics.gauge(MetricRegistry.name(prefix, "completed"), () -> snapshots::completed);
     config.metrics.gauge(MetricRegistry.name(prefix, "failed"), () -> snapshots::failed);
     config.metrics.gauge(MetricRegistry.name(prefix, "installed"), () -> snapshots::installed);
+    config.metrics.gauge(MetricRegistry.name(prefix, "refused"), () -> snapshots::refused);
   }
 
   /** Starts a store. */

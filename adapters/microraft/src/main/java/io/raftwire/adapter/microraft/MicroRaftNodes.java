@@ -55,10 +55,13 @@ public final class MicroRaftNodes implements AutoCloseable {
     this.hooks = b.admission
         ? Optional.of(new AdmissionHooks(flowControl(b.transport), b.transport.localStore(), b.codec))
         : Optional.empty();
+    this.snapshots = b.snapshots;
+    // A follower's snapshot requests (its leader's offers) are learnt from the messages delivered
+    // (those that passed the identity check: a forged offer teaches nothing).
     this.registry = new RangeRegistry(b.transport, b.codec,
         hooks.isPresent() ? hooks.get().onAppend() : envelope -> {},
+        snapshots.isPresent() ? snapshots.get()::received : (envelope, message) -> {},
         new InboundProblems(b.transport.localStore(), b.problemTimebase, b.problemLines));
-    this.snapshots = b.snapshots;
     if (snapshots.isPresent()) {
       SnapshotTransfers transfers = b.transport.snapshots().orElseThrow(() -> new IllegalArgumentException(
           "snapshots need a transport with snapshot transfers (its SnapshotConfig's source and sink)"));

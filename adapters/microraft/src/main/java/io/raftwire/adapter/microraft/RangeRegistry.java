@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -32,6 +33,7 @@ public final class RangeRegistry implements AutoCloseable {
   private final RaftTransport transport;
   private final MicroRaftCodec codec;
   private final Consumer<RaftEnvelope> onAppend;
+  private final BiConsumer<RaftEnvelope, RaftMessage> onMessage;
   private final InboundCheck check;
   private final InboundProblems problems;
   private final Map<RangeId, Entry> ranges = new ConcurrentHashMap<>();
@@ -52,14 +54,22 @@ public final class RangeRegistry implements AutoCloseable {
    *     worker thread (used by {@link AdmissionHooks} to learn which leader sent which entries)
    */
   public RangeRegistry(RaftTransport transport, MicroRaftCodec codec, Consumer<RaftEnvelope> onAppend) {
-    this(transport, codec, onAppend, InboundProblems.logging(transport.localStore()));
+    this(transport, codec, onAppend, (envelope, message) -> {}, InboundProblems.logging(transport.localStore()));
   }
 
-  /** As above, reporting refusals to {@code problems} (which {@link #close()} closes). */
-  RangeRegistry(RaftTransport transport, MicroRaftCodec codec, Consumer<RaftEnvelope> onAppend, InboundProblems problems) {
+  /**
+   * As above, reporting refusals to {@code problems} (which {@link #close()} closes).
+   *
+   * @param onMessage told of every message that decoded and passed the check, before its node
+   *     handles it, on the transport's worker thread (used by {@link MicroRaftSnapshots} to learn
+   *     which snapshots a follower was offered)
+   */
+  RangeRegistry(RaftTransport transport, MicroRaftCodec codec, Consumer<RaftEnvelope> onAppend,
+      BiConsumer<RaftEnvelope, RaftMessage> onMessage, InboundProblems problems) {
     this.transport = Objects.requireNonNull(transport, "transport");
     this.codec = Objects.requireNonNull(codec, "codec");
     this.onAppend = Objects.requireNonNull(onAppend, "onAppend");
+    this.onMessage = Objects.requireNonNull(onMessage, "onMessage");
     this.check = new InboundCheck(transport.localStore());
     this.problems = Objects.requireNonNull(problems, "problems");
   }
@@ -100,6 +110,7 @@ public final class RangeRegistry implements AutoCloseable {
       if (envelope.trafficClass() == TrafficClass.APPEND) {
         onAppend.accept(envelope);
       }
+      onMessage.accept(envelope, message);
       node.handle(message);
     }
   }

@@ -11,6 +11,7 @@ import io.microraft.RaftNode;
 import io.raftwire.admission.AdmissionConfig;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.testkit.InMemoryNetwork;
 import io.raftwire.topology.RangeId;
@@ -137,7 +138,7 @@ class MicroRaftClusterTest {
     List<TestStore> stores = new ArrayList<>();
     for (long s = 1; s <= 3; s++) {
       GrpcTransport transport = closing(GrpcTransport.start(
-          GrpcTransportConfig.builder(StoreId.of(s), StoreResolver.of(addresses))
+          GrpcTransportConfig.builder(StoreId.of(s), StoreResolver.of(addresses)).security(PeerSecurity.insecure())
               .admission(AdmissionConfig.builder().libraryReportsDurability(true).build())
               .build()));
       addresses.put(StoreId.of(s), transport.listenAddress());

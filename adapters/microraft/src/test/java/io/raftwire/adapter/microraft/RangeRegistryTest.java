@@ -70,7 +70,7 @@ class RangeRegistryTest {
               throw new UnsupportedOperationException(method.getName());
           }
         });
-    RangeRegistry registry = new RangeRegistry(transport(store), codec, envelope -> {},
+    RangeRegistry registry = new RangeRegistry(transport(store), codec, envelope -> {}, (envelope, message) -> {},
         new InboundProblems(store, time, lines::add));
     registry.add(node);
     registries.put(store, registry);

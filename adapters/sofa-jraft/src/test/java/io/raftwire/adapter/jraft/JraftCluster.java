@@ -15,6 +15,7 @@ import io.raftwire.adapter.jraft.admission.JraftAdmission;
 import io.raftwire.admission.AdmissionConfig;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.topology.StoreId;
 import java.io.IOException;
@@ -84,7 +85,7 @@ final class JraftCluster implements AutoCloseable {
   /** Starts store {@code s} (again): transport, adapter, RpcServer, one node per group. */
   Store start(long s) {
     StoreId id = StoreId.of(s);
-    GrpcTransportConfig.Builder config = GrpcTransportConfig.builder(id, StoreResolver.of(addresses));
+    GrpcTransportConfig.Builder config = GrpcTransportConfig.builder(id, StoreResolver.of(addresses)).security(PeerSecurity.insecure());
     if (admission) {
       config.admission(AdmissionConfig.builder().libraryReportsDurability(true).build());
     }

@@ -12,6 +12,7 @@ import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
 import com.alipay.sofa.jraft.rpc.RpcServer;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.topology.StoreId;
 import java.net.InetSocketAddress;
@@ -51,7 +52,7 @@ class JraftReadmeExampleTest {
         String dir = java.nio.file.Files.createDirectories(data.resolve("s" + s)).toString();
         KvMachine stateMachine = new KvMachine();
         // --- README jraft example begins
-        GrpcTransport transport = GrpcTransport.start(GrpcTransportConfig.builder(id, resolver).build());
+        GrpcTransport transport = GrpcTransport.start(GrpcTransportConfig.builder(id, resolver).security(PeerSecurity.insecure()).build());
         addresses.put(id, transport.listenAddress());
         JraftStore store = RaftwireJraft.install(transport, stores,
             JraftOptions.builder().metricRegistry(transport.metrics()).build());

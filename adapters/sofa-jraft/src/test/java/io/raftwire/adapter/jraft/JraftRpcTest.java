@@ -18,6 +18,7 @@ import com.alipay.sofa.jraft.rpc.RpcServer;
 import com.alipay.sofa.jraft.util.Endpoint;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
@@ -84,7 +85,7 @@ class JraftRpcTest {
   }
 
   private GrpcTransport transport(long id) {
-    GrpcTransport t = GrpcTransport.start(GrpcTransportConfig.builder(StoreId.of(id), StoreResolver.of(addresses)).build());
+    GrpcTransport t = GrpcTransport.start(GrpcTransportConfig.builder(StoreId.of(id), StoreResolver.of(addresses)).security(PeerSecurity.insecure()).build());
     addresses.put(StoreId.of(id), t.listenAddress());
     closing.add(t);
     return t;

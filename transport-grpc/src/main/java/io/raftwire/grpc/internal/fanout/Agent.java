@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * first (addressed to this store, well formed), else refused like an envelope and the writer drops
  * every member. Then each member is rebuilt from its header and its span of the shared entries: the
  * one for this store is admitted like any arriving message, the others are relayed to their stores
- * (only within this zone) with their writer named. A member refused here or by the relay comes back
+ * (only to the other stores of this zone, see {@link RelayRule}) with their writer named. A member refused here or by the relay comes back
  * to the writer as a refusal of that member; one refused later by its follower comes back through
  * the relay's drop path. Thread-safe; never blocks.
  */
@@ -34,13 +34,16 @@ public final class Agent implements BundleSink {
   private final StoreId local;
   private final Intake intake;
   private final Relay relay;
+  private final RelayRule rule;
   private final Counter bundles;
   private final Counter deliveredLocally;
   private final Counter forwarded;
   private final Map<DropReason, Counter> memberRefused;
 
-  public Agent(StoreId local, Intake intake, Relay relay, StoreMetrics metrics) {
+  /** @param rule to which stores members may be relayed */
+  public Agent(StoreId local, Intake intake, Relay relay, RelayRule rule, StoreMetrics metrics) {
     this.local = local;
+    this.rule = rule;
     this.intake = intake;
     this.relay = relay;
     this.bundles = metrics.counter(GrpcMetrics.AGENT_BUNDLES);
@@ -72,6 +75,8 @@ public final class Agent implements BundleSink {
         if (refusal == null) {
           deliveredLocally.inc();
         }
+      } else if (!rule.mayRelayTo(member.to().store(), writer)) {
+        refusal = DropReason.WRONG_DESTINATION; // outside this agent's zone: no relay amplification
       } else {
         refusal = relay.relay(member);
         if (refusal == null) {

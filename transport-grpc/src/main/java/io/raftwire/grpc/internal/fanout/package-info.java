@@ -10,7 +10,9 @@
  *       applies them to destinations;
  *   <li>{@link io.raftwire.grpc.internal.fanout.Agent}: the receiver's {@code BundleSink} that
  *       takes bundles apart and relays their members;
- *   <li>{@link io.raftwire.grpc.internal.fanout.BundleCodec}: a bundle on the wire.
+ *   <li>{@link io.raftwire.grpc.internal.fanout.BundleCodec}: a bundle on the wire;
+ *   <li>{@link io.raftwire.grpc.internal.fanout.RelayRule}: which relays are allowed, on the agent
+ *       and on the stores it relays to (no relay out of the agent's zone, none from outside it).
  * </ul>
  *
  * <p>Owns every fan-out concept; the SPI knows only that an APPEND's payload and entries travel

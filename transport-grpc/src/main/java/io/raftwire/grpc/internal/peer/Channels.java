@@ -2,25 +2,26 @@ package io.raftwire.grpc.internal.peer;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.raftwire.topology.StoreId;
 import java.net.InetSocketAddress;
 import java.util.EnumMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The gRPC channels to one address, one per {@link ChannelKind} (DATA shares CONTROL's when
- * configured so), opened on first use. Not thread-safe: guarded by the owning {@link Peer}.
+ * The gRPC channels to one peer store's address, one per {@link ChannelKind} (DATA shares
+ * CONTROL's when configured so), opened on first use with the credentials for that store (with
+ * mutual TLS they accept only a server whose certificate names it). Not thread-safe: guarded by the owning {@link Peer}.
  */
 final class Channels {
-  /** Responses on Raft streams may echo a refused message of up to the receiver's size limit. */
-  private static final int MAX_RAFT_RESPONSE_FRAME_BYTES = 64 * 1024 * 1024;
-
-  private final boolean separateData;
+  private final ChannelSettings settings;
+  private final StoreId store;
   private final Map<ChannelKind, ManagedChannel> open = new EnumMap<>(ChannelKind.class);
   private @Nullable InetSocketAddress address;
 
-  Channels(boolean separateData) {
-    this.separateData = separateData;
+  Channels(ChannelSettings settings, StoreId store) {
+    this.settings = settings;
+    this.store = store;
   }
 
   @Nullable InetSocketAddress address() {
@@ -35,18 +36,17 @@ final class Channels {
 
   /** The channel of {@code kind}, opened now if it is not open. */
   ManagedChannel get(ChannelKind kind) {
-    ChannelKind shared = kind == ChannelKind.DATA && !separateData ? ChannelKind.CONTROL : kind;
+    ChannelKind shared = kind == ChannelKind.DATA && !settings.separateData() ? ChannelKind.CONTROL : kind;
     ManagedChannel channel = open.get(shared);
     if (channel == null) {
       InetSocketAddress to = address;
       if (to == null) {
         throw new IllegalStateException("no address to connect to");
       }
-      NettyChannelBuilder builder = NettyChannelBuilder.forAddress(to).usePlaintext().directExecutor();
-      if (shared != ChannelKind.SNAPSHOT) {
-        builder.maxInboundMessageSize(MAX_RAFT_RESPONSE_FRAME_BYTES);
-      }
-      channel = builder.build();
+      channel = NettyChannelBuilder.forAddress(to, settings.credentials().apply(store))
+          .directExecutor()
+          .maxInboundMessageSize(settings.maxInboundMessageBytes())
+          .build();
       open.put(shared, channel);
     }
     return channel;

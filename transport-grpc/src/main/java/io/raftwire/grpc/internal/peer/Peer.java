@@ -82,7 +82,7 @@ public final class Peer {
   private boolean closed;
 
   Peer(StoreId local, StoreId store, @Nullable String zone, InetSocketAddress address, Peers peers,
-      boolean separateDataConnection, Backoff backoff, Timebase timebase, Counter reconnects) {
+      ChannelSettings channelSettings, Backoff backoff, Timebase timebase, Counter reconnects) {
     this.local = local;
     this.store = store;
     this.zone = zone;
@@ -90,7 +90,7 @@ public final class Peer {
     this.backoff = backoff;
     this.timebase = timebase;
     this.reconnects = reconnects;
-    this.channels = new Channels(separateDataConnection);
+    this.channels = new Channels(channelSettings, store);
     synchronized (this) {
       channels.connectTo(address);
     }

@@ -24,7 +24,7 @@ public final class Peers implements AutoCloseable {
   private final StoreId local;
   private final StoreResolver resolver;
   private final String zoneTier;
-  private final boolean separateDataConnection;
+  private final ChannelSettings channelSettings;
   private final Backoff backoff;
   private final Timebase timebase;
   private final StoreMetrics metrics;
@@ -33,15 +33,15 @@ public final class Peers implements AutoCloseable {
 
   /**
    * @param zoneTier the locality tier that names a zone
-   * @param separateDataConnection whether DATA streams get their own TCP connection
+   * @param channelSettings how channels to peers are built
    * @param backoff the delays between probes of a peer that is down
    */
-  public Peers(StoreId local, StoreResolver resolver, String zoneTier, boolean separateDataConnection, Backoff backoff,
+  public Peers(StoreId local, StoreResolver resolver, String zoneTier, ChannelSettings channelSettings, Backoff backoff,
       Timebase timebase, StoreMetrics metrics) {
     this.local = local;
     this.resolver = resolver;
     this.zoneTier = zoneTier;
-    this.separateDataConnection = separateDataConnection;
+    this.channelSettings = channelSettings;
     this.backoff = backoff;
     this.timebase = timebase;
     this.metrics = metrics;
@@ -59,7 +59,7 @@ public final class Peers implements AutoCloseable {
     }
     return peers.computeIfAbsent(store, s -> {
       Peer peer = new Peer(local, s, locality(s).value(zoneTier).orElse(null), address.get(), this,
-          separateDataConnection, backoff, timebase, metrics.counter(GrpcMetrics.SENDER_RECONNECTS, s));
+          channelSettings, backoff, timebase, metrics.counter(GrpcMetrics.SENDER_RECONNECTS, s));
       metrics.gauge(GrpcMetrics.SENDER_BREAKER, () -> peer.state().code(), s);
       return peer;
     });

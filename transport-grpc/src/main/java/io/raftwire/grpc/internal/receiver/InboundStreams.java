@@ -12,6 +12,7 @@ import io.raftwire.message.RaftEnvelope;
 import io.raftwire.topology.StoreId;
 import io.raftwire.transport.DropReason;
 import java.util.Collection;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
@@ -23,13 +24,24 @@ import org.jspecify.annotations.Nullable;
  */
 public final class InboundStreams implements AutoCloseable {
   private final StoreId local;
+  private final SenderRules rules;
+  private final int maxStreamsPerPeer;
   private final ReceiverMetrics counters;
   private final Set<StreamIntake> streams = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<StoreId, StreamIntake> dataStreams = new ConcurrentHashMap<>();
+  /** Streams past their hello, per sending store. */
+  private final ConcurrentHashMap<StoreId, Integer> perSender = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  public InboundStreams(StoreId local, ReceiverMetrics counters, StoreMetrics metrics) {
+  /**
+   * @param rules who may send what
+   * @param maxStreamsPerPeer most streams past their hello one sending store may have open
+   */
+  public InboundStreams(StoreId local, SenderRules rules, int maxStreamsPerPeer, ReceiverMetrics counters,
+      StoreMetrics metrics) {
     this.local = local;
+    this.rules = rules;
+    this.maxStreamsPerPeer = maxStreamsPerPeer;
     this.counters = counters;
     metrics.gauge(GrpcMetrics.RECEIVER_OPEN_STREAMS, streams::size);
   }
@@ -47,8 +59,8 @@ public final class InboundStreams implements AutoCloseable {
             WireCodec.rawServerMethod(),
             ServerCalls.asyncBidiStreamingCall(
                 responses -> {
-                  StreamIntake stream = new StreamIntake(local, maxFrameBytes, this, intake, bundles, counters,
-                      (ServerCallStreamObserver<ServerFrame>) responses);
+                  StreamIntake stream = new StreamIntake(local, maxFrameBytes, rules.authenticatedPeer(), rules, this,
+                      intake, bundles, counters, (ServerCallStreamObserver<ServerFrame>) responses);
                   streams.add(stream);
                   if (closed) {
                     stream.shutdown();
@@ -81,15 +93,51 @@ public final class InboundStreams implements AutoCloseable {
     return dataStreams.values();
   }
 
+  /**
+   * Counts {@code stream}, whose hello named its sender, under that sender; false (and not
+   * counted) if the sender has {@code maxStreamsPerPeer} open already.
+   */
+  boolean helloed(StreamIntake stream) {
+    StoreId sender = Objects.requireNonNull(stream.sender(), "sender");
+    boolean[] counted = {false};
+    perSender.compute(sender, (s, open) -> {
+      int now = open == null ? 0 : open;
+      if (now >= maxStreamsPerPeer) {
+        return open;
+      }
+      counted[0] = true;
+      return now + 1;
+    });
+    if (counted[0]) {
+      stream.counted = true;
+    }
+    return counted[0];
+  }
+
+  /** Ends every stream whose sender {@code rules} no longer allows (after an allow-list change). */
+  public void endStreamsOfRefusedSenders() {
+    for (StreamIntake stream : streams) {
+      StoreId sender = stream.sender();
+      if (sender != null && !rules.allowed(sender)) {
+        stream.fail(ProtocolError.SENDER_NOT_ALLOWED, sender + " was taken off the allow-list");
+      }
+    }
+  }
+
   void dataStreamOpened(StoreId sender, StreamIntake stream) {
     dataStreams.put(sender, stream);
   }
 
   void ended(StreamIntake stream) {
-    streams.remove(stream);
+    if (!streams.remove(stream)) {
+      return; // ended before
+    }
     StoreId sender = stream.sender();
     if (sender != null) {
       dataStreams.remove(sender, stream);
+      if (stream.counted) {
+        perSender.computeIfPresent(sender, (s, open) -> open <= 1 ? null : open - 1);
+      }
     }
   }
 

@@ -55,6 +55,8 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
 
   private final StoreId local;
   private final long maxFrameBytes;
+  private final @Nullable StoreId authenticated;
+  private final SenderRules rules;
   private final InboundStreams streams;
   private final Intake intake;
   private final BundleSink bundles;
@@ -65,6 +67,8 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
   private volatile @Nullable StoreId sender;
   // Read and written only by the gRPC thread delivering this stream's frames (serial).
   private long lastSeq;
+  // Set once by the gRPC thread at the hello, read when the stream ends: counted under its sender.
+  volatile boolean counted;
 
   @GuardedBy("this")
   private boolean ended;
@@ -88,10 +92,17 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
   @GuardedBy("this")
   private final Map<Long, long[]> pendingAdmitted = new HashMap<>();
 
-  StreamIntake(StoreId local, long maxFrameBytes, InboundStreams streams, Intake intake, BundleSink bundles,
-      ReceiverMetrics counters, ServerCallStreamObserver<ServerFrame> responses) {
+  /**
+   * @param authenticated the store the connection's certificate names; null if the server
+   *     authenticates nobody
+   */
+  StreamIntake(StoreId local, long maxFrameBytes, @Nullable StoreId authenticated, SenderRules rules,
+      InboundStreams streams, Intake intake, BundleSink bundles, ReceiverMetrics counters,
+      ServerCallStreamObserver<ServerFrame> responses) {
     this.local = local;
     this.maxFrameBytes = maxFrameBytes;
+    this.authenticated = authenticated;
+    this.rules = rules;
     this.streams = streams;
     this.intake = intake;
     this.bundles = bundles;
@@ -112,8 +123,7 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
     try {
       frame = ClientFrame.parseFrom(raw);
     } catch (IOException e) {
-      counters.malformedFrames.inc();
-      fail(Status.INVALID_ARGUMENT.withDescription("malformed frame: " + e.getMessage()));
+      fail(ProtocolError.MALFORMED_FRAME, String.valueOf(e.getMessage()));
       return;
     }
     switch (frame.getKindCase()) {
@@ -130,22 +140,33 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
 
   private void onHello(Hello hello) {
     if (sender != null) {
-      fail(Status.FAILED_PRECONDITION.withDescription("second hello on one stream"));
+      fail(ProtocolError.SECOND_HELLO, "second hello on one stream");
       return;
     }
     if (hello.getProtocolVersion() != WireCodec.PROTOCOL_VERSION) {
-      fail(
-          Status.FAILED_PRECONDITION.withDescription(
-              "protocol version " + hello.getProtocolVersion() + " is not supported by "
-                  + local + ", which speaks " + WireCodec.PROTOCOL_VERSION));
+      fail(ProtocolError.UNSUPPORTED_VERSION, "protocol version " + hello.getProtocolVersion()
+          + " is not supported by " + local + ", which speaks " + WireCodec.PROTOCOL_VERSION);
       return;
     }
     if (hello.getSenderStore() < 1) {
-      fail(Status.INVALID_ARGUMENT.withDescription("hello without a sender store"));
+      fail(ProtocolError.NO_SENDER, "hello without a sender store");
       return;
     }
     StoreId from = StoreId.of(hello.getSenderStore());
+    if (authenticated != null && !authenticated.equals(from)) {
+      fail(ProtocolError.SENDER_NOT_AUTHENTICATED,
+          "hello says " + from + " on a connection whose certificate names " + authenticated);
+      return;
+    }
+    if (!rules.allowed(from)) {
+      fail(ProtocolError.SENDER_NOT_ALLOWED, from + " is not on the allow-list");
+      return;
+    }
     sender = from;
+    if (!streams.helloed(this)) {
+      fail(ProtocolError.TOO_MANY_STREAMS, from + " has too many streams open here");
+      return;
+    }
     if (hello.getLane() == Lane.LANE_DATA) {
       streams.dataStreamOpened(from, this);
     }
@@ -162,13 +183,30 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
   private void onBatch(Batch batch) {
     StoreId from = sender;
     if (from == null) {
-      fail(Status.FAILED_PRECONDITION.withDescription("batch before hello"));
+      fail(ProtocolError.BATCH_BEFORE_HELLO, "batch before hello");
       return;
     }
-    List<Refused> refused = null;
+    // Check the whole batch before taking any of it, so that nothing of a refused batch is queued.
     long through = lastSeq;
     for (Envelope wire : batch.getEnvelopesList()) {
-      through = Math.max(through, wire.getSeq());
+      if (wire.getSeq() != through + 1) {
+        fail(ProtocolError.SEQUENCE, "seq " + wire.getSeq() + " where " + (through + 1) + " was due");
+        return;
+      }
+      through = wire.getSeq();
+      if (wire.getFromStore() < 0) {
+        fail(ProtocolError.MALFORMED_FRAME, "from_store " + Long.toUnsignedString(wire.getFromStore()) + " is no store id");
+        return;
+      }
+      if (wire.getFromStore() != 0 && wire.getFromStore() != from.value() && wire.getForwardsCount() == 0
+          && !rules.mayRelay(from, StoreId.of(wire.getFromStore()))) {
+        fail(ProtocolError.RELAY_NOT_ALLOWED,
+            from + " may not hand this store a message written by s" + wire.getFromStore());
+        return;
+      }
+    }
+    List<Refused> refused = null;
+    for (Envelope wire : batch.getEnvelopesList()) {
       DropReason reason;
       String detail = "";
       try {
@@ -195,7 +233,7 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
       overflow = pendingRefused.size() > MAX_PENDING_REFUSED;
     }
     if (overflow) {
-      fail(Status.RESOURCE_EXHAUSTED.withDescription("the sender does not read its acknowledgements"));
+      fail(ProtocolError.ACKS_NOT_READ, "the sender does not read its acknowledgements");
       return;
     }
     flush();
@@ -292,15 +330,17 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
     }
   }
 
-  private void fail(Status status) {
+  /** Ends the stream for {@code error}: counted, reported, answered with its status. Any thread. */
+  void fail(ProtocolError error, String detail) {
     synchronized (this) {
       if (ended) {
         return;
       }
       ended = true;
     }
-    counters.protocolErrors.inc();
-    log.warn("{}: refusing stream from {}: {}", local, sender, status.getDescription());
+    Status status = error.status(detail);
+    StoreId from = sender;
+    counters.protocolError(error, from != null ? from : authenticated != null ? authenticated : "an unnamed sender", detail);
     streams.ended(this);
     try {
       responses.onError(status.asRuntimeException());

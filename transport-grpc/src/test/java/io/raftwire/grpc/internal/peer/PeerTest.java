@@ -11,6 +11,7 @@ import com.codahale.metrics.MetricRegistry;
 import io.grpc.ManagedChannel;
 import io.raftwire.grpc.GrpcMetrics;
 import io.raftwire.grpc.Readings;
+import io.grpc.InsecureChannelCredentials;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.testkit.time.FakeTimebase;
@@ -32,7 +33,8 @@ class PeerTest {
   private final FakeTimebase time = new FakeTimebase(0);
   private final MetricRegistry registry = new MetricRegistry();
   private final Map<StoreId, InetSocketAddress> addresses = new ConcurrentHashMap<>();
-  private final Peers peers = new Peers(LOCAL, StoreResolver.of(addresses), "zone", true,
+  private final Peers peers = new Peers(LOCAL, StoreResolver.of(addresses), "zone",
+      new ChannelSettings(true, 1 << 20, store -> InsecureChannelCredentials.create()),
       new Backoff(100, 1000, 2.0, 0.0, () -> 0.5), time, new StoreMetrics(registry, LOCAL));
   private final List<String> heard = new CopyOnWriteArrayList<>();
 

@@ -8,6 +8,7 @@ import io.raftwire.adapter.jraft.StoreDirectory;
 import io.raftwire.bench.jraft.StoreSetup;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
+import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.topology.Locality;
 import io.raftwire.topology.StoreId;
@@ -40,7 +41,7 @@ public final class RaftwireSetup implements StoreSetup {
   public AutoCloseable beforeStore(int store, Map<Integer, Endpoint> endpoints) {
     endpoints.forEach((s, e) -> directory.put(StoreId.of(s), e, Locality.UNKNOWN));
     StoreId id = StoreId.of(store);
-    GrpcTransport transport = GrpcTransport.start(GrpcTransportConfig.builder(id, StoreResolver.of(addresses)).build());
+    GrpcTransport transport = GrpcTransport.start(GrpcTransportConfig.builder(id, StoreResolver.of(addresses)).security(PeerSecurity.insecure()).build());
     addresses.put(id, transport.listenAddress());
     transports.add(transport);
     JraftStore jraft = RaftwireJraft.install(transport, directory,
