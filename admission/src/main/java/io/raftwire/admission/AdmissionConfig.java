@@ -59,51 +59,67 @@ public final class AdmissionConfig {
   /**
    * The defaults: a new {@link ThroughputHealth} signal (unconstraining until writes are reported
    * to it), no provisioned bandwidth cap.
+   *
+   * @return a new configuration with every default; its health signal is not shared with any other
+   *     configuration
    */
   public static AdmissionConfig defaults() {
     return builder().build();
   }
 
+  /** {@return a new builder holding the defaults} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Regular credits per destination stream; regular work also uses elastic credits. */
+  /**
+   * {@return the regular credits per destination stream, in bytes; at least {@link
+   * #elasticCreditBytes()}} Regular work also uses elastic credits.
+   */
   public long regularCreditBytes() {
     return regularCreditBytes;
   }
 
-  /** Elastic credits per destination stream. */
+  /** {@return the elastic credits per destination stream, in bytes; positive} */
   public long elasticCreditBytes() {
     return elasticCreditBytes;
   }
 
-  /** How often IO tokens are recomputed from {@link #storeHealth()}. */
+  /**
+   * {@return how often IO tokens are recomputed from {@link #storeHealth()}, in nanoseconds; at
+   * least {@link #ioTickNanos()}}
+   */
   public long ioIntervalNanos() {
     return ioIntervalNanos;
   }
 
-  /** Tick at which IO tokens are handed out while unconstrained. */
+  /** {@return the tick at which IO tokens are handed out while unconstrained, in nanoseconds} */
   public long ioTickNanos() {
     return ioTickNanos;
   }
 
-  /** Tick at which IO tokens are handed out while the health signal constrains them. */
+  /**
+   * {@return the tick at which IO tokens are handed out while the health signal constrains them,
+   * in nanoseconds; in (0, {@link #ioTickNanos()}]}
+   */
   public long ioLoadedTickNanos() {
     return ioLoadedTickNanos;
   }
 
-  /** The disk's provisioned write bandwidth, or 0 if unknown (then elastic work is not capped). */
+  /**
+   * {@return the disk's provisioned write bandwidth in bytes per second, or 0 if unknown (then
+   * elastic work is not capped)}
+   */
   public long provisionedWriteBytesPerSecond() {
     return provisionedWriteBytesPerSecond;
   }
 
-  /** Share of {@link #provisionedWriteBytesPerSecond()} elastic work may use. */
+  /** {@return the share of {@link #provisionedWriteBytesPerSecond()} elastic work may use, in (0, 1]} */
   public double elasticBandwidthShare() {
     return elasticBandwidthShare;
   }
 
-  /** The storage-health signal IO tokens come from. */
+  /** {@return the storage-health signal IO tokens come from; never null} */
   public StoreHealth storeHealth() {
     return storeHealth;
   }
@@ -113,6 +129,8 @@ public final class AdmissionConfig {
    * FlowControl#entriesDurable}. If not (the default), the follower's transport queues APPEND
    * entries for logical admission itself, once the range's handler has taken them; credits then
    * bound the bytes between a leader's send and its follower's handler.
+   *
+   * @return true if the adapter reports durable entries itself
    */
   public boolean libraryReportsDurability() {
     return libraryReportsDurability;
@@ -133,25 +151,57 @@ public final class AdmissionConfig {
 
     private Builder() {}
 
-    /** Default false: see {@link AdmissionConfig#libraryReportsDurability()}. */
+    /**
+     * Sets whether the Raft library reports durable entries itself. Default false: see {@link
+     * AdmissionConfig#libraryReportsDurability()}.
+     *
+     * @param reports true if the adapter calls {@code FlowControl#entriesDurable} for persisted
+     *     entries; false to let the transport queue APPEND entries for logical admission
+     * @return this builder
+     */
     public Builder libraryReportsDurability(boolean reports) {
       this.libraryReportsDurability = reports;
       return this;
     }
 
-    /** Default {@link AdmissionConfig#DEFAULT_REGULAR_CREDIT_BYTES}; at least the elastic credits. */
+    /**
+     * Sets the regular credits per destination stream.
+     *
+     * @param bytes regular credits in bytes; default {@link
+     *     AdmissionConfig#DEFAULT_REGULAR_CREDIT_BYTES}; must be at least the elastic credits
+     *     (checked by {@link #build()})
+     * @return this builder
+     */
     public Builder regularCreditBytes(long bytes) {
       this.regularCreditBytes = bytes;
       return this;
     }
 
-    /** Default {@link AdmissionConfig#DEFAULT_ELASTIC_CREDIT_BYTES}; must be positive. */
+    /**
+     * Sets the elastic credits per destination stream.
+     *
+     * @param bytes elastic credits in bytes; default {@link
+     *     AdmissionConfig#DEFAULT_ELASTIC_CREDIT_BYTES}; must be positive (checked by {@link
+     *     #build()})
+     * @return this builder
+     */
     public Builder elasticCreditBytes(long bytes) {
       this.elasticCreditBytes = bytes;
       return this;
     }
 
-    /** Defaults 15 s, 250 ms and 1 ms: see the {@code DEFAULT_IO_*} constants. */
+    /**
+     * Sets how IO tokens are recomputed and handed out. Defaults 15 s, 250 ms and 1 ms: see the
+     * {@code DEFAULT_IO_*} constants. The ranges are checked by {@link #build()}.
+     *
+     * @param intervalNanos how often IO tokens are recomputed from the health signal, in
+     *     nanoseconds; at least {@code tickNanos}
+     * @param tickNanos tick at which tokens are handed out while unconstrained, in nanoseconds;
+     *     positive
+     * @param loadedTickNanos tick at which tokens are handed out while constrained, in
+     *     nanoseconds; in (0, {@code tickNanos}]
+     * @return this builder
+     */
     public Builder ioTiming(long intervalNanos, long tickNanos, long loadedTickNanos) {
       this.ioIntervalNanos = intervalNanos;
       this.ioTickNanos = tickNanos;
@@ -159,13 +209,25 @@ public final class AdmissionConfig {
       return this;
     }
 
-    /** Default 0 (unknown: elastic work is limited by the health signal only). */
+    /**
+     * Sets the disk's provisioned write bandwidth, which caps elastic work.
+     *
+     * @param bytesPerSecond bandwidth in bytes per second; default 0 (unknown: elastic work is
+     *     limited by the health signal only); must not be negative (checked by {@link #build()})
+     * @return this builder
+     */
     public Builder provisionedWriteBytesPerSecond(long bytesPerSecond) {
       this.provisionedWriteBytesPerSecond = bytesPerSecond;
       return this;
     }
 
-    /** Default {@link AdmissionConfig#DEFAULT_ELASTIC_BANDWIDTH_SHARE}; in (0, 1]. */
+    /**
+     * Sets the share of the provisioned write bandwidth elastic work may use.
+     *
+     * @param share a fraction in (0, 1] (checked by {@link #build()}); default {@link
+     *     AdmissionConfig#DEFAULT_ELASTIC_BANDWIDTH_SHARE}
+     * @return this builder
+     */
     public Builder elasticBandwidthShare(double share) {
       this.elasticBandwidthShare = share;
       return this;
@@ -174,6 +236,10 @@ public final class AdmissionConfig {
     /**
      * Default a new {@link ThroughputHealth} with {@link #DEFAULT_TARGET_WRITE_LATENCY_NANOS} and
      * {@link #DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND}, fed by {@code FlowControl#recordDiskWrite}.
+     *
+     * @param health the storage-health signal IO tokens come from; not null
+     * @return this builder
+     * @throws NullPointerException if {@code health} is null
      */
     public Builder storeHealth(StoreHealth health) {
       this.storeHealth = Objects.requireNonNull(health, "storeHealth");
@@ -183,6 +249,7 @@ public final class AdmissionConfig {
     /**
      * Validates and builds.
      *
+     * @return a new immutable configuration
      * @throws IllegalArgumentException naming the field whose value makes no sense
      */
     public AdmissionConfig build() {

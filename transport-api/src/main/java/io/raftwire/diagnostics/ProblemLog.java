@@ -81,7 +81,16 @@ public final class ProblemLog {
     this.globalWindowStart = nanoClock.getAsLong();
   }
 
-  /** With the default interval, key bound and line cap. */
+  /**
+   * A problem log with the default interval ({@link #DEFAULT_INTERVAL_NANOS}), key bound ({@link
+   * #DEFAULT_MAX_KEYS}) and line cap ({@link #DEFAULT_MAX_LINES_PER_INTERVAL}).
+   *
+   * @param timebase where the intervals are measured; not null
+   * @param out receives each line to write, on the reporting thread (an SLF4J logger's {@code
+   *     warn}, typically); not null
+   * @return a new problem log that remembers no key yet
+   * @throws NullPointerException if {@code timebase} or {@code out} is null
+   */
   public static ProblemLog create(Timebase timebase, Consumer<String> out) {
     return create(timebase, DEFAULT_INTERVAL_NANOS, DEFAULT_MAX_KEYS, DEFAULT_MAX_LINES_PER_INTERVAL, out);
   }
@@ -89,10 +98,15 @@ public final class ProblemLog {
   /**
    * A problem log writing its lines to {@code out}.
    *
-   * @param intervalNanos how long a key stays quiet after a line ({@code > 0})
+   * @param timebase where the intervals are measured; not null
+   * @param intervalNanos how long a key stays quiet after a line, in nanoseconds; also the window of
+   *     the line cap ({@code > 0})
    * @param maxKeys most (source, reason) pairs remembered ({@code > 0})
    * @param maxLinesPerInterval most lines over all keys per interval ({@code > 0})
+   * @param out receives each line to write, on the reporting thread; not null
+   * @return a new problem log that remembers no key yet
    * @throws IllegalArgumentException if a bound is not positive
+   * @throws NullPointerException if {@code timebase} or {@code out} is null
    */
   public static ProblemLog create(Timebase timebase, long intervalNanos, int maxKeys, int maxLinesPerInterval,
       Consumer<String> out) {
@@ -103,6 +117,17 @@ public final class ProblemLog {
   /**
    * As {@link #create(Timebase, long, int, int, Consumer)}, reading the time from {@code nanoClock}
    * (monotonic nanoseconds), for owners without a timebase.
+   *
+   * @param nanoClock monotonic time in nanoseconds, read under the log's lock (so it must be cheap);
+   *     not null
+   * @param intervalNanos how long a key stays quiet after a line, in nanoseconds; also the window of
+   *     the line cap ({@code > 0})
+   * @param maxKeys most (source, reason) pairs remembered ({@code > 0})
+   * @param maxLinesPerInterval most lines over all keys per interval ({@code > 0})
+   * @param out receives each line to write, on the reporting thread; not null
+   * @return a new problem log that remembers no key yet
+   * @throws IllegalArgumentException if a bound is not positive
+   * @throws NullPointerException if {@code nanoClock} or {@code out} is null
    */
   public static ProblemLog create(LongSupplier nanoClock, long intervalNanos, int maxKeys, int maxLinesPerInterval,
       Consumer<String> out) {
@@ -118,9 +143,16 @@ public final class ProblemLog {
 
   /**
    * Reports one problem: {@code source} is who caused it (a peer store, an address), {@code reason}
-   * a short stable name (the metric's), {@code detail} what happened this time.
+   * a short stable name (the metric's), {@code detail} what happened this time. Text is written
+   * cleaned: control characters become {@code ?} and each part is cut after 256 characters.
    *
-   * @return whether a line was written for it
+   * @param source who caused the problem, written as {@code String.valueOf(source)} (so null is
+   *     {@code "null"}); part of the rate-limiting key
+   * @param reason the problem's short stable name, the same as its metric's; part of the
+   *     rate-limiting key; not null
+   * @param detail what happened this time; null or empty writes no detail
+   * @return whether a line was written for it ({@code false}: held back and counted for a later line)
+   * @throws NullPointerException if {@code reason} is null
    */
   public boolean report(Object source, String reason, String detail) {
     Objects.requireNonNull(reason, "reason");
@@ -190,7 +222,7 @@ public final class ProblemLog {
     return lines.size();
   }
 
-  /** How many (source, reason) pairs it remembers now. */
+  /** {@return how many (source, reason) pairs it remembers now, at most {@code maxKeys}} */
   public synchronized int keys() {
     return windows.size();
   }

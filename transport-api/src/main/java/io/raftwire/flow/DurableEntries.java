@@ -31,6 +31,16 @@ public final class DurableEntries {
   /**
    * Returns a report of persisted entries.
    *
+   * @param range the range whose log holds the entries
+   * @param leaderStore the store of the leader that sent the entries; its credits are the ones
+   *     returned once the entries are admitted
+   * @param priority the priority the entries were sent at (the envelopes' {@link
+   *     io.raftwire.message.RaftEnvelope#priority()})
+   * @param firstIndex the first persisted log index, {@code >= 1}
+   * @param lastIndex the last persisted log index, {@code >= firstIndex}
+   * @param bytes the entries' size in bytes, as {@code RaftEnvelope#sizeBytes()} counts it for the
+   *     entries, {@code >= 0}
+   * @return an immutable report
    * @throws NullPointerException if an object argument is null
    * @throws IllegalArgumentException if {@code firstIndex < 1}, {@code lastIndex < firstIndex} or
    *     {@code bytes < 0}
@@ -50,26 +60,32 @@ public final class DurableEntries {
     return new DurableEntries(range, leaderStore, priority, firstIndex, lastIndex, bytes);
   }
 
+  /** {@return the range whose log holds the entries} */
   public RangeId range() {
     return range;
   }
 
+  /** {@return the store of the leader that sent the entries} */
   public StoreId leaderStore() {
     return leaderStore;
   }
 
+  /** {@return the priority the entries were sent at} */
   public Priority priority() {
     return priority;
   }
 
+  /** {@return the first persisted log index, at least 1} */
   public long firstIndex() {
     return firstIndex;
   }
 
+  /** {@return the last persisted log index, at least {@link #firstIndex()}} */
   public long lastIndex() {
     return lastIndex;
   }
 
+  /** {@return the entries' size in bytes as counted for credits, at least 0} */
   public long bytes() {
     return bytes;
   }

@@ -17,13 +17,19 @@ public interface StoreHealth {
   /**
    * Bytes of writes to admit during the next {@code intervalNanos}, or {@link #UNLIMITED}.
    *
-   * @param nowNanos the admission clock's current reading
+   * @param nowNanos the admission clock's current reading, in nanoseconds
+   * @param intervalNanos the length of the next interval, in nanoseconds
+   * @return the bytes of writes to admit over the interval, {@code >= 0}, or {@link #UNLIMITED} for
+   *     no constraint
    */
   long admissibleBytes(long nowNanos, long intervalNanos);
 
   /**
    * Learns from a completed disk write (its bytes and latency), for signals that derive health
    * from measurements; the default ignores it. Called from any thread; must not block.
+   *
+   * @param bytes the bytes written
+   * @param latencyNanos how long the write took, in nanoseconds
    */
   default void recordWrite(long bytes, long latencyNanos) {}
 }

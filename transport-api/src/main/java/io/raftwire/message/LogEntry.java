@@ -26,6 +26,10 @@ public final class LogEntry {
   /**
    * Returns the entry at {@code index} written in {@code term} with a copy of {@code data}.
    *
+   * @param index the log index, {@code >= 1}
+   * @param term the term the entry was proposed in, {@code >= 0}
+   * @param data the encoded entry, copied; later changes to the array do not affect the entry
+   * @return an immutable entry
    * @throws IllegalArgumentException if {@code index < 1} or {@code term < 0}
    * @throws NullPointerException if {@code data} is null
    */
@@ -43,6 +47,10 @@ public final class LogEntry {
    * Returns the entry at {@code index} written in {@code term} with a copy of the remaining bytes
    * of {@code data} (its position is not changed).
    *
+   * @param index the log index, {@code >= 1}
+   * @param term the term the entry was proposed in, {@code >= 0}
+   * @param data the encoded entry, from its position to its limit; copied
+   * @return an immutable entry
    * @throws IllegalArgumentException if {@code index < 1} or {@code term < 0}
    * @throws NullPointerException if {@code data} is null
    */
@@ -58,27 +66,33 @@ public final class LogEntry {
     return new LogEntry(index, term, copy);
   }
 
-  /** The log index, {@code >= 1}. */
+  /** {@return the log index, at least 1} */
   public long index() {
     return index;
   }
 
-  /** The term the entry was proposed in, {@code >= 0}. */
+  /** {@return the term the entry was proposed in, at least 0} */
   public long term() {
     return term;
   }
 
-  /** A read-only view of the encoded entry; each call returns an independent view. */
+  /**
+   * {@return a read-only view of the encoded entry} Each call returns an independent view,
+   * positioned at 0.
+   */
   public ByteBuffer data() {
     return ByteBuffer.wrap(data).asReadOnlyBuffer();
   }
 
-  /** The number of data bytes. */
+  /** {@return the number of data bytes} */
   public int dataSize() {
     return data.length;
   }
 
-  /** Bytes this entry counts for in budgets and credits: data plus {@link #OVERHEAD_BYTES}. */
+  /**
+   * {@return the bytes this entry counts for in budgets and credits: data plus {@link
+   * #OVERHEAD_BYTES}}
+   */
   public long sizeBytes() {
     return (long) data.length + OVERHEAD_BYTES;
   }

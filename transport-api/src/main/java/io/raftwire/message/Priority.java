@@ -11,7 +11,14 @@ public enum Priority {
   /** Background or bulk work: index backfills, imports, rebalancing. Yields to regular work. */
   ELASTIC;
 
-  /** True if this priority is strictly higher than {@code other}. */
+  /**
+   * Compares two priorities; {@link #REGULAR} is higher than {@link #ELASTIC}.
+   *
+   * @param other the priority to compare with; not null
+   * @return true if this priority is strictly higher than {@code other}, false if it is the same or
+   *     lower
+   * @throws NullPointerException if {@code other} is null
+   */
   public boolean isHigherThan(Priority other) {
     return compareTo(other) < 0; // declared highest first
   }

@@ -48,60 +48,69 @@ public final class RaftEnvelope {
     this.sizeBytes = size;
   }
 
-  /** Returns a builder; every field but {@code entries} and {@code priority} is required. */
+  /**
+   * {@return a new, empty builder} Every field but {@code entries} and {@code priority} is
+   * required.
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The range (Raft group) this message belongs to. */
+  /** {@return the range (Raft group) this message belongs to} */
   public RangeId range() {
     return range;
   }
 
-  /** The sending replica; its store must be the sending transport's store. */
+  /** {@return the sending replica} Its store must be the sending transport's store. */
   public ReplicaAddress from() {
     return from;
   }
 
-  /** The receiving replica; the transport routes by its store. */
+  /** {@return the receiving replica} The transport routes by its store. */
   public ReplicaAddress to() {
     return to;
   }
 
-  /** How the transport treats this message. */
+  /** {@return how the transport treats this message} */
   public TrafficClass trafficClass() {
     return trafficClass;
   }
 
-  /** The admission priority of the work this message carries. */
+  /** {@return the admission priority of the work this message carries} */
   public Priority priority() {
     return priority;
   }
 
-  /** A read-only view of the library's encoded message; each call returns an independent view. */
+  /**
+   * {@return a read-only view of the library's encoded message} Each call returns an independent
+   * view, positioned at 0.
+   */
   public ByteBuffer payload() {
     return ByteBuffer.wrap(payload).asReadOnlyBuffer();
   }
 
-  /** The number of payload bytes. */
+  /** {@return the number of payload bytes} */
   public int payloadSize() {
     return payload.length;
   }
 
-  /** The log entries carried, ascending by consecutive index; empty unless {@code APPEND}. */
+  /**
+   * {@return the log entries carried, ascending by consecutive index; unmodifiable} Empty unless the
+   * class is {@code APPEND}.
+   */
   public List<LogEntry> entries() {
     return entries;
   }
 
   /**
-   * Bytes this message counts for in every budget and credit: {@link #OVERHEAD_BYTES} plus the
-   * payload plus each entry's {@link LogEntry#sizeBytes()}.
+   * {@return the bytes this message counts for in every budget and credit} That is {@link
+   * #OVERHEAD_BYTES} plus the payload plus each entry's {@link LogEntry#sizeBytes()}.
    */
   public long sizeBytes() {
     return sizeBytes;
   }
 
-  /** Returns a builder pre-filled with this envelope's fields. */
+  /** {@return a new builder pre-filled with this envelope's fields, to build a changed copy} */
   public Builder toBuilder() {
     return new Builder()
         .range(range)
@@ -172,37 +181,67 @@ public final class RaftEnvelope {
 
     private Builder() {}
 
-    /** Required. */
+    /**
+     * Sets the range. Required.
+     *
+     * @param range the range (Raft group) the message belongs to
+     * @return this builder
+     */
     public Builder range(RangeId range) {
       this.range = range;
       return this;
     }
 
-    /** Required: the sending replica. */
+    /**
+     * Sets the sending replica. Required.
+     *
+     * @param from the sending replica; its store must be the sending transport's store
+     * @return this builder
+     */
     public Builder from(ReplicaAddress from) {
       this.from = from;
       return this;
     }
 
-    /** Required: the receiving replica. */
+    /**
+     * Sets the receiving replica. Required.
+     *
+     * @param to the receiving replica; must differ from {@code from}
+     * @return this builder
+     */
     public Builder to(ReplicaAddress to) {
       this.to = to;
       return this;
     }
 
-    /** Required. */
+    /**
+     * Sets how the transport treats the message. Required.
+     *
+     * @param trafficClass the message's class; only {@link TrafficClass#APPEND} may carry entries
+     * @return this builder
+     */
     public Builder trafficClass(TrafficClass trafficClass) {
       this.trafficClass = trafficClass;
       return this;
     }
 
-    /** Optional, default {@link Priority#REGULAR}. */
+    /**
+     * Sets the admission priority of the work the message carries. Optional.
+     *
+     * @param priority the priority; default {@link Priority#REGULAR}
+     * @return this builder
+     */
     public Builder priority(Priority priority) {
       this.priority = priority;
       return this;
     }
 
-    /** Required (may be empty); copied at {@link #build()}. */
+    /**
+     * Sets the library's encoded message. Required (may be empty).
+     *
+     * @param payload the bytes; copied at {@link #build()}, so the array must not change until then
+     * @return this builder
+     */
     public Builder payload(byte[] payload) {
       this.payload = payload;
       this.payloadCopied = false;
@@ -212,6 +251,10 @@ public final class RaftEnvelope {
     /**
      * Required (may be empty), as an alternative to {@link #payload(byte[])}: copies the remaining
      * bytes of {@code payload} now (its position is not changed).
+     *
+     * @param payload the bytes from its position to its limit; not null
+     * @return this builder
+     * @throws NullPointerException if {@code payload} is null
      */
     public Builder payload(ByteBuffer payload) {
       byte[] copy = new byte[payload.remaining()];
@@ -221,7 +264,13 @@ public final class RaftEnvelope {
       return this;
     }
 
-    /** Optional, default none; only {@code APPEND} messages may carry entries. */
+    /**
+     * Sets the log entries the message carries. Optional.
+     *
+     * @param entries consecutive ascending indexes with non-decreasing terms; copied at {@link
+     *     #build()}; default none; only {@code APPEND} messages may carry entries
+     * @return this builder
+     */
     public Builder entries(List<LogEntry> entries) {
       this.entries = entries;
       return this;
@@ -230,6 +279,7 @@ public final class RaftEnvelope {
     /**
      * Validates and builds the envelope.
      *
+     * @return a new immutable envelope
      * @throws NullPointerException naming the first required field that is missing
      * @throws IllegalArgumentException if {@code from} equals {@code to}, entries are attached to
      *     a class other than {@code APPEND}, or entry indexes are not consecutive ascending with

@@ -27,7 +27,15 @@ public final class ReplicaState {
   /**
    * A replica's state.
    *
+   * @param term the current term the replica knows, {@code >= 0}
+   * @param configGeneration the membership generation the replica knows (the library's own
+   *     counter), {@code >= 0}
+   * @param members the stores of the range's members in that generation; copied
+   * @param firstLogIndex the first index the log still holds, {@code >= 1}
+   * @param appliedIndex the last index the replica applied, {@code >= 0}
+   * @return an immutable state
    * @throws IllegalArgumentException if a number is negative or {@code firstLogIndex < 1}
+   * @throws NullPointerException if {@code members} is null or holds null
    */
   public static ReplicaState of(long term, long configGeneration, Set<StoreId> members, long firstLogIndex, long appliedIndex) {
     if (term < 0 || configGeneration < 0 || firstLogIndex < 1 || appliedIndex < 0) {
@@ -39,23 +47,30 @@ public final class ReplicaState {
         firstLogIndex, appliedIndex);
   }
 
+  /** {@return the current term the replica knows, at least 0} */
   public long term() {
     return term;
   }
 
+  /** {@return the membership generation the replica knows, at least 0} */
   public long configGeneration() {
     return configGeneration;
   }
 
+  /** {@return the stores of the range's members; unmodifiable} */
   public Set<StoreId> members() {
     return members;
   }
 
-  /** The first index the log still holds; a snapshot older than {@code firstLogIndex - 1} is useless. */
+  /**
+   * {@return the first index the log still holds, at least 1} A snapshot older than {@code
+   * firstLogIndex - 1} is useless.
+   */
   public long firstLogIndex() {
     return firstLogIndex;
   }
 
+  /** {@return the last index the replica applied, at least 0} */
   public long appliedIndex() {
     return appliedIndex;
   }

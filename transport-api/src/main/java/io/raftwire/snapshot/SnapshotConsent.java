@@ -17,7 +17,7 @@ public final class SnapshotConsent {
     this.reason = reason;
   }
 
-  /** The library wants this snapshot. */
+  /** {@return the answer that the library wants this snapshot} */
   public static SnapshotConsent accept() {
     return ACCEPTED;
   }
@@ -25,7 +25,9 @@ public final class SnapshotConsent {
   /**
    * The library does not want this snapshot.
    *
-   * @param reason why, in a few words (for the sender and the log)
+   * @param reason why, in a few words (for the sender and the log); not blank
+   * @return a refusal carrying {@code reason}
+   * @throws NullPointerException if {@code reason} is null
    * @throws IllegalArgumentException if {@code reason} is blank
    */
   public static SnapshotConsent refuse(String reason) {
@@ -35,11 +37,12 @@ public final class SnapshotConsent {
     return new SnapshotConsent(false, reason);
   }
 
+  /** {@return true if the library accepted the offer, false if it refused it} */
   public boolean accepted() {
     return accepted;
   }
 
-  /** Why it was refused; empty if accepted. */
+  /** {@return why it was refused; empty if accepted} */
   public String reason() {
     return reason;
   }

@@ -27,6 +27,14 @@ public final class SnapshotMeta {
   /**
    * A snapshot's metadata.
    *
+   * @param range the range the snapshot is of; not null
+   * @param index the last log index the snapshot covers, {@code >= 1}
+   * @param term the term of the entry at {@code index}, {@code >= 0}
+   * @param configGeneration the membership generation the snapshot was taken under, {@code >= 0}
+   * @param sizeBytes the snapshot's size in bytes, {@code >= 0}
+   * @param crc32c the CRC32C (Castagnoli) of all {@code sizeBytes} bytes; any value
+   * @return immutable metadata
+   * @throws NullPointerException if {@code range} is null
    * @throws IllegalArgumentException if {@code index < 1}, {@code term < 0},
    *     {@code configGeneration < 0} or {@code sizeBytes < 0}
    */
@@ -40,30 +48,35 @@ public final class SnapshotMeta {
     return new SnapshotMeta(range, index, term, configGeneration, sizeBytes, crc32c);
   }
 
+  /** {@return the range the snapshot is of} */
   public RangeId range() {
     return range;
   }
 
-  /** The last log index the snapshot covers. */
+  /** {@return the last log index the snapshot covers, at least 1} */
   public long index() {
     return index;
   }
 
-  /** The term of the entry at {@link #index()}. */
+  /** {@return the term of the entry at {@link #index()}, at least 0} */
   public long term() {
     return term;
   }
 
-  /** The membership generation the snapshot was taken under (the library's own counter). */
+  /**
+   * {@return the membership generation the snapshot was taken under (the library's own counter), at
+   * least 0}
+   */
   public long configGeneration() {
     return configGeneration;
   }
 
+  /** {@return the snapshot's size in bytes, at least 0} */
   public long sizeBytes() {
     return sizeBytes;
   }
 
-  /** CRC32C (Castagnoli) of all {@link #sizeBytes()} bytes. */
+  /** {@return the CRC32C (Castagnoli) of all {@link #sizeBytes()} bytes} */
   public int crc32c() {
     return crc32c;
   }

@@ -26,6 +26,12 @@ public final class SnapshotOffer {
   /**
    * An offer of {@code meta} from {@code sender}, sent on behalf of {@code leader}.
    *
+   * @param sender the store that sends the bytes, as it claims
+   * @param leader the leader on whose behalf it sends, as the sender claims; equal to {@code sender}
+   *     unless delegated
+   * @param purpose why the snapshot is sent
+   * @param meta the snapshot offered
+   * @return an immutable offer
    * @throws NullPointerException if an argument is null
    */
   public static SnapshotOffer of(StoreId sender, StoreId leader, SnapshotPurpose purpose, SnapshotMeta meta) {
@@ -33,26 +39,27 @@ public final class SnapshotOffer {
         Objects.requireNonNull(purpose, "purpose"), Objects.requireNonNull(meta, "meta"));
   }
 
-  /** The store that sends the bytes: the leader itself, or a delegate. */
+  /** {@return the store that sends the bytes: the leader itself, or a delegate} */
   public StoreId sender() {
     return sender;
   }
 
-  /** The leader on whose behalf the snapshot is sent. */
+  /** {@return the leader on whose behalf the snapshot is sent} */
   public StoreId leader() {
     return leader;
   }
 
+  /** {@return why the snapshot is sent} */
   public SnapshotPurpose purpose() {
     return purpose;
   }
 
-  /** The snapshot offered (its range is {@code meta().range()}). */
+  /** {@return the snapshot offered (its range is {@code meta().range()})} */
   public SnapshotMeta meta() {
     return meta;
   }
 
-  /** True if a store other than the leader sends it. */
+  /** {@return true if a store other than the leader sends it} */
   public boolean delegated() {
     return !sender.equals(leader);
   }

@@ -28,6 +28,10 @@ public interface SnapshotSink {
    * <p><b>Blocking:</b> must not block; it reads the replica's state, it does not wait for the
    * Raft node. <b>Failure:</b> an exception counts as a refusal; either way the transfer is refused
    * with {@link SnapshotFailure#NOT_REQUESTED} before a byte is staged.
+   *
+   * @param offer the snapshot offered, with the sender and leader as the sending store claims them
+   * @return {@link SnapshotConsent#accept()} to stage and install it, or a {@link
+   *     SnapshotConsent#refuse refusal} whose reason goes back to the sender
    */
   SnapshotConsent consent(SnapshotOffer offer);
 
@@ -40,6 +44,10 @@ public interface SnapshotSink {
    *
    * <p><b>Blocking:</b> may block while installing.
    *
+   * @param offer the offer {@link #consent} accepted for this transfer
+   * @param file the staged snapshot in the transport's spool directory, its checksums verified; the
+   *     library may read it or move it away during the call, and whatever is left at this path is
+   *     deleted afterwards
    * @throws IOException the transfer fails with {@code INSTALL_FAILED}
    */
   void install(SnapshotOffer offer, Path file) throws IOException;

@@ -15,6 +15,8 @@ public interface SnapshotSource {
    * Generates (or opens the already generated) latest snapshot of {@code range}. The transport
    * calls it only after the recipient granted the transfer a slot.
    *
+   * @param range the range to snapshot; one this store hosts a replica of
+   * @return a read view the transport closes when done with it
    * @throws IOException the transfer then fails with {@code SOURCE_FAILED}
    */
   SnapshotView open(RangeId range) throws IOException;
@@ -22,6 +24,9 @@ public interface SnapshotSource {
   /**
    * What this store's replica of {@code range} knows, or empty if it hosts no replica. Must be
    * cheap: called on every transfer and delegation request.
+   *
+   * @param range the range asked about
+   * @return the replica's state now, or empty if this store hosts no replica of {@code range}
    */
   Optional<ReplicaState> state(RangeId range);
 }

@@ -15,7 +15,11 @@ public interface SnapshotTransfers {
    * (delegation: same term and membership, applied past this store's first log index, recipient
    * still a member); if none can, this store sends itself.
    *
-   * @param deadlineNanos how long the whole transfer may take, queueing included
+   * @param range the range whose latest snapshot is sent
+   * @param recipient the store to install it on; if it hosts no replica of {@code range}, the
+   *     transfer fails with {@code UNKNOWN_RANGE}
+   * @param purpose why it is sent; the recipient serves catch-up before rebalancing
+   * @param deadlineNanos how long the whole transfer may take, queueing included, in nanoseconds
    * @return completes with the installed snapshot's metadata, or fails with a {@link
    *     SnapshotException}
    */
@@ -24,9 +28,19 @@ public interface SnapshotTransfers {
   /**
    * The range's log was truncated (compacted) up to {@code firstLogIndex}: cached snapshots older
    * than {@code firstLogIndex - 1} can no longer catch anybody up and are dropped.
+   *
+   * @param range the range whose log was truncated
+   * @param firstLogIndex the first index the log still holds, {@code >= 1}
    */
   void logTruncated(RangeId range, long firstLogIndex);
 
-  /** Changes the send and receive rate limits (bytes per second, {@code > 0}) from now on. */
+  /**
+   * Changes the send and receive rate limits from now on, transfers in progress included.
+   *
+   * @param sendBytesPerSecond the most bytes per second this store sends snapshots at, {@code > 0}
+   * @param receiveBytesPerSecond the most bytes per second this store receives snapshots at, {@code
+   *     > 0}
+   * @throws IllegalArgumentException if a rate is not positive
+   */
   void updateRates(long sendBytesPerSecond, long receiveBytesPerSecond);
 }

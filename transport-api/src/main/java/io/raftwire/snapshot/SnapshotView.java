@@ -9,13 +9,17 @@ import java.nio.ByteBuffer;
  * when the last transfer using it is done and the cache let it go.
  */
 public interface SnapshotView extends AutoCloseable {
+  /** {@return the metadata of the snapshot this view reads} */
   SnapshotMeta meta();
 
   /**
    * Reads up to {@code dst.remaining()} bytes at {@code offset} into {@code dst}. Blocks for disk IO
    * only; must not wait for the Raft node.
    *
-   * @return the bytes read, fewer only at the end
+   * @param offset where to start reading, in bytes from the snapshot's start; {@code >= 0}
+   * @param dst where the bytes go, from its position; its position advances by the bytes read
+   * @return the bytes read, fewer than {@code dst.remaining()} only at the end; -1 if {@code offset}
+   *     is at or past the end
    * @throws IOException if the bytes cannot be read (the transfer fails with {@code SOURCE_FAILED})
    */
   int read(long offset, ByteBuffer dst) throws IOException;
@@ -28,6 +32,9 @@ public interface SnapshotView extends AutoCloseable {
    * A view of a snapshot held in memory, for libraries that keep snapshots on the heap; {@code
    * bytes} must not change afterwards and must be {@code meta.sizeBytes()} long.
    *
+   * @param meta the snapshot's metadata; {@code meta.sizeBytes()} must be {@code bytes.length}
+   * @param bytes the whole snapshot; not copied
+   * @return a view that reads {@code bytes} and whose {@code close} releases nothing
    * @throws IllegalArgumentException if the lengths differ
    */
   static SnapshotView of(SnapshotMeta meta, byte[] bytes) {

@@ -32,8 +32,13 @@ public final class ExecutorTimebase implements Timebase {
   /**
    * A timebase reading {@code nanoClock} and running its tasks on {@code timer}.
    *
+   * @param nanoClock monotonic time in nanoseconds (usually {@code System::nanoTime})
+   * @param timer a single-thread scheduler the caller owns and shuts down; once it is shut down,
+   *     new tasks are silently not run
    * @param onFailure told of every task that throws, on the timer's thread (it should log and
    *     count; what it throws itself is dropped)
+   * @return a timebase over {@code nanoClock} and {@code timer}
+   * @throws NullPointerException if an argument is null
    */
   public static ExecutorTimebase of(LongSupplier nanoClock, ScheduledExecutorService timer,
       Consumer<RuntimeException> onFailure) {

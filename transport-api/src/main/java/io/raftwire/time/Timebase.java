@@ -21,12 +21,16 @@ package io.raftwire.time;
  */
 public interface Timebase {
 
-  /** Monotonic time in nanoseconds; only differences between two readings mean anything. */
+  /**
+   * {@return monotonic time in nanoseconds} Only differences between two readings mean anything.
+   */
   long nanoTime();
 
   /**
    * Runs {@code task} once, {@code delayNanos} from now (0 or less: as soon as possible).
    *
+   * @param task what to run, on the timebase's thread; not null
+   * @param delayNanos how long from now, in nanoseconds; 0 or less runs it as soon as possible
    * @return a handle that cancels the task if it has not started
    */
   Cancellable schedule(Runnable task, long delayNanos);
@@ -35,11 +39,22 @@ public interface Timebase {
    * Runs {@code task} first after {@code initialDelayNanos}, then {@code periodNanos} after the end
    * of each run (a fixed delay, so runs never overlap or pile up).
    *
+   * @param task what to run, on the timebase's thread; not null
+   * @param initialDelayNanos how long from now until the first run, in nanoseconds; 0 or less runs
+   *     it as soon as possible
+   * @param periodNanos the delay between the end of one run and the start of the next, in
+   *     nanoseconds, {@code > 0}
+   * @return a handle that stops further runs; a run in progress finishes
    * @throws IllegalArgumentException if {@code periodNanos} is not positive
    */
   Cancellable scheduleWithFixedDelay(Runnable task, long initialDelayNanos, long periodNanos);
 
-  /** Runs {@code task} as soon as possible, on the timebase's thread. */
+  /**
+   * Runs {@code task} as soon as possible, on the timebase's thread; the same as {@code
+   * schedule(task, 0)}.
+   *
+   * @param task what to run; not null
+   */
   default void execute(Runnable task) {
     schedule(task, 0);
   }

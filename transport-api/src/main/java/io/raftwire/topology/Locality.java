@@ -30,6 +30,9 @@ public final class Locality {
    * Parses {@code key=value} tiers separated by commas; white space around keys and values is
    * ignored. The empty string yields {@link #UNKNOWN}.
    *
+   * @param text tiers such as {@code region=eu,zone=eu-1a}, widest first; empty or blank for none
+   * @return the locality; {@link #UNKNOWN} for blank text
+   * @throws NullPointerException if {@code text} is null
    * @throws IllegalArgumentException if a tier is not {@code key=value}, a key or value is empty,
    *     or a key repeats
    */
@@ -52,6 +55,9 @@ public final class Locality {
   /**
    * Returns the locality with the given tiers, widest first.
    *
+   * @param tiers (key, value) pairs, widest first; copied
+   * @return the locality; {@link #UNKNOWN} if {@code tiers} is empty
+   * @throws NullPointerException if {@code tiers} or one of its entries is null
    * @throws IllegalArgumentException if a key or value is empty or contains {@code ,} or {@code
    *     =}, or a key repeats
    */
@@ -80,12 +86,17 @@ public final class Locality {
     return part;
   }
 
-  /** The tiers, widest first; unmodifiable. */
+  /** {@return the tiers, widest first; unmodifiable, empty for {@link #UNKNOWN}} */
   public List<Map.Entry<String, String>> tiers() {
     return tiers;
   }
 
-  /** The value of tier {@code key}, if this locality has it. */
+  /**
+   * Looks up one tier.
+   *
+   * @param key the tier's key, such as {@code zone}
+   * @return the value of tier {@code key}, or empty if this locality has no such tier
+   */
   public Optional<String> value(String key) {
     for (Map.Entry<String, String> tier : tiers) {
       if (tier.getKey().equals(key)) {
@@ -98,6 +109,10 @@ public final class Locality {
   /**
    * How close {@code other} is: the number of leading tiers whose keys and values are equal in
    * both. Higher is closer; {@link #UNKNOWN} scores 0 against everything.
+   *
+   * @param other the locality to compare with; not null
+   * @return the number of shared leading tiers, from 0 to the smaller tier count of the two
+   * @throws NullPointerException if {@code other} is null
    */
   public int closeness(Locality other) {
     int n = Math.min(tiers.size(), other.tiers.size());

@@ -15,6 +15,8 @@ public final class RangeId implements Comparable<RangeId> {
   /**
    * Returns the range id with the given numeric value.
    *
+   * @param value the numeric id, {@code >= 1}
+   * @return the id; equal to every other id of the same value
    * @throws IllegalArgumentException if {@code value < 1}
    */
   public static RangeId of(long value) {
@@ -24,7 +26,7 @@ public final class RangeId implements Comparable<RangeId> {
     return new RangeId(value);
   }
 
-  /** The numeric value, always {@code >= 1}. */
+  /** {@return the numeric value, at least 1} */
   public long value() {
     return value;
   }

@@ -20,6 +20,9 @@ public final class ReplicaAddress {
   /**
    * Returns the address of replica {@code replicaId} on {@code store}.
    *
+   * @param store the store hosting the replica; the transport routes by it
+   * @param replicaId the Raft library's member id mapped to a positive number, {@code >= 1}
+   * @return the address
    * @throws NullPointerException if {@code store} is null
    * @throws IllegalArgumentException if {@code replicaId < 1}
    */
@@ -31,12 +34,12 @@ public final class ReplicaAddress {
     return new ReplicaAddress(store, replicaId);
   }
 
-  /** The store hosting the replica. */
+  /** {@return the store hosting the replica} */
   public StoreId store() {
     return store;
   }
 
-  /** The replica id within its range, always {@code >= 1}. */
+  /** {@return the replica id within its range, at least 1} */
   public long replicaId() {
     return replicaId;
   }

@@ -19,6 +19,10 @@ package io.raftwire.transport;
  */
 @FunctionalInterface
 public interface DropListener {
-  /** Called once per message that will not be delivered. */
+  /**
+   * Called once per message that will not be delivered.
+   *
+   * @param dropped the message, why it was dropped and whether {@code send} had accepted it
+   */
   void onDropped(DroppedMessage dropped);
 }

@@ -23,6 +23,11 @@ public final class DroppedMessage {
   /**
    * Returns a dropped-message report.
    *
+   * @param envelope the message, exactly as it was sent
+   * @param reason why it will not be delivered
+   * @param acceptedBySend true if {@code send} had accepted it (dropped later), false if {@code
+   *     send} refused it
+   * @return an immutable report
    * @throws NullPointerException if {@code envelope} or {@code reason} is null
    */
   public static DroppedMessage of(RaftEnvelope envelope, DropReason reason, boolean acceptedBySend) {
@@ -32,17 +37,20 @@ public final class DroppedMessage {
         acceptedBySend);
   }
 
-  /** The message, exactly as it was sent. */
+  /** {@return the message, exactly as it was sent} */
   public RaftEnvelope envelope() {
     return envelope;
   }
 
-  /** Why it will not be delivered. */
+  /** {@return why it will not be delivered} */
   public DropReason reason() {
     return reason;
   }
 
-  /** True if {@code send} had accepted the message before it was dropped. */
+  /**
+   * {@return true if {@code send} had accepted the message before it was dropped, false if {@code
+   * send} refused it}
+   */
   public boolean acceptedBySend() {
     return acceptedBySend;
   }

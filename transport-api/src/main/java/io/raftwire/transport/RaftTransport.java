@@ -29,7 +29,7 @@ import java.util.Optional;
  */
 public interface RaftTransport extends AutoCloseable {
 
-  /** The store this transport sends from and delivers to. */
+  /** {@return the store this transport sends from and delivers to} */
   StoreId localStore();
 
   /**
@@ -41,6 +41,8 @@ public interface RaftTransport extends AutoCloseable {
    * listeners (asynchronously). An accepted message is delivered or later reported to the drop
    * listeners.
    *
+   * @param envelope the message; its {@code from} store must be {@link #localStore()}
+   * @return accepted (the transport now owns the message's fate) or refused with the reason
    * @throws NullPointerException if {@code envelope} is null
    */
   SendResult send(RaftEnvelope envelope);
@@ -49,6 +51,10 @@ public interface RaftTransport extends AutoCloseable {
    * Whether messages to {@code store} currently have a chance of delivery: the store is known and,
    * as far as this transport can tell, up and connected (not partitioned, breaker closed). A
    * {@code true} is no promise; a {@code false} means {@code send} would refuse or drop now.
+   *
+   * @param store the destination store asked about
+   * @return whether a message to {@code store} has a chance of delivery now
+   * @throws NullPointerException if {@code store} is null
    */
   boolean isReachable(StoreId store);
 
@@ -56,38 +62,53 @@ public interface RaftTransport extends AutoCloseable {
    * Registers the handler for the inbound messages of {@code range}. Messages that arrive for a
    * range without a handler are reported to their senders as {@link DropReason#UNKNOWN_RANGE}.
    *
+   * @param range the range whose inbound messages the handler receives
+   * @param handler the handler; called serially for the range (see {@link InboundHandler})
    * @return the registration; closing it unregisters the handler (see {@link Registration#close()})
    * @throws IllegalStateException if {@code range} already has a handler or the transport is closed
+   * @throws NullPointerException if an argument is null
    */
   Registration register(RangeId range, InboundHandler handler);
 
   /**
    * Adds a listener told about every message that will not be delivered (see {@link DropListener}).
    *
+   * @param listener the listener; called from a transport notification thread (see {@link
+   *     DropListener})
    * @return the registration; closing it removes the listener
    * @throws IllegalStateException if the transport is closed
+   * @throws NullPointerException if {@code listener} is null
    */
   Registration addDropListener(DropListener listener);
 
-  /** The limits in force now. */
+  /** {@return the limits in force now} */
   TransportLimits limits();
 
   /**
    * Replaces the limits, effective for the next {@code send}. Lowering a budget below what is
    * queued refuses new messages until the queue drains below it; nothing already accepted is
    * dropped because of the change.
+   *
+   * @param limits the new limits, replacing all of the old ones
+   * @throws NullPointerException if {@code limits} is null
    */
   void updateLimits(TransportLimits limits);
 
   /**
    * The transport's end-to-end flow control and admission, if it has them; the default has none
    * (every proposal may go ahead, nothing is throttled).
+   *
+   * @return the flow control, or empty if the transport has none
    */
   default Optional<FlowControl> flowControl() {
     return Optional.empty();
   }
 
-  /** The transport's snapshot transfers, if it has them; the default has none. */
+  /**
+   * The transport's snapshot transfers, if it has them; the default has none.
+   *
+   * @return the snapshot transfers, or empty if the transport has none
+   */
   default Optional<io.raftwire.snapshot.SnapshotTransfers> snapshots() {
     return Optional.empty();
   }

@@ -26,22 +26,31 @@ public final class SendResult {
     this.reason = Optional.ofNullable(reason);
   }
 
-  /** The message was accepted; it will be delivered or reported to the drop listeners. */
+  /**
+   * {@return the result for an accepted message} It will be delivered or reported to the drop
+   * listeners.
+   */
   public static SendResult accepted() {
     return ACCEPTED;
   }
 
-  /** The message was refused for {@code reason}; drop listeners are told too. */
+  /**
+   * The message was refused for {@code reason}; drop listeners are told too.
+   *
+   * @param reason why the message was refused
+   * @return the shared result for {@code reason}
+   * @throws NullPointerException if {@code reason} is null
+   */
   public static SendResult refused(DropReason reason) {
     return REFUSED.get(Objects.requireNonNull(reason, "reason"));
   }
 
-  /** True if the transport accepted the message. */
+  /** {@return true if the transport accepted the message} */
   public boolean isAccepted() {
     return reason.isEmpty();
   }
 
-  /** Why the message was refused; empty if it was accepted. */
+  /** {@return why the message was refused; empty if it was accepted} */
   public Optional<DropReason> reason() {
     return reason;
   }

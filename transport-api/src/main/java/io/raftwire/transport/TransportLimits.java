@@ -49,17 +49,17 @@ public final class TransportLimits {
     this.maxMessageBytes = b.maxMessageBytes;
   }
 
-  /** The defaults documented on the {@code DEFAULT_*} constants. */
+  /** {@return the defaults documented on the {@code DEFAULT_*} constants} */
   public static TransportLimits defaults() {
     return DEFAULTS;
   }
 
-  /** A builder starting from the defaults. */
+  /** {@return a new builder starting from the defaults} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A builder starting from these limits. */
+  /** {@return a new builder starting from these limits, to build changed ones} */
   public Builder toBuilder() {
     return new Builder()
         .controlLaneBytes(controlLaneBytes)
@@ -69,22 +69,28 @@ public final class TransportLimits {
         .maxMessageBytes(maxMessageBytes);
   }
 
-  /** Budget of the CONTROL lane, per destination store. */
+  /** {@return the budget of the CONTROL lane per destination store, in bytes} */
   public long controlLaneBytes() {
     return controlLaneBytes;
   }
 
-  /** Budget of the APPEND lane, per destination store. */
+  /** {@return the budget of the APPEND lane per destination store, in bytes} */
   public long appendLaneBytes() {
     return appendLaneBytes;
   }
 
-  /** Budget of the SNAPSHOT lane, per destination store. */
+  /** {@return the budget of the SNAPSHOT lane per destination store, in bytes} */
   public long snapshotLaneBytes() {
     return snapshotLaneBytes;
   }
 
-  /** The budget of the lane for {@code trafficClass}, per destination store. */
+  /**
+   * The budget of one lane, by traffic class.
+   *
+   * @param trafficClass the lane's class; not null
+   * @return the budget of the lane for {@code trafficClass} per destination store, in bytes
+   * @throws NullPointerException if {@code trafficClass} is null
+   */
   public long laneBytes(TrafficClass trafficClass) {
     switch (trafficClass) {
       case CONTROL:
@@ -98,12 +104,15 @@ public final class TransportLimits {
     }
   }
 
-  /** Budget across all lanes of all destinations. */
+  /** {@return the budget across all lanes of all destinations, in bytes} */
   public long globalQueueBytes() {
     return globalQueueBytes;
   }
 
-  /** Largest message {@code send} accepts; larger ones are refused as {@code TOO_LARGE}. */
+  /**
+   * {@return the largest message {@code send} accepts, in bytes} Larger ones are refused as {@code
+   * TOO_LARGE}.
+   */
   public long maxMessageBytes() {
     return maxMessageBytes;
   }
@@ -146,39 +155,69 @@ public final class TransportLimits {
 
     private Builder() {}
 
-    /** Default {@link #DEFAULT_CONTROL_LANE_BYTES}; must be positive. */
+    /**
+     * Sets the CONTROL lane budget per destination store.
+     *
+     * @param bytes the budget in bytes, {@code > 0}; default {@link #DEFAULT_CONTROL_LANE_BYTES}
+     * @return this builder
+     */
     public Builder controlLaneBytes(long bytes) {
       this.controlLaneBytes = bytes;
       return this;
     }
 
-    /** Default {@link #DEFAULT_APPEND_LANE_BYTES}; must be at least {@code maxMessageBytes}. */
+    /**
+     * Sets the APPEND lane budget per destination store.
+     *
+     * @param bytes the budget in bytes, at least {@code maxMessageBytes}; default {@link
+     *     #DEFAULT_APPEND_LANE_BYTES}
+     * @return this builder
+     */
     public Builder appendLaneBytes(long bytes) {
       this.appendLaneBytes = bytes;
       return this;
     }
 
-    /** Default {@link #DEFAULT_SNAPSHOT_LANE_BYTES}; must be at least {@code maxMessageBytes}. */
+    /**
+     * Sets the SNAPSHOT lane budget per destination store.
+     *
+     * @param bytes the budget in bytes, at least {@code maxMessageBytes}; default {@link
+     *     #DEFAULT_SNAPSHOT_LANE_BYTES}
+     * @return this builder
+     */
     public Builder snapshotLaneBytes(long bytes) {
       this.snapshotLaneBytes = bytes;
       return this;
     }
 
-    /** Default {@link #DEFAULT_GLOBAL_QUEUE_BYTES}; must be at least {@code maxMessageBytes}. */
+    /**
+     * Sets the budget across all lanes of all destinations.
+     *
+     * @param bytes the budget in bytes, at least {@code maxMessageBytes}; default {@link
+     *     #DEFAULT_GLOBAL_QUEUE_BYTES}
+     * @return this builder
+     */
     public Builder globalQueueBytes(long bytes) {
       this.globalQueueBytes = bytes;
       return this;
     }
 
-    /** Default {@link #DEFAULT_MAX_MESSAGE_BYTES}; must exceed the per-envelope overhead. */
+    /**
+     * Sets the largest message {@code send} accepts.
+     *
+     * @param bytes the size in bytes, more than {@link RaftEnvelope#OVERHEAD_BYTES}; default {@link
+     *     #DEFAULT_MAX_MESSAGE_BYTES}
+     * @return this builder
+     */
     public Builder maxMessageBytes(long bytes) {
       this.maxMessageBytes = bytes;
       return this;
     }
 
     /**
-     * Validates and builds.
+     * Validates and builds. The values are checked here, not in the setters.
      *
+     * @return the new immutable limits
      * @throws IllegalArgumentException naming the field whose value makes no sense
      */
     public TransportLimits build() {

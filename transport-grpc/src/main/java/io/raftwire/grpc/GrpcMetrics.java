@@ -313,7 +313,7 @@ public final class GrpcMetrics {
 
   private GrpcMetrics() {}
 
-  /** Every metric name, in the order of this class. */
+  /** {@return every metric name, in the order of this class, as an unmodifiable list} */
   public static List<MetricName> all() {
     return Collections.unmodifiableList(ALL);
   }

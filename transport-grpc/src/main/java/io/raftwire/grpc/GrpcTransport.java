@@ -22,6 +22,8 @@ public interface GrpcTransport extends RaftTransport {
    * Starts the transport: binds the server and the worker threads. Connections to peers are opened
    * on first use.
    *
+   * @param config what to listen on, whom to talk to and with which budgets; validated when built
+   * @return the running transport; the caller owns it and must {@link #close() close} it
    * @throws UncheckedIOException if the listen address cannot be bound
    * @throws IllegalArgumentException if the TLS material cannot be read, does not belong together,
    *     or does not name this store
@@ -35,25 +37,38 @@ public interface GrpcTransport extends RaftTransport {
     }
   }
 
-  /** The address the server is bound to (with the real port if 0 was configured). */
+  /** {@return the address the server is bound to, with the real port if 0 was configured} */
   InetSocketAddress listenAddress();
 
-  /** The receiver budgets in force now. */
+  /** {@return the receiver budgets in force now} */
   ReceiverLimits receiverLimits();
 
-  /** Replaces the receiver budgets; effective for the next arriving message. */
+  /**
+   * Replaces the receiver budgets; effective for the next arriving message. Safe to call from any
+   * thread.
+   *
+   * @param limits the budgets to apply from now on; they replace the current ones whole
+   */
   void updateReceiverLimits(ReceiverLimits limits);
 
-  /** The stores allowed to talk to this one now; empty: every store (see {@link PeerSecurity}). */
+  /**
+   * {@return the stores allowed to talk to this one now, as an unmodifiable set; empty: every store}
+   * See {@link PeerSecurity}.
+   */
   Set<StoreId> allowedStores();
 
   /**
    * Replaces the allow-list (empty: every store). A store taken off it is refused at its next
    * handshake and call, and its open Raft streams end {@code PERMISSION_DENIED}. With mutual TLS the
    * store is the one its certificate names; insecure, the one a stream's hello claims.
+   *
+   * @param stores the new allow-list, copied; empty allows every store
    */
   void updateAllowedStores(Set<StoreId> stores);
 
-  /** The registry this transport's metrics live in. */
+  /**
+   * {@return the registry this transport's metrics live in: {@link
+   * GrpcTransportConfig#metricRegistry()}}
+   */
   MetricRegistry metrics();
 }

@@ -107,162 +107,195 @@ public final class GrpcTransportConfig {
     this.serverLimits = b.serverLimits;
   }
 
-  /** A builder for the transport of {@code localStore}, finding peers through {@code resolver}. */
+  /**
+   * A builder for the transport of {@code localStore}, finding peers through {@code resolver}.
+   *
+   * @param localStore the store the transport serves; messages it sends must come from this store
+   * @param resolver maps peer stores to their listen addresses and localities
+   * @return a builder with every setting but {@link Builder#security} at its default
+   */
   public static Builder builder(StoreId localStore, StoreResolver resolver) {
     return new Builder(
         Objects.requireNonNull(localStore, "localStore"), Objects.requireNonNull(resolver, "resolver"));
   }
 
-  /** The store this transport serves. */
+  /** {@return the store this transport serves} */
   public StoreId localStore() {
     return localStore;
   }
 
-  /** Maps peer stores to addresses. */
+  /** {@return the resolver that maps peer stores to addresses and localities} */
   public StoreResolver resolver() {
     return resolver;
   }
 
-  /** Where the server listens; port 0 picks a free port (see {@link GrpcTransport#listenAddress()}). */
+  /**
+   * {@return where the server listens} Port 0 picks a free port (see {@link
+   * GrpcTransport#listenAddress()}).
+   */
   public InetSocketAddress listenAddress() {
     return listenAddress;
   }
 
-  /** Sender budgets at start. */
+  /**
+   * {@return the sender budgets at start} They change at runtime with {@link
+   * GrpcTransport#updateLimits}.
+   */
   public TransportLimits limits() {
     return limits;
   }
 
-  /** Receiver budgets at start. */
+  /**
+   * {@return the receiver budgets at start} They change at runtime with {@link
+   * GrpcTransport#updateReceiverLimits}.
+   */
   public ReceiverLimits receiverLimits() {
     return receiverLimits;
   }
 
-  /** Threads that run inbound handlers. */
+  /** {@return how many threads run inbound handlers} */
   public int workerThreads() {
     return streams.workerThreads();
   }
 
-  /** Target bytes of one written batch (a single larger message is sent alone). */
+  /** {@return the target bytes of one written batch (a single larger message is sent alone)} */
   public long targetBatchBytes() {
     return streams.targetBatchBytes();
   }
 
-  /** Most messages in one written batch. */
+  /** {@return the most messages in one written batch} */
   public int maxBatchMessages() {
     return streams.maxBatchMessages();
   }
 
-  /** Deficit-round-robin quantum of the APPEND lane. */
+  /** {@return the deficit-round-robin quantum of the APPEND lane, in bytes} */
   public long drrQuantumBytes() {
     return streams.drrQuantumBytes();
   }
 
-  /** Most APPEND or SNAPSHOT messages per handler call (CONTROL messages are never split). */
+  /**
+   * {@return the most APPEND or SNAPSHOT messages per handler call} CONTROL messages are never
+   * split.
+   */
   public int deliveryBatchMessages() {
     return streams.deliveryBatchMessages();
   }
 
-  /** First reconnect delay. */
+  /** {@return the first reconnect delay, in nanoseconds} */
   public long reconnectInitialBackoffNanos() {
     return reconnect.initialNanos();
   }
 
-  /** Longest reconnect delay. */
+  /** {@return the longest reconnect delay, in nanoseconds} */
   public long reconnectMaxBackoffNanos() {
     return reconnect.maxNanos();
   }
 
-  /** Growth factor of the reconnect delay per consecutive failure. */
+  /** {@return the growth factor of the reconnect delay per consecutive failure, at least 1} */
   public double reconnectBackoffMultiplier() {
     return reconnect.multiplier();
   }
 
-  /** Relative jitter of the reconnect delay, in [0, 1). */
+  /** {@return the relative jitter of the reconnect delay, in [0, 1)} */
   public double reconnectJitter() {
     return reconnect.jitter();
   }
 
-  /** How long a destination has to answer a stream's hello before the stream counts as failed. */
+  /**
+   * {@return the nanoseconds a destination has to answer a stream's hello before the stream counts
+   * as failed}
+   */
   public long helloTimeoutNanos() {
     return streams.helloTimeoutNanos();
   }
 
-  /** Idle time after which a stream is closed (re-opened on the next send). */
+  /**
+   * {@return the idle time, in nanoseconds, after which a stream is closed} It is re-opened on the
+   * next send.
+   */
   public long idleStreamTimeoutNanos() {
     return streams.idleStreamTimeoutNanos();
   }
 
-  /** Whether CONTROL traffic has its own TCP connection (not only its own HTTP/2 stream). */
+  /**
+   * {@return whether CONTROL traffic has its own TCP connection (not only its own HTTP/2 stream)}
+   */
   public boolean controlOnSeparateConnection() {
     return streams.controlOnSeparateConnection();
   }
 
-  /** Credits and IO admission settings. */
+  /** {@return the credit and IO admission settings} */
   public AdmissionConfig admission() {
     return admission;
   }
 
-  /** Longest wait of an "admitted" notice for an ack to ride on. */
+  /** {@return the longest wait, in nanoseconds, of an "admitted" notice for an ack to ride on} */
   public long noticeFlushNanos() {
     return streams.noticeFlushNanos();
   }
 
-  /** Where this store runs. */
+  /** {@return where this store runs; {@link Locality#UNKNOWN} if not given} */
   public Locality locality() {
     return locality;
   }
 
-  /** The locality tier that names a zone: for per-zone byte counts and zone fan-out. */
+  /**
+   * {@return the locality tier that names a zone} It is used for per-zone byte counts and zone
+   * fan-out.
+   */
   public String zoneTier() {
     return zoneTier;
   }
 
   /**
-   * True if APPENDs of one range to several followers in one remote zone travel across the zone
-   * boundary once, to an agent store in that zone that relays them (see the {@code sender} package).
+   * {@return true if APPENDs of one range to several followers in one remote zone travel across the
+   * zone boundary once, to an agent store in that zone that relays them}
    */
   public boolean fanOut() {
     return streams.fanOut();
   }
 
-  /** Longest wait of a fan-out bundle for the zone's other steady followers. */
+  /**
+   * {@return the longest wait, in nanoseconds, of a fan-out bundle for the zone's other steady
+   * followers}
+   */
   public long fanOutLingerNanos() {
     return streams.fanOutLingerNanos();
   }
 
-  /** Where metrics are registered. */
+  /** {@return the registry the transport's metrics are registered in} */
   public MetricRegistry metricRegistry() {
     return metricRegistry;
   }
 
-  /** How this store sends and receives snapshots; empty: no snapshot transfers. */
+  /** {@return how this store sends and receives snapshots; empty: no snapshot transfers} */
   public Optional<SnapshotConfig> snapshots() {
     return Optional.ofNullable(snapshots);
   }
 
   /**
-   * The timebase every timing decision and timer of the transport uses, if one was given; empty:
-   * the transport runs its own (the system clock and one timer thread it owns and closes).
+   * {@return the timebase every timing decision and timer of the transport uses, if one was given;
+   * empty: the transport runs its own (the system clock and one timer thread it owns and closes)}
    */
   public Optional<Timebase> timebase() {
     return Optional.ofNullable(timebase);
   }
 
-  /** Who the peers are: mutual TLS, or the explicit plaintext choice. */
+  /** {@return who the peers are: mutual TLS, or the explicit plaintext choice} */
   public PeerSecurity security() {
     return security;
   }
 
-  /** What the server allows one connection and one peer. */
+  /** {@return what the server allows one connection and one peer} */
   public ServerLimits serverLimits() {
     return serverLimits;
   }
 
   /**
-   * The largest frame the server accepts, on every service, and announces to senders: room for a
-   * full batch plus the largest message the receiver accepts at start. Every gRPC inbound message
-   * limit of the transport is this; a declared length above it is refused before buffering.
+   * {@return the largest frame, in bytes, the server accepts on every service and announces to
+   * senders} It leaves room for a full batch plus the largest message the receiver accepts at
+   * start. Every gRPC inbound message limit of the transport is this; a declared length above it is
+   * refused before buffering.
    */
   public long maxFrameBytes() {
     return frameLimit(streams.targetBatchBytes(), receiverLimits.maxMessageBytes());
@@ -308,55 +341,105 @@ public final class GrpcTransportConfig {
       this.resolver = resolver;
     }
 
-    /** Default loopback, port 0 (a free port). */
+    /**
+     * Default loopback, port 0 (a free port).
+     *
+     * @param address the address the server binds; port 0 picks a free port
+     * @return this builder
+     */
     public Builder listenAddress(InetSocketAddress address) {
       this.listenAddress = Objects.requireNonNull(address, "listenAddress");
       return this;
     }
 
-    /** Default {@link TransportLimits#defaults()}. */
+    /**
+     * Default {@link TransportLimits#defaults()}.
+     *
+     * @param limits the sender budgets at start
+     * @return this builder
+     */
     public Builder limits(TransportLimits limits) {
       this.limits = Objects.requireNonNull(limits, "limits");
       return this;
     }
 
-    /** Default {@link ReceiverLimits#defaults()}. */
+    /**
+     * Default {@link ReceiverLimits#defaults()}.
+     *
+     * @param receiverLimits the receiver budgets at start; their largest message also sizes the
+     *     frame limit ({@link GrpcTransportConfig#maxFrameBytes()}) for the transport's life
+     * @return this builder
+     */
     public Builder receiverLimits(ReceiverLimits receiverLimits) {
       this.receiverLimits = Objects.requireNonNull(receiverLimits, "receiverLimits");
       return this;
     }
 
-    /** Default {@code max(2, available processors)}. */
+    /**
+     * Default {@code max(2, available processors)}.
+     *
+     * @param threads how many threads run inbound handlers; positive
+     * @return this builder
+     */
     public Builder workerThreads(int threads) {
       this.workerThreads = threads;
       return this;
     }
 
-    /** Default {@link GrpcTransportConfig#DEFAULT_TARGET_BATCH_BYTES}. */
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_TARGET_BATCH_BYTES}.
+     *
+     * @param bytes the target bytes of one written batch; positive. It also sizes the frame limit
+     * @return this builder
+     */
     public Builder targetBatchBytes(long bytes) {
       this.targetBatchBytes = bytes;
       return this;
     }
 
-    /** Default {@link GrpcTransportConfig#DEFAULT_MAX_BATCH_MESSAGES}. */
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_MAX_BATCH_MESSAGES}.
+     *
+     * @param messages the most messages in one written batch; positive
+     * @return this builder
+     */
     public Builder maxBatchMessages(int messages) {
       this.maxBatchMessages = messages;
       return this;
     }
 
-    /** Default {@link GrpcTransportConfig#DEFAULT_DRR_QUANTUM_BYTES}. */
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_DRR_QUANTUM_BYTES}.
+     *
+     * @param bytes the bytes each range may send per round of the APPEND lane before the next
+     *     range's turn; positive
+     * @return this builder
+     */
     public Builder drrQuantumBytes(long bytes) {
       this.drrQuantumBytes = bytes;
       return this;
     }
 
-    /** Default {@link GrpcTransportConfig#DEFAULT_DELIVERY_BATCH_MESSAGES}. */
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_DELIVERY_BATCH_MESSAGES}.
+     *
+     * @param messages the most APPEND or SNAPSHOT messages per handler call; positive
+     * @return this builder
+     */
     public Builder deliveryBatchMessages(int messages) {
       this.deliveryBatchMessages = messages;
       return this;
     }
 
-    /** Defaults 100 ms, 5 s, 2.0 and 0.2: see the {@code DEFAULT_RECONNECT_*} constants. */
+    /**
+     * Defaults 100 ms, 5 s, 2.0 and 0.2: see the {@code DEFAULT_RECONNECT_*} constants.
+     *
+     * @param initialNanos the first delay after a failure, in nanoseconds; positive
+     * @param maxNanos the longest delay, in nanoseconds; at least {@code initialNanos}
+     * @param multiplier the growth of the delay per consecutive failure; at least 1
+     * @param jitter the relative jitter of each delay, in [0, 1)
+     * @return this builder
+     */
     public Builder reconnectBackoff(
         long initialNanos, long maxNanos, double multiplier, double jitter) {
       this.reconnectInitialBackoffNanos = initialNanos;
@@ -366,43 +449,80 @@ public final class GrpcTransportConfig {
       return this;
     }
 
-    /** Default {@link GrpcTransportConfig#DEFAULT_HELLO_TIMEOUT_NANOS}. */
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_HELLO_TIMEOUT_NANOS}.
+     *
+     * @param nanos the time a destination has to answer a stream's hello, in nanoseconds; positive
+     * @return this builder
+     */
     public Builder helloTimeoutNanos(long nanos) {
       this.helloTimeoutNanos = nanos;
       return this;
     }
 
-    /** Default {@link GrpcTransportConfig#DEFAULT_IDLE_STREAM_TIMEOUT_NANOS}. */
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_IDLE_STREAM_TIMEOUT_NANOS}.
+     *
+     * @param nanos the idle time after which a stream is closed, in nanoseconds; positive
+     * @return this builder
+     */
     public Builder idleStreamTimeoutNanos(long nanos) {
       this.idleStreamTimeoutNanos = nanos;
       return this;
     }
 
-    /** Default true. */
+    /**
+     * Default true.
+     *
+     * @param separate true to give CONTROL traffic its own TCP connection, false to share one with
+     *     the other lanes (each still on its own HTTP/2 stream)
+     * @return this builder
+     */
     public Builder controlOnSeparateConnection(boolean separate) {
       this.controlOnSeparateConnection = separate;
       return this;
     }
 
-    /** Default {@link AdmissionConfig#defaults()}: credits on, IO unconstrained. */
+    /**
+     * Default {@link AdmissionConfig#defaults()}: credits on, IO unconstrained.
+     *
+     * @param admission the credit and IO admission settings
+     * @return this builder
+     */
     public Builder admission(AdmissionConfig admission) {
       this.admission = Objects.requireNonNull(admission, "admission");
       return this;
     }
 
-    /** Default {@link GrpcTransportConfig#DEFAULT_NOTICE_FLUSH_NANOS}. */
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_NOTICE_FLUSH_NANOS}.
+     *
+     * @param nanos the longest wait of an "admitted" notice for an ack to ride on, in nanoseconds;
+     *     positive
+     * @return this builder
+     */
     public Builder noticeFlushNanos(long nanos) {
       this.noticeFlushNanos = nanos;
       return this;
     }
 
-    /** Default {@link Locality#UNKNOWN}. */
+    /**
+     * Default {@link Locality#UNKNOWN}.
+     *
+     * @param locality where this store runs; its {@link #zoneTier(String) zone tier} names its zone
+     * @return this builder
+     */
     public Builder locality(Locality locality) {
       this.locality = Objects.requireNonNull(locality, "locality");
       return this;
     }
 
-    /** Default {@code "zone"}. */
+    /**
+     * Default {@code "zone"}.
+     *
+     * @param tier the name of the locality tier that names a zone, for this store and its peers
+     * @return this builder
+     */
     public Builder zoneTier(String tier) {
       this.zoneTier = Objects.requireNonNull(tier, "zoneTier");
       return this;
@@ -412,25 +532,46 @@ public final class GrpcTransportConfig {
      * Default true: zone fan-out is on. It only ever applies to followers whose zone (the {@link
      * #zoneTier(String)} of their locality) is known and differs from this store's, two or more of
      * them in one zone; false sends every message straight to its destination.
+     *
+     * @param on whether zone fan-out is on
+     * @return this builder
      */
     public Builder fanOut(boolean on) {
       this.fanOut = on;
       return this;
     }
 
-    /** Default {@link GrpcTransportConfig#DEFAULT_FAN_OUT_LINGER_NANOS}; 0 sends bundles at once. */
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_FAN_OUT_LINGER_NANOS}; 0 sends bundles at once.
+     *
+     * @param nanos the longest wait of a fan-out bundle, in nanoseconds; 0 .. 1 second
+     * @return this builder
+     */
     public Builder fanOutLingerNanos(long nanos) {
       this.fanOutLingerNanos = nanos;
       return this;
     }
 
-    /** Default a new, private registry. */
+    /**
+     * Default a new, private registry.
+     *
+     * @param registry where the metrics are registered, under {@code raftwire.<store>.}; may be
+     *     shared with transports of other stores. At start the transport first removes whatever is
+     *     registered under its own prefix
+     * @return this builder
+     */
     public Builder metricRegistry(MetricRegistry registry) {
       this.metricRegistry = Objects.requireNonNull(registry, "metricRegistry");
       return this;
     }
 
-    /** Default none: the transport has no snapshot transfers ({@code snapshots()} is empty). */
+    /**
+     * Default none: the transport has no snapshot transfers ({@code snapshots()} is empty).
+     *
+     * @param config how this store sends and receives snapshots; its chunks must fit in the frame
+     *     limit ({@link GrpcTransportConfig#maxFrameBytes()})
+     * @return this builder
+     */
     public Builder snapshots(SnapshotConfig config) {
       this.snapshots = Objects.requireNonNull(config, "snapshots");
       return this;
@@ -440,6 +581,10 @@ public final class GrpcTransportConfig {
      * Default: the transport's own (the system clock and a timer thread it owns). A given timebase
      * is used for every clock reading and timer of the transport and is not closed by it; tests
      * inject a fake one to drive timing rules deterministically.
+     *
+     * @param timebase the clock and timers to use; the caller keeps it running while the transport
+     *     is open
+     * @return this builder
      */
     public Builder timebase(Timebase timebase) {
       this.timebase = Objects.requireNonNull(timebase, "timebase");
@@ -450,13 +595,21 @@ public final class GrpcTransportConfig {
      * No default: must be chosen. {@link PeerSecurity#mutualTls} authenticates every peer by its
      * certificate and binds each message's sender to it; {@link PeerSecurity#insecure()} is
      * plaintext for trusted networks and tests, and is logged as a warning at start.
+     *
+     * @param security how peers are authenticated
+     * @return this builder
      */
     public Builder security(PeerSecurity security) {
       this.security = Objects.requireNonNull(security, "security");
       return this;
     }
 
-    /** Default {@link ServerLimits#defaults()}: what the server allows one connection and one peer. */
+    /**
+     * Default {@link ServerLimits#defaults()}: what the server allows one connection and one peer.
+     *
+     * @param limits the server's limits, fixed for the transport's life
+     * @return this builder
+     */
     public Builder serverLimits(ServerLimits limits) {
       this.serverLimits = Objects.requireNonNull(limits, "serverLimits");
       return this;
@@ -465,8 +618,9 @@ public final class GrpcTransportConfig {
     /**
      * Validates and builds.
      *
+     * @return the config
      * @throws IllegalArgumentException naming the field whose value makes no sense, or if no
-     *     {@link #security} was chosen
+     *     {@link #security} was chosen, or if snapshot chunks do not fit in the frame limit
      */
     public GrpcTransportConfig build() {
       if (security == null) {

@@ -53,17 +53,17 @@ public final class MetricName {
     this.placeholders = holes;
   }
 
-  /** The template relative to {@code raftwire.<store>.}, placeholders in angle brackets. */
+  /** {@return the template relative to {@code raftwire.<store>.}, placeholders in angle brackets} */
   public String template() {
     return template;
   }
 
-  /** The metric's type. */
+  /** {@return the metric's Dropwizard type} */
   public Kind kind() {
     return kind;
   }
 
-  /** What the metric says, in one sentence. */
+  /** {@return what the metric says, in one sentence} */
   public String help() {
     return help;
   }
@@ -72,6 +72,9 @@ public final class MetricName {
    * The registry name of this metric on {@code store}'s transport, with the placeholders filled
    * in order by {@code parts} (each rendered with {@link String#valueOf}).
    *
+   * @param store the store whose transport registers the metric
+   * @param parts one value per placeholder, in template order; none for a name without placeholders
+   * @return the full registry name, starting with {@link #prefix prefix(store)}
    * @throws IllegalArgumentException if the number of parts does not match the placeholders
    */
   public String of(StoreId store, Object... parts) {
@@ -88,7 +91,12 @@ public final class MetricName {
     return name.toString();
   }
 
-  /** {@code raftwire.<store>}: every metric of {@code store}'s transport starts with it. */
+  /**
+   * {@return {@code raftwire.<store>}, the prefix every metric of {@code store}'s transport starts
+   * with (followed by a dot)}
+   *
+   * @param store the store whose transport registers the metrics
+   */
   public static String prefix(StoreId store) {
     return "raftwire." + store;
   }

@@ -60,14 +60,25 @@ public final class PeerSecurity {
     this.tls = tls;
   }
 
-  /** Plaintext: nobody is authenticated. Logged as a warning when the transport starts. */
+  /**
+   * Plaintext: nobody is authenticated. Logged as a warning when the transport starts.
+   *
+   * @return the plaintext choice (one shared instance)
+   */
   public static PeerSecurity insecure() {
     return INSECURE;
   }
 
   /**
    * Mutual TLS with the certificate chain and key of this store and the roots that peers'
-   * certificates must lead to (all PEM files).
+   * certificates must lead to (all PEM files). The files are checked when the builder builds and
+   * read when the transport starts.
+   *
+   * @param certificateChainFile this store's certificate chain, leaf first
+   * @param privateKeyFile the PKCS#8 private key (RSA or EC) of the leaf certificate
+   * @param trustRootsFile one or more CA certificates that peers' chains must lead to
+   * @return a builder for the rest of the choice; it needs {@link Builder#clusterId} or {@link
+   *     Builder#identity} before it builds
    */
   public static Builder mutualTls(Path certificateChainFile, Path privateKeyFile, Path trustRootsFile) {
     return new Builder(Objects.requireNonNull(certificateChainFile, "certificateChainFile"),
@@ -76,8 +87,12 @@ public final class PeerSecurity {
 
   /**
    * The URI subject alternative name that names {@code store} of cluster {@code clusterId} under the
-   * default identity rule, e.g. {@code raftwire://cluster/prod-eu/store/3}.
+   * default identity rule, e.g. {@code raftwire://cluster/prod-eu/store/3}. Use it when issuing a
+   * store's certificate.
    *
+   * @param clusterId the cluster's id, as given to {@link Builder#clusterId}
+   * @param store the store the certificate is for
+   * @return the URI to put in the certificate's subject alternative names
    * @throws IllegalArgumentException if the cluster id is not 1-64 of {@code [A-Za-z0-9._-]}, starting
    *     with a letter or digit
    */
@@ -86,49 +101,66 @@ public final class PeerSecurity {
     return "raftwire://cluster/" + clusterId + "/store/" + store.value();
   }
 
-  /** Whether this is the plaintext choice. */
+  /** {@return whether this is the plaintext choice} */
   public boolean isInsecure() {
     return tls == null;
   }
 
-  /** The PEM certificate chain of this store (leaf first); empty when insecure. */
+  /** {@return the PEM certificate chain of this store (leaf first); empty when insecure} */
   public Optional<Path> certificateChainFile() {
     return tls == null ? Optional.empty() : Optional.of(tls.certificateChainFile);
   }
 
-  /** The PEM private key of this store's certificate; empty when insecure. */
+  /** {@return the PEM private key of this store's certificate; empty when insecure} */
   public Optional<Path> privateKeyFile() {
     return tls == null ? Optional.empty() : Optional.of(tls.privateKeyFile);
   }
 
-  /** The PEM trust roots peers' chains must lead to; empty when insecure. */
+  /** {@return the PEM trust roots peers' chains must lead to; empty when insecure} */
   public Optional<Path> trustRootsFile() {
     return tls == null ? Optional.empty() : Optional.of(tls.trustRootsFile);
   }
 
-  /** The cluster id certificates must carry under the default identity rule; empty when none is set. */
+  /**
+   * {@return the cluster id certificates must carry under the default identity rule; empty when
+   * none is set, and always when insecure}
+   */
   public Optional<String> clusterId() {
     return tls == null ? Optional.empty() : Optional.ofNullable(tls.clusterId);
   }
 
-  /** The stores allowed to connect at start; empty: every store the trusted certificates name. */
+  /**
+   * {@return the stores allowed to connect at start, unmodifiable; empty: every store the trusted
+   * certificates name (always empty when insecure)} The live list is {@link
+   * GrpcTransport#allowedStores()}.
+   */
   public Set<StoreId> allowedStores() {
     return tls == null ? Set.of() : tls.allowedStores;
   }
 
-  /** How often the certificate, key and trust files are checked for changes. */
+  /**
+   * {@return how often the certificate, key and trust files are checked for changes, in
+   * nanoseconds; {@link #DEFAULT_RELOAD_CHECK_NANOS} when insecure}
+   */
   public long reloadCheckNanos() {
     return tls == null ? DEFAULT_RELOAD_CHECK_NANOS : tls.reloadCheckNanos;
   }
 
-  /** The identity rule given with {@link Builder#identity}; empty: the store URI rule with {@link #clusterId}. */
+  /**
+   * {@return the identity rule given with {@link Builder#identity}; empty: the store URI rule with
+   * {@link #clusterId}}
+   */
   public Optional<Function<X509Certificate, Optional<StoreId>>> identityRule() {
     return tls == null ? Optional.empty() : Optional.ofNullable(tls.identity);
   }
 
   /**
    * The store {@code certificate} names under this security's identity rule, or empty if it names
-   * none, names several, or belongs to another cluster. Always empty when insecure.
+   * none, names several, or belongs to another cluster. Always empty when insecure. Does not
+   * check the certificate's chain or validity dates.
+   *
+   * @param certificate a leaf certificate, for example one issued with {@link #storeUri}
+   * @return the store the certificate names, or empty
    */
   public Optional<StoreId> storeOf(X509Certificate certificate) {
     Objects.requireNonNull(certificate, "certificate");
@@ -172,6 +204,11 @@ public final class PeerSecurity {
     /**
      * No default; needed unless {@link #identity} is given. The cluster id peers' certificates must
      * carry in their store URI ({@link #storeUri}): 1-64 of {@code [A-Za-z0-9._-]}.
+     *
+     * @param clusterId the cluster's id, starting with a letter or digit; ignored for identity once
+     *     a rule is given with {@link #identity}
+     * @return this builder
+     * @throws IllegalArgumentException if the id does not have that form
      */
     public Builder clusterId(String clusterId) {
       checkClusterId(clusterId);
@@ -183,27 +220,45 @@ public final class PeerSecurity {
      * Default: the store URI rule with {@link #clusterId}. A rule of your own that names the store
      * of a verified leaf certificate (from its CN or another SAN), or empty if it names none. Called
      * during handshakes, on I/O threads: it must be quick, must not block and must not throw.
+     *
+     * @param identity the rule; it takes precedence over {@link #clusterId}. A certificate it
+     *     throws for or names no store for is refused
+     * @return this builder
      */
     public Builder identity(Function<X509Certificate, Optional<StoreId>> identity) {
       this.identity = Objects.requireNonNull(identity, "identity");
       return this;
     }
 
-    /** Default empty, meaning every store a trusted certificate names. The stores allowed to connect. */
+    /**
+     * Default empty, meaning every store a trusted certificate names. The stores allowed to connect
+     * at start; change them at runtime with {@link GrpcTransport#updateAllowedStores}.
+     *
+     * @param stores the allow-list, copied
+     * @return this builder
+     */
     public Builder allowedStores(Set<StoreId> stores) {
       this.allowedStores = Set.copyOf(Objects.requireNonNull(stores, "stores"));
       return this;
     }
 
-    /** Default {@link #DEFAULT_RELOAD_CHECK_NANOS}; at least 1 ms. How often the files are checked for changes. */
+    /**
+     * Default {@link #DEFAULT_RELOAD_CHECK_NANOS}; at least 1 ms. How often the files are checked
+     * for changes.
+     *
+     * @param nanos the check interval in nanoseconds; checked by {@link #build}
+     * @return this builder
+     */
     public Builder reloadCheckNanos(long nanos) {
       this.reloadCheckNanos = nanos;
       return this;
     }
 
     /**
-     * Validates and builds.
+     * Validates and builds. The builder can be used again afterwards; later changes do not affect
+     * the result.
      *
+     * @return the mutual TLS choice
      * @throws IllegalArgumentException if neither a cluster id nor an identity rule is given, the
      *     reload interval is under 1 ms, or a file is not a readable regular file
      */

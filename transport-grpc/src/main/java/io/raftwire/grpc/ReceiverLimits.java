@@ -48,17 +48,17 @@ public final class ReceiverLimits {
     this.maxMessageBytes = b.maxMessageBytes;
   }
 
-  /** The documented defaults. */
+  /** {@return the documented defaults (the {@code DEFAULT_*} constants)} */
   public static ReceiverLimits defaults() {
     return DEFAULTS;
   }
 
-  /** A builder starting from the defaults. */
+  /** {@return a builder starting from the defaults} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A builder starting from these limits. */
+  /** {@return a builder starting from these limits, for changing some of them} */
   public Builder toBuilder() {
     return new Builder()
         .rangeAppendQueueBytes(rangeAppendQueueBytes)
@@ -69,32 +69,44 @@ public final class ReceiverLimits {
         .maxMessageBytes(maxMessageBytes);
   }
 
-  /** Bytes of APPEND and SNAPSHOT messages one range may have queued. */
+  /**
+   * {@return the bytes of APPEND and SNAPSHOT messages one range may have queued} A message that
+   * does not fit is refused {@code RECEIVER_BUDGET}.
+   */
   public long rangeAppendQueueBytes() {
     return rangeAppendQueueBytes;
   }
 
-  /** APPEND and SNAPSHOT messages one range may have queued. */
+  /**
+   * {@return how many APPEND and SNAPSHOT messages one range may have queued} A message beyond it
+   * is refused {@code RECEIVER_BUDGET}.
+   */
   public int rangeAppendQueueMessages() {
     return rangeAppendQueueMessages;
   }
 
-  /** Bytes of CONTROL messages one range may have queued. */
+  /**
+   * {@return the bytes of CONTROL messages one range may have queued} A message that does not fit
+   * is refused {@code RECEIVER_BUDGET}.
+   */
   public long rangeControlQueueBytes() {
     return rangeControlQueueBytes;
   }
 
-  /** Bytes of APPEND and SNAPSHOT messages all ranges together may have queued. */
+  /** {@return the bytes of APPEND and SNAPSHOT messages all ranges together may have queued} */
   public long receiveBudgetBytes() {
     return receiveBudgetBytes;
   }
 
-  /** Bytes of CONTROL messages all ranges together may have queued. */
+  /** {@return the bytes of CONTROL messages all ranges together may have queued} */
   public long controlBudgetBytes() {
     return controlBudgetBytes;
   }
 
-  /** Largest single message accepted; larger ones are refused {@code TOO_LARGE}. */
+  /**
+   * {@return the largest single message accepted, in bytes, envelope overhead included} Larger
+   * ones are refused {@code TOO_LARGE}.
+   */
   public long maxMessageBytes() {
     return maxMessageBytes;
   }
@@ -141,37 +153,68 @@ public final class ReceiverLimits {
 
     private Builder() {}
 
-    /** Default {@link #DEFAULT_RANGE_APPEND_QUEUE_BYTES}; at least {@code maxMessageBytes}. */
+    /**
+     * Default {@link #DEFAULT_RANGE_APPEND_QUEUE_BYTES}; at least {@code maxMessageBytes}.
+     *
+     * @param bytes the bytes of APPEND and SNAPSHOT messages one range may have queued
+     * @return this builder
+     */
     public Builder rangeAppendQueueBytes(long bytes) {
       this.rangeAppendQueueBytes = bytes;
       return this;
     }
 
-    /** Default {@link #DEFAULT_RANGE_APPEND_QUEUE_MESSAGES}; must be positive. */
+    /**
+     * Default {@link #DEFAULT_RANGE_APPEND_QUEUE_MESSAGES}; must be positive.
+     *
+     * @param messages how many APPEND and SNAPSHOT messages one range may have queued
+     * @return this builder
+     */
     public Builder rangeAppendQueueMessages(int messages) {
       this.rangeAppendQueueMessages = messages;
       return this;
     }
 
-    /** Default {@link #DEFAULT_RANGE_CONTROL_QUEUE_BYTES}; must be positive. */
+    /**
+     * Default {@link #DEFAULT_RANGE_CONTROL_QUEUE_BYTES}; must be positive.
+     *
+     * @param bytes the bytes of CONTROL messages one range may have queued
+     * @return this builder
+     */
     public Builder rangeControlQueueBytes(long bytes) {
       this.rangeControlQueueBytes = bytes;
       return this;
     }
 
-    /** Default {@link #DEFAULT_RECEIVE_BUDGET_BYTES}; at least {@code rangeAppendQueueBytes}. */
+    /**
+     * Default {@link #DEFAULT_RECEIVE_BUDGET_BYTES}; at least {@code rangeAppendQueueBytes}.
+     *
+     * @param bytes the bytes of APPEND and SNAPSHOT messages all ranges together may have queued
+     * @return this builder
+     */
     public Builder receiveBudgetBytes(long bytes) {
       this.receiveBudgetBytes = bytes;
       return this;
     }
 
-    /** Default {@link #DEFAULT_CONTROL_BUDGET_BYTES}; at least {@code rangeControlQueueBytes}. */
+    /**
+     * Default {@link #DEFAULT_CONTROL_BUDGET_BYTES}; at least {@code rangeControlQueueBytes}.
+     *
+     * @param bytes the bytes of CONTROL messages all ranges together may have queued
+     * @return this builder
+     */
     public Builder controlBudgetBytes(long bytes) {
       this.controlBudgetBytes = bytes;
       return this;
     }
 
-    /** Default {@link TransportLimits#DEFAULT_MAX_MESSAGE_BYTES}; must exceed the overhead. */
+    /**
+     * Default {@link TransportLimits#DEFAULT_MAX_MESSAGE_BYTES}; must exceed the envelope overhead
+     * ({@link RaftEnvelope#OVERHEAD_BYTES}).
+     *
+     * @param bytes the largest single message accepted, in bytes, overhead included
+     * @return this builder
+     */
     public Builder maxMessageBytes(long bytes) {
       this.maxMessageBytes = bytes;
       return this;
@@ -180,6 +223,7 @@ public final class ReceiverLimits {
     /**
      * Validates and builds.
      *
+     * @return the limits
      * @throws IllegalArgumentException naming the field whose value makes no sense
      */
     public ReceiverLimits build() {

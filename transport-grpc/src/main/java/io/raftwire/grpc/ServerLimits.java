@@ -70,72 +70,108 @@ public final class ServerLimits {
     this.maxStreamsPerPeer = b.maxStreamsPerPeer;
   }
 
-  /** The defaults. */
+  /** {@return the defaults (the {@code DEFAULT_*} constants)} */
   public static ServerLimits defaults() {
     return DEFAULTS;
   }
 
-  /** A builder starting from the defaults. */
+  /** {@return a builder starting from the defaults} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** See {@link Builder#maxConcurrentCallsPerConnection}. */
+  /**
+   * {@return the most concurrent calls (streams) the server allows on one connection} See {@link
+   * Builder#maxConcurrentCallsPerConnection}.
+   */
   public int maxConcurrentCallsPerConnection() {
     return maxConcurrentCallsPerConnection;
   }
 
-  /** See {@link Builder#maxInboundMetadataBytes}. */
+  /**
+   * {@return the most bytes of headers (metadata) one call may send} See {@link
+   * Builder#maxInboundMetadataBytes}.
+   */
   public int maxInboundMetadataBytes() {
     return maxInboundMetadataBytes;
   }
 
-  /** See {@link Builder#handshakeTimeoutNanos}. */
+  /**
+   * {@return the nanoseconds a new connection has to finish its TLS and HTTP/2 handshakes} See
+   * {@link Builder#handshakeTimeoutNanos}.
+   */
   public long handshakeTimeoutNanos() {
     return handshakeTimeoutNanos;
   }
 
-  /** See {@link Builder#keepAliveTimeNanos}. */
+  /**
+   * {@return the nanoseconds of quiet after which the server pings a connection} See {@link
+   * Builder#keepAliveTimeNanos}.
+   */
   public long keepAliveTimeNanos() {
     return keepAliveTimeNanos;
   }
 
-  /** See {@link Builder#keepAliveTimeoutNanos}. */
+  /**
+   * {@return the nanoseconds a ping may go unanswered before the connection is closed} See {@link
+   * Builder#keepAliveTimeoutNanos}.
+   */
   public long keepAliveTimeoutNanos() {
     return keepAliveTimeoutNanos;
   }
 
-  /** See {@link Builder#permitKeepAliveTimeNanos}. */
+  /**
+   * {@return the shortest interval, in nanoseconds, the server allows between a client's pings} See
+   * {@link Builder#permitKeepAliveTimeNanos}.
+   */
   public long permitKeepAliveTimeNanos() {
     return permitKeepAliveTimeNanos;
   }
 
-  /** See {@link Builder#maxConnectionIdleNanos}. */
+  /**
+   * {@return the nanoseconds a connection may have no call open before it is closed} See {@link
+   * Builder#maxConnectionIdleNanos}.
+   */
   public long maxConnectionIdleNanos() {
     return maxConnectionIdleNanos;
   }
 
-  /** See {@link Builder#maxConnectionAgeNanos}. */
+  /**
+   * {@return the longest life of a connection in nanoseconds; {@link Long#MAX_VALUE}: unlimited}
+   * See {@link Builder#maxConnectionAgeNanos}.
+   */
   public long maxConnectionAgeNanos() {
     return maxConnectionAgeNanos;
   }
 
-  /** See {@link Builder#maxRstFramesPerWindow}. */
+  /**
+   * {@return the most stream resets a client may send per window before its connection is closed}
+   * See {@link Builder#maxRstFramesPerWindow}.
+   */
   public int maxRstFramesPerWindow() {
     return maxRstFramesPerWindow;
   }
 
-  /** See {@link Builder#maxRstFramesPerWindow}. */
+  /**
+   * {@return the window of the stream reset limit, in nanoseconds} See {@link
+   * Builder#maxRstFramesPerWindow}.
+   */
   public long rstFramesWindowNanos() {
     return rstFramesWindowNanos;
   }
 
-  /** See {@link Builder#maxConnectionsPerPeer}. */
+  /**
+   * {@return the most connections one authenticated store may use at once (mutual TLS only)} See
+   * {@link Builder#maxConnectionsPerPeer}.
+   */
   public int maxConnectionsPerPeer() {
     return maxConnectionsPerPeer;
   }
 
-  /** See {@link Builder#maxStreamsPerPeer}. */
+  /**
+   * {@return the most Raft streams one sending store may have open at once} See {@link
+   * Builder#maxStreamsPerPeer}.
+   */
   public int maxStreamsPerPeer() {
     return maxStreamsPerPeer;
   }
@@ -172,37 +208,72 @@ public final class ServerLimits {
 
     private Builder() {}
 
-    /** Default {@link #DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION}; at least 4. HTTP/2's stream limit the server announces. */
+    /**
+     * Default {@link #DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION}; at least 4. HTTP/2's stream limit
+     * the server announces.
+     *
+     * @param calls the most concurrent calls (streams) on one connection
+     * @return this builder
+     */
     public Builder maxConcurrentCallsPerConnection(int calls) {
       this.maxConcurrentCallsPerConnection = calls;
       return this;
     }
 
-    /** Default {@link #DEFAULT_MAX_INBOUND_METADATA_BYTES}; at least 1 KiB. Larger headers fail the call. */
+    /**
+     * Default {@link #DEFAULT_MAX_INBOUND_METADATA_BYTES}; at least 1 KiB. Larger headers fail the
+     * call.
+     *
+     * @param bytes the most bytes of headers per call
+     * @return this builder
+     */
     public Builder maxInboundMetadataBytes(int bytes) {
       this.maxInboundMetadataBytes = bytes;
       return this;
     }
 
-    /** Default {@link #DEFAULT_HANDSHAKE_TIMEOUT_NANOS}; positive. A connection slower than this is closed. */
+    /**
+     * Default {@link #DEFAULT_HANDSHAKE_TIMEOUT_NANOS}; positive. A connection slower than this is
+     * closed.
+     *
+     * @param nanos the time a new connection has to finish its handshakes, in nanoseconds
+     * @return this builder
+     */
     public Builder handshakeTimeoutNanos(long nanos) {
       this.handshakeTimeoutNanos = nanos;
       return this;
     }
 
-    /** Default {@link #DEFAULT_KEEP_ALIVE_TIME_NANOS}; positive. Quiet time before the server pings. */
+    /**
+     * Default {@link #DEFAULT_KEEP_ALIVE_TIME_NANOS}; positive. Quiet time before the server pings.
+     *
+     * @param nanos the quiet time in nanoseconds
+     * @return this builder
+     */
     public Builder keepAliveTimeNanos(long nanos) {
       this.keepAliveTimeNanos = nanos;
       return this;
     }
 
-    /** Default {@link #DEFAULT_KEEP_ALIVE_TIMEOUT_NANOS}; positive. Unanswered ping time before closing. */
+    /**
+     * Default {@link #DEFAULT_KEEP_ALIVE_TIMEOUT_NANOS}; positive. Unanswered ping time before
+     * closing.
+     *
+     * @param nanos the time a ping may go unanswered, in nanoseconds
+     * @return this builder
+     */
     public Builder keepAliveTimeoutNanos(long nanos) {
       this.keepAliveTimeoutNanos = nanos;
       return this;
     }
 
-    /** Default {@link #DEFAULT_PERMIT_KEEP_ALIVE_TIME_NANOS}; positive. A client pinging more often is sent away. */
+    /**
+     * Default {@link #DEFAULT_PERMIT_KEEP_ALIVE_TIME_NANOS}; positive. A client pinging more often
+     * is sent away.
+     *
+     * @param nanos the shortest interval allowed between a client's pings, in nanoseconds
+     * @return this builder
+     */
     public Builder permitKeepAliveTimeNanos(long nanos) {
       this.permitKeepAliveTimeNanos = nanos;
       return this;
@@ -211,6 +282,9 @@ public final class ServerLimits {
     /**
      * Default {@link #DEFAULT_MAX_CONNECTION_IDLE_NANOS}; positive. A connection with no call open
      * this long is closed (a sender reconnects when it next has something to send).
+     *
+     * @param nanos the idle time in nanoseconds
+     * @return this builder
      */
     public Builder maxConnectionIdleNanos(long nanos) {
       this.maxConnectionIdleNanos = nanos;
@@ -221,6 +295,9 @@ public final class ServerLimits {
      * Default {@link #DEFAULT_MAX_CONNECTION_AGE_NANOS} (unlimited); positive. A connection is asked to
      * go away after this long, its calls may finish; set it to make every peer handshake again
      * regularly (for instance to pick up rotated certificates everywhere).
+     *
+     * @param nanos the longest life of a connection in nanoseconds; {@link Long#MAX_VALUE}: unlimited
+     * @return this builder
      */
     public Builder maxConnectionAgeNanos(long nanos) {
       this.maxConnectionAgeNanos = nanos;
@@ -228,9 +305,13 @@ public final class ServerLimits {
     }
 
     /**
-     * Defaults {@link #DEFAULT_MAX_RST_FRAMES_PER_WINDOW} per {@link #DEFAULT_RST_FRAMES_WINDOW_NANOS};
-     * both positive. A client that resets more streams than this in the window (the "rapid reset"
-     * pattern) has its connection closed.
+     * Defaults {@link #DEFAULT_MAX_RST_FRAMES_PER_WINDOW} per {@link #DEFAULT_RST_FRAMES_WINDOW_NANOS}.
+     * A client that resets more streams than this in the window (the "rapid reset" pattern) has its
+     * connection closed.
+     *
+     * @param frames the most stream resets per window; positive
+     * @param windowNanos the window in nanoseconds; at least 1 second
+     * @return this builder
      */
     public Builder maxRstFramesPerWindow(int frames, long windowNanos) {
       this.maxRstFramesPerWindow = frames;
@@ -242,6 +323,9 @@ public final class ServerLimits {
      * Default {@link #DEFAULT_MAX_CONNECTIONS_PER_PEER}; at least 3. With mutual TLS, calls on the
      * connections one store holds beyond this are refused {@code RESOURCE_EXHAUSTED}, and the idle
      * limit closes them. Insecure servers cannot tell peers apart and do not count.
+     *
+     * @param connections the most connections one store may use at once
+     * @return this builder
      */
     public Builder maxConnectionsPerPeer(int connections) {
       this.maxConnectionsPerPeer = connections;
@@ -251,6 +335,9 @@ public final class ServerLimits {
     /**
      * Default {@link #DEFAULT_MAX_STREAMS_PER_PEER}; at least 2. A Raft stream from a store that has
      * this many open is refused {@code RESOURCE_EXHAUSTED}.
+     *
+     * @param streams the most Raft streams one sending store may have open at once
+     * @return this builder
      */
     public Builder maxStreamsPerPeer(int streams) {
       this.maxStreamsPerPeer = streams;
@@ -260,6 +347,7 @@ public final class ServerLimits {
     /**
      * Validates and builds.
      *
+     * @return the limits
      * @throws IllegalArgumentException naming the setting whose value makes no sense
      */
     public ServerLimits build() {

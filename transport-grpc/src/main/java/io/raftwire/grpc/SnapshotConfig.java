@@ -35,112 +35,171 @@ public final class SnapshotConfig {
    * A config with the library's {@code source} (what this store sends), {@code sink} (what it
    * installs) and the directory incoming snapshots are staged in (created if missing; leftover
    * partial files are deleted at start).
+   *
+   * @param source what this store sends snapshots from; called from transport threads as {@link
+   *     SnapshotSource} documents
+   * @param sink where this store installs received snapshots; called from the transport's snapshot
+   *     I/O threads as {@link SnapshotSink} documents
+   * @param spoolDirectory the staging directory; not to be shared with another transport, since
+   *     leftover partial files in it are deleted at start
+   * @return a builder with every other setting at its default
    */
   public static Builder builder(SnapshotSource source, SnapshotSink sink, Path spoolDirectory) {
     return new Builder(source, sink, spoolDirectory);
   }
 
-  /** What this store sends snapshots from. */
+  /** {@return what this store sends snapshots from} */
   public SnapshotSource source() {
     return source;
   }
 
-  /** Where this store installs received snapshots. */
+  /** {@return where this store installs received snapshots} */
   public SnapshotSink sink() {
     return sink;
   }
 
-  /** Where incoming snapshots are staged. */
+  /** {@return the directory incoming snapshots are staged in} */
   public Path spoolDirectory() {
     return transfer.spoolDirectory();
   }
 
-  /** See {@link Builder#chunkBytes}. */
+  /**
+   * {@return the bytes per chunk a sent transfer is cut into, each chunk with its own CRC32C} See
+   * {@link Builder#chunkBytes}.
+   */
   public int chunkBytes() {
     return transfer.chunkBytes();
   }
 
-  /** See {@link Builder#windowChunks}. */
+  /**
+   * {@return the unacknowledged chunks one sent transfer may have in flight} See {@link
+   * Builder#windowChunks}.
+   */
   public int windowChunks() {
     return transfer.windowChunks();
   }
 
-  /** See {@link Builder#sendBytesPerSecond}. */
+  /**
+   * {@return the rate limit, in bytes per second, of all transfers this store sends, as configured
+   * at start} See {@link Builder#sendBytesPerSecond}.
+   */
   public long sendBytesPerSecond() {
     return transfer.sendBytesPerSecond();
   }
 
-  /** See {@link Builder#receiveBytesPerSecond}. */
+  /**
+   * {@return the rate limit, in bytes per second, of all transfers this store receives, as
+   * configured at start} See {@link Builder#receiveBytesPerSecond}.
+   */
   public long receiveBytesPerSecond() {
     return transfer.receiveBytesPerSecond();
   }
 
-  /** See {@link Builder#concurrentTransfers}. */
+  /**
+   * {@return how many transfers this store receives at once} See {@link
+   * Builder#concurrentTransfers}.
+   */
   public int concurrentTransfers() {
     return transfer.concurrentTransfers();
   }
 
-  /** See {@link Builder#maxQueuedTransfers}. */
+  /**
+   * {@return how many incoming transfers may wait for a slot} See {@link
+   * Builder#maxQueuedTransfers}.
+   */
   public int maxQueuedTransfers() {
     return transfer.maxQueuedTransfers();
   }
 
-  /** See {@link Builder#minTransferNanos}. */
+  /**
+   * {@return the nanoseconds a queued transfer must have left of its deadline to start} See {@link
+   * Builder#minTransferNanos}.
+   */
   public long minTransferNanos() {
     return transfer.minTransferNanos();
   }
 
-  /** See {@link Builder#maxSnapshotBytes}. */
+  /**
+   * {@return the largest snapshot, in bytes, this store accepts} See {@link
+   * Builder#maxSnapshotBytes}.
+   */
   public long maxSnapshotBytes() {
     return transfer.maxSnapshotBytes();
   }
 
-  /** See {@link Builder#cacheBytes}. */
+  /**
+   * {@return the bytes of generated snapshots kept for further recipients} See {@link
+   * Builder#cacheBytes}.
+   */
   public long cacheBytes() {
     return transfer.cacheBytes();
   }
 
-  /** See {@link Builder#cacheIdleNanos}. */
+  /**
+   * {@return the nanoseconds after which a cached snapshot nobody used is closed} See {@link
+   * Builder#cacheIdleNanos}.
+   */
   public long cacheIdleNanos() {
     return transfer.cacheIdleNanos();
   }
 
-  /** See {@link Builder#stageRetentionNanos}. */
+  /**
+   * {@return the nanoseconds a partial stage left by a broken stream is kept for a resume} See
+   * {@link Builder#stageRetentionNanos}.
+   */
   public long stageRetentionNanos() {
     return transfer.stageRetentionNanos();
   }
 
-  /** See {@link Builder#receiveWindowBytes}. */
+  /**
+   * {@return the chunk bytes one incoming transfer may hold in memory} See {@link
+   * Builder#receiveWindowBytes}.
+   */
   public long receiveWindowBytes() {
     return transfer.receiveWindowBytes();
   }
 
-  /** See {@link Builder#maxRetainedStageBytes}. */
+  /**
+   * {@return the bytes of partial stages kept, in total, for resumes} See {@link
+   * Builder#maxRetainedStageBytes}.
+   */
   public long maxRetainedStageBytes() {
     return transfer.maxRetainedStageBytes();
   }
 
-  /** See {@link Builder#maxAttempts}. */
+  /**
+   * {@return the streams one transfer may use, the first one included} See {@link
+   * Builder#maxAttempts}.
+   */
   public int maxAttempts() {
     return transfer.maxAttempts();
   }
 
-  /** See {@link Builder#maxCorruptions}. */
+  /** {@return the checksum failures one transfer survives} See {@link Builder#maxCorruptions}. */
   public int maxCorruptions() {
     return transfer.maxCorruptions();
   }
 
-  /** See {@link Builder#maxDelegates}. */
+  /**
+   * {@return how many closer replicas are asked, in turn, to send a snapshot in this store's place;
+   * 0: delegation is off} See {@link Builder#maxDelegates}.
+   */
   public int maxDelegates() {
     return maxDelegates;
   }
 
-  /** See {@link Builder#delegateAcceptNanos}. */
+  /**
+   * {@return the nanoseconds a delegate may take to accept or refuse} See {@link
+   * Builder#delegateAcceptNanos}.
+   */
   public long delegateAcceptNanos() {
     return delegateAcceptNanos;
   }
 
-  /** See {@link Builder#maxDelegatedTransfers}. */
+  /**
+   * {@return how many transfers this store sends on other stores' behalf at once} See {@link
+   * Builder#maxDelegatedTransfers}.
+   */
   public int maxDelegatedTransfers() {
     return maxDelegatedTransfers;
   }
@@ -180,37 +239,69 @@ public final class SnapshotConfig {
       this.spoolDirectory = Objects.requireNonNull(spoolDirectory, "spoolDirectory");
     }
 
-    /** Default 1 MiB: bytes per chunk, each with its own CRC32C; at most 64 MiB. */
+    /**
+     * Default 1 MiB: bytes per chunk, each with its own CRC32C; at most 64 MiB.
+     *
+     * @param bytes the chunk size in bytes, 1 .. 64 MiB
+     * @return this builder
+     */
     public Builder chunkBytes(int bytes) {
       this.chunkBytes = bytes;
       return this;
     }
 
-    /** Default 4: unacknowledged chunks in flight per transfer (the recipient buffers no more). */
+    /**
+     * Default 4: unacknowledged chunks in flight per transfer (the recipient buffers no more).
+     *
+     * @param chunks the window in chunks, at least 1
+     * @return this builder
+     */
     public Builder windowChunks(int chunks) {
       this.windowChunks = chunks;
       return this;
     }
 
-    /** Default 32 MiB/s, for all transfers this store sends; adjustable at runtime. */
+    /**
+     * Default 32 MiB/s, for all transfers this store sends; adjustable at runtime with {@link
+     * io.raftwire.snapshot.SnapshotTransfers#updateRates}.
+     *
+     * @param bytes the rate limit in bytes per second, positive
+     * @return this builder
+     */
     public Builder sendBytesPerSecond(long bytes) {
       this.sendBytesPerSecond = bytes;
       return this;
     }
 
-    /** Default 32 MiB/s, for all transfers this store receives; adjustable at runtime. */
+    /**
+     * Default 32 MiB/s, for all transfers this store receives; adjustable at runtime with {@link
+     * io.raftwire.snapshot.SnapshotTransfers#updateRates}.
+     *
+     * @param bytes the rate limit in bytes per second, positive
+     * @return this builder
+     */
     public Builder receiveBytesPerSecond(long bytes) {
       this.receiveBytesPerSecond = bytes;
       return this;
     }
 
-    /** Default 2: transfers this store receives at once; the rest queue. */
+    /**
+     * Default 2: transfers this store receives at once; the rest queue.
+     *
+     * @param transfers the receiving slots, at least 1
+     * @return this builder
+     */
     public Builder concurrentTransfers(int transfers) {
       this.concurrentTransfers = transfers;
       return this;
     }
 
-    /** Default 16: transfers waiting for a slot; more are refused RECIPIENT_BUSY. */
+    /**
+     * Default 16: transfers waiting for a slot; more are refused RECIPIENT_BUSY.
+     *
+     * @param transfers the queue length, at least 0 (0: a transfer without a free slot is refused)
+     * @return this builder
+     */
     public Builder maxQueuedTransfers(int transfers) {
       this.maxQueuedTransfers = transfers;
       return this;
@@ -219,31 +310,54 @@ public final class SnapshotConfig {
     /**
      * Default 10 s: a queued transfer gives up (QUEUE_TIMEOUT) once less than this is left of its
      * deadline, so it never starts a transfer it cannot finish.
+     *
+     * @param nanos the least time left, in nanoseconds, at least 0
+     * @return this builder
      */
     public Builder minTransferNanos(long nanos) {
       this.minTransferNanos = nanos;
       return this;
     }
 
-    /** Default 64 GiB: larger snapshots are refused TOO_LARGE before a byte is sent. */
+    /**
+     * Default 64 GiB: larger snapshots are refused TOO_LARGE before a byte is sent.
+     *
+     * @param bytes the largest snapshot in bytes, at least 1
+     * @return this builder
+     */
     public Builder maxSnapshotBytes(long bytes) {
       this.maxSnapshotBytes = bytes;
       return this;
     }
 
-    /** Default 1 GiB: bytes of generated snapshots kept for further recipients. */
+    /**
+     * Default 1 GiB: bytes of generated snapshots kept for further recipients.
+     *
+     * @param bytes the cache size in bytes, at least 0
+     * @return this builder
+     */
     public Builder cacheBytes(long bytes) {
       this.cacheBytes = bytes;
       return this;
     }
 
-    /** Default 60 s: a cached snapshot nobody used for this long is closed. */
+    /**
+     * Default 60 s: a cached snapshot nobody used for this long is closed.
+     *
+     * @param nanos the idle time in nanoseconds, positive
+     * @return this builder
+     */
     public Builder cacheIdleNanos(long nanos) {
       this.cacheIdleNanos = nanos;
       return this;
     }
 
-    /** Default 5 min: a partial stage left by a broken stream is kept this long for a resume. */
+    /**
+     * Default 5 min: a partial stage left by a broken stream is kept this long for a resume.
+     *
+     * @param nanos the retention in nanoseconds, at least 0
+     * @return this builder
+     */
     public Builder stageRetentionNanos(long nanos) {
       this.stageRetentionNanos = nanos;
       return this;
@@ -257,6 +371,9 @@ public final class SnapshotConfig {
      * write. It is also the largest chunk this store takes (senders with larger chunks send them
      * smaller). The default holds twice the default sender's window (4 chunks of 1 MiB), so an
      * honest sender is never slowed by it.
+     *
+     * @param bytes the window in bytes, 4 KiB .. 1 GiB
+     * @return this builder
      */
     public Builder receiveWindowBytes(long bytes) {
       this.receiveWindowBytes = bytes;
@@ -268,19 +385,32 @@ public final class SnapshotConfig {
      * (for {@link #stageRetentionNanos}, so a new transfer of the same snapshot resumes). A broken
      * transfer's stage that does not fit is deleted at once; 0 deletes every one (no resume).
      * Only snapshots the library consented to are ever staged.
+     *
+     * @param bytes the total in bytes, at least 0
+     * @return this builder
      */
     public Builder maxRetainedStageBytes(long bytes) {
       this.maxRetainedStageBytes = bytes;
       return this;
     }
 
-    /** Default 5: streams per transfer (the first plus retries after broken streams). */
+    /**
+     * Default 5: streams per transfer (the first plus retries after broken streams).
+     *
+     * @param attempts the streams per transfer, at least 1 (1: no retry)
+     * @return this builder
+     */
     public Builder maxAttempts(int attempts) {
       this.maxAttempts = attempts;
       return this;
     }
 
-    /** Default 3: checksum failures a transfer survives (each resends from the bad chunk). */
+    /**
+     * Default 3: checksum failures a transfer survives (each resends from the bad chunk).
+     *
+     * @param corruptions the failures survived, at least 0
+     * @return this builder
+     */
     public Builder maxCorruptions(int corruptions) {
       this.maxCorruptions = corruptions;
       return this;
@@ -290,13 +420,21 @@ public final class SnapshotConfig {
      * Default 2: replicas asked, in turn, to send a snapshot in this store's place. Only replicas
      * closer to the recipient (more shared locality tiers) than this store are asked, the closest
      * first; 0 turns delegation off.
+     *
+     * @param delegates the replicas asked, at least 0
+     * @return this builder
      */
     public Builder maxDelegates(int delegates) {
       this.maxDelegates = delegates;
       return this;
     }
 
-    /** Default 2 s: how long a delegate may take to accept or refuse before the next is asked. */
+    /**
+     * Default 2 s: how long a delegate may take to accept or refuse before the next is asked.
+     *
+     * @param nanos the time in nanoseconds, positive
+     * @return this builder
+     */
     public Builder delegateAcceptNanos(long nanos) {
       this.delegateAcceptNanos = nanos;
       return this;
@@ -308,6 +446,9 @@ public final class SnapshotConfig {
      * DELEGATE_BUSY and the leader asks the next candidate or sends itself, across zones. A store
      * that returns with many lagging ranges asks for that many at once: too small a limit turns
      * such a burst into cross-zone sends.
+     *
+     * @param transfers the delegated transfers at once, at least 0 (0: every request is refused)
+     * @return this builder
      */
     public Builder maxDelegatedTransfers(int transfers) {
       this.maxDelegatedTransfers = transfers;
@@ -315,8 +456,9 @@ public final class SnapshotConfig {
     }
 
     /**
-     * The config.
+     * Validates and builds.
      *
+     * @return the config
      * @throws IllegalArgumentException naming the first setting out of range
      */
     public SnapshotConfig build() {

@@ -40,7 +40,14 @@ public final class CreditController {
   private volatile boolean closed;
 
   /**
-   * @param waitObserver told how long each admitted proposal waited, in nanoseconds, by priority
+   * Creates a controller whose streams all start with full credits.
+   *
+   * @param config the credits per destination stream; not null
+   * @param nanoClock the time source for proposal wait times, in nanoseconds (for example {@code
+   *     timebase::nanoTime}); not null
+   * @param waitObserver told how long each admitted proposal waited, in nanoseconds, by priority;
+   *     called on the thread that admits the proposal, so it must not block; not null
+   * @throws NullPointerException if any argument is null
    */
   public CreditController(AdmissionConfig config, LongSupplier nanoClock, ObjLongConsumer<Priority> waitObserver) {
     this.config = Objects.requireNonNull(config, "config");
@@ -55,7 +62,19 @@ public final class CreditController {
 
   /**
    * Completes when every stream to {@code followers} has credits for {@code priority}; see {@code
-   * FlowControl#admitProposal}. Cancelling the future withdraws it.
+   * FlowControl#admitProposal}. Cancelling the future withdraws it. Never blocks.
+   *
+   * @param range the range the proposal is for; not null
+   * @param followers the stores whose streams must all have credits; copied, not null and without
+   *     null elements; empty admits at once
+   * @param priority the credits the proposal needs: regular work waits for regular credits, elastic
+   *     work for elastic credits; not null
+   * @param bytes the proposal's size in bytes, at least 0; it is not deducted here but when the
+   *     transport accepts its APPEND ({@link #onAppendAccepted})
+   * @return a future that completes normally once admitted, or exceptionally with {@link
+   *     IllegalStateException} if the controller is or becomes closed first
+   * @throws NullPointerException if {@code range}, {@code priority} or {@code followers} is null
+   * @throws IllegalArgumentException if {@code bytes} is negative
    */
   public CompletableFuture<Void> admitProposal(
       RangeId range, Collection<StoreId> followers, Priority priority, long bytes) {
@@ -75,7 +94,15 @@ public final class CreditController {
 
   /**
    * The transport accepted an APPEND of {@code range} for {@code store} whose entries end at {@code
-   * lastIndex}: deduct its bytes now, so the next proposal already sees them.
+   * lastIndex}: deduct its bytes now, so the next proposal already sees them. The stream may go
+   * into debt. Ignored after {@link #close()}.
+   *
+   * @param range the range whose entries the APPEND carries
+   * @param store the destination store whose stream pays for them
+   * @param priority the priority whose credits pay for them
+   * @param lastIndex the log index of the APPEND's last entry; its credits return once {@code store}
+   *     admits up to this index
+   * @param bytes the bytes to deduct; 0 or less deducts nothing
    */
   public void onAppendAccepted(RangeId range, StoreId store, Priority priority, long lastIndex, long bytes) {
     if (bytes <= 0 || closed) {
@@ -91,7 +118,18 @@ public final class CreditController {
     }
   }
 
-  /** {@code store} admitted the entries of {@code range} up to {@code index}: return their credits. */
+  /**
+   * {@code store} admitted the entries of {@code range} up to {@code index}: return their credits.
+   * A late notice, whose credits were returned already (disconnect, leadership change), is ignored.
+   * Waiting proposals that can now proceed are completed on this thread.
+   *
+   * @param range the range the notice is for
+   * @param store the follower store that sent the notice
+   * @param priority the priority of the admitted entries
+   * @param index the log index up to which, inclusive, the entries were admitted
+   * @throws IllegalStateException if the return would lift the stream above its limit: credits
+   *     returned twice
+   */
   public void onAdmitted(RangeId range, StoreId store, Priority priority, long index) {
     List<FlowTokens.Waiter> wake;
     synchronized (this) {
@@ -115,7 +153,16 @@ public final class CreditController {
   /**
    * An APPEND whose entries end at {@code lastIndex} was deducted but will not be delivered: return
    * exactly that deduction (a retransmission of the same entries keeps its own). Nothing happens if
-   * it was returned already.
+   * it was returned already. Waiting proposals that can now proceed are completed on this thread.
+   *
+   * @param range the range of the dropped APPEND
+   * @param store the destination store of the dropped APPEND
+   * @param priority the priority it was deducted at
+   * @param lastIndex the log index of its last entry, as given to {@link #onAppendAccepted}
+   * @param bytes its bytes, as given to {@link #onAppendAccepted}; together with {@code lastIndex}
+   *     this picks the deduction to return
+   * @throws IllegalStateException if the return would lift the stream above its limit: credits
+   *     returned twice
    */
   public void onDropped(RangeId range, StoreId store, Priority priority, long lastIndex, long bytes) {
     List<FlowTokens.Waiter> wake;
@@ -144,22 +191,47 @@ public final class CreditController {
     wakeAll(wake);
   }
 
-  /** The stream to {@code store} broke: every credit tracked for it returns. */
+  /**
+   * The stream to {@code store} broke: every credit tracked for it returns, over all ranges.
+   *
+   * @param store the destination store whose stream broke
+   * @throws IllegalStateException if a return would lift the stream above its limit: credits
+   *     returned twice
+   */
   public void onDisconnect(StoreId store) {
     releaseWhere(key -> key.store.equals(store));
   }
 
-  /** This store stopped leading {@code range}. */
+  /**
+   * This store stopped leading {@code range}: every credit tracked for the range returns, on every
+   * stream. Later admission notices for it find nothing to return and are ignored.
+   *
+   * @param range the range this store no longer leads
+   * @throws IllegalStateException if a return would lift a stream above its limit: credits
+   *     returned twice
+   */
   public void onLeadershipLost(RangeId range) {
     releaseWhere(key -> key.range.equals(range));
   }
 
-  /** {@code store} no longer holds a replica of {@code range}. */
+  /**
+   * {@code store} no longer holds a replica of {@code range}: the credits tracked for that pair
+   * return.
+   *
+   * @param range the range the replica was removed from
+   * @param store the store that held the removed replica
+   * @throws IllegalStateException if a return would lift the stream above its limit: credits
+   *     returned twice
+   */
   public void onReplicaRemoved(RangeId range, StoreId store) {
     releaseWhere(key -> key.range.equals(range) && key.store.equals(store));
   }
 
-  /** True while credits deducted for {@code store} wait for its admission notices. */
+  /**
+   * {@return true while credits deducted for {@code store} wait for its admission notices}
+   *
+   * @param store the destination store to look at
+   */
   public synchronized boolean hasOutstanding(StoreId store) {
     for (TrackKey key : tracked.keySet()) {
       if (key.store.equals(store)) {
@@ -205,7 +277,10 @@ public final class CreditController {
     }
   }
 
-  /** Returns every credit and fails every waiting proposal. */
+  /**
+   * Returns every credit and fails every waiting proposal with {@link IllegalStateException}.
+   * Proposals admitted later fail at once; deductions are ignored. Idempotent.
+   */
   public void close() {
     closed = true;
     releaseWhere(key -> true);
@@ -224,6 +299,8 @@ public final class CreditController {
    * Credits missing from the streams that no tracked deduction explains: a leak. Must be zero.
    * Measured independently of the bookkeeping it checks: what every stream's elastic bucket (which
    * every deduction takes from) lacks against its limit, minus the bytes tracked for return.
+   *
+   * @return the leaked bytes; 0 unless the bookkeeping is broken
    */
   public synchronized long unaccountedBytes() {
     return unaccounted(stats(), trackedBytes);
@@ -238,22 +315,25 @@ public final class CreditController {
     return missing - trackedBytes;
   }
 
-  /** Bytes deducted since start. */
+  /** {@return the bytes deducted since this controller was created, over all streams} */
   public synchronized long deductedBytes() {
     return deductedBytes;
   }
 
-  /** Bytes returned since start. */
+  /** {@return the bytes returned since this controller was created, over all streams} */
   public synchronized long returnedBytes() {
     return returnedBytes;
   }
 
-  /** Bytes deducted and waiting for admission notices. */
+  /** {@return the bytes deducted and still waiting for admission notices, over all streams} */
   public synchronized long trackedBytes() {
     return trackedBytes;
   }
 
-  /** A snapshot of every stream's credits. */
+  /**
+   * {@return a snapshot of every stream's credits, one element per destination store used so far,
+   * in no particular order} Each element is consistent in itself, not with the others.
+   */
   public List<CreditStats> stats() {
     List<CreditStats> all = new ArrayList<>();
     for (FlowTokens tokens : streams.values()) {
@@ -262,7 +342,11 @@ public final class CreditController {
     return all;
   }
 
-  /** A snapshot of {@code store}'s stream (full credits if it was never used). */
+  /**
+   * {@return a snapshot of {@code store}'s stream; full credits if it was never used}
+   *
+   * @param store the destination store to look at
+   */
   public CreditStats stats(StoreId store) {
     return stream(store).stats();
   }

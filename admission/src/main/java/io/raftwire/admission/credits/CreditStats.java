@@ -26,44 +26,50 @@ public final class CreditStats {
     this.waiters = waiters;
   }
 
+  /** {@return the destination store of the stream} */
   public StoreId store() {
     return store;
   }
 
-  /** Regular credits left; negative while in debt. */
+  /** {@return the regular credits left, in bytes; negative while in debt} */
   public long regularAvailable() {
     return regularAvailable;
   }
 
-  /** Elastic credits left; negative while in debt. */
+  /** {@return the elastic credits left, in bytes; negative while in debt} */
   public long elasticAvailable() {
     return elasticAvailable;
   }
 
+  /** {@return the regular credits the stream holds when nothing is outstanding, in bytes} */
   public long regularLimit() {
     return regularLimit;
   }
 
+  /** {@return the elastic credits the stream holds when nothing is outstanding, in bytes} */
   public long elasticLimit() {
     return elasticLimit;
   }
 
-  /** Bytes deducted since the stream was created. */
+  /** {@return the bytes deducted since the stream was created} */
   public long deductedBytes() {
     return deductedBytes;
   }
 
-  /** Bytes returned since the stream was created. */
+  /** {@return the bytes returned since the stream was created} */
   public long returnedBytes() {
     return returnedBytes;
   }
 
-  /** Proposals waiting on this stream. */
+  /** {@return the number of proposals waiting on this stream} */
   public int waiters() {
     return waiters;
   }
 
-  /** True if some priority cannot proceed on this stream now. */
+  /**
+   * {@return true if some priority cannot proceed on this stream now} Elastic work is then blocked;
+   * regular work may be too.
+   */
   public boolean blocked() {
     return elasticAvailable <= 0;
   }

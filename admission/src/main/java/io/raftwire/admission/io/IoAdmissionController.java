@@ -24,6 +24,15 @@ public final class IoAdmissionController {
   private long lastTickNanos; // @GuardedBy("this")
   private final Map<Priority, Long> grantedBytes = new EnumMap<>(Priority.class); // @GuardedBy("this")
 
+  /**
+   * Creates a controller whose general tokens are unlimited until the first {@link #recompute} says
+   * otherwise; elastic work starts with one tick's share of the provisioned bandwidth.
+   *
+   * @param config the IO timing, provisioned bandwidth and health signal to use; not null
+   * @param nowNanos the current time on the owner's clock, in nanoseconds; the first {@link #tick}
+   *     counts from here
+   * @throws NullPointerException if {@code config} is null
+   */
   public IoAdmissionController(AdmissionConfig config, long nowNanos) {
     this.config = Objects.requireNonNull(config, "config");
     this.health = config.storeHealth();
@@ -31,7 +40,13 @@ public final class IoAdmissionController {
     this.elasticAvailable = elasticBurst();
   }
 
-  /** Asks the health signal for the next interval's tokens. Keeps the old value if it throws. */
+  /**
+   * Asks the health signal for the next interval's tokens. Keeps the old value if it throws. Calls
+   * the signal outside this controller's lock.
+   *
+   * @param nowNanos the current time on the owner's clock, in nanoseconds, passed to the signal
+   * @throws RuntimeException whatever the health signal throws; the tokens stay as they were
+   */
   public void recompute(long nowNanos) {
     long next = health.admissibleBytes(nowNanos, config.ioIntervalNanos());
     synchronized (this) {
@@ -42,7 +57,12 @@ public final class IoAdmissionController {
     }
   }
 
-  /** Hands out the tokens earned since the last tick. */
+  /**
+   * Hands out the tokens earned since the last tick, up to one tick's worth.
+   *
+   * @param nowNanos the current time on the owner's clock, in nanoseconds; a time before the last
+   *     tick earns nothing
+   */
   public synchronized void tick(long nowNanos) {
     long elapsed = Math.max(0, nowNanos - lastTickNanos);
     lastTickNanos = nowNanos;
@@ -59,7 +79,12 @@ public final class IoAdmissionController {
 
   /**
    * Admits {@code bytes} of work of {@code priority} if tokens allow, deducting them. Elastic work
-   * needs both general and elastic tokens.
+   * needs both general and elastic tokens. Never blocks.
+   *
+   * @param priority the priority of the work; elastic work is also capped by the provisioned
+   *     bandwidth share
+   * @param bytes the work's size in bytes; deducted in full even if it takes the tokens below zero
+   * @return true if admitted (and deducted); false if the tokens are used up, then nothing changes
    */
   public synchronized boolean tryAdmit(Priority priority, long bytes) {
     boolean limited = tokensPerInterval != StoreHealth.UNLIMITED;
@@ -77,27 +102,38 @@ public final class IoAdmissionController {
     return true;
   }
 
-  /** The tick the owner should call {@link #tick} at now: finer while tokens are constrained. */
+  /**
+   * {@return the interval, in nanoseconds, at which the owner should call {@link #tick} now}
+   * Finer while tokens are constrained: {@link AdmissionConfig#ioLoadedTickNanos()} then, {@link
+   * AdmissionConfig#ioTickNanos()} otherwise.
+   */
   public synchronized long tickNanos() {
     return tokensPerInterval == StoreHealth.UNLIMITED ? config.ioTickNanos() : config.ioLoadedTickNanos();
   }
 
-  /** Tokens for the current interval, or {@link StoreHealth#UNLIMITED}. */
+  /** {@return the tokens for the current interval in bytes, or {@link StoreHealth#UNLIMITED}} */
   public synchronized long tokensPerInterval() {
     return tokensPerInterval;
   }
 
-  /** Tokens available now (negative while in debt); meaningless while unlimited. */
+  /** {@return the tokens available now in bytes, negative while in debt; meaningless while unlimited} */
   public synchronized long availableBytes() {
     return available;
   }
 
-  /** Elastic tokens available now; meaningless without provisioned bandwidth. */
+  /**
+   * {@return the elastic tokens available now in bytes, negative while in debt; meaningless without
+   * provisioned bandwidth}
+   */
   public synchronized long elasticAvailableBytes() {
     return elasticAvailable;
   }
 
-  /** Bytes admitted so far at {@code priority}. */
+  /**
+   * {@return the bytes admitted so far at {@code priority}, since this controller was created}
+   *
+   * @param priority the priority to look at
+   */
   public synchronized long grantedBytes(Priority priority) {
     return grantedBytes.getOrDefault(priority, 0L);
   }

@@ -26,7 +26,15 @@ public final class WorkQueue {
   private final Map<Priority, Lane> lanes = new EnumMap<>(Priority.class); // @GuardedBy("this"), highest first
   private boolean closed; // @GuardedBy("this")
 
-  /** @param delayObserver told each admitted item's wait in nanoseconds, by priority */
+  /**
+   * Creates an empty, open queue.
+   *
+   * @param nanoClock the time source for queueing delays, in nanoseconds (for example {@code
+   *     timebase::nanoTime}); not null
+   * @param delayObserver told each admitted item's wait in nanoseconds, by priority; called on the
+   *     thread that admits the item, outside the queue's lock; not null
+   * @throws NullPointerException if an argument is null
+   */
   public WorkQueue(LongSupplier nanoClock, ObjLongConsumer<Priority> delayObserver) {
     this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     this.delayObserver = Objects.requireNonNull(delayObserver, "delayObserver");
@@ -35,7 +43,16 @@ public final class WorkQueue {
     }
   }
 
-  /** Queues {@code bytes} of work for {@code range}; the future completes when it is admitted. */
+  /**
+   * Queues {@code bytes} of work for {@code range}; the future completes when it is admitted.
+   * Cancelling the future withdraws the item. Never blocks.
+   *
+   * @param range the range the work belongs to; ranges take turns within a priority
+   * @param priority the work's priority; regular work is admitted before any elastic work
+   * @param bytes the work's size in bytes, as handed to {@link IoAdmissionController#tryAdmit}
+   * @return a future that completes normally on the thread that calls {@link #admit}, or
+   *     exceptionally with {@link IllegalStateException} if the queue is or becomes closed first
+   */
   public CompletableFuture<Void> submit(RangeId range, Priority priority, long bytes) {
     Item item = new Item(range, priority, bytes, nanoClock.getAsLong());
     synchronized (this) {
@@ -57,6 +74,12 @@ public final class WorkQueue {
    * Admits {@code bytes} at once, without queueing, if nothing of {@code priority} or higher waits
    * (so the order above holds) and {@code controller} grants the tokens. Returns false otherwise;
    * the caller then {@link #submit}s. Saves a future per item when admission is not constrained.
+   *
+   * @param priority the work's priority
+   * @param bytes the work's size in bytes
+   * @param controller the IO tokens to take it from
+   * @return true if admitted and deducted; false if the queue is closed, work of {@code priority}
+   *     or higher is waiting, or {@code controller} refuses
    */
   public synchronized boolean tryAdmitNow(Priority priority, long bytes, IoAdmissionController controller) {
     if (closed) {
@@ -74,7 +97,13 @@ public final class WorkQueue {
     lanes.get(item.priority).remove(item);
   }
 
-  /** Admits items while {@code controller} grants tokens; returns how many were admitted. */
+  /**
+   * Admits items in queue order while {@code controller} grants tokens, and completes their futures
+   * on this thread, outside the queue's lock.
+   *
+   * @param controller the IO tokens to take the items from
+   * @return how many items were admitted, 0 if none
+   */
   public int admit(IoAdmissionController controller) {
     List<Item> admitted = new ArrayList<>();
     synchronized (this) {
@@ -93,12 +122,18 @@ public final class WorkQueue {
     return admitted.size();
   }
 
-  /** Items waiting at {@code priority}. */
+  /**
+   * {@return the number of items waiting at {@code priority}}
+   *
+   * @param priority the lane to count
+   */
   public synchronized int length(Priority priority) {
     return lanes.get(priority).size;
   }
 
-  /** Fails every waiting item and refuses new ones. */
+  /**
+   * Fails every waiting item with {@link IllegalStateException} and refuses new ones. Idempotent.
+   */
   public void close() {
     List<Item> pending = new ArrayList<>();
     synchronized (this) {

@@ -54,6 +54,16 @@ public final class AdmissionHooks {
   private final Map<RangeId, AtomicLong> localBytes = new ConcurrentHashMap<>();
   private final AtomicLong forgotten = new AtomicLong();
 
+  /**
+   * Creates the hooks of one store.
+   *
+   * @param flow the flow control of this store's transport; its admission config should set
+   *     {@code libraryReportsDurability(true)}; not null
+   * @param localStore this store; appends it sent as leader are reported as disk writes only, not
+   *     as durable entries; not null
+   * @param codec the codec the store's nodes use; decides each operation's priority; not null
+   * @throws NullPointerException if an argument is null
+   */
   public AdmissionHooks(FlowControl flow, StoreId localStore, MicroRaftCodec codec) {
     this.flow = Objects.requireNonNull(flow, "flow");
     this.localStore = Objects.requireNonNull(localStore, "localStore");
@@ -65,8 +75,18 @@ public final class AdmissionHooks {
    * The future fails like {@link RaftNode#replicate}'s, or with {@link IllegalStateException} if
    * flow control closed while waiting.
    *
+   * <p>Never blocks: the calling thread returns at once, and {@link RaftNode#replicate} runs on
+   * the thread that returns the credits.
+   *
+   * @param <T> the type of the operation's result
+   * @param node the range's node; its group id must be a {@link RangeId} and every member a {@link
+   *     StoreEndpoint}
+   * @param operation the operation to replicate; its priority comes from the codec
    * @param bytes the operation's encoded size (an estimate is fine: it orders waiting, the real
    *     bytes are deducted when sent)
+   * @return the future of {@link RaftNode#replicate}, completed once the operation commits
+   * @throws ClassCastException if the node's group id is not a {@link RangeId}
+   * @throws IllegalArgumentException if a member of the node is not a {@link StoreEndpoint}
    */
   public <T> CompletableFuture<Ordered<T>> replicate(RaftNode node, Object operation, long bytes) {
     RangeId range = (RangeId) node.getGroupId();
@@ -90,7 +110,10 @@ public final class AdmissionHooks {
         });
   }
 
-  /** The observer to build this store's {@link RangeRegistry} with. */
+  /**
+   * {@return the observer to build this store's {@link RangeRegistry} with} It records each
+   * received append with entries, before the node handles it; never blocks.
+   */
   public Consumer<RaftEnvelope> onAppend() {
     return this::appendReceived;
   }
@@ -111,7 +134,15 @@ public final class AdmissionHooks {
     }
   }
 
-  /** Wraps the {@code RaftStore} of {@code range}'s node to report durable entries. */
+  /**
+   * Wraps the {@code RaftStore} of {@code range}'s node to report durable entries.
+   *
+   * @param range the range whose node will use the returned store
+   * @param delegate the store that persists; every call is forwarded to it; not null
+   * @return a store that, after each {@code flush()} of new entries, reports them as durable and
+   *     the flush's bytes and latency to the store's health signal
+   * @throws NullPointerException if {@code delegate} is null
+   */
   public RaftStore reportingStore(RangeId range, RaftStore delegate) {
     return new ReportingRaftStore(this, range, delegate);
   }
@@ -152,7 +183,10 @@ public final class AdmissionHooks {
     }
   }
 
-  /** Received appends forgotten because a range had too many waiting for durability. */
+  /**
+   * {@return the number of received appends forgotten because a range had more than {@link
+   * #MAX_PENDING_APPENDS} waiting for durability} Counts since the hooks were created.
+   */
   public long forgottenAppends() {
     return forgotten.get();
   }

@@ -17,11 +17,17 @@ import java.util.Objects;
 public abstract class ForwardingRaftStore implements RaftStore {
   private final RaftStore delegate;
 
+  /**
+   * Creates a store that forwards every call to {@code delegate}.
+   *
+   * @param delegate the store that does the work; not null
+   * @throws NullPointerException if {@code delegate} is null
+   */
   protected ForwardingRaftStore(RaftStore delegate) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
   }
 
-  /** The store calls are forwarded to. */
+  /** {@return the store calls are forwarded to; never null} */
   protected RaftStore delegate() {
     return delegate;
   }

@@ -22,12 +22,16 @@ public final class MalformedMessageException extends Exception {
     /** The envelope is addressed to another store than the one that received it. */
     WRONG_DESTINATION;
 
-    /** The name in metrics and problem reports: {@code undecodable}, {@code wrong_sender}, ... */
+    /**
+     * {@return the name in metrics and problem reports: {@code undecodable}, {@code wrong_sender},
+     * ...} The constant's name in lower case.
+     */
     public String metricName() {
       return name().toLowerCase(Locale.ROOT);
     }
   }
 
+  /** What is wrong; never null. */
   private final Problem problem;
 
   /** A message that does not decode ({@link Problem#UNDECODABLE}). */
@@ -40,7 +44,7 @@ public final class MalformedMessageException extends Exception {
     this.problem = Objects.requireNonNull(problem, "problem");
   }
 
-  /** What is wrong. */
+  /** {@return what is wrong with the envelope; never null} */
   public Problem problem() {
     return problem;
   }

@@ -65,13 +65,26 @@ public final class MicroRaftCodec {
   private final RaftModelFactory factory;
   private final Function<Object, Priority> priorityOf;
 
-  /** A codec with MicroRaft's default model factory; every operation counts as REGULAR work. */
+  /**
+   * A codec with MicroRaft's default model factory; every operation counts as REGULAR work.
+   *
+   * @param operations encodes the user's operations and snapshot chunk objects; not null
+   * @throws NullPointerException if {@code operations} is null
+   */
   public MicroRaftCodec(OperationCodec operations) {
     this(operations, new DefaultRaftModelFactory(), operation -> Priority.REGULAR);
   }
 
   /**
-   * @param priorityOf the admission priority of a user operation (must not block or throw)
+   * A codec that builds MicroRaft objects with {@code factory} and gives user operations the
+   * priority {@code priorityOf} says. Membership changes are always REGULAR.
+   *
+   * @param operations encodes the user's operations and snapshot chunk objects; not null
+   * @param factory the model factory MicroRaft's nodes are built with, so decoded messages are the
+   *     classes the nodes expect; not null
+   * @param priorityOf the admission priority of a user operation (must not block or throw); called
+   *     on Raft node and proposing threads; not null
+   * @throws NullPointerException if an argument is null
    */
   public MicroRaftCodec(
       OperationCodec operations, RaftModelFactory factory, Function<Object, Priority> priorityOf) {
@@ -80,7 +93,12 @@ public final class MicroRaftCodec {
     this.priorityOf = Objects.requireNonNull(priorityOf, "priorityOf");
   }
 
-  /** How the transport treats {@code message}. */
+  /**
+   * {@return how the transport treats {@code message}} APPEND for an append request with entries,
+   * SNAPSHOT for install-snapshot requests and responses, CONTROL for everything else.
+   *
+   * @param message any MicroRaft message; not null
+   */
   public static TrafficClass classify(RaftMessage message) {
     if (message instanceof AppendEntriesRequest) {
       return ((AppendEntriesRequest) message).getLogEntries().isEmpty() ? TrafficClass.CONTROL : TrafficClass.APPEND;
@@ -99,8 +117,13 @@ public final class MicroRaftCodec {
   /**
    * The envelope carrying {@code message} to {@code target}.
    *
-   * @throws IllegalArgumentException if the group id is not a {@link RangeId} or an endpoint is
-   *     not a {@link StoreEndpoint}
+   * @param message the message a MicroRaft node sends; its sender becomes the envelope's {@code
+   *     from} store, its group id the envelope's range
+   * @param target the endpoint the node sends to; becomes the envelope's {@code to} store
+   * @return a new envelope with the traffic class of {@link #classify}; for an APPEND, one entry per
+   *     log entry and elastic priority if any operation is elastic
+   * @throws IllegalArgumentException if the group id is not a {@link RangeId}, an endpoint is not a
+   *     {@link StoreEndpoint}, or the message type is unknown
    */
   public RaftEnvelope encode(RaftMessage message, RaftEndpoint target) {
     if (!(message.getGroupId() instanceof RangeId)) {
@@ -203,8 +226,12 @@ public final class MicroRaftCodec {
   }
 
   /**
-   * The MicroRaft message in {@code envelope}.
+   * The MicroRaft message in {@code envelope}. Decodes only; what the message claims about its
+   * sender and group is not checked here.
    *
+   * @param envelope an envelope received from the transport; its payload and entries may be
+   *     corrupt or hostile
+   * @return the message, built with {@link #modelFactory()}
    * @throws MalformedMessageException if the payload or an entry does not decode, or a field is
    *     out of range
    */
@@ -305,7 +332,13 @@ public final class MicroRaftCodec {
 
   // ------------------------------------------------------------------ persistence forms
 
-  /** The bytes of a log entry, for a {@code RaftStore}; {@link #decodeLogEntry} reverses it. */
+  /**
+   * The bytes of a log entry, for a {@code RaftStore}; {@link #decodeLogEntry} reverses it.
+   *
+   * @param entry the entry to store; its operation goes through the {@link OperationCodec} unless it
+   *     is a membership change
+   * @return a new array holding the entry's index, term and operation
+   */
   public byte[] encodeLogEntry(LogEntry entry) {
     return StoredEntry.newBuilder()
         .setIndex(entry.getIndex())
@@ -315,7 +348,13 @@ public final class MicroRaftCodec {
         .toByteArray();
   }
 
-  /** The log entry {@link #encodeLogEntry} encoded. */
+  /**
+   * The log entry {@link #encodeLogEntry} encoded.
+   *
+   * @param bytes bytes read back from the store
+   * @return a new log entry built with {@link #modelFactory()}
+   * @throws MalformedMessageException if the bytes do not decode, for example after corruption
+   */
   public LogEntry decodeLogEntry(byte[] bytes) throws MalformedMessageException {
     try {
       StoredEntry e = StoredEntry.parseFrom(bytes);
@@ -326,7 +365,13 @@ public final class MicroRaftCodec {
     }
   }
 
-  /** The bytes of a snapshot chunk, for a {@code RaftStore}. */
+  /**
+   * The bytes of a snapshot chunk, for a {@code RaftStore}; {@link #decodeSnapshotChunk} reverses
+   * it.
+   *
+   * @param chunk the chunk to store; its operation goes through the {@link OperationCodec}
+   * @return a new array holding the chunk, its position and its members view
+   */
   public byte[] encodeSnapshotChunk(SnapshotChunk chunk) {
     return io.raftwire.adapter.microraft.wire.SnapshotChunk.newBuilder()
         .setIndex(chunk.getIndex())
@@ -339,7 +384,13 @@ public final class MicroRaftCodec {
         .toByteArray();
   }
 
-  /** The snapshot chunk {@link #encodeSnapshotChunk} encoded. */
+  /**
+   * The snapshot chunk {@link #encodeSnapshotChunk} encoded.
+   *
+   * @param bytes bytes read back from the store
+   * @return a new snapshot chunk built with {@link #modelFactory()}
+   * @throws MalformedMessageException if the bytes do not decode, for example after corruption
+   */
   public SnapshotChunk decodeSnapshotChunk(byte[] bytes) throws MalformedMessageException {
     try {
       io.raftwire.adapter.microraft.wire.SnapshotChunk c = io.raftwire.adapter.microraft.wire.SnapshotChunk.parseFrom(bytes);
@@ -352,12 +403,25 @@ public final class MicroRaftCodec {
     }
   }
 
-  /** The bytes of a group members view, for a {@code RaftStore}. */
+  /**
+   * The bytes of a group members view, for a {@code RaftStore}; {@link #decodeMembersView} reverses
+   * it.
+   *
+   * @param view the view to store; every member must be a {@link StoreEndpoint}
+   * @return a new array holding the view's log index, members and voting members
+   * @throws IllegalArgumentException if a member is not a {@link StoreEndpoint}
+   */
   public byte[] encodeMembersView(RaftGroupMembersView view) {
     return membersView(view).toByteArray();
   }
 
-  /** The group members view {@link #encodeMembersView} encoded. */
+  /**
+   * The group members view {@link #encodeMembersView} encoded.
+   *
+   * @param bytes bytes read back from the store
+   * @return a new members view built with {@link #modelFactory()}
+   * @throws MalformedMessageException if the bytes do not decode, for example after corruption
+   */
   public RaftGroupMembersView decodeMembersView(byte[] bytes) throws MalformedMessageException {
     try {
       return membersView(MembersView.parseFrom(bytes));
@@ -366,7 +430,7 @@ public final class MicroRaftCodec {
     }
   }
 
-  /** The model factory this codec builds MicroRaft objects with. */
+  /** {@return the model factory this codec builds MicroRaft objects with; never null} */
   public RaftModelFactory modelFactory() {
     return factory;
   }

@@ -77,7 +77,15 @@ public final class MicroRaftNodes implements AutoCloseable {
         "admission needs a transport with flow control (" + transport + " has none)"));
   }
 
-  /** A builder for the nodes of {@code transport}'s store, encoding with {@code codec}. */
+  /**
+   * A builder for the nodes of {@code transport}'s store, encoding with {@code codec}.
+   *
+   * @param transport the store's raftwire transport; admission defaults to on if it has flow
+   *     control; not null
+   * @param codec the codec every node's messages go through; not null
+   * @return a new builder
+   * @throws NullPointerException if an argument is null
+   */
   public static Builder builder(RaftTransport transport, MicroRaftCodec codec) {
     return new Builder(transport, codec);
   }
@@ -87,6 +95,13 @@ public final class MicroRaftNodes implements AutoCloseable {
    * transport and {@code store} (wrapped to capture snapshots and to report durable entries, as
    * enabled); everything else (group id, endpoints, state machine, config) is the caller's.
    *
+   * @param range the node's range; must equal the group id set on {@code builder}
+   * @param builder a MicroRaft node builder with everything but transport and store set; its
+   *     transport and store are overwritten
+   * @param store the node's persistence; not null
+   * @return the started node, already routed to; its leader is known later
+   * @throws NullPointerException if {@code range} or {@code store} is null
+   * @throws IllegalArgumentException if the node's group id is not a {@link RangeId}
    * @throws IllegalStateException if the range has a node here already
    */
   public RaftNode start(RangeId range, RaftNode.RaftNodeBuilder builder, RaftStore store) {
@@ -96,6 +111,16 @@ public final class MicroRaftNodes implements AutoCloseable {
   /**
    * As {@link #start(RangeId, RaftNode.RaftNodeBuilder, RaftStore)}, for a node restored from
    * {@code restored} (set on the builder here; its snapshot, if any, is what this store sends).
+   *
+   * @param range the node's range; must equal the group id set on {@code builder}
+   * @param builder a MicroRaft node builder with everything but transport, store and restored
+   *     state set; those are overwritten
+   * @param store the node's persistence; not null
+   * @param restored the state read back from {@code store}, or empty for a new node
+   * @return the started node, already routed to; its leader is known later
+   * @throws NullPointerException if {@code range} or {@code store} is null
+   * @throws IllegalArgumentException if the node's group id is not a {@link RangeId}
+   * @throws IllegalStateException if the range has a node here already
    */
   public RaftNode start(RangeId range, RaftNode.RaftNodeBuilder builder, RaftStore store,
       Optional<RestoredRaftState> restored) {
@@ -122,21 +147,30 @@ public final class MicroRaftNodes implements AutoCloseable {
 
   /**
    * Replicates {@code operation} on {@code node}: with admission once the followers' credits (and
-   * for elastic work this store's IO tokens) admit it, without it at once.
+   * for elastic work this store's IO tokens) admit it, without it at once. Never blocks.
    *
+   * @param <T> the type of the operation's result
+   * @param node a node started here
+   * @param operation the operation to replicate
    * @param bytes the operation's encoded size (an estimate is fine: it orders waiting, the real
-   *     bytes are deducted when sent)
+   *     bytes are deducted when sent); ignored without admission
+   * @return the future of {@link RaftNode#replicate}, completed once the operation commits; with
+   *     admission it fails with {@link IllegalStateException} if flow control closes while waiting
    */
   public <T> CompletableFuture<Ordered<T>> replicate(RaftNode node, Object operation, long bytes) {
     return hooks.isPresent() ? hooks.get().replicate(node, operation, bytes) : node.replicate(operation);
   }
 
-  /** The node of {@code range}, if this store has one. */
+  /**
+   * {@return the node of {@code range}, or empty if this store has none}
+   *
+   * @param range the range to look up
+   */
   public Optional<RaftNode> node(RangeId range) {
     return registry.node(range);
   }
 
-  /** The ranges with a node here. */
+  /** {@return the ranges with a node here, as an immutable copy} */
   public Set<RangeId> ranges() {
     return registry.ranges();
   }
@@ -144,17 +178,23 @@ public final class MicroRaftNodes implements AutoCloseable {
   /**
    * Stops routing to the node of {@code range} (it is not terminated); see {@link
    * RangeRegistry#remove}.
+   *
+   * @param range the range whose node to remove
+   * @return the node, or empty if the range had none here
    */
   public Optional<RaftNode> remove(RangeId range) {
     return registry.remove(range);
   }
 
-  /** The transport every node sends through (its counters of refused and unencodable messages). */
+  /**
+   * {@return the transport every node sends through} It holds the counters of refused and
+   * unencodable outbound messages.
+   */
   public MicroRaftTransport raftTransport() {
     return raftTransport;
   }
 
-  /** Messages dropped because they did not decode. */
+  /** {@return the number of inbound messages dropped because they did not decode} */
   public long decodeFailures() {
     return registry.decodeFailures();
   }
@@ -162,6 +202,9 @@ public final class MicroRaftNodes implements AutoCloseable {
   /**
    * Inbound messages never handed to a node because of {@code problem} (undecodable, or a sender,
    * group or destination that is not its envelope's), since start; see {@link RangeRegistry}.
+   *
+   * @param problem the reason to count
+   * @return the number of such messages
    */
   public long refused(MalformedMessageException.Problem problem) {
     return registry.refused(problem);
@@ -196,6 +239,10 @@ public final class MicroRaftNodes implements AutoCloseable {
     /**
      * Default: on if the transport has flow control. On, proposals through {@link #replicate} wait
      * for credits and followers report durable entries; off replicates at once.
+     *
+     * @param on true for admission, which then needs the transport's flow control (checked by
+     *     {@link #build()})
+     * @return this builder
      */
     public Builder admission(boolean on) {
       this.admission = on;
@@ -206,6 +253,10 @@ public final class MicroRaftNodes implements AutoCloseable {
      * Default none: snapshots travel as MicroRaft's own chunk messages. Given, they travel as
      * raftwire snapshot transfers; {@code snapshots} must be the transport's snapshot source and
      * sink.
+     *
+     * @param snapshots the bridge configured as the transport's snapshot source and sink; not null
+     * @return this builder
+     * @throws NullPointerException if {@code snapshots} is null
      */
     public Builder snapshots(MicroRaftSnapshots snapshots) {
       this.snapshots = Optional.of(snapshots);
@@ -217,6 +268,10 @@ public final class MicroRaftNodes implements AutoCloseable {
      * refused message. The clock of the problem log's intervals (one line per sending store and
      * problem per {@link ProblemLog#DEFAULT_INTERVAL_NANOS}) and the timer that flushes it; a test
      * gives a fake timebase, an application may give its transport's.
+     *
+     * @param timebase the clock and timer of the problem log; not null
+     * @return this builder
+     * @throws NullPointerException if {@code timebase} is null
      */
     public Builder problemTimebase(Timebase timebase) {
       this.problemTimebase = Objects.requireNonNull(timebase, "timebase");
@@ -226,6 +281,10 @@ public final class MicroRaftNodes implements AutoCloseable {
     /**
      * Default: {@link RangeRegistry}'s SLF4J logger at WARN. Where the problem log's lines about
      * refused inbound messages go; called on transport and timer threads, it must not block.
+     *
+     * @param lines receives one complete line per report; not null
+     * @return this builder
+     * @throws NullPointerException if {@code lines} is null
      */
     public Builder problemLines(Consumer<String> lines) {
       this.problemLines = Objects.requireNonNull(lines, "lines");
@@ -235,6 +294,7 @@ public final class MicroRaftNodes implements AutoCloseable {
     /**
      * Wires the nodes' parts.
      *
+     * @return the nodes of the transport's store, none started yet
      * @throws IllegalArgumentException if admission or snapshots are asked of a transport without
      *     them
      */

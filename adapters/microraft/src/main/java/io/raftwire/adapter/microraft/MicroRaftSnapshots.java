@@ -113,9 +113,17 @@ public final class MicroRaftSnapshots implements SnapshotSource, SnapshotSink {
   private volatile SnapshotTransfers transfers;
 
   /**
+   * A bridge with the given deadlines, not attached yet.
+   *
+   * @param codec encodes the captured chunks for transfer and decodes received ones; must be the
+   *     codec of the store's nodes; not null
    * @param transferDeadlineNanos how long one catch-up transfer may take, queueing included; also
-   *     how long a leader's offer counts as the follower's request (no transfer for it outlives it)
-   * @param installTimeoutNanos how long an install may wait for the node to apply the snapshot
+   *     how long a leader's offer counts as the follower's request (no transfer for it outlives it);
+   *     in nanoseconds, positive
+   * @param installTimeoutNanos how long an install may wait for the node to apply the snapshot, in
+   *     nanoseconds, positive
+   * @throws NullPointerException if {@code codec} is null
+   * @throws IllegalArgumentException if a deadline is not positive
    */
   public MicroRaftSnapshots(MicroRaftCodec codec, long transferDeadlineNanos, long installTimeoutNanos) {
     this(codec, transferDeadlineNanos, installTimeoutNanos, System::nanoTime);
@@ -133,25 +141,56 @@ public final class MicroRaftSnapshots implements SnapshotSource, SnapshotSink {
     this.requests = new SnapshotRequests(nanoClock, transferDeadlineNanos);
   }
 
-  /** With a 5 minute transfer deadline and a 30 second install timeout. */
+  /**
+   * A bridge with a 5 minute transfer deadline and a 30 second install timeout, not attached yet.
+   *
+   * @param codec encodes the captured chunks for transfer and decodes received ones; must be the
+   *     codec of the store's nodes; not null
+   * @throws NullPointerException if {@code codec} is null
+   */
   public MicroRaftSnapshots(MicroRaftCodec codec) {
     this(codec, TimeUnit.MINUTES.toNanos(5), TimeUnit.SECONDS.toNanos(30));
   }
 
-  /** Connects the nodes (for state and installs) and the transport's transfers (for sends). */
+  /**
+   * Connects the nodes (for state and installs) and the transport's transfers (for sends). Until
+   * then leaders' offers travel as MicroRaft's own messages and every offered transfer is refused.
+   * {@link MicroRaftNodes} calls this.
+   *
+   * @param registry the registry of the store's nodes; not null
+   * @param transfers the snapshot transfers of the transport this bridge is source and sink of;
+   *     not null
+   * @throws NullPointerException if an argument is null
+   */
   public void attach(RangeRegistry registry, SnapshotTransfers transfers) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.transfers = Objects.requireNonNull(transfers, "transfers");
   }
 
-  /** Remembers the snapshot a node of {@code range} was restored with (after a restart). */
+  /**
+   * Remembers the snapshot a node of {@code range} was restored with (after a restart), so this
+   * store can send it. {@link MicroRaftNodes#start(RangeId, RaftNode.RaftNodeBuilder, RaftStore,
+   * Optional)} calls this.
+   *
+   * @param range the range of the restored node
+   * @param snapshot the restored snapshot entry; its operation must be MicroRaft's list of the
+   *     snapshot's chunks
+   */
   public void restored(RangeId range, SnapshotEntry snapshot) {
     @SuppressWarnings("unchecked")
     List<SnapshotChunk> chunks = (List<SnapshotChunk>) snapshot.getOperation();
     latest.put(range, new Captured(snapshot.getIndex(), snapshot.getTerm(), List.copyOf(chunks)));
   }
 
-  /** Wraps {@code store} of {@code range} so the snapshots it persists are captured. */
+  /**
+   * Wraps {@code store} of {@code range} so the snapshots it persists are captured.
+   *
+   * @param range the range whose node will use the returned store
+   * @param store the store that persists; every call is forwarded to it; not null
+   * @return a store that also keeps the latest complete snapshot of {@code range} (references to
+   *     the same chunk objects, not copies)
+   * @throws NullPointerException if {@code store} is null
+   */
   public RaftStore capturingStore(RangeId range, RaftStore store) {
     return new ForwardingRaftStore(store) {
       @Override
@@ -438,32 +477,35 @@ public final class MicroRaftSnapshots implements SnapshotSource, SnapshotSink {
     }
   }
 
-  /** Catch-up transfers started. */
+  /** {@return the number of catch-up transfers started} */
   public long started() {
     return started.get();
   }
 
-  /** Repeated requests folded into a transfer already in progress. */
+  /** {@return the number of repeated requests folded into a transfer already in progress} */
   public long coalesced() {
     return coalesced.get();
   }
 
-  /** Catch-up transfers the follower installed. */
+  /** {@return the number of catch-up transfers the follower installed} */
   public long completed() {
     return completed.get();
   }
 
-  /** Catch-up transfers that failed (MicroRaft asks again). */
+  /** {@return the number of catch-up transfers that failed} MicroRaft asks again while the follower lags. */
   public long failed() {
     return failed.get();
   }
 
-  /** Snapshots this store installed. */
+  /** {@return the number of snapshots this store installed} */
   public long installed() {
     return installed.get();
   }
 
-  /** Offered transfers this store refused because its replica had not asked for them. */
+  /**
+   * {@return the number of offered transfers this store refused because its replica had not asked
+   * for them}
+   */
   public long refused() {
     return refused.get();
   }

@@ -30,7 +30,13 @@ public final class MicroRaftTransport implements Transport {
   private final AtomicLong encodeFailures = new AtomicLong();
   private final AtomicLong refusedSends = new AtomicLong();
 
-  /** Snapshots travel as MicroRaft's own chunk messages (the SNAPSHOT lane). */
+  /**
+   * Snapshots travel as MicroRaft's own chunk messages (the SNAPSHOT lane).
+   *
+   * @param transport the raftwire transport of this store; not null
+   * @param codec encodes outbound messages; not null
+   * @throws NullPointerException if an argument is null
+   */
   public MicroRaftTransport(RaftTransport transport, MicroRaftCodec codec) {
     this.transport = Objects.requireNonNull(transport, "transport");
     this.codec = Objects.requireNonNull(codec, "codec");
@@ -40,6 +46,13 @@ public final class MicroRaftTransport implements Transport {
   /**
    * Snapshots travel as raftwire snapshot transfers: the leader's offer to install one is handed
    * to {@code snapshots} (see {@link MicroRaftSnapshots}) instead of being sent.
+   *
+   * @param transport the raftwire transport of this store; its snapshot transfers must have {@code
+   *     snapshots} as source and sink; not null
+   * @param codec encodes outbound messages; not null
+   * @param snapshots the snapshot bridge, attached by {@link MicroRaftNodes}; until it is attached,
+   *     offers are sent as MicroRaft's own messages; not null
+   * @throws NullPointerException if an argument is null
    */
   public MicroRaftTransport(RaftTransport transport, MicroRaftCodec codec, MicroRaftSnapshots snapshots) {
     this.transport = Objects.requireNonNull(transport, "transport");
@@ -88,12 +101,18 @@ public final class MicroRaftTransport implements Transport {
     }
   }
 
-  /** Messages that could not be encoded (a bug in an operation codec, or a foreign endpoint). */
+  /**
+   * {@return the number of messages that could not be encoded (a bug in an operation codec, or a
+   * foreign endpoint)} Counts since this transport was created.
+   */
   public long encodeFailures() {
     return encodeFailures.get();
   }
 
-  /** Messages the transport refused (budget, unreachable, ...); Raft resends what matters. */
+  /**
+   * {@return the number of messages the transport refused (budget, unreachable, ...)} Raft resends
+   * what matters. Counts since this transport was created.
+   */
   public long refusedSends() {
     return refusedSends.get();
   }

@@ -9,9 +9,20 @@ package io.raftwire.adapter.microraft;
  * drops the message (counted and logged); Raft retransmits.
  */
 public interface OperationCodec {
-  /** The bytes of {@code operation}. */
+  /**
+   * Encodes one object MicroRaft carries.
+   *
+   * @param operation an operation given to {@code replicate}, MicroRaft's new-term operation, or a
+   *     snapshot chunk object from the state machine
+   * @return its bytes; not null. The array is not modified or kept after the call returns
+   */
   byte[] encode(Object operation);
 
-  /** The object {@link #encode} was given. */
+  /**
+   * Decodes what {@link #encode} produced.
+   *
+   * @param bytes bytes received from another store; they may be corrupt or hostile
+   * @return an object equal to the one {@link #encode} was given
+   */
   Object decode(byte[] bytes);
 }

@@ -42,6 +42,11 @@ public final class RangeRegistry implements AutoCloseable {
    * A registry whose nodes receive through {@code transport}; it reports refused messages to this
    * package's SLF4J logger at WARN, on the system clock ({@link MicroRaftNodes.Builder} chooses
    * otherwise).
+   *
+   * @param transport the transport of this store; nodes added here are registered with it; not
+   *     null
+   * @param codec decodes inbound envelopes; not null
+   * @throws NullPointerException if an argument is null
    */
   public RangeRegistry(RaftTransport transport, MicroRaftCodec codec) {
     this(transport, codec, envelope -> {});
@@ -50,8 +55,13 @@ public final class RangeRegistry implements AutoCloseable {
   /**
    * As {@link #RangeRegistry(RaftTransport, MicroRaftCodec)}, telling {@code onAppend} of appends.
    *
-   * @param onAppend told of every APPEND envelope before its node handles it, on the transport's
-   *     worker thread (used by {@link AdmissionHooks} to learn which leader sent which entries)
+   * @param transport the transport of this store; nodes added here are registered with it; not
+   *     null
+   * @param codec decodes inbound envelopes; not null
+   * @param onAppend told of every APPEND envelope that decoded and passed the check, before its
+   *     node handles it, on the transport's worker thread (used by {@link AdmissionHooks} to learn
+   *     which leader sent which entries); must not block or throw; not null
+   * @throws NullPointerException if an argument is null
    */
   public RangeRegistry(RaftTransport transport, MicroRaftCodec codec, Consumer<RaftEnvelope> onAppend) {
     this(transport, codec, onAppend, (envelope, message) -> {}, InboundProblems.logging(transport.localStore()));
@@ -77,6 +87,9 @@ public final class RangeRegistry implements AutoCloseable {
   /**
    * Routes the inbound messages of {@code node}'s range (its group id) to it.
    *
+   * @param node the node to route to; its group id must be a {@link RangeId}; started or not
+   * @throws RuntimeException whatever the transport's {@code register} throws; the range is then
+   *     not added
    * @throws IllegalArgumentException if the node's group id is not a {@link RangeId}
    * @throws IllegalStateException if the range already has a node here
    */
@@ -115,13 +128,17 @@ public final class RangeRegistry implements AutoCloseable {
     }
   }
 
-  /** The node of {@code range}, if this store has one. */
+  /**
+   * {@return the node of {@code range}, or empty if this store has none}
+   *
+   * @param range the range to look up
+   */
   public Optional<RaftNode> node(RangeId range) {
     Entry entry = ranges.get(range);
     return entry == null ? Optional.empty() : Optional.of(entry.node);
   }
 
-  /** The ranges with a node here. */
+  /** {@return the ranges with a node here, as an immutable copy} */
   public Set<RangeId> ranges() {
     return Set.copyOf(ranges.keySet());
   }
@@ -130,7 +147,8 @@ public final class RangeRegistry implements AutoCloseable {
    * Stops routing messages to the node of {@code range} (it is not terminated: that is the
    * caller's). When this returns, no delivery to the node is in progress.
    *
-   * @return the node, if there was one
+   * @param range the range whose node to remove
+   * @return the node, or empty if the range had none here
    */
   public Optional<RaftNode> remove(RangeId range) {
     Entry entry = ranges.remove(range);
@@ -141,12 +159,17 @@ public final class RangeRegistry implements AutoCloseable {
     return Optional.of(entry.node);
   }
 
-  /** Messages dropped because they did not decode: {@code refused(UNDECODABLE)}. */
+  /** {@return the number of messages dropped because they did not decode: {@code refused(UNDECODABLE)}} */
   public long decodeFailures() {
     return refused(MalformedMessageException.Problem.UNDECODABLE);
   }
 
-  /** Messages never handed to a node because of {@code problem}, since start. */
+  /**
+   * {@return the number of messages never handed to a node because of {@code problem}, since this
+   * registry was created}
+   *
+   * @param problem the reason to count
+   */
   public long refused(MalformedMessageException.Problem problem) {
     return problems.count(problem);
   }

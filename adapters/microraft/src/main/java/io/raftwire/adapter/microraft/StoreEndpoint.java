@@ -15,17 +15,27 @@ public final class StoreEndpoint implements RaftEndpoint {
     this.store = store;
   }
 
-  /** The endpoint of {@code store}. */
+  /**
+   * {@return the endpoint of {@code store}}
+   *
+   * @param store the store the endpoint stands for; not null
+   * @throws NullPointerException if {@code store} is null
+   */
   public static StoreEndpoint of(StoreId store) {
     return new StoreEndpoint(Objects.requireNonNull(store, "store"));
   }
 
-  /** The endpoint of store {@code storeId}. */
+  /**
+   * {@return the endpoint of store {@code storeId}}
+   *
+   * @param storeId the store's numeric id, at least 1
+   * @throws IllegalArgumentException if {@code storeId < 1}
+   */
   public static StoreEndpoint of(long storeId) {
     return of(StoreId.of(storeId));
   }
 
-  /** The store; also the MicroRaft id. */
+  /** {@return the store; its value is also the MicroRaft id} */
   public StoreId store() {
     return store;
   }

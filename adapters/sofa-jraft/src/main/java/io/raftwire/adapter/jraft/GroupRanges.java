@@ -21,13 +21,20 @@ public interface GroupRanges {
   /** The range of calls without a group; registered on every store. */
   RangeId SERVICE_RANGE = RangeId.of(1);
 
-  /** The range of {@code groupId}. */
+  /**
+   * {@return the range of {@code groupId}; never {@link #SERVICE_RANGE}} The same group id must
+   * give the same range on every store, every time.
+   *
+   * @param groupId a jraft group id; not null
+   */
   RangeId rangeOf(String groupId);
 
   /**
    * The default: the first 63 bits of the group id's SHA-256 (UTF-8), moved past {@link
    * #SERVICE_RANGE}. Needs no configuration and agrees across processes; two given groups collide
    * with probability about 2<sup>-63</sup>.
+   *
+   * @return the hashing mapping; stateless and thread-safe
    */
   static GroupRanges hashed() {
     return groupId -> {
@@ -49,6 +56,10 @@ public interface GroupRanges {
    * An explicit table, for deployments that number their groups; groups missing from it are
    * {@link #hashed()}.
    *
+   * @param table the range of each numbered group; copied, without null keys or values
+   * @return a mapping that looks groups up in the copy first; it throws {@link
+   *     NullPointerException} for a null group id
+   * @throws NullPointerException if the table, a key or a value is null
    * @throws IllegalArgumentException if the table maps a group to {@link #SERVICE_RANGE} or two
    *     groups to one range
    */

@@ -59,32 +59,40 @@ public final class JraftOptions {
     this.problemLines = b.problemLines;
   }
 
-  /** A builder with the documented defaults. */
+  /** {@return a new builder holding the documented defaults} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The defaults. */
+  /**
+   * {@return options with every default} Each call makes a new private {@link MetricRegistry}.
+   */
   public static JraftOptions defaults() {
     return builder().build();
   }
 
-  /** Where the adapter's metrics go, under {@code raftwire.<store>.jraft.*}. */
+  /** {@return where the adapter's metrics go, under {@code raftwire.<store>.jraft.*}} */
   public MetricRegistry metricRegistry() {
     return metricRegistry;
   }
 
-  /** Group id to range. */
+  /** {@return how jraft group ids map to ranges} */
   public GroupRanges groupRanges() {
     return groupRanges;
   }
 
-  /** The admission priority of a log entry, from its data. */
+  /**
+   * {@return the admission priority of a log entry, from its data} Called on jraft's threads when
+   * an append is sent; it must not block or throw.
+   */
   public Function<ByteBuffer, Priority> entryPriority() {
     return entryPriority;
   }
 
-  /** Told of every inbound APPEND before jraft sees it (admission uses it). */
+  /**
+   * {@return the observer told of every inbound APPEND before jraft sees it (admission uses it)}
+   * Called on the transport's worker thread; what it throws is counted and reported.
+   */
   public Consumer<RaftEnvelope> onAppendReceived() {
     return onAppendReceived;
   }
@@ -92,37 +100,46 @@ public final class JraftOptions {
   /**
    * Told, from the node scan, when a node of this store stopped leading its group (or stopped while
    * leading); admission returns the group's credits then.
+   *
+   * @return the observer, called with the group's range on the thread of the node scan (the
+   *     store's timer thread, or a caller of {@code JraftStore#scanNodes()})
    */
   public Consumer<RangeId> onLeadershipLost() {
     return onLeadershipLost;
   }
 
-  /** Most calls in flight per store. */
+  /** {@return the most calls in flight per store, at least 1; a call beyond it fails at once} */
   public int maxPendingCalls() {
     return maxPendingCalls;
   }
 
-  /** Threads of the dispatch pool. */
+  /** {@return the number of threads of the dispatch pool, at least 1} */
   public int dispatchThreads() {
     return dispatchThreads;
   }
 
-  /** Queue of the dispatch pool, in tasks. */
+  /**
+   * {@return the capacity of the dispatch pool's queue, in tasks, at least 1} Beyond it requests
+   * are answered busy.
+   */
   public int dispatchQueueTasks() {
     return dispatchQueueTasks;
   }
 
-  /** How often call deadlines are checked. */
+  /** {@return how often call deadlines are checked, in nanoseconds, at least 1} */
   public long timeoutTickNanos() {
     return timeoutTickNanos;
   }
 
-  /** How often the adapter looks for jraft nodes that started or stopped. */
+  /**
+   * {@return how often the adapter looks for jraft nodes that started or stopped, in nanoseconds,
+   * at least 1}
+   */
   public long nodeScanNanos() {
     return nodeScanNanos;
   }
 
-  /** The clock of call deadlines. */
+  /** {@return the clock of call deadlines, in nanoseconds} */
   public LongSupplier nanoClock() {
     return nanoClock;
   }
@@ -130,12 +147,17 @@ public final class JraftOptions {
   /**
    * The clock of the problem log's intervals and the timer of its flushes, if one was given; empty:
    * {@link #nanoClock()} and the store's own timer thread.
+   *
+   * @return the given timebase, or empty for the default
    */
   public Optional<Timebase> problemTimebase() {
     return Optional.ofNullable(problemTimebase);
   }
 
-  /** Where the problem log's lines go, if given; empty: {@code JraftStore}'s SLF4J logger at WARN. */
+  /**
+   * {@return where the problem log's lines go, if given; empty: {@code JraftStore}'s SLF4J logger
+   * at WARN}
+   */
   public Optional<Consumer<String>> problemLines() {
     return Optional.ofNullable(problemLines);
   }
@@ -158,67 +180,141 @@ public final class JraftOptions {
 
     private Builder() {}
 
-    /** Default a new, private registry; pass the transport's ({@code GrpcTransport#metrics()}). */
+    /**
+     * Sets where the adapter's metrics go.
+     *
+     * @param registry default a new, private registry; pass the transport's ({@code
+     *     GrpcTransport#metrics()}) to see both in one place; not null
+     * @return this builder
+     * @throws NullPointerException if {@code registry} is null
+     */
     public Builder metricRegistry(MetricRegistry registry) {
       this.metricRegistry = Objects.requireNonNull(registry, "registry");
       return this;
     }
 
-    /** Default {@link GroupRanges#hashed()}. */
+    /**
+     * Sets how group ids map to ranges; every store of a deployment must use the same mapping.
+     *
+     * @param ranges default {@link GroupRanges#hashed()}; not null
+     * @return this builder
+     * @throws NullPointerException if {@code ranges} is null
+     */
     public Builder groupRanges(GroupRanges ranges) {
       this.groupRanges = Objects.requireNonNull(ranges, "ranges");
       return this;
     }
 
-    /** Default: every entry is {@link Priority#REGULAR}. */
+    /**
+     * Sets the admission priority of a log entry, from its data. An append with any elastic entry
+     * is charged to elastic credits.
+     *
+     * @param priority default: every entry is {@link Priority#REGULAR}; called on jraft's threads,
+     *     it must not block or throw; not null
+     * @return this builder
+     * @throws NullPointerException if {@code priority} is null
+     */
     public Builder entryPriority(Function<ByteBuffer, Priority> priority) {
       this.entryPriority = Objects.requireNonNull(priority, "priority");
       return this;
     }
 
-    /** Default: nobody. {@code JraftAdmission#onAppendReceived()} goes here. */
+    /**
+     * Sets who is told of every inbound APPEND before jraft sees it. {@code
+     * JraftAdmission#onAppendReceived()} goes here.
+     *
+     * @param observer default: nobody; called on the transport's worker thread, it must not block;
+     *     what it throws is counted and reported; not null
+     * @return this builder
+     * @throws NullPointerException if {@code observer} is null
+     */
     public Builder onAppendReceived(Consumer<RaftEnvelope> observer) {
       this.onAppendReceived = Objects.requireNonNull(observer, "observer");
       return this;
     }
 
-    /** Default: nobody. {@code JraftAdmission#onLeadershipLost()} goes here. */
+    /**
+     * Sets who is told when a node of this store stopped leading its group. {@code
+     * JraftAdmission#onLeadershipLost()} goes here.
+     *
+     * @param observer default: nobody; called from the node scan (the store's timer thread), it must
+     *     not block; not null
+     * @return this builder
+     * @throws NullPointerException if {@code observer} is null
+     */
     public Builder onLeadershipLost(Consumer<RangeId> observer) {
       this.onLeadershipLost = Objects.requireNonNull(observer, "observer");
       return this;
     }
 
-    /** Default {@link JraftOptions#DEFAULT_MAX_PENDING_CALLS}. */
+    /**
+     * Sets the most calls one store has in flight at once; a call beyond it fails at once.
+     *
+     * @param calls at least 1; default {@link JraftOptions#DEFAULT_MAX_PENDING_CALLS}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code calls} is less than 1
+     */
     public Builder maxPendingCalls(int calls) {
       this.maxPendingCalls = positive(calls, "maxPendingCalls");
       return this;
     }
 
-    /** Default {@link JraftOptions#DEFAULT_DISPATCH_THREADS}. */
+    /**
+     * Sets the threads that run processors without an executor of their own.
+     *
+     * @param threads at least 1; default {@link JraftOptions#DEFAULT_DISPATCH_THREADS}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code threads} is less than 1
+     */
     public Builder dispatchThreads(int threads) {
       this.dispatchThreads = positive(threads, "dispatchThreads");
       return this;
     }
 
-    /** Default {@link JraftOptions#DEFAULT_DISPATCH_QUEUE_TASKS}. */
+    /**
+     * Sets the most tasks waiting for the dispatch threads; beyond it requests are answered busy.
+     *
+     * @param tasks at least 1; default {@link JraftOptions#DEFAULT_DISPATCH_QUEUE_TASKS}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code tasks} is less than 1
+     */
     public Builder dispatchQueueTasks(int tasks) {
       this.dispatchQueueTasks = positive(tasks, "dispatchQueueTasks");
       return this;
     }
 
-    /** Default {@link JraftOptions#DEFAULT_TIMEOUT_TICK_NANOS}. */
+    /**
+     * Sets how often call deadlines are checked: a call times out at most this late.
+     *
+     * @param nanos in nanoseconds, at least 1; default {@link JraftOptions#DEFAULT_TIMEOUT_TICK_NANOS}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code nanos} is less than 1
+     */
     public Builder timeoutTickNanos(long nanos) {
       this.timeoutTickNanos = positive(nanos, "timeoutTickNanos");
       return this;
     }
 
-    /** Default {@link JraftOptions#DEFAULT_NODE_SCAN_NANOS}. */
+    /**
+     * Sets how often the adapter looks for jraft nodes that started or stopped.
+     *
+     * @param nanos in nanoseconds, at least 1; default {@link JraftOptions#DEFAULT_NODE_SCAN_NANOS}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code nanos} is less than 1
+     */
     public Builder nodeScanNanos(long nanos) {
       this.nodeScanNanos = positive(nanos, "nodeScanNanos");
       return this;
     }
 
-    /** Default {@code System::nanoTime}. */
+    /**
+     * Sets the clock of call deadlines, and of the problem log unless {@link #problemTimebase} is
+     * given.
+     *
+     * @param clock nanoseconds from any fixed origin; default {@code System::nanoTime}; not null
+     * @return this builder
+     * @throws NullPointerException if {@code clock} is null
+     */
     public Builder nanoClock(LongSupplier clock) {
       this.nanoClock = Objects.requireNonNull(clock, "clock");
       return this;
@@ -228,6 +324,10 @@ public final class JraftOptions {
      * Default: {@link #nanoClock} and the store's timer thread. The clock of the problem log (one
      * line per source and problem per {@link io.raftwire.diagnostics.ProblemLog#DEFAULT_INTERVAL_NANOS})
      * and the timer that flushes it; a test gives a fake timebase.
+     *
+     * @param timebase the clock and timer of the problem log; not null
+     * @return this builder
+     * @throws NullPointerException if {@code timebase} is null
      */
     public Builder problemTimebase(Timebase timebase) {
       this.problemTimebase = Objects.requireNonNull(timebase, "timebase");
@@ -237,13 +337,17 @@ public final class JraftOptions {
     /**
      * Default: {@code JraftStore}'s SLF4J logger at WARN. Where the problem log's lines go (bad
      * input, jraft code that threw); called on transport, jraft and timer threads, it must not block.
+     *
+     * @param lines receives one complete line per report; not null
+     * @return this builder
+     * @throws NullPointerException if {@code lines} is null
      */
     public Builder problemLines(Consumer<String> lines) {
       this.problemLines = Objects.requireNonNull(lines, "lines");
       return this;
     }
 
-    /** Builds the options. */
+    /** {@return new immutable options; the values were checked as they were set} */
     public JraftOptions build() {
       return new JraftOptions(this);
     }

@@ -167,17 +167,20 @@ public final class JraftStore implements AutoCloseable {
     return s;
   }
 
-  /** The raftwire store. */
+  /** {@return the raftwire store this is: the transport's local store} */
   public StoreId store() {
     return store;
   }
 
-  /** The jraft endpoint of this store (the {@code ip:port} of its peers). */
+  /** {@return a copy of the jraft endpoint of this store (the {@code ip:port} of its peers)} */
   public Endpoint endpoint() {
     return endpoint.copy();
   }
 
-  /** The groups whose nodes on this store are served now. */
+  /**
+   * {@return the groups whose nodes on this store are served now, as of the last node scan} A new
+   * set the caller may keep.
+   */
   public Set<String> hostedGroups() {
     Set<String> groups = new HashSet<>();
     for (Hosted h : hosted.values()) {
@@ -188,12 +191,12 @@ public final class JraftStore implements AutoCloseable {
     return groups;
   }
 
-  /** Calls this store has in flight now. */
+  /** {@return the number of calls this store has in flight now} */
   public int pendingCalls() {
     return calls.size();
   }
 
-  /** Where this store's metrics are. */
+  /** {@return where this store's metrics are: {@link JraftOptions#metricRegistry()}} */
   public MetricRegistry metrics() {
     return metrics;
   }

@@ -26,7 +26,17 @@ public final class RaftwireJraft {
 
   private RaftwireJraft() {}
 
-  /** {@link #install(RaftTransport, StoreDirectory, JraftOptions)} with the default options. */
+  /**
+   * {@link #install(RaftTransport, StoreDirectory, JraftOptions)} with the default options.
+   *
+   * @param transport the open transport of the store to install; it stays the caller's
+   * @param directory the directory naming every store's jraft endpoint, this one's included
+   * @return the installed store; closing it uninstalls it
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalStateException if jraft does not use raftwire's RPC factory, or the store is
+   *     installed already
+   * @throws IllegalArgumentException if the directory has no endpoint for the transport's store
+   */
   public static JraftStore install(RaftTransport transport, StoreDirectory directory) {
     return install(transport, directory, JraftOptions.defaults());
   }
@@ -36,6 +46,12 @@ public final class RaftwireJraft {
    * directory gives this store are served over {@code transport} from now on. Closing the returned
    * store uninstalls it (the transport stays open: it is the caller's).
    *
+   * @param transport the open transport of the store to install; it stays the caller's
+   * @param directory the directory naming every store's jraft endpoint, this one's included; the
+   *     store reads it live
+   * @param options the adapter's options for this store
+   * @return the installed store; closing it uninstalls it
+   * @throws NullPointerException if an argument is null
    * @throws IllegalStateException if jraft does not use raftwire's RPC factory (another factory
    *     with a higher {@code @SPI} priority is on the class path), or the store is installed already
    * @throws IllegalArgumentException if the directory has no endpoint for the transport's store
@@ -61,7 +77,11 @@ public final class RaftwireJraft {
     }
   }
 
-  /** The installed store {@code id}, if any. */
+  /**
+   * {@return the installed store {@code id}, or empty if it is not installed (or was closed)}
+   *
+   * @param id the store to look up
+   */
   public static Optional<JraftStore> store(StoreId id) {
     return Optional.ofNullable(stores.get(id));
   }

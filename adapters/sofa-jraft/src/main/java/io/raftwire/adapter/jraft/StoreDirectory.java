@@ -32,11 +32,16 @@ public final class StoreDirectory {
   public StoreDirectory() {}
 
   /**
-   * Adds (or re-adds, unchanged) {@code store} at {@code endpoint} in {@code locality}.
+   * Adds (or re-adds, unchanged) {@code store} at {@code endpoint} in {@code locality}. A re-add
+   * may change the locality.
    *
+   * @param store the store to add; not null
+   * @param endpoint the jraft {@code ip:port} of the store's peers; copied; not null
+   * @param locality where the store runs, for the transport's zone-aware choices; not null
+   * @return this directory
+   * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the endpoint belongs to another store, or the store already
    *     has another endpoint
-   * @return this directory
    */
   public synchronized StoreDirectory put(StoreId store, Endpoint endpoint, Locality locality) {
     Objects.requireNonNull(store, "store");
@@ -56,37 +61,67 @@ public final class StoreDirectory {
     return this;
   }
 
-  /** Adds {@code store} at {@code address} ({@code "ip:port"}), locality unknown. */
+  /**
+   * Adds {@code store} at {@code address} ({@code "ip:port"}), locality unknown.
+   *
+   * @param store the store to add; not null
+   * @param address the jraft endpoint as {@code "ip:port"}, port in 1..65535; not null
+   * @return this directory
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the address is not {@code ip:port}, the endpoint belongs
+   *     to another store, or the store already has another endpoint
+   */
   public StoreDirectory put(StoreId store, String address) {
     return put(store, parse(address), Locality.UNKNOWN);
   }
 
-  /** The store whose endpoint {@code endpoint} is, if any. */
+  /**
+   * {@return the store whose endpoint {@code endpoint} is, or empty if none is}
+   *
+   * @param endpoint a jraft endpoint; null gives empty
+   */
   public Optional<StoreId> storeOf(Endpoint endpoint) {
     return endpoint == null ? Optional.empty() : Optional.ofNullable(stores.get(endpoint));
   }
 
-  /** The store {@code peer} lives on, if known. */
+  /**
+   * {@return the store {@code peer} lives on (the one at its {@code ip:port}), or empty if not
+   * known}
+   *
+   * @param peer a jraft peer; null gives empty
+   */
   public Optional<StoreId> storeOf(PeerId peer) {
     return peer == null ? Optional.empty() : storeOf(peer.getEndpoint());
   }
 
-  /** The jraft endpoint of {@code store}, if known. */
+  /**
+   * {@return a copy of the jraft endpoint of {@code store}, or empty if not known}
+   *
+   * @param store the store to look up; not null
+   */
   public Optional<Endpoint> endpointOf(StoreId store) {
     return Optional.ofNullable(endpoints.get(store)).map(Endpoint::copy);
   }
 
-  /** The locality of {@code store}; {@link Locality#UNKNOWN} if not known. */
+  /**
+   * {@return the locality of {@code store}; {@link Locality#UNKNOWN} if not known}
+   *
+   * @param store the store to look up; not null
+   */
   public Locality localityOf(StoreId store) {
     return localities.getOrDefault(store, Locality.UNKNOWN);
   }
 
-  /** The stores known now. */
+  /** {@return the stores known now, as an immutable copy} */
   public Set<StoreId> stores() {
     return Set.copyOf(endpoints.keySet());
   }
 
-  /** The replica id of {@code peer} within its group: its {@code idx} plus one. */
+  /**
+   * {@return the replica id of {@code peer} within its group: its {@code idx} plus one}
+   *
+   * @param peer a jraft peer; not null
+   */
   public static long replicaIdOf(PeerId peer) {
     return peer.getIdx() + 1L;
   }

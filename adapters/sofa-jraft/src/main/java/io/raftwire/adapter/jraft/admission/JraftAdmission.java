@@ -67,6 +67,19 @@ public final class JraftAdmission {
   private final Map<RangeId, ArrayDeque<Received>> received = new ConcurrentHashMap<>(); // bounded per group
   private final AtomicLong forgotten = new AtomicLong();
 
+  /**
+   * Creates the hooks of one store.
+   *
+   * @param flow the flow control of this store's transport; its admission config should set
+   *     {@code libraryReportsDurability(true)}; not null
+   * @param localStore this store; entries it sent as leader are reported as disk writes only, not
+   *     as durable entries; not null
+   * @param directory the directory that says which store each jraft peer is on; the same as the
+   *     store's; not null
+   * @param ranges the group-to-range mapping; must be the store's {@link
+   *     io.raftwire.adapter.jraft.JraftOptions#groupRanges()}; not null
+   * @throws NullPointerException if an argument is null
+   */
   public JraftAdmission(FlowControl flow, StoreId localStore, StoreDirectory directory, GroupRanges ranges) {
     this.flow = Objects.requireNonNull(flow, "flow");
     this.localStore = Objects.requireNonNull(localStore, "localStore");
@@ -80,7 +93,16 @@ public final class JraftAdmission {
    * waiting, it runs with {@code EINTERNAL}. A node that is not the leader gets the task at once
    * (and refuses it with {@code EPERM}, as jraft does).
    *
-   * @return completes when the task was handed to {@code Node.apply}
+   * <p>Never blocks: {@code Node.apply} runs on the thread that returns the credits, or on this one
+   * if they are there already.
+   *
+   * @param node the group's node on this store; not null
+   * @param task the task to apply; its data's remaining bytes are what it costs; not null
+   * @param priority the credits the task needs; elastic work also waits for this store's IO tokens;
+   *     not null
+   * @return completes when the task was handed to {@code Node.apply}; completes exceptionally if
+   *     admission failed, after the task's closure ran with {@code EINTERNAL}
+   * @throws NullPointerException if an argument is null
    */
   public CompletableFuture<Void> apply(Node node, Task task, Priority priority) {
     Objects.requireNonNull(node, "node");
@@ -112,7 +134,10 @@ public final class JraftAdmission {
         });
   }
 
-  /** The observer to give {@code JraftOptions.Builder#onAppendReceived}. */
+  /**
+   * {@return the observer to give {@code JraftOptions.Builder#onAppendReceived}} It records each
+   * received append with entries; never blocks.
+   */
   public Consumer<RaftEnvelope> onAppendReceived() {
     return this::appendReceived;
   }
@@ -120,17 +145,29 @@ public final class JraftAdmission {
   /**
    * The observer to give {@code JraftOptions.Builder#onLeadershipLost}: the credits this store holds
    * for a group it stopped leading return.
+   *
+   * @return the observer; it calls {@link FlowControl#leadershipLost}
    */
   public Consumer<RangeId> onLeadershipLost() {
     return flow::leadershipLost;
   }
 
-  /** jraft's default storage, with a log storage that reports durable entries. */
+  /**
+   * {@return jraft's default storage, with a log storage that reports durable entries} Set it as
+   * the {@code NodeOptions} service factory of every node on this store.
+   */
   public JRaftServiceFactory serviceFactory() {
     return serviceFactory(DefaultJRaftServiceFactory.newInstance());
   }
 
-  /** {@code delegate}'s storage, with its log storage wrapped to report durable entries. */
+  /**
+   * {@code delegate}'s storage, with its log storage wrapped to report durable entries.
+   *
+   * @param delegate the service factory whose storage is used; only its log storage is wrapped;
+   *     not null
+   * @return a service factory to set as the {@code NodeOptions} service factory
+   * @throws NullPointerException if {@code delegate} is null
+   */
   public JRaftServiceFactory serviceFactory(JRaftServiceFactory delegate) {
     Objects.requireNonNull(delegate, "delegate");
     return new JRaftServiceFactory() {
@@ -156,7 +193,10 @@ public final class JraftAdmission {
     };
   }
 
-  /** Received appends forgotten because a group had too many waiting for durability. */
+  /**
+   * {@return the number of received appends forgotten because a group had more than {@link
+   * #MAX_PENDING_APPENDS} waiting for durability} Counts since the hooks were created.
+   */
   public long forgottenAppends() {
     return forgotten.get();
   }

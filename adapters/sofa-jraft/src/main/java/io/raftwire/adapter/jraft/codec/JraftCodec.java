@@ -62,14 +62,21 @@ public final class JraftCodec {
   }
 
   /**
+   * A codec that gives each APPEND the priority of its entries.
+   *
    * @param entryPriority the admission priority of a log entry, from its data (must not block or
-   *     throw); an APPEND is REGULAR only if all of its entries are
+   *     throw); an APPEND is REGULAR only if all of its entries are; not null
+   * @throws NullPointerException if {@code entryPriority} is null
    */
   public JraftCodec(Function<ByteBuffer, Priority> entryPriority) {
     this.entryPriority = Objects.requireNonNull(entryPriority, "entryPriority");
   }
 
-  /** The lane {@code message} travels on; see the class documentation. */
+  /**
+   * {@return the lane {@code message} travels on; see the class documentation}
+   *
+   * @param message a jraft request or response; not null
+   */
   public static TrafficClass classify(Message message) {
     if (message instanceof AppendEntriesRequest) {
       AppendEntriesRequest r = (AppendEntriesRequest) message;
@@ -82,7 +89,12 @@ public final class JraftCodec {
     return TrafficClass.CONTROL;
   }
 
-  /** Whether {@code request} is a jraft heartbeat: an append without entries and without data. */
+  /**
+   * {@return whether {@code request} is a jraft heartbeat: an append without entries and without
+   * data}
+   *
+   * @param request any jraft message; not null
+   */
   public static boolean isHeartbeat(Message request) {
     return request instanceof AppendEntriesRequest
         && ((AppendEntriesRequest) request).getEntriesCount() == 0
@@ -92,8 +104,18 @@ public final class JraftCodec {
   /**
    * The envelope of a request.
    *
+   * @param request the jraft request; an append with entries becomes an APPEND whose entries carry
+   *     its data; not null
+   * @param callId the calling store's id of the call; its answer names it
    * @param range the range the request travels on (the group's range, or the service range)
    * @param replyRange the range its answer is to travel on
+   * @param from the calling replica
+   * @param to the replica called
+   * @param incarnation the calling store's incarnation, which changes when its adapter restarts
+   * @return a new envelope, with the lane of {@link #classify}
+   * @throws IllegalArgumentException if an append's entry lengths do not add up to its data
+   * @throws IllegalStateException if the request's class has the type id of another registered
+   *     class (see {@link MessageTypes#register})
    */
   public RaftEnvelope request(Message request, long callId, RangeId range, RangeId replyRange,
       ReplicaAddress from, ReplicaAddress to, long incarnation) {
@@ -125,7 +147,19 @@ public final class JraftCodec {
     return envelope.payload(frame.build().toByteArray()).build();
   }
 
-  /** The envelope answering {@code request} with {@code response}. */
+  /**
+   * The envelope answering {@code request} with {@code response}.
+   *
+   * @param request the envelope of the request being answered; the answer goes back to its {@code
+   *     from} replica
+   * @param callId the call id the request's frame named
+   * @param replyRange the range the request's frame asked the answer to travel on
+   * @param response the jraft response; not null
+   * @param incarnation the answering store's incarnation, which changes when its adapter restarts
+   * @return a new envelope on the lane of {@link #classify}
+   * @throws IllegalStateException if the response's class has the type id of another registered
+   *     class (see {@link MessageTypes#register})
+   */
   public RaftEnvelope response(RaftEnvelope request, long callId, RangeId replyRange, Message response, long incarnation) {
     Frame frame = Frame.newBuilder()
         .setVersion(VERSION)
@@ -138,7 +172,19 @@ public final class JraftCodec {
     return answer(request, replyRange, classify(response), frame);
   }
 
-  /** The envelope telling the caller that its request reached no processor. */
+  /**
+   * The envelope telling the caller that its request reached no processor. It travels on the
+   * CONTROL lane.
+   *
+   * @param request the envelope of the request that failed; the answer goes back to its {@code
+   *     from} replica
+   * @param callId the call id the request's frame named
+   * @param replyRange the range the request's frame asked the answer to travel on
+   * @param code why the request reached no processor; not null
+   * @param detail a readable explanation for the caller's logs; not null
+   * @param incarnation the answering store's incarnation, which changes when its adapter restarts
+   * @return a new envelope
+   */
   public RaftEnvelope failure(RaftEnvelope request, long callId, RangeId replyRange, FailureCode code, String detail,
       long incarnation) {
     Frame frame = Frame.newBuilder()
@@ -163,8 +209,12 @@ public final class JraftCodec {
   }
 
   /**
-   * Decodes an envelope this codec (in any process) encoded.
+   * Decodes an envelope this codec (in any process) encoded. Decodes only: what the frame claims
+   * about its sender, target, group and call is checked by the adapter, not here.
    *
+   * @param envelope an envelope received from the transport; its payload and entries may be
+   *     corrupt or hostile
+   * @return the frame; an APPEND's request has its data put back from the envelope's entries
    * @throws MalformedFrameException naming the problem; nothing else is thrown
    */
   public JraftFrame decode(RaftEnvelope envelope) throws MalformedFrameException {
@@ -197,6 +247,9 @@ public final class JraftCodec {
    * Only the frame header of an envelope (kind and call id), without parsing the jraft message:
    * what the adapter needs to fail a call whose request was dropped.
    *
+   * @param envelope an envelope this codec encoded, or any envelope to check
+   * @return the parsed frame, of this codec's {@link #VERSION} and a known kind; its body is not
+   *     parsed
    * @throws MalformedFrameException if the payload is not a frame of a known version
    */
   public static Frame header(RaftEnvelope envelope) throws MalformedFrameException {

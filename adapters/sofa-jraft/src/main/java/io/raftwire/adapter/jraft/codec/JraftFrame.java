@@ -45,37 +45,37 @@ public final class JraftFrame {
         Objects.requireNonNull(detail, "detail"));
   }
 
-  /** REQUEST, RESPONSE or FAILURE. */
+  /** {@return the kind of frame: REQUEST, RESPONSE or FAILURE} */
   public Kind kind() {
     return kind;
   }
 
-  /** The call this frame belongs to (chosen by the calling store). */
+  /** {@return the call this frame belongs to (chosen by the calling store)} */
   public long callId() {
     return callId;
   }
 
-  /** The jraft request or response; empty for a FAILURE. */
+  /** {@return the jraft request or response; empty for a FAILURE} */
   public Optional<Message> message() {
     return Optional.ofNullable(message);
   }
 
-  /** For a REQUEST: the range its answer travels on. */
+  /** {@return for a REQUEST, the range its answer travels on; empty otherwise} */
   public Optional<RangeId> replyRange() {
     return Optional.ofNullable(replyRange);
   }
 
-  /** The sending store's incarnation (changes when its adapter restarts). */
+  /** {@return the sending store's incarnation (changes when its adapter restarts)} */
   public long incarnation() {
     return incarnation;
   }
 
-  /** For a FAILURE: why the request reached no processor. */
+  /** {@return for a FAILURE, why the request reached no processor; empty otherwise} */
   public Optional<FailureCode> failure() {
     return Optional.ofNullable(failure);
   }
 
-  /** For a FAILURE: a readable explanation; empty otherwise. */
+  /** {@return for a FAILURE, a readable explanation; the empty string otherwise} */
   public String failureDetail() {
     return failureDetail == null ? "" : failureDetail;
   }

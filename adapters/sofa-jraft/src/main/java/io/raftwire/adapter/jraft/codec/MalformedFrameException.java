@@ -35,6 +35,7 @@ public final class MalformedFrameException extends Exception {
     WRONG_RESPONDER
   }
 
+  /** What is wrong; never null. */
   private final Problem problem;
 
   MalformedFrameException(Problem problem, String message, Throwable cause) {
@@ -42,12 +43,19 @@ public final class MalformedFrameException extends Exception {
     this.problem = Objects.requireNonNull(problem, "problem");
   }
 
-  /** A refusal for {@code problem}, {@code message} saying what was wrong this time. */
+  /**
+   * A refusal for {@code problem}, {@code message} saying what was wrong this time.
+   *
+   * @param problem what is wrong, the counter it goes to; not null
+   * @param message what was wrong this time, for the problem report; the exception's message is
+   *     the problem followed by it
+   * @throws NullPointerException if {@code problem} is null
+   */
   public MalformedFrameException(Problem problem, String message) {
     this(problem, message, null);
   }
 
-  /** What is wrong. */
+  /** {@return what is wrong with the envelope; never null} */
   public Problem problem() {
     return problem;
   }

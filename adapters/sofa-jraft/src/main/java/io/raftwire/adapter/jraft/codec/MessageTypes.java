@@ -46,6 +46,10 @@ public final class MessageTypes {
    * Makes {@code className} known, with the default instance whose parser decodes it. Registering
    * a class again is a no-op.
    *
+   * @param className the message's fully qualified class name; its type id on the wire is derived
+   *     from it, so every process must use the same name; not null
+   * @param defaultInstance the class's default instance ({@code getDefaultInstance()}); not null
+   * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the default instance is not of {@code className}
    * @throws IllegalStateException if another class has the same id (rename one of them)
    */
@@ -64,7 +68,11 @@ public final class MessageTypes {
     ids.put(className, id);
   }
 
-  /** Whether {@code className} is known. */
+  /**
+   * {@return whether {@code className} is known: jraft's own, or registered}
+   *
+   * @param className a fully qualified class name; not null
+   */
   public static boolean isKnown(String className) {
     return ids.containsKey(className);
   }
