@@ -193,6 +193,11 @@ public final class KvNode implements AutoCloseable {
     return snapshots;
   }
 
+  /** Inbound MicroRaft messages this store dropped because their payload did not decode. */
+  public long undecodableMessages() {
+    return nodes.decodeFailures();
+  }
+
   /** The MicroRaft node of {@code range} on this store, if hosted here. */
   public Optional<RaftNode> node(RangeId range) {
     return nodes.node(range);
