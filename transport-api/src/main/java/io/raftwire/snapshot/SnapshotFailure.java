@@ -20,6 +20,12 @@ public enum SnapshotFailure {
   SOURCE_FAILED,
   /** The recipient's library refused or failed the install. */
   INSTALL_FAILED,
+  /**
+   * The recipient's library did not consent to the offered snapshot: its replica did not ask for
+   * it, or the offer does not match what it asked (another leader or term, an older snapshot).
+   * Nothing was staged.
+   */
+  NOT_REQUESTED,
   /** A delegate refused: its term or membership generation differs from the request's. */
   STALE_TERM,
   /** A delegate refused: it has not applied up to the leader's first log index. */
@@ -28,6 +34,12 @@ public enum SnapshotFailure {
   NOT_A_MEMBER,
   /** A delegate refused: its own queue of delegated sends is full. */
   DELEGATE_BUSY,
+  /**
+   * The recipient or delegate refused the connection's store: with mutual TLS, the transfer or
+   * delegation request claimed to come from (or, for a delegation, for) another store than the one
+   * the connection's certificate names, or the store is not on its allow-list. Not retried.
+   */
+  PERMISSION_DENIED,
   /** The transport closed. */
   CLOSED,
   /** The request itself was invalid. */

@@ -16,7 +16,8 @@ import java.util.List;
  * {@code <from>} and {@code <to>} zones ({@code unknown} if a locality names none); {@code
  * <reason>} a {@code DropReason}; {@code <fallback>} why a fan-out candidate went directly; {@code
  * <zone>} a zone; {@code <priority>} {@code regular} or {@code elastic}; {@code <failure>} a {@code
- * SnapshotFailure}.
+ * SnapshotFailure}; {@code <problem>} how an incoming snapshot transfer broke the protocol (for
+ * example {@code CHUNK_OUT_OF_ORDER}).
  */
 public final class GrpcMetrics {
   private static final List<MetricName> ALL = new ArrayList<>();
@@ -231,6 +232,21 @@ public final class GrpcMetrics {
   public static final MetricName SNAPSHOT_SLOTS_ACTIVE = gauge("snapshot.slots.active", "receiving slots in use");
   /** Transfers waiting for a receiving slot. */
   public static final MetricName SNAPSHOT_SLOTS_QUEUED = gauge("snapshot.slots.queued", "transfers waiting for a receiving slot");
+  /** Chunk bytes of incoming transfers held in memory. */
+  public static final MetricName SNAPSHOT_HELD_BYTES = gauge("snapshot.held_bytes",
+      "chunk bytes received and not yet written to the spool, all incoming transfers (each within receiveWindowBytes)");
+  /** Bytes of broken transfers' stages kept for a resume. */
+  public static final MetricName SNAPSHOT_RETAINED_STAGE_BYTES = gauge("snapshot.retained_stage_bytes",
+      "bytes of broken transfers' partial stages kept for a resume (within maxRetainedStageBytes)");
+  /** Snapshot service requests that did not parse. */
+  public static final MetricName SNAPSHOT_MALFORMED_FRAMES = counter("snapshot.malformed_frames",
+      "transfer and delegation frames that did not parse (the stream ends INVALID_ARGUMENT)");
+  /** Transfers refused for breaking the protocol, by problem. */
+  public static final MetricName SNAPSHOT_PROTOCOL_ERRORS = counter("snapshot.protocol_errors.<problem>",
+      "incoming transfers refused INVALID for a frame out of place or out of range, by problem");
+  /** Transfers and delegation requests refused for naming another store than their connection's. */
+  public static final MetricName SNAPSHOT_IDENTITY_REFUSED = counter("snapshot.identity_refused.<reason>",
+      "transfers and delegation requests refused PERMISSION_DENIED: the sender or leader they name is not the store of their TLS connection, by reason");
   /** Cache hits. */
   public static final MetricName SNAPSHOT_CACHE_HITS = gauge("snapshot.cache.hits", "transfers served a cached snapshot");
   /** Cache misses. */

@@ -140,7 +140,7 @@ final class GrpcTransportImpl implements GrpcTransport {
     Server built = null;
     try {
       if (config.snapshots().isPresent()) {
-        snapshotService = snapshots(config, config.snapshots().get(), localZone, backoff, metrics);
+        snapshotService = snapshots(config, config.snapshots().get(), localZone, backoff, metrics, problems);
       }
       // The frame limit is fixed for the server's life and the same on every service. Senders learn
       // it from the hello answer and keep below it.
@@ -166,7 +166,7 @@ final class GrpcTransportImpl implements GrpcTransport {
   }
 
   private SnapshotService snapshots(GrpcTransportConfig config, SnapshotConfig snapshotConfig,
-      @Nullable String localZone, Backoff backoff, StoreMetrics metrics) throws IOException {
+      @Nullable String localZone, Backoff backoff, StoreMetrics metrics, ProblemLog problems) throws IOException {
     AtomicInteger threads = new AtomicInteger();
     ExecutorService io = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "raftwire-" + store + "-snapshot-" + threads.incrementAndGet());
@@ -175,10 +175,11 @@ final class GrpcTransportImpl implements GrpcTransport {
     });
     try {
       Transfers transfers = new Transfers(store, localZone, snapshotConfig.source(), snapshotConfig.sink(),
-          snapshotConfig.transferSettings(), peers, backoff, Optional.<FlowControl>of(flow), timebase, io, metrics);
+          snapshotConfig.transferSettings(), peers, backoff, Optional.<FlowControl>of(flow), timebase, io, metrics,
+          TransportSecurity::peerStore, config.maxFrameBytes(), problems);
       Delegation delegation = new Delegation(store, config.locality(), peers, snapshotConfig.source(), transfers,
           snapshotConfig.maxDelegates(), snapshotConfig.delegateAcceptNanos(), snapshotConfig.maxDelegatedTransfers(),
-          timebase, io, metrics);
+          timebase, io, metrics, TransportSecurity::peerStore);
       return new SnapshotService(transfers, delegation, io);
     } catch (IOException | RuntimeException e) {
       io.shutdownNow();

@@ -24,7 +24,8 @@ public final class SnapshotConfig {
     this.sink = b.sink;
     this.transfer = new TransferSettings(b.spoolDirectory, b.chunkBytes, b.windowChunks, b.sendBytesPerSecond,
         b.receiveBytesPerSecond, b.maxAttempts, b.maxCorruptions, b.concurrentTransfers, b.maxQueuedTransfers,
-        b.minTransferNanos, b.maxSnapshotBytes, b.cacheBytes, b.cacheIdleNanos, b.stageRetentionNanos);
+        b.minTransferNanos, b.maxSnapshotBytes, b.cacheBytes, b.cacheIdleNanos, b.stageRetentionNanos,
+        b.receiveWindowBytes, b.maxRetainedStageBytes);
     this.maxDelegates = b.maxDelegates;
     this.delegateAcceptNanos = b.delegateAcceptNanos;
     this.maxDelegatedTransfers = b.maxDelegatedTransfers;
@@ -109,6 +110,16 @@ public final class SnapshotConfig {
     return transfer.stageRetentionNanos();
   }
 
+  /** See {@link Builder#receiveWindowBytes}. */
+  public long receiveWindowBytes() {
+    return transfer.receiveWindowBytes();
+  }
+
+  /** See {@link Builder#maxRetainedStageBytes}. */
+  public long maxRetainedStageBytes() {
+    return transfer.maxRetainedStageBytes();
+  }
+
   /** See {@link Builder#maxAttempts}. */
   public int maxAttempts() {
     return transfer.maxAttempts();
@@ -155,6 +166,8 @@ public final class SnapshotConfig {
     private long cacheBytes = 1L << 30;
     private long cacheIdleNanos = TimeUnit.SECONDS.toNanos(60);
     private long stageRetentionNanos = TimeUnit.MINUTES.toNanos(5);
+    private long receiveWindowBytes = 8L << 20;
+    private long maxRetainedStageBytes = 1L << 30;
     private int maxAttempts = 5;
     private int maxCorruptions = 3;
     private int maxDelegates = 2;
@@ -236,6 +249,31 @@ public final class SnapshotConfig {
       return this;
     }
 
+    /**
+     * Default 8 MiB, in 4 KiB .. 1 GiB: the chunk bytes one incoming transfer may hold in memory,
+     * received and not yet written to the spool. The recipient reads a transfer's stream only
+     * while its chunks fit (gRPC flow control holds the sender back meanwhile), so a store holds
+     * at most {@code concurrentTransfers} times this of snapshot chunks however fast senders
+     * write. It is also the largest chunk this store takes (senders with larger chunks send them
+     * smaller). The default holds twice the default sender's window (4 chunks of 1 MiB), so an
+     * honest sender is never slowed by it.
+     */
+    public Builder receiveWindowBytes(long bytes) {
+      this.receiveWindowBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Default 1 GiB: the bytes of partial stages kept, in total, for transfers whose stream broke
+     * (for {@link #stageRetentionNanos}, so a new transfer of the same snapshot resumes). A broken
+     * transfer's stage that does not fit is deleted at once; 0 deletes every one (no resume).
+     * Only snapshots the library consented to are ever staged.
+     */
+    public Builder maxRetainedStageBytes(long bytes) {
+      this.maxRetainedStageBytes = bytes;
+      return this;
+    }
+
     /** Default 5: streams per transfer (the first plus retries after broken streams). */
     public Builder maxAttempts(int attempts) {
       this.maxAttempts = attempts;
@@ -276,9 +314,12 @@ public final class SnapshotConfig {
       return this;
     }
 
-    /** @throws IllegalArgumentException naming the first setting out of range */
-    /** See {@link Builder#build}. */
-  public SnapshotConfig build() {
+    /**
+     * The config.
+     *
+     * @throws IllegalArgumentException naming the first setting out of range
+     */
+    public SnapshotConfig build() {
       check(chunkBytes >= 1 && chunkBytes <= 64 << 20, "chunkBytes must be in 1..64 MiB", chunkBytes);
       check(windowChunks >= 1, "windowChunks must be >= 1", windowChunks);
       check(sendBytesPerSecond > 0, "sendBytesPerSecond must be > 0", sendBytesPerSecond);
@@ -290,6 +331,9 @@ public final class SnapshotConfig {
       check(cacheBytes >= 0, "cacheBytes must be >= 0", cacheBytes);
       check(cacheIdleNanos > 0, "cacheIdleNanos must be > 0", cacheIdleNanos);
       check(stageRetentionNanos >= 0, "stageRetentionNanos must be >= 0", stageRetentionNanos);
+      check(receiveWindowBytes >= 4096 && receiveWindowBytes <= 1L << 30, "receiveWindowBytes must be in 4 KiB..1 GiB",
+          receiveWindowBytes);
+      check(maxRetainedStageBytes >= 0, "maxRetainedStageBytes must be >= 0", maxRetainedStageBytes);
       check(maxAttempts >= 1, "maxAttempts must be >= 1", maxAttempts);
       check(maxCorruptions >= 0, "maxCorruptions must be >= 0", maxCorruptions);
       check(maxDelegates >= 0, "maxDelegates must be >= 0", maxDelegates);

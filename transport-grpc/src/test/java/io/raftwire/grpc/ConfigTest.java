@@ -73,7 +73,7 @@ class ConfigTest {
     assertEquals(c.targetBatchBytes() + 2 * c.receiverLimits().maxMessageBytes() + 64 * 1024, c.maxFrameBytes());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> GrpcTransportConfig.builder(StoreId.of(1), NONE).security(PeerSecurity.insecure())
-            .snapshots(SnapshotConfig.builder(RANGE_SOURCE, (meta, file) -> { }, java.nio.file.Path.of("spool"))
+            .snapshots(SnapshotConfig.builder(RANGE_SOURCE, NO_SINK, java.nio.file.Path.of("spool"))
                 .chunkBytes(32 << 20).build())
             .build());
     assertTrue(e.getMessage().startsWith("snapshot chunkBytes"), e.getMessage());
@@ -88,6 +88,19 @@ class ConfigTest {
     @Override
     public java.util.Optional<io.raftwire.snapshot.ReplicaState> state(io.raftwire.topology.RangeId range) {
       return java.util.Optional.empty();
+    }
+  };
+
+  /** A sink that wants nothing: the config is only built, never started. */
+  private static final io.raftwire.snapshot.SnapshotSink NO_SINK = new io.raftwire.snapshot.SnapshotSink() {
+    @Override
+    public io.raftwire.snapshot.SnapshotConsent consent(io.raftwire.snapshot.SnapshotOffer offer) {
+      return io.raftwire.snapshot.SnapshotConsent.refuse("no snapshots here");
+    }
+
+    @Override
+    public void install(io.raftwire.snapshot.SnapshotOffer offer, java.nio.file.Path file) throws java.io.IOException {
+      throw new java.io.IOException("no snapshots here");
     }
   };
 

@@ -34,20 +34,20 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * Certificates for tests: certificate authorities, and store certificates they issue with any URI
  * subject alternative names and validity, written as the PEM files {@link PeerSecurity} reads.
  */
-final class TestPki {
+public final class TestPki {
   private static final AtomicLong SERIALS = new AtomicLong(System.nanoTime());
 
   private TestPki() {}
 
   /** A certificate and key written to files, and the roots file of the CA that issued it. */
-  record Material(Path chain, Path key, Path roots) {
-    PeerSecurity.Builder security() {
+  public record Material(Path chain, Path key, Path roots) {
+    public PeerSecurity.Builder security() {
       return PeerSecurity.mutualTls(chain, key, roots);
     }
   }
 
   /** A self-signed certificate authority. */
-  static final class Ca {
+  public static final class Ca {
     final String name;
     final KeyPair keys;
     final X509Certificate certificate;
@@ -58,7 +58,7 @@ final class TestPki {
       this.certificate = certificate;
     }
 
-    static Ca create(String name) {
+    public static Ca create(String name) {
       KeyPair keys = ecKeys();
       Instant now = Instant.now();
       X509Certificate cert = sign(keys, new X500Name("CN=" + name), keys, new X500Name("CN=" + name),
@@ -67,19 +67,19 @@ final class TestPki {
     }
 
     /** Writes this CA's certificate as a roots file. */
-    Path writeRoots(Path file) {
+    public Path writeRoots(Path file) {
       write(file, pem("CERTIFICATE", encoded(certificate)));
       return file;
     }
 
     /** A store certificate of {@code cluster}, valid for a day, written under {@code dir} as {@code <stem>.*}. */
-    Material store(Path dir, String stem, String cluster, StoreId store) {
+    public Material store(Path dir, String stem, String cluster, StoreId store) {
       return issue(dir, stem, List.of(PeerSecurity.storeUri(cluster, store)), Instant.now().minus(Duration.ofHours(1)),
           Instant.now().plus(Duration.ofDays(1)));
     }
 
     /** A certificate with the given URI SANs and validity, written under {@code dir} as {@code <stem>.*}. */
-    Material issue(Path dir, String stem, List<String> uris, Instant notBefore, Instant notAfter) {
+    public Material issue(Path dir, String stem, List<String> uris, Instant notBefore, Instant notAfter) {
       KeyPair leaf = ecKeys();
       X509Certificate cert = sign(leaf, new X500Name("CN=" + stem), keys, new X500Name("CN=" + name), notBefore,
           notAfter, uris, false);

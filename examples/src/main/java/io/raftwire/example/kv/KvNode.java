@@ -146,6 +146,7 @@ public final class KvNode implements AutoCloseable {
     config.metrics.gauge(MetricRegistry.name(prefix, "completed"), () -> snapshots::completed);
     config.metrics.gauge(MetricRegistry.name(prefix, "failed"), () -> snapshots::failed);
     config.metrics.gauge(MetricRegistry.name(prefix, "installed"), () -> snapshots::installed);
+    config.metrics.gauge(MetricRegistry.name(prefix, "refused"), () -> snapshots::refused);
   }
 
   /** Starts a store. */

@@ -46,10 +46,11 @@ public final class MicroRaftNodes implements AutoCloseable {
     this.hooks = b.admission
         ? Optional.of(new AdmissionHooks(flowControl(b.transport), b.transport.localStore(), b.codec))
         : Optional.empty();
-    this.registry = hooks.isPresent()
-        ? new RangeRegistry(b.transport, b.codec, hooks.get().onAppend())
-        : new RangeRegistry(b.transport, b.codec);
     this.snapshots = b.snapshots;
+    // A follower's snapshot requests (its leader's offers) are learnt from the messages delivered.
+    this.registry = new RangeRegistry(b.transport, b.codec,
+        hooks.isPresent() ? hooks.get().onAppend() : envelope -> {},
+        snapshots.isPresent() ? snapshots.get()::received : (envelope, message) -> {});
     if (snapshots.isPresent()) {
       SnapshotTransfers transfers = b.transport.snapshots().orElseThrow(() -> new IllegalArgumentException(
           "snapshots need a transport with snapshot transfers (its SnapshotConfig's source and sink)"));

@@ -8,10 +8,14 @@ import io.microraft.model.log.SnapshotEntry;
 import io.microraft.model.message.InstallSnapshotRequest;
 import io.microraft.model.message.RaftMessage;
 import io.microraft.persistence.RaftStore;
+import io.microraft.report.RaftGroupMembers;
 import io.microraft.report.RaftNodeReport;
 import io.microraft.report.RaftTerm;
+import io.raftwire.message.RaftEnvelope;
 import io.raftwire.snapshot.ReplicaState;
+import io.raftwire.snapshot.SnapshotConsent;
 import io.raftwire.snapshot.SnapshotMeta;
+import io.raftwire.snapshot.SnapshotOffer;
 import io.raftwire.snapshot.SnapshotPurpose;
 import io.raftwire.snapshot.SnapshotSink;
 import io.raftwire.snapshot.SnapshotSource;
@@ -37,6 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,23 +58,35 @@ import org.slf4j.LoggerFactory;
  *       chunk MicroRaft persists (when it takes a snapshot, or installs one) and keeps the latest
  *       complete snapshot of each range. MicroRaft holds that snapshot in memory anyway; this
  *       keeps references to the same chunk objects, not copies.
- *   <li><b>Leader:</b> {@link MicroRaftTransport} built with this hands the leader's "install a
- *       snapshot" request to {@link #catchUp}, which starts one raftwire transfer per (range,
+ *   <li><b>Leader:</b> {@link MicroRaftTransport} built with this sends the leader's "install a
+ *       snapshot" request on to the follower with its list of members to fetch chunks from
+ *       emptied (it carries the leader's term and heartbeat, and the follower asks nobody for
+ *       chunks), then hands it to {@link #catchUp}, which starts one raftwire transfer per (range,
  *       follower); MicroRaft repeats the request while the follower lags, and the repeats are
- *       coalesced into the transfer in progress ({@link #coalesced()}). The offer itself still
- *       reaches the follower, with its list of members to fetch chunks from emptied: it carries
- *       the leader's term and heartbeat, and the follower asks nobody for chunks.
+ *       coalesced into the transfer in progress ({@link #coalesced()}).
+ *   <li><b>Follower, asking:</b> the {@link RangeRegistry} of {@link MicroRaftNodes} tells {@link
+ *       #received} of every message it delivers; a leader's offer (without a chunk) is recorded
+ *       as the follower's request for a snapshot, one per range, for {@code
+ *       transferDeadlineNanos} (MicroRaft's repeats renew it).
  *   <li><b>Sender ({@link SnapshotSource}):</b> the view is the latest captured snapshot, encoded
  *       (a count, then each chunk length-prefixed in the codec's encoding); the replica's state
  *       is the node's term, committed membership (its log index is the config generation) and the
  *       captured snapshot index (first log index = snapshot index + 1).
- *   <li><b>Recipient ({@link SnapshotSink}):</b> the verified file is decoded and checked (every
- *       chunk of one snapshot, each once) and handed to the range's node as the leader's chunks,
+ *   <li><b>Recipient ({@link SnapshotSink}):</b> an offered transfer is accepted only if the
+ *       follower asked for it: sent for the leader that made the recorded offer, which the node
+ *       still follows in the same term, with a snapshot term not ahead of the node's, an index not
+ *       below the offered one, from the leader or a member ({@link #consent}); anything else is
+ *       refused before a byte is staged ({@link #refused()}). The verified file is decoded and
+ *       checked (every chunk of one snapshot, each once), the match is checked again against the
+ *       node's state now, and the chunks are handed to the node as that leader's, in that term,
  *       all at once; the install returns when the node's commit index reached the snapshot, and
- *       fails (the transfer with INSTALL_FAILED) if the node learns no leader or does not get
- *       there within {@code installTimeoutNanos}. MicroRaft installs atomically: it persists
- *       every chunk before it switches its state.
+ *       fails (the transfer with INSTALL_FAILED) if the follower no longer asks for it or the node
+ *       does not get there within {@code installTimeoutNanos}. MicroRaft installs atomically: it
+ *       persists every chunk before it switches its state.
  * </ul>
+ *
+ * <p>Wire it through {@link MicroRaftNodes}, whose registry tells it of the offers followers
+ * receive: without that, every transfer to this store is refused as not asked for.
  *
  * <p>Thread-safe. {@link #attach} must be called once the transport and the registry exist,
  * before the first node starts.
@@ -90,14 +107,22 @@ public final class MicroRaftSnapshots implements SnapshotSource, SnapshotSink {
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong installed = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final SnapshotRequests requests;
   private volatile RangeRegistry registry;
   private volatile SnapshotTransfers transfers;
 
   /**
-   * @param transferDeadlineNanos how long one catch-up transfer may take, queueing included
+   * @param transferDeadlineNanos how long one catch-up transfer may take, queueing included; also
+   *     how long a leader's offer counts as the follower's request (no transfer for it outlives it)
    * @param installTimeoutNanos how long an install may wait for the node to apply the snapshot
    */
   public MicroRaftSnapshots(MicroRaftCodec codec, long transferDeadlineNanos, long installTimeoutNanos) {
+    this(codec, transferDeadlineNanos, installTimeoutNanos, System::nanoTime);
+  }
+
+  /** As the public constructor, with the clock the follower's requests expire by. */
+  MicroRaftSnapshots(MicroRaftCodec codec, long transferDeadlineNanos, long installTimeoutNanos, LongSupplier nanoClock) {
     this.codec = Objects.requireNonNull(codec, "codec");
     if (transferDeadlineNanos <= 0 || installTimeoutNanos <= 0) {
       throw new IllegalArgumentException("deadlines must be > 0, were " + transferDeadlineNanos + " and "
@@ -105,6 +130,7 @@ public final class MicroRaftSnapshots implements SnapshotSource, SnapshotSink {
     }
     this.transferDeadlineNanos = transferDeadlineNanos;
     this.installTimeoutNanos = installTimeoutNanos;
+    this.requests = new SnapshotRequests(nanoClock, transferDeadlineNanos);
   }
 
   /** With a 5 minute transfer deadline and a 30 second install timeout. */
@@ -172,20 +198,25 @@ public final class MicroRaftSnapshots implements SnapshotSource, SnapshotSink {
     }
   }
 
+  /** True once attached: leaders' snapshot offers then travel as raftwire transfers. */
+  boolean attached() {
+    return transfers != null;
+  }
+
   /**
-   * Called by {@link MicroRaftTransport} with the leader's request to install a snapshot on
-   * {@code follower}. Returns false if it cannot take it over (not attached), and the request then
-   * goes out as a MicroRaft message.
+   * Called by {@link MicroRaftTransport} once it sent on the leader's request to install a
+   * snapshot on {@code follower} (its {@link #withoutChunkSources} form, which the follower records
+   * as its request); ignored unless {@link #attached()}.
    */
-  boolean catchUp(RangeId range, StoreId follower) {
+  void catchUp(RangeId range, StoreId follower) {
     SnapshotTransfers t = transfers;
     if (t == null) {
-      return false;
+      return;
     }
     String key = range.value() + "/" + follower.value();
     if (!inFlight.add(key)) {
       coalesced.incrementAndGet();
-      return true;
+      return;
     }
     started.incrementAndGet();
     log.info("{}: catching {} up by snapshot", range, follower);
@@ -199,7 +230,26 @@ public final class MicroRaftSnapshots implements SnapshotSource, SnapshotSink {
         log.warn("{}: snapshot to {} failed: {}", range, follower, error.toString());
       }
     });
-    return true;
+  }
+
+  /**
+   * Told of every message the {@link RangeRegistry} delivers to a node: a leader's snapshot offer
+   * (without a chunk) is recorded as the follower's request for a snapshot. Called on the
+   * transport's delivery thread; does not block.
+   */
+  void received(RaftEnvelope envelope, RaftMessage message) {
+    if (!isLeaderSnapshotOffer(message) || !(message.getSender() instanceof StoreEndpoint)) {
+      return;
+    }
+    StoreId leader = StoreEndpoint.storeOf(message.getSender());
+    if (!leader.equals(envelope.from().store())) {
+      return; // a store speaking for another: not the leader's own offer
+    }
+    RangeRegistry nodes = registry;
+    if (nodes != null && nodes.node(envelope.range()).isPresent()) { // bounded by the ranges hosted here
+      InstallSnapshotRequest offer = (InstallSnapshotRequest) message;
+      requests.asked(envelope.range(), leader, offer.getTerm(), offer.getSnapshotIndex());
+    }
   }
 
   /**
@@ -250,17 +300,13 @@ public final class MicroRaftSnapshots implements SnapshotSource, SnapshotSink {
 
   @Override
   public Optional<ReplicaState> state(RangeId range) {
-    RangeRegistry nodes = registry;
-    Optional<RaftNode> node = nodes == null ? Optional.empty() : nodes.node(range);
+    Optional<RaftNode> node = node(range);
     if (node.isEmpty()) {
       return Optional.empty();
     }
     RaftTerm term = node.get().getTerm();
-    var members = node.get().getCommittedMembers();
-    Set<StoreId> stores = new HashSet<>();
-    for (RaftEndpoint member : members.getMembers()) {
-      stores.add(StoreEndpoint.storeOf(member));
-    }
+    RaftGroupMembers members = node.get().getCommittedMembers();
+    Set<StoreId> stores = stores(members);
     Captured snapshot = latest.get(range);
     long snapshotIndex = snapshot == null ? 0 : snapshot.index;
     // The node applied at least up to its latest snapshot (a lower bound: MicroRaft has no
@@ -270,31 +316,65 @@ public final class MicroRaftSnapshots implements SnapshotSource, SnapshotSink {
 
   // ---------------------------------------------------------------- SnapshotSink
 
+  /**
+   * Accepts {@code offer} only if this store's replica of its range asked for it (see the class
+   * description). Does not block: it reads the node's term, leader and members.
+   */
   @Override
-  public void install(SnapshotMeta meta, Path file) throws IOException {
-    List<SnapshotChunk> chunks = decode(meta, Files.readAllBytes(file));
+  public SnapshotConsent consent(SnapshotOffer offer) {
+    RangeId range = offer.meta().range();
+    Optional<RaftNode> node = node(range);
+    Optional<String> mismatch = node.isEmpty() ? Optional.of("no replica of " + range + " here")
+        : SnapshotRequests.mismatch(offer, requests.current(range).orElse(null), replica(node.get()));
+    if (mismatch.isEmpty()) {
+      return SnapshotConsent.accept();
+    }
+    refused.incrementAndGet();
+    log.debug("{}: refusing {}: {}", range, offer, mismatch.get());
+    return SnapshotConsent.refuse(mismatch.get());
+  }
+
+  private Optional<RaftNode> node(RangeId range) {
     RangeRegistry nodes = registry;
-    RaftNode node = (nodes == null ? Optional.<RaftNode>empty() : nodes.node(meta.range()))
-        .orElseThrow(() -> new IOException("no replica of " + meta.range() + " here"));
-    long deadline = System.nanoTime() + installTimeoutNanos;
+    return nodes == null ? Optional.empty() : nodes.node(range);
+  }
+
+  private static SnapshotRequests.Replica replica(RaftNode node) {
     RaftTerm term = node.getTerm();
-    // The leader's offer travels on the message stream, which may still be reconnecting to a
-    // store that just came back; the snapshot's own connection can be faster.
-    while (term.getLeaderEndpoint() == null) {
-      if (System.nanoTime() >= deadline) {
-        throw new IOException(meta.range() + " learnt no leader in time; the leader will offer the snapshot again");
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-      term = node.getTerm();
-    }
     RaftEndpoint leader = term.getLeaderEndpoint();
-    if (leader.equals(node.getLocalEndpoint())) {
-      throw new IOException(meta.range() + " is led by this store, which needs no snapshot");
+    return new SnapshotRequests.Replica(term.getTerm(),
+        leader instanceof StoreEndpoint ? StoreEndpoint.storeOf(leader) : null, stores(node.getCommittedMembers()));
+  }
+
+  private static Set<StoreId> stores(RaftGroupMembers members) {
+    Set<StoreId> stores = new HashSet<>();
+    for (RaftEndpoint member : members.getMembers()) {
+      stores.add(StoreEndpoint.storeOf(member));
     }
+    return stores;
+  }
+
+  /**
+   * Hands the snapshot to the node as the chunks of the leader the follower asked, in the term it
+   * asked in, once the offer still matches the node's state; waits until the node applied it.
+   */
+  @Override
+  public void install(SnapshotOffer offer, Path file) throws IOException {
+    SnapshotMeta meta = offer.meta();
+    List<SnapshotChunk> chunks = decode(meta, Files.readAllBytes(file));
+    RaftNode node = node(meta.range()).orElseThrow(() -> new IOException("no replica of " + meta.range() + " here"));
+    SnapshotRequests.Asked asked = requests.current(meta.range()).orElse(null);
+    Optional<String> mismatch = SnapshotRequests.mismatch(offer, asked, replica(node));
+    if (asked == null || mismatch.isPresent()) {
+      throw new IOException(meta.range() + " does not install " + meta + ": "
+          + mismatch.orElse("no leader offered the replica a snapshot lately"));
+    }
+    long deadline = System.nanoTime() + installTimeoutNanos;
+    RaftEndpoint leader = StoreEndpoint.of(asked.leader());
     RaftGroupMembersView members = chunks.get(0).getGroupMembersView();
     for (SnapshotChunk chunk : chunks) {
       node.handle(codec.modelFactory().createInstallSnapshotRequestBuilder()
-          .setGroupId(meta.range()).setSender(leader).setTerm(term.getTerm()).setSenderLeader(true)
+          .setGroupId(meta.range()).setSender(leader).setTerm(asked.term()).setSenderLeader(true)
           .setSnapshotTerm((int) meta.term()).setSnapshotIndex(meta.index()).setTotalSnapshotChunkCount(chunks.size())
           .setSnapshotChunk(chunk).setSnapshottedMembers(List.of()).setGroupMembersView(members)
           .setQuerySequenceNumber(0).setFlowControlSequenceNumber(0).build());
@@ -306,6 +386,7 @@ public final class MicroRaftSnapshots implements SnapshotSource, SnapshotSink {
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }
+    requests.forget(meta.range(), asked);
     installed.incrementAndGet();
   }
 
@@ -380,6 +461,11 @@ public final class MicroRaftSnapshots implements SnapshotSource, SnapshotSink {
   /** Snapshots this store installed. */
   public long installed() {
     return installed.get();
+  }
+
+  /** Offered transfers this store refused because its replica had not asked for them. */
+  public long refused() {
+    return refused.get();
   }
 
   /** The latest complete snapshot of a range seen here. */

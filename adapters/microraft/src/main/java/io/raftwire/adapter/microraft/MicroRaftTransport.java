@@ -3,6 +3,7 @@ package io.raftwire.adapter.microraft;
 import io.microraft.RaftEndpoint;
 import io.microraft.model.message.RaftMessage;
 import io.microraft.transport.Transport;
+import io.raftwire.topology.RangeId;
 import io.raftwire.transport.RaftTransport;
 import io.raftwire.transport.SendResult;
 import java.util.Objects;
@@ -49,18 +50,23 @@ public final class MicroRaftTransport implements Transport {
   @Override
   public void send(RaftEndpoint target, RaftMessage offered) {
     RaftMessage message = offered;
+    boolean transfer = false;
     try {
       if (snapshots != null && MicroRaftSnapshots.isLeaderSnapshotOffer(message)
-          && message.getGroupId() instanceof io.raftwire.topology.RangeId
+          && message.getGroupId() instanceof RangeId && snapshots.attached()
           // A follower that is down gets no transfer (it would fail, and its fallbacks would
           // retry from wherever); MicroRaft offers again once it is back.
-          && transport.isReachable(StoreEndpoint.storeOf(target))
-          && snapshots.catchUp((io.raftwire.topology.RangeId) message.getGroupId(), StoreEndpoint.storeOf(target))) {
+          && transport.isReachable(StoreEndpoint.storeOf(target))) {
         // The follower still hears the offer (it is the leader's heartbeat to a follower that
-        // needs a snapshot), but with nobody to ask for chunks: they come by the transfer.
+        // needs a snapshot, and the follower's request for the transfer), but with nobody to ask
+        // for chunks: they come by the transfer, started once the offer is on its way.
         message = snapshots.withoutChunkSources((io.microraft.model.message.InstallSnapshotRequest) message);
+        transfer = true;
       }
       SendResult result = transport.send(codec.encode(message, target));
+      if (result.isAccepted() && transfer) {
+        snapshots.catchUp((RangeId) message.getGroupId(), StoreEndpoint.storeOf(target));
+      }
       if (!result.isAccepted()) {
         refusedSends.incrementAndGet();
         if (log.isDebugEnabled()) {

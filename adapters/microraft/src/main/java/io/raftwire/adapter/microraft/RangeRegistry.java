@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,7 @@ public final class RangeRegistry implements AutoCloseable {
   private final RaftTransport transport;
   private final MicroRaftCodec codec;
   private final Consumer<RaftEnvelope> onAppend;
+  private final BiConsumer<RaftEnvelope, RaftMessage> onMessage;
   private final Map<RangeId, Entry> ranges = new ConcurrentHashMap<>();
   private final AtomicLong decodeFailures = new AtomicLong();
 
@@ -46,9 +48,20 @@ public final class RangeRegistry implements AutoCloseable {
    *     worker thread (used by {@link AdmissionHooks} to learn which leader sent which entries)
    */
   public RangeRegistry(RaftTransport transport, MicroRaftCodec codec, Consumer<RaftEnvelope> onAppend) {
+    this(transport, codec, onAppend, (envelope, message) -> {});
+  }
+
+  /**
+   * @param onMessage told of every decoded message before its node handles it, on the transport's
+   *     worker thread (used by {@link MicroRaftSnapshots} to learn which snapshots a follower was
+   *     offered)
+   */
+  RangeRegistry(RaftTransport transport, MicroRaftCodec codec, Consumer<RaftEnvelope> onAppend,
+      BiConsumer<RaftEnvelope, RaftMessage> onMessage) {
     this.transport = Objects.requireNonNull(transport, "transport");
     this.codec = Objects.requireNonNull(codec, "codec");
     this.onAppend = Objects.requireNonNull(onAppend, "onAppend");
+    this.onMessage = Objects.requireNonNull(onMessage, "onMessage");
   }
 
   /**
@@ -87,6 +100,7 @@ public final class RangeRegistry implements AutoCloseable {
       if (envelope.trafficClass() == TrafficClass.APPEND) {
         onAppend.accept(envelope);
       }
+      onMessage.accept(envelope, message);
       node.handle(message);
     }
   }

@@ -14,8 +14,11 @@ import io.microraft.model.persistence.RaftTermPersistentState;
 import io.microraft.persistence.RaftStore;
 import io.raftwire.message.Priority;
 import io.raftwire.snapshot.SnapshotMeta;
+import io.raftwire.snapshot.SnapshotOffer;
+import io.raftwire.snapshot.SnapshotPurpose;
 import io.raftwire.snapshot.SnapshotView;
 import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -95,14 +98,18 @@ class MicroRaftSnapshotsTest {
     capturing.persistSnapshotChunk(chunk(50, 0, 1));
     SnapshotView view = snapshots.open(RANGE);
     Path file = Files.write(dir.resolve("snapshot"), read(view));
-    IOException e = assertThrows(IOException.class, () -> snapshots.install(view.meta(), file));
+    IOException e = assertThrows(IOException.class, () -> snapshots.install(offer(view.meta()), file));
     assertTrue(e.getMessage().contains("no replica of r3"), e.getMessage());
   }
 
   private void assertRefused(SnapshotMeta meta, byte[] bytes, String why) throws IOException {
     Path file = Files.write(dir.resolve("bad"), bytes);
-    IOException e = assertThrows(IOException.class, () -> snapshots.install(meta, file));
+    IOException e = assertThrows(IOException.class, () -> snapshots.install(offer(meta), file));
     assertTrue(e.getMessage().contains(why), e.getMessage());
+  }
+
+  private static SnapshotOffer offer(SnapshotMeta meta) {
+    return SnapshotOffer.of(StoreId.of(1), StoreId.of(1), SnapshotPurpose.CATCH_UP, meta);
   }
 
   /** A store that keeps nothing. */

@@ -39,11 +39,15 @@ public final class SnapshotService implements SnapshotTransfers, AutoCloseable {
     this.io = io;
   }
 
-  /** The gRPC service: receiving transfers, and sending on another store's behalf. */
+  /**
+   * The gRPC service: receiving transfers, and sending on another store's behalf. Both methods
+   * parse their requests themselves, so garbage is answered INVALID_ARGUMENT and counted instead
+   * of failing inside gRPC.
+   */
   public ServerServiceDefinition service() {
     return ServerServiceDefinition.builder(RaftSnapshotsGrpc.SERVICE_NAME)
-        .addMethod(RaftSnapshotsGrpc.getTransferMethod(), transfers.handler())
-        .addMethod(RaftSnapshotsGrpc.getDelegateMethod(), delegation.handler())
+        .addMethod(transfers.method())
+        .addMethod(delegation.method())
         .build();
   }
 

@@ -14,9 +14,11 @@ import io.raftwire.grpc.MetricName;
 import io.raftwire.grpc.Readings;
 import io.raftwire.grpc.SnapshotConfig;
 import io.raftwire.grpc.StoreResolver;
+import io.raftwire.snapshot.SnapshotConsent;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
 import io.raftwire.snapshot.SnapshotMeta;
+import io.raftwire.snapshot.SnapshotOffer;
 import io.raftwire.snapshot.SnapshotPurpose;
 import io.raftwire.snapshot.SnapshotTransfers;
 import io.raftwire.topology.Locality;
@@ -121,6 +123,8 @@ class SnapshotDelegationTest {
     SnapshotMeta meta = leader.send(RANGE, RECIPIENT, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
 
     assertInstalledFrom(NEAR, meta);
+    assertEquals(SnapshotOffer.of(NEAR, LEADER, SnapshotPurpose.CATCH_UP, meta), libraries.get(RECIPIENT).installedOffers.get(RANGE),
+        "the recipient's library was told who sent it and for which leader");
     assertEquals(0, counter(LEADER, GrpcMetrics.SNAPSHOT_ZONE_BYTES, "a", "b"), "no snapshot bytes from zone a to zone b");
     assertEquals(SIZE, counter(NEAR, GrpcMetrics.SNAPSHOT_ZONE_BYTES, "b", "b"));
     assertEquals(0, leaderLibrary.opened.get(), "the leader never generated a snapshot");
@@ -294,5 +298,26 @@ class SnapshotDelegationTest {
     assertEquals(0, counter(LEADER, GrpcMetrics.DELEGATION_LEADER_SENDS));
     assertFalse(libraries.get(RECIPIENT).installed.containsKey(RANGE));
     assertTrue(libraries.get(LEADER).opened.get() == 0);
+  }
+
+  @Test
+  void aRecipientThatDidNotAskRefusesTheDelegatesOfferAndNobodyElseSends() throws Exception {
+    replica(LEADER);
+    replica(NEAR);
+    recipient().consent = offer -> SnapshotConsent.refuse("follows another leader");
+    SnapshotTransfers leader = start(LEADER, b -> b);
+    start(NEAR, b -> b);
+    start(RECIPIENT, b -> b);
+    try {
+      leader.send(RANGE, RECIPIENT, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
+      throw new AssertionError("installed without the recipient's consent");
+    } catch (ExecutionException e) {
+      assertEquals(SnapshotFailure.NOT_REQUESTED, ((SnapshotException) e.getCause()).failure());
+    }
+    assertEquals(List.of(SnapshotOffer.of(NEAR, LEADER, SnapshotPurpose.CATCH_UP, libraries.get(RECIPIENT).offers.get(0).meta())),
+        libraries.get(RECIPIENT).offers, "offered once, by the delegate for the leader");
+    assertEquals(1, counter(LEADER, GrpcMetrics.DELEGATION_FAILED, SnapshotFailure.NOT_REQUESTED));
+    assertEquals(0, counter(LEADER, GrpcMetrics.DELEGATION_LEADER_SENDS), "the leader would meet the same answer");
+    assertFalse(libraries.get(RECIPIENT).installed.containsKey(RANGE));
   }
 }

@@ -13,9 +13,11 @@ import io.raftwire.grpc.GrpcTransportConfig;
 import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.grpc.MetricName;
 import io.raftwire.grpc.Readings;
+import io.raftwire.grpc.ReceiverLimits;
 import io.raftwire.grpc.SnapshotConfig;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.grpc.internal.snapshot.transfer.TransferFaults;
+import io.raftwire.snapshot.SnapshotConsent;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
 import io.raftwire.snapshot.SnapshotMeta;
@@ -68,10 +70,15 @@ class SnapshotTransferTest {
   }
 
   private GrpcTransport start(StoreId store, MemorySnapshots library, UnaryOperator<SnapshotConfig.Builder> tweak) {
+    return start(store, library, tweak, c -> c);
+  }
+
+  private GrpcTransport start(StoreId store, MemorySnapshots library, UnaryOperator<SnapshotConfig.Builder> tweak,
+      UnaryOperator<GrpcTransportConfig.Builder> transport) {
     SnapshotConfig snapshots = tweak.apply(SnapshotConfig.builder(library, library, dir.resolve("spool-" + store.value()))
         .chunkBytes(256 * 1024)).build();
-    GrpcTransport t = GrpcTransport.start(GrpcTransportConfig.builder(store, StoreResolver.of(addresses, zones)).security(PeerSecurity.insecure())
-        .locality(zones.get(store)).metricRegistry(metrics).snapshots(snapshots).build());
+    GrpcTransport t = GrpcTransport.start(transport.apply(GrpcTransportConfig.builder(store, StoreResolver.of(addresses, zones))
+        .security(PeerSecurity.insecure()).locality(zones.get(store)).metricRegistry(metrics).snapshots(snapshots)).build());
     addresses.put(store, t.listenAddress());
     started.add(t);
     return t;
@@ -234,6 +241,41 @@ class SnapshotTransferTest {
     assertEquals(SnapshotFailure.SOURCE_FAILED, failure(leader.send(RangeId.of(10), FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE)));
     assertEquals(SnapshotFailure.UNREACHABLE, failure(leader.send(RANGE, StoreId.of(3), SnapshotPurpose.CATCH_UP, MINUTE)));
     assertEquals(SnapshotFailure.INVALID, failure(leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, 0)));
+  }
+
+  @Test
+  void anOfferTheRecipientsLibraryRefusesFailsNotRequestedWithoutRetriesOrAStage() throws Exception {
+    SnapshotService leader = leader(b -> b);
+    follower(b -> b);
+    followerLibrary.consent = offer -> SnapshotConsent.refuse("this replica asked nobody");
+    assertEquals(SnapshotFailure.NOT_REQUESTED, failure(leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE)));
+    assertEquals(1, followerLibrary.offers.size(), "asked once: a refusal is not retried");
+    assertEquals(0, counter(LEADER, GrpcMetrics.SNAPSHOT_RETRIES));
+    assertEquals(1, counter(FOLLOWER, GrpcMetrics.SNAPSHOT_REFUSED, SnapshotFailure.NOT_REQUESTED));
+    assertEquals(0, counter(FOLLOWER, GrpcMetrics.SNAPSHOT_RECEIVED_BYTES));
+    assertFalse(followerLibrary.installed.containsKey(RANGE));
+    assertNoStagedFiles();
+  }
+
+  @Test
+  void aRecipientWithASmallerWindowGetsSmallerChunks() throws Exception {
+    SnapshotService leader = leader(b -> b); // 256 KiB chunks
+    follower(b -> b.receiveWindowBytes(64 * 1024));
+    leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
+    assertArrayEquals(leaderLibrary.data.get(RANGE), followerLibrary.installed.get(RANGE));
+    assertEquals(0, counter(FOLLOWER, GrpcMetrics.SNAPSHOT_PROTOCOL_ERRORS, "CHUNK_TOO_LARGE"));
+  }
+
+  @Test
+  void aRecipientWithASmallFrameLimitGetsChunksThatFitIt() throws Exception {
+    SnapshotService leader = leader(b -> b.chunkBytes(1024 * 1024)); // within its own 17 MiB frame limit
+    followerLibrary.index.put(RANGE, 0L);
+    // Frames of at most 256 KiB + 2 x 256 KiB + 64 KiB: a 1 MiB chunk would not get through.
+    start(FOLLOWER, followerLibrary, b -> b, c -> c.targetBatchBytes(256 * 1024)
+        .receiverLimits(ReceiverLimits.builder().maxMessageBytes(256 * 1024).build()));
+    leader.send(RANGE, FOLLOWER, SnapshotPurpose.CATCH_UP, MINUTE).get(30, TimeUnit.SECONDS);
+    assertArrayEquals(leaderLibrary.data.get(RANGE), followerLibrary.installed.get(RANGE));
+    assertEquals(0, counter(LEADER, GrpcMetrics.SNAPSHOT_RETRIES), "no chunk was refused by the recipient's gRPC");
   }
 
   @Test

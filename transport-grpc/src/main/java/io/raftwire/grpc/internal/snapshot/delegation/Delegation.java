@@ -1,15 +1,23 @@
 package io.raftwire.grpc.internal.snapshot.delegation;
 
+import com.codahale.metrics.Counter;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.raftwire.diagnostics.ProblemLog;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.grpc.internal.peer.Peers;
+import io.raftwire.grpc.internal.snapshot.transfer.ConnectionIdentity;
+import io.raftwire.grpc.internal.snapshot.transfer.IdentityRefusal;
 import io.raftwire.grpc.internal.snapshot.transfer.SnapshotWire;
+import io.raftwire.grpc.internal.snapshot.transfer.SnapshotWire.Parsed;
+import io.raftwire.grpc.internal.snapshot.transfer.TransferMetrics;
 import io.raftwire.grpc.internal.snapshot.transfer.Transfers;
 import io.raftwire.grpc.internal.wire.DelegateEvent;
 import io.raftwire.grpc.internal.wire.DelegateRequest;
@@ -29,6 +37,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -51,13 +60,19 @@ import org.slf4j.LoggerFactory;
  * range, the snapshot is too large for it, its install failed, the request was invalid) ends the
  * send at once: another sender would meet the same answer.
  *
- * <p><b>Delegate side ({@link #handler}).</b> A request is refused, with a typed reason and a
+ * <p><b>Delegate side ({@link #method}).</b> A request is refused, with a typed reason and a
  * metric, unless this store hosts the range, knows the same term and membership generation as
  * the leader (STALE_TERM), has applied at least up to the entry before the leader's first log
  * index, the oldest a useful snapshot may end at (DELEGATE_BEHIND), still counts the recipient as a member (NOT_A_MEMBER) and has fewer than
  * {@code maxDelegatedTransfers} delegated sends in progress (DELEGATE_BUSY). An accepted request
- * becomes an ordinary transfer to the recipient which also fails DELEGATE_BEHIND if the snapshot
- * it would send is older than the leader's log start.
+ * becomes an ordinary transfer to the recipient, on behalf of the request's leader (the recipient's
+ * library checks that it follows that leader), which also fails DELEGATE_BEHIND if the snapshot
+ * it would send is older than the leader's log start. A request that does not parse ends its call
+ * INVALID_ARGUMENT and is counted; both it and an invalid request are reported to the transfers'
+ * {@code ProblemLog}. On a mutual TLS server only the leader itself may ask: a request naming
+ * another leader than the store of its connection ends PERMISSION_DENIED before any check runs or
+ * anything is sent ({@code snapshot.identity_refused.LEADER_NOT_AUTHENTICATED}); otherwise any
+ * store could have this one send its snapshots, for any leader, to any member.
  *
  * <p>Thread-safe. Nothing blocks: calls are asynchronous and the timers run on the transport's
  * timebase.
@@ -67,7 +82,8 @@ public final class Delegation {
 
   /** Failures that lie with the recipient or the request: asking someone else cannot help. */
   private static final Set<SnapshotFailure> FINAL = EnumSet.of(SnapshotFailure.TOO_LARGE,
-      SnapshotFailure.UNKNOWN_RANGE, SnapshotFailure.INSTALL_FAILED, SnapshotFailure.INVALID, SnapshotFailure.CLOSED);
+      SnapshotFailure.UNKNOWN_RANGE, SnapshotFailure.INSTALL_FAILED, SnapshotFailure.NOT_REQUESTED,
+      SnapshotFailure.INVALID, SnapshotFailure.CLOSED);
 
   private final StoreId local;
   private final Locality locality;
@@ -80,6 +96,9 @@ public final class Delegation {
   private final Timebase timebase;
   private final Executor io;
   private final DelegationMetrics metrics;
+  private final ProblemLog problems;
+  private final ConnectionIdentity identity;
+  private final Map<IdentityRefusal, Counter> identityRefused;
   private final AtomicInteger delegatedInProgress = new AtomicInteger();
 
   /**
@@ -88,10 +107,11 @@ public final class Delegation {
    * @param acceptNanos how long a candidate has to accept
    * @param maxDelegatedTransfers most sends this store makes for other stores at once
    * @param io runs the checks that call into the library's source (off the network thread)
+   * @param identity who the connection of an incoming request is (mutual TLS)
    */
   public Delegation(StoreId local, Locality locality, Peers peers, SnapshotSource source, Transfers transfers,
       int maxDelegates, long acceptNanos, int maxDelegatedTransfers, Timebase timebase, Executor io,
-      StoreMetrics storeMetrics) {
+      StoreMetrics storeMetrics, ConnectionIdentity identity) {
     this.local = local;
     this.locality = locality;
     this.peers = peers;
@@ -103,6 +123,9 @@ public final class Delegation {
     this.timebase = timebase;
     this.io = io;
     this.metrics = new DelegationMetrics(storeMetrics, delegatedInProgress::get);
+    this.problems = transfers.problems();
+    this.identity = identity;
+    this.identityRefused = TransferMetrics.identityRefusals(storeMetrics);
   }
 
   // ---------------------------------------------------------------- leader side
@@ -112,7 +135,7 @@ public final class Delegation {
     List<StoreId> candidates = state.isPresent() && maxDelegates > 0 ? candidates(state.get(), recipient) : List.of();
     if (candidates.isEmpty()) {
       metrics.noCandidate();
-      return transfers.send(range, recipient, purpose, deadlineNanos, 0);
+      return transfers.send(range, recipient, local, purpose, deadlineNanos, 0);
     }
     Asking asking = new Asking(range, recipient, purpose, timebase.nanoTime() + deadlineNanos, state.get(), candidates);
     asking.next();
@@ -182,7 +205,7 @@ public final class Delegation {
       if (!candidates.hasNext()) {
         current = null;
         metrics.leaderSends();
-        var unused = transfers.send(range, recipient, purpose, left, 0).whenComplete((meta, error) -> {
+        var unused = transfers.send(range, recipient, local, purpose, left, 0).whenComplete((meta, error) -> {
           if (error == null) {
             result.complete(meta);
           } else {
@@ -302,9 +325,14 @@ public final class Delegation {
           }
           done = true;
           cancelTimer();
-          // An accepted transfer may still be running at the delegate; the recipient's slots and
-          // its library's index checks make a second copy harmless, only wasteful.
-          metrics.delegationFailed(SnapshotFailure.UNREACHABLE);
+          Status.Code code = Status.fromThrowable(t).getCode();
+          if (!accepted && (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED)) {
+            metrics.delegationRefused(SnapshotFailure.PERMISSION_DENIED); // it does not take this store's word
+          } else {
+            // An accepted transfer may still be running at the delegate; the recipient's slots and
+            // its library's index checks make a second copy harmless, only wasteful.
+            metrics.delegationFailed(SnapshotFailure.UNREACHABLE);
+          }
           log.debug("{}: the call to delegate {} for {} broke: {}", local, delegate, range, t.toString());
         }
         next();
@@ -319,14 +347,40 @@ public final class Delegation {
 
   // ---------------------------------------------------------------- delegate side
 
-  /** The delegate side's handler of the {@code Delegate} RPC. */
-  public ServerCallHandler<DelegateRequest, DelegateEvent> handler() {
-    // Off the network thread: the checks call into the library's source.
-    return ServerCalls.asyncServerStreamingCall((request, out) -> io.execute(() -> serve(request, out)));
+  /** The delegate side's {@code Delegate} RPC, which parses its request itself. */
+  public ServerMethodDefinition<Parsed<DelegateRequest>, DelegateEvent> method() {
+    ServerCallHandler<Parsed<DelegateRequest>, DelegateEvent> handler = (call, headers) -> {
+      String peer = SnapshotWire.peerHost(call);
+      StoreId authenticated = identity.authenticatedPeer(); // in the call's context
+      // Off the network thread: the checks call into the library's source.
+      ServerCallHandler<Parsed<DelegateRequest>, DelegateEvent> calls = ServerCalls.asyncServerStreamingCall(
+          (request, out) -> io.execute(() -> serve(authenticated == null ? peer : peer + " " + authenticated,
+              authenticated, request, (ServerCallStreamObserver<DelegateEvent>) out)));
+      return calls.startCall(call, headers);
+    };
+    return ServerMethodDefinition.create(
+        SnapshotWire.parsingOnServer(RaftSnapshotsGrpc.getDelegateMethod(), DelegateRequest.parser()), handler);
   }
 
-  private void serve(DelegateRequest request, StreamObserver<DelegateEvent> out) {
-    ServerCallStreamObserver<DelegateEvent> events = (ServerCallStreamObserver<DelegateEvent>) out;
+  private void serve(String peer, @Nullable StoreId authenticated, Parsed<DelegateRequest> parsed,
+      ServerCallStreamObserver<DelegateEvent> events) {
+    DelegateRequest request = parsed.message();
+    if (request == null) {
+      metrics.malformedRequest();
+      problems.report(peer, "delegation request malformed", String.valueOf(parsed.error()));
+      endWith(events, Status.INVALID_ARGUMENT.withDescription("malformed delegation request: " + parsed.error()));
+      return;
+    }
+    if (authenticated != null && request.getLeaderStore() != authenticated.value()) {
+      IdentityRefusal reason = IdentityRefusal.LEADER_NOT_AUTHENTICATED;
+      String detail = "a request to send r" + request.getRangeId() + " to s" + request.getRecipientStore()
+          + " for leader s" + request.getLeaderStore() + " on a connection whose certificate names " + authenticated;
+      identityRefused.get(reason).inc();
+      metrics.delegateRefused(SnapshotFailure.PERMISSION_DENIED);
+      problems.report(peer, "delegation request refused, " + reason, detail);
+      endWith(events, Status.PERMISSION_DENIED.withDescription(reason + ": " + detail));
+      return;
+    }
     SnapshotException refusal = check(request);
     if (refusal == null) {
       if (delegatedInProgress.incrementAndGet() > maxDelegatedTransfers) {
@@ -337,6 +391,9 @@ public final class Delegation {
     }
     if (refusal != null) {
       metrics.delegateRefused(refusal.failure());
+      if (refusal.failure() == SnapshotFailure.INVALID) {
+        problems.report(peer, "delegation request refused, INVALID", String.valueOf(refusal.getMessage()));
+      }
       log.debug("{}: refusing to send r{} for s{}: {}", local, request.getRangeId(), request.getLeaderStore(),
           refusal.getMessage());
       finish(events, DelegateEvent.newBuilder()
@@ -349,8 +406,9 @@ public final class Delegation {
     }
     RangeId range = RangeId.of(request.getRangeId());
     StoreId recipient = StoreId.of(request.getRecipientStore());
-    var unused = transfers.send(range, recipient, SnapshotWire.purpose(request.getPurpose()), request.getRemainingNanos(),
-            request.getLeaderFirstLogIndex() - 1)
+    StoreId leader = StoreId.of(request.getLeaderStore());
+    var unused = transfers.send(range, recipient, leader, SnapshotWire.purpose(request.getPurpose()),
+            request.getRemainingNanos(), request.getLeaderFirstLogIndex() - 1)
         .whenComplete((meta, error) -> {
           delegatedInProgress.decrementAndGet();
           DelegateEvent outcome;
@@ -368,7 +426,8 @@ public final class Delegation {
   /** Why this store should not send for the request's leader, or null if it may. */
   private SnapshotException check(DelegateRequest request) {
     if (request.getVersion() != SnapshotWire.VERSION || request.getRangeId() < 1 || request.getRecipientStore() < 1
-        || request.getRemainingNanos() <= 0 || request.getRecipientStore() == local.value()) {
+        || request.getLeaderStore() < 1 || request.getRemainingNanos() <= 0
+        || request.getRecipientStore() == local.value()) {
       return new SnapshotException(SnapshotFailure.INVALID, "malformed delegation request " + request);
     }
     RangeId range = RangeId.of(request.getRangeId());
@@ -395,6 +454,16 @@ public final class Delegation {
           + " at " + local + " (members " + state.members() + ")");
     }
     return null;
+  }
+
+  private static void endWith(ServerCallStreamObserver<DelegateEvent> events, Status status) {
+    synchronized (events) {
+      try {
+        events.onError(status.asRuntimeException());
+      } catch (RuntimeException e) {
+        log.debug("the delegation call ended before its refusal: {}", e.toString());
+      }
+    }
   }
 
   private static void finish(ServerCallStreamObserver<DelegateEvent> events, DelegateEvent last) {

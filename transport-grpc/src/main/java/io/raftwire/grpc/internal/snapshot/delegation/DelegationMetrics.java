@@ -3,6 +3,7 @@ package io.raftwire.grpc.internal.snapshot.delegation;
 import com.codahale.metrics.Counter;
 import io.raftwire.grpc.GrpcMetrics;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
+import io.raftwire.grpc.internal.snapshot.transfer.TransferMetrics;
 import io.raftwire.snapshot.SnapshotFailure;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -21,6 +22,7 @@ final class DelegationMetrics {
   private final Counter leaderSends;
   private final Counter noCandidate;
   private final Counter delegateAccepted;
+  private final Counter malformed;
 
   DelegationMetrics(StoreMetrics metrics, LongSupplier delegatedInProgress) {
     this.delegationRefused = metrics.counters(GrpcMetrics.DELEGATION_REFUSED, SnapshotFailure.class);
@@ -33,6 +35,11 @@ final class DelegationMetrics {
     this.noCandidate = metrics.counter(GrpcMetrics.DELEGATION_NO_CANDIDATE);
     this.delegateAccepted = metrics.counter(GrpcMetrics.DELEGATE_ACCEPTED);
     metrics.gauge(GrpcMetrics.DELEGATE_ACTIVE, delegatedInProgress::getAsLong);
+    this.malformed = TransferMetrics.malformedFrames(metrics);
+  }
+
+  void malformedRequest() {
+    malformed.inc();
   }
 
   void delegationAsked() {

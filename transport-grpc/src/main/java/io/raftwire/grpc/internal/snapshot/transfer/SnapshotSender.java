@@ -5,6 +5,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.raftwire.grpc.internal.peer.Backoff;
@@ -36,9 +37,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sending side of the snapshot protocol: per transfer, reserve a slot, only then take a view
- * from the cache, offer it, stream chunks (each with its CRC32C) at the send rate with at most
- * {@code windowChunks} unacknowledged, resend from a nacked offset, and after a broken stream
+ * The sending side of the snapshot protocol: per transfer, reserve a slot (naming the leader the
+ * snapshot is sent for), only then take a view from the cache, offer it, stream chunks (each with
+ * its CRC32C, none larger than the recipient takes) at the send rate with at most {@code
+ * windowChunks} unacknowledged, resend from a nacked offset, and after a broken stream
  * start over with a new reservation, resuming where the recipient's stage ends. Gives up after
  * {@code maxAttempts} broken streams, {@code maxCorruptions} checksum failures or at the deadline.
  * Retries wait the transport's backoff (at most half the time left).
@@ -81,9 +83,9 @@ final class SnapshotSender {
    * @param minIndex the oldest snapshot index that still helps the recipient (0: any); an older
    *     view fails the transfer with DELEGATE_BEHIND before a byte is sent
    */
-  CompletableFuture<SnapshotMeta> send(RangeId range, StoreId recipient, SnapshotPurpose purpose, long deadlineNanos,
-      long minIndex) {
-    Transfer t = new Transfer(range, recipient, purpose, timebase.nanoTime() + deadlineNanos, minIndex);
+  CompletableFuture<SnapshotMeta> send(RangeId range, StoreId recipient, StoreId leader, SnapshotPurpose purpose,
+      long deadlineNanos, long minIndex) {
+    Transfer t = new Transfer(range, recipient, leader, purpose, timebase.nanoTime() + deadlineNanos, minIndex);
     t.attempt();
     return t.result;
   }
@@ -112,6 +114,7 @@ final class SnapshotSender {
   private final class Transfer implements StreamObserver<SnapshotServerFrame> {
     final RangeId range;
     final StoreId recipient;
+    final StoreId leader;
     final SnapshotPurpose purpose;
     final long deadline;
     final long minIndex;
@@ -126,10 +129,12 @@ final class SnapshotSender {
     private boolean pumping; // @GuardedBy("this")
     private boolean finishSent; // @GuardedBy("this")
     private long epoch; // @GuardedBy("this"), bumped by every restart and nack
+    private int chunkBytes; // @GuardedBy("this"), this attempt's: ours, or less if the recipient takes less
 
-    Transfer(RangeId range, StoreId recipient, SnapshotPurpose purpose, long deadline, long minIndex) {
+    Transfer(RangeId range, StoreId recipient, StoreId leader, SnapshotPurpose purpose, long deadline, long minIndex) {
       this.range = range;
       this.recipient = recipient;
+      this.leader = leader;
       this.purpose = purpose;
       this.deadline = deadline;
       this.minIndex = minIndex;
@@ -157,14 +162,14 @@ final class SnapshotSender {
       requests.onNext(SnapshotClientFrame.newBuilder().setReserve(Reserve.newBuilder()
           .setVersion(SnapshotWire.VERSION).setSenderStore(local.value()).setRecipientStore(recipient.value())
           .setRangeId(range.value()).setPurpose(SnapshotWire.purpose(purpose))
-          .setRemainingNanos(remaining)).build());
+          .setRemainingNanos(remaining).setLeaderStore(leader.value())).build());
     }
 
     @Override
     public void onNext(SnapshotServerFrame frame) {
       switch (frame.getKindCase()) {
         case GRANTED:
-          granted();
+          granted(frame.getGranted().getMaxChunkBytes());
           break;
         case RESUME:
           synchronized (this) {
@@ -232,7 +237,7 @@ final class SnapshotSender {
       }
     }
 
-    private void granted() {
+    private void granted(int recipientMaxChunkBytes) {
       // Only now, with a slot granted, generate (or reuse) the snapshot: an idle recipient never
       // makes the source do the expensive part for nothing.
       io.execute(() -> {
@@ -240,6 +245,11 @@ final class SnapshotSender {
           if (result.isDone()) {
             return;
           }
+          if (recipientMaxChunkBytes < 1) {
+            fail(new SnapshotException(SnapshotFailure.INVALID, recipient + " granted a slot but takes no chunks"));
+            return;
+          }
+          chunkBytes = Math.min(settings.chunkBytes(), recipientMaxChunkBytes);
           if (lease == null) {
             try {
               lease = cache.acquire(range);
@@ -254,7 +264,7 @@ final class SnapshotSender {
             return;
           }
           requests.onNext(SnapshotClientFrame.newBuilder()
-              .setOffer(Offer.newBuilder().setMeta(SnapshotWire.proto(meta()))).build());
+              .setOffer(Offer.newBuilder().setMeta(SnapshotWire.proto(meta())).setChunkBytes(chunkBytes)).build());
         }
       });
     }
@@ -273,13 +283,13 @@ final class SnapshotSender {
         }
         return;
       }
-      if (nextToSend - acked >= (long) settings.windowChunks() * settings.chunkBytes()) {
+      if (nextToSend - acked >= (long) settings.windowChunks() * chunkBytes) {
         return;
       }
       pumping = true;
       long offset = nextToSend;
       long myEpoch = epoch;
-      int length = (int) Math.min(settings.chunkBytes(), size - offset);
+      int length = (int) Math.min(chunkBytes, size - offset);
       long wait = sendLimit.reserve(length);
       timebase.schedule(() -> io.execute(() -> sendChunk(offset, length, myEpoch)), wait);
     }
@@ -336,6 +346,21 @@ final class SnapshotSender {
           return;
         }
         epoch++;
+        Status.Code code = Status.fromThrowable(t).getCode();
+        if (code == Status.Code.INVALID_ARGUMENT || code == Status.Code.UNIMPLEMENTED) {
+          // The recipient could not read what this store sent, or has no snapshot service: a
+          // retry would meet the same answer.
+          fail(new SnapshotException(code == Status.Code.UNIMPLEMENTED ? SnapshotFailure.UNKNOWN_RANGE
+              : SnapshotFailure.INVALID, recipient + " ended the transfer of " + range + ": " + t, t));
+          return;
+        }
+        if (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED) {
+          // The recipient does not take this store's word (its certificate, its allow-list): nor
+          // would it on the next attempt.
+          fail(new SnapshotException(SnapshotFailure.PERMISSION_DENIED,
+              recipient + " refused this store's transfer of " + range + ": " + t, t));
+          return;
+        }
         long remaining = deadline - timebase.nanoTime();
         if (attempts >= settings.maxAttempts() || remaining <= 0) {
           fail(new SnapshotException(remaining <= 0 ? SnapshotFailure.DEADLINE_EXCEEDED : SnapshotFailure.UNREACHABLE,

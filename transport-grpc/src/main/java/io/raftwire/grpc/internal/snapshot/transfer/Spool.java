@@ -1,5 +1,6 @@
 package io.raftwire.grpc.internal.snapshot.transfer;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.raftwire.snapshot.SnapshotMeta;
 import io.raftwire.topology.RangeId;
 import java.io.IOException;
@@ -10,8 +11,11 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -19,10 +23,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The recipient's staging area: one partial file per range, named after the snapshot it holds.
- * Only verified chunks are written, in order, so a staged file's length is where a transfer of the
- * same snapshot resumes. A stage for another snapshot of the range replaces it; a stage unused for
- * {@code retentionNanos} is deleted by {@link #sweep()}; leftovers of an earlier process are deleted
- * at start. Thread-safe.
+ * The receiver opens a stage only for an offer the library consented to. Only verified chunks are
+ * written, in order, so a staged file's length is where a transfer of the same snapshot resumes.
+ *
+ * <p>What it keeps: a stage in use grows up to its snapshot's size (never reserved ahead: the
+ * file holds what was written). When its transfer ends it is deleted, unless the stream broke
+ * ({@code keep}), it holds some bytes and it fits, with the other stages kept that way, within
+ * {@code maxRetainedBytes}; a kept stage is deleted by {@link #sweep()} once unused for {@code
+ * retentionNanos}, or when another snapshot of its range is staged. Leftovers of an earlier
+ * process are deleted at start. Thread-safe.
  */
 final class Spool {
   private static final Logger log = LoggerFactory.getLogger(Spool.class);
@@ -30,12 +39,18 @@ final class Spool {
   private final Path dir;
   private final LongSupplier clock;
   private final long retentionNanos;
-  private final Map<RangeId, Stage> stages = new HashMap<>(); // @GuardedBy("this")
+  private final long maxRetainedBytes;
+  @GuardedBy("this")
+  private final Map<RangeId, Stage> stages = new HashMap<>();
+  /** The stages no transfer uses, and since when; a stage not in here is in use. */
+  @GuardedBy("this")
+  private final Map<Stage, Long> idleSince = new HashMap<>();
 
-  Spool(Path dir, LongSupplier nanoClock, long retentionNanos) throws IOException {
+  Spool(Path dir, LongSupplier nanoClock, long retentionNanos, long maxRetainedBytes) throws IOException {
     this.dir = Files.createDirectories(dir);
     this.clock = nanoClock;
     this.retentionNanos = retentionNanos;
+    this.maxRetainedBytes = maxRetainedBytes;
     try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, "*.part")) {
       for (Path p : leftovers) {
         Files.deleteIfExists(p);
@@ -48,28 +63,15 @@ final class Spool {
     final SnapshotMeta meta;
     final Path file;
     private final FileChannel channel;
+    @GuardedBy("this")
     private final CRC32C crc = new CRC32C();
+    @GuardedBy("this")
     private long length;
-    private boolean inUse;
-    private long lastUsed;
 
     private Stage(SnapshotMeta meta, Path file) throws IOException {
       this.meta = meta;
       this.file = file;
       this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      // Resume: the CRC of the verified prefix already on disk.
-      ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
-      long size = channel.size();
-      while (length < size) {
-        buffer.clear();
-        int n = channel.read(buffer, length);
-        if (n < 0) {
-          break;
-        }
-        buffer.flip();
-        crc.update(buffer);
-        length += n;
-      }
     }
 
     /** Bytes staged (the resume offset). */
@@ -95,15 +97,15 @@ final class Spool {
     }
   }
 
-  /** The stage of {@code meta}, resuming a kept one; empty if another transfer is using it. */
-  synchronized java.util.Optional<Stage> open(SnapshotMeta meta) throws IOException {
+  /** The stage of {@code meta}, resuming a kept one; empty if another transfer is using the range's. */
+  synchronized Optional<Stage> open(SnapshotMeta meta) throws IOException {
     Stage existing = stages.get(meta.range());
-    if (existing != null && existing.meta.equals(meta) && !existing.inUse) {
-      existing.inUse = true;
-      return java.util.Optional.of(existing);
+    if (existing != null && !idleSince.containsKey(existing)) {
+      return Optional.empty();
     }
-    if (existing != null && existing.inUse) {
-      return java.util.Optional.empty();
+    if (existing != null && existing.meta.equals(meta)) {
+      idleSince.remove(existing);
+      return Optional.of(existing);
     }
     if (existing != null) {
       remove(existing);
@@ -112,45 +114,63 @@ final class Spool {
         meta.configGeneration(), meta.crc32c()));
     Files.deleteIfExists(file);
     Stage stage = new Stage(meta, file);
-    stage.inUse = true;
     stages.put(meta.range(), stage);
-    return java.util.Optional.of(stage);
+    return Optional.of(stage);
   }
 
-  /** The transfer stopped using {@code stage}; {@code keep}: leave it for a resume, else delete it. */
+  /**
+   * The transfer stopped using {@code stage}. {@code keep}: its stream broke, keep the stage for a
+   * resume if it holds bytes and fits the budget; otherwise (or if it does not fit) delete it.
+   */
   synchronized void release(Stage stage, boolean keep) {
-    stage.inUse = false;
-    stage.lastUsed = clock.getAsLong();
-    if (!keep && stages.get(stage.meta.range()) == stage) {
+    if (stages.get(stage.meta.range()) != stage || idleSince.containsKey(stage)) {
+      return; // deleted meanwhile (close), or released already
+    }
+    idleSince.put(stage, clock.getAsLong());
+    if (!keep || stage.length() == 0 || retainedBytes() > maxRetainedBytes) {
       remove(stage);
     }
+  }
+
+  /** Bytes of the stages no transfer uses (kept for a resume). */
+  synchronized long retainedBytes() {
+    long bytes = 0;
+    for (Stage s : idleSince.keySet()) {
+      bytes += s.length();
+    }
+    return bytes;
   }
 
   /** Deletes the stages nobody used for the retention time. */
   synchronized void sweep() {
     long now = clock.getAsLong();
-    for (Stage s : stages.values().toArray(new Stage[0])) {
-      if (!s.inUse && now - s.lastUsed >= retentionNanos) {
-        remove(s);
+    List<Stage> stale = new ArrayList<>();
+    for (Map.Entry<Stage, Long> idle : idleSince.entrySet()) {
+      if (now - idle.getValue() >= retentionNanos) {
+        stale.add(idle.getKey());
       }
     }
-  }
-
-  /** Deletes every stage not in use (close). */
-  synchronized void clear() {
-    for (Stage s : stages.values().toArray(new Stage[0])) {
+    for (Stage s : stale) {
       remove(s);
     }
   }
 
-  // @GuardedBy("this")
+  /** Deletes every stage (close). */
+  synchronized void clear() {
+    for (Stage s : List.copyOf(stages.values())) {
+      remove(s);
+    }
+  }
+
+  @GuardedBy("this")
   private void remove(Stage stage) {
     stages.remove(stage.meta.range(), stage);
+    idleSince.remove(stage);
     try {
       stage.channel.close();
       Files.deleteIfExists(stage.file);
     } catch (IOException e) {
-      log.warn("could not delete staged snapshot {}", stage.file, e);
+      log.warn("could not delete staged snapshot {}: {}", stage.file, e.toString());
       throw new UncheckedIOException(e);
     }
   }

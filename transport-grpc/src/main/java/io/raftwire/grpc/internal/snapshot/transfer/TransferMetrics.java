@@ -21,8 +21,12 @@ public final class TransferMetrics {
   private final Counter retries;
   private final Map<SnapshotFailure, Counter> failed;
   private final Map<SnapshotFailure, Counter> refused;
+  private final Map<ProtocolProblem, Counter> protocolErrors;
+  private final Counter malformedFrames;
+  private final Map<IdentityRefusal, Counter> identityRefused;
   private final AtomicLong active = new AtomicLong();
   private final AtomicLong queued = new AtomicLong();
+  private final AtomicLong heldBytes = new AtomicLong();
 
   public TransferMetrics(StoreMetrics metrics) {
     this.metrics = metrics;
@@ -38,6 +42,24 @@ public final class TransferMetrics {
     this.refused = metrics.counters(GrpcMetrics.SNAPSHOT_REFUSED, SnapshotFailure.class);
     metrics.gauge(GrpcMetrics.SNAPSHOT_SLOTS_ACTIVE, active::get);
     metrics.gauge(GrpcMetrics.SNAPSHOT_SLOTS_QUEUED, queued::get);
+    metrics.gauge(GrpcMetrics.SNAPSHOT_HELD_BYTES, heldBytes::get);
+    this.protocolErrors = metrics.counters(GrpcMetrics.SNAPSHOT_PROTOCOL_ERRORS, ProtocolProblem.class);
+    this.malformedFrames = malformedFrames(metrics);
+    this.identityRefused = identityRefusals(metrics);
+  }
+
+  /** The counters of snapshot calls refused for the store they name, by reason (shared with delegation). */
+  public static Map<IdentityRefusal, Counter> identityRefusals(StoreMetrics metrics) {
+    return metrics.counters(GrpcMetrics.SNAPSHOT_IDENTITY_REFUSED, IdentityRefusal.class);
+  }
+
+  /** The counter of snapshot service frames that did not parse (shared with delegation). */
+  public static Counter malformedFrames(StoreMetrics metrics) {
+    return metrics.counter(GrpcMetrics.SNAPSHOT_MALFORMED_FRAMES);
+  }
+
+  void spool(Spool spool) {
+    metrics.gauge(GrpcMetrics.SNAPSHOT_RETAINED_STAGE_BYTES, spool::retainedBytes);
   }
 
   void cache(SnapshotCache cache) {
@@ -90,6 +112,23 @@ public final class TransferMetrics {
 
   void retry() {
     retries.inc();
+  }
+
+  void protocolError(ProtocolProblem problem) {
+    protocolErrors.get(problem).inc();
+  }
+
+  void malformedFrame() {
+    malformedFrames.inc();
+  }
+
+  void identityRefused(IdentityRefusal reason) {
+    identityRefused.get(reason).inc();
+  }
+
+  /** Chunk bytes now held in memory ({@code delta} negative when they are written or dropped). */
+  void held(long delta) {
+    heldBytes.addAndGet(delta);
   }
 
   void queueChanged(SnapshotSlots slots) {

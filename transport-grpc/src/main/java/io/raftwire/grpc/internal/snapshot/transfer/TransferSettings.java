@@ -19,6 +19,9 @@ import java.nio.file.Path;
  * @param cacheBytes bytes of generated snapshots kept for reuse
  * @param cacheIdleNanos how long an unused cached snapshot is kept
  * @param stageRetentionNanos how long a broken transfer's stage is kept for a resume
+ * @param receiveWindowBytes chunk bytes one incoming transfer may hold in memory (received, not yet
+ *     written to the spool); also the largest chunk this store takes
+ * @param maxRetainedStageBytes bytes of broken transfers' stages kept for a resume, in total
  */
 public record TransferSettings(
     Path spoolDirectory,
@@ -34,4 +37,12 @@ public record TransferSettings(
     long maxSnapshotBytes,
     long cacheBytes,
     long cacheIdleNanos,
-    long stageRetentionNanos) {}
+    long stageRetentionNanos,
+    long receiveWindowBytes,
+    long maxRetainedStageBytes) {
+
+  /** The largest chunk this store takes: its receive window, at most the largest chunk there is. */
+  int maxChunkBytes() {
+    return (int) Math.min(receiveWindowBytes, SnapshotWire.MAX_CHUNK_BYTES);
+  }
+}

@@ -1,11 +1,14 @@
 package io.raftwire.grpc.internal.snapshot.transfer;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.raftwire.diagnostics.ProblemLog;
 import io.raftwire.flow.FlowControl;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.grpc.internal.peer.Backoff;
 import io.raftwire.grpc.internal.peer.Peers;
+import io.raftwire.grpc.internal.snapshot.transfer.SnapshotWire.Parsed;
+import io.raftwire.grpc.internal.wire.RaftSnapshotsGrpc;
 import io.raftwire.grpc.internal.wire.SnapshotClientFrame;
 import io.raftwire.grpc.internal.wire.SnapshotServerFrame;
 import io.raftwire.snapshot.SnapshotException;
@@ -33,38 +36,48 @@ public final class Transfers implements AutoCloseable {
   private final RateLimiter receiveLimit;
   private final SnapshotSender sender;
   private final SnapshotReceiver receiver;
+  private final ProblemLog problems;
 
   /**
    * @param localZone this store's zone (for per-zone byte counts), or null
    * @param flow the store's flow control: the recipient's disk writes go through elastic admission
    * @param io runs blocking reads and writes of snapshot files
+   * @param identity who the connection of an incoming call is (mutual TLS)
+   * @param maxFrameBytes the largest frame this store's server accepts (no chunk it takes is larger)
+   * @param problems where problems caused by peers' input are reported (the transport's)
    * @throws IOException if the spool directory cannot be prepared
    */
   public Transfers(StoreId local, @Nullable String localZone, SnapshotSource source, SnapshotSink sink,
       TransferSettings settings, Peers peers, Backoff backoff, Optional<FlowControl> flow, Timebase timebase,
-      Executor io, StoreMetrics storeMetrics) throws IOException {
+      Executor io, StoreMetrics storeMetrics, ConnectionIdentity identity, long maxFrameBytes, ProblemLog problems)
+      throws IOException {
     TransferMetrics metrics = new TransferMetrics(storeMetrics);
+    this.problems = problems;
     this.cache = new SnapshotCache(source, settings.cacheBytes(), settings.cacheIdleNanos(), timebase::nanoTime);
     metrics.cache(cache);
     this.sendLimit = new RateLimiter(timebase::nanoTime, settings.sendBytesPerSecond());
     this.receiveLimit = new RateLimiter(timebase::nanoTime, settings.receiveBytesPerSecond());
     this.sender = new SnapshotSender(local, localZone, peers, cache, sendLimit, settings, backoff, timebase, io, metrics);
-    this.receiver = new SnapshotReceiver(local, sink, Optional.of(source),
-        new Spool(settings.spoolDirectory(), timebase::nanoTime, settings.stageRetentionNanos()),
+    Spool spool = new Spool(settings.spoolDirectory(), timebase::nanoTime, settings.stageRetentionNanos(),
+        settings.maxRetainedStageBytes());
+    metrics.spool(spool);
+    this.receiver = new SnapshotReceiver(local, sink, Optional.of(source), spool,
         new SnapshotSlots(timebase::nanoTime, settings.concurrentTransfers(), settings.maxQueuedTransfers(),
             settings.minTransferNanos()),
-        receiveLimit, flow, settings.maxSnapshotBytes(), timebase, io, metrics);
+        receiveLimit, flow, settings, timebase, io, metrics, problems, identity, maxFrameBytes);
   }
 
   /**
    * Sends the latest useful snapshot of {@code range} to {@code recipient} from this store.
    *
+   * @param leader the leader the snapshot is sent for: this store, or the leader that asked this
+   *     store to send as its delegate (the recipient's library checks it)
    * @param minIndex the oldest snapshot index that still helps the recipient (0: any); an older
    *     one fails the transfer with DELEGATE_BEHIND before a byte is sent
    */
-  public CompletableFuture<SnapshotMeta> send(RangeId range, StoreId recipient, SnapshotPurpose purpose,
+  public CompletableFuture<SnapshotMeta> send(RangeId range, StoreId recipient, StoreId leader, SnapshotPurpose purpose,
       long deadlineNanos, long minIndex) {
-    return sender.send(range, recipient, purpose, deadlineNanos, minIndex);
+    return sender.send(range, recipient, leader, purpose, deadlineNanos, minIndex);
   }
 
   /** The snapshot channel to {@code to}; fails UNREACHABLE if its address is unknown, CLOSED after close. */
@@ -72,9 +85,16 @@ public final class Transfers implements AutoCloseable {
     return sender.channel(to);
   }
 
-  /** The receiving side's handler of the {@code Transfer} RPC. */
-  public ServerCallHandler<SnapshotClientFrame, SnapshotServerFrame> handler() {
-    return receiver.handler();
+  /** The receiving side's {@code Transfer} RPC, which parses its frames itself. */
+  public ServerMethodDefinition<Parsed<SnapshotClientFrame>, SnapshotServerFrame> method() {
+    return ServerMethodDefinition.create(
+        SnapshotWire.parsingOnServer(RaftSnapshotsGrpc.getTransferMethod(), SnapshotClientFrame.parser()),
+        receiver.handler());
+  }
+
+  /** Where problems caused by peers' input are reported (one line per peer and reason per interval). */
+  public ProblemLog problems() {
+    return problems;
   }
 
   /** Expires queued reservations, old stages and idle cached snapshots; call about once a second. */

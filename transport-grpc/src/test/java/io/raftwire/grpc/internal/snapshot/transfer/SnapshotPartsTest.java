@@ -9,14 +9,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftwire.grpc.internal.snapshot.MemorySnapshots;
 import io.raftwire.snapshot.SnapshotException;
 import io.raftwire.snapshot.SnapshotFailure;
+import io.raftwire.snapshot.SnapshotMeta;
 import io.raftwire.snapshot.SnapshotPurpose;
+import io.raftwire.testkit.time.FakeTimebase;
 import io.raftwire.topology.RangeId;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The rate limiter, the recipient's slots and the sender's cache, on a fake clock. */
+/** The rate limiter, the recipient's slots and spool, and the sender's cache, on a fake clock. */
 class SnapshotPartsTest {
   private static final long MIB = 1 << 20;
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
@@ -112,6 +121,52 @@ class SnapshotPartsTest {
     cache.cleanUp();
     assertEquals(2, library.closed.get(), "the idle one closed");
     assertEquals(0, cache.cachedBytes());
+  }
+
+  @Test
+  void aBrokenTransfersStageIsKeptForAResumeOnlyWithinItsByteBudgetAndItsTime(@TempDir Path dir) throws Exception {
+    FakeTimebase time = new FakeTimebase();
+    Spool spool = new Spool(dir, time::nanoTime, TimeUnit.SECONDS.toNanos(60), 1000);
+    SnapshotMeta first = SnapshotMeta.of(RangeId.of(1), 10, 1, 1, 800, 0);
+    SnapshotMeta second = SnapshotMeta.of(RangeId.of(2), 10, 1, 1, 800, 0);
+
+    Spool.Stage a = spool.open(first).orElseThrow();
+    assertTrue(spool.open(first).isEmpty(), "one transfer at a time per range");
+    a.append(ByteBuffer.wrap(new byte[600]));
+    spool.release(a, true);
+    assertEquals(600, spool.retainedBytes(), "kept for a resume");
+    Spool.Stage b = spool.open(second).orElseThrow();
+    b.append(ByteBuffer.wrap(new byte[600]));
+    spool.release(b, true);
+    assertEquals(600, spool.retainedBytes(), "the second does not fit the 1000 bytes kept: deleted");
+    assertEquals(1, files(dir));
+
+    Spool.Stage resumed = spool.open(first).orElseThrow();
+    assertSame(a, resumed);
+    assertEquals(600, resumed.length(), "a transfer of the same snapshot resumes after the prefix");
+    assertEquals(0, spool.retainedBytes(), "in use again");
+    spool.release(resumed, true);
+
+    time.advance(Duration.ofSeconds(59));
+    spool.sweep();
+    assertEquals(1, files(dir));
+    time.advance(Duration.ofSeconds(1));
+    spool.sweep();
+    assertEquals(0, files(dir), "unused for the retention time: deleted");
+
+    Spool.Stage empty = spool.open(second).orElseThrow();
+    spool.release(empty, true);
+    assertEquals(0, files(dir), "a stage without bytes is not worth keeping");
+    Spool.Stage refused = spool.open(second).orElseThrow();
+    refused.append(ByteBuffer.wrap(new byte[10]));
+    spool.release(refused, false);
+    assertEquals(0, files(dir), "a refused or finished transfer's stage goes at once");
+  }
+
+  private static long files(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.count();
+    }
   }
 
   private static SnapshotFailure failure(SnapshotSlots.Ticket ticket) {
