@@ -24,6 +24,7 @@ import io.raftwire.grpc.internal.wire.Envelope;
 import io.raftwire.grpc.internal.wire.Lane;
 import io.raftwire.snapshot.ReplicaState;
 import io.raftwire.snapshot.SnapshotException;
+import io.raftwire.snapshot.SnapshotFailure;
 import io.raftwire.snapshot.SnapshotMeta;
 import io.raftwire.snapshot.SnapshotPurpose;
 import io.raftwire.snapshot.SnapshotSource;
@@ -222,7 +223,7 @@ class CompromisedStoreAttacksTest {
       ExecutionException failed = assertThrows(ExecutionException.class, () -> offered.get(90, TimeUnit.SECONDS),
           "store 2 installed a snapshot nobody asked for");
       SnapshotException refused = assertInstanceOf(SnapshotException.class, failed.getCause());
-      assertEquals("NOT_REQUESTED", refused.failure().name(), refused.getMessage());
+      assertEquals(SnapshotFailure.NOT_REQUESTED, refused.failure(), refused.getMessage());
     } finally {
       rogue.close();
     }
