@@ -4,14 +4,18 @@ import io.microraft.Ordered;
 import io.microraft.RaftNode;
 import io.microraft.persistence.RaftStore;
 import io.microraft.persistence.RestoredRaftState;
+import io.raftwire.diagnostics.ProblemLog;
 import io.raftwire.flow.FlowControl;
 import io.raftwire.snapshot.SnapshotTransfers;
+import io.raftwire.time.Timebase;
 import io.raftwire.topology.RangeId;
 import io.raftwire.transport.RaftTransport;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.slf4j.LoggerFactory;
 
 /**
  * The MicroRaft nodes of one store on one raftwire transport, wired in one place: the {@link
@@ -32,6 +36,11 @@ import java.util.concurrent.CompletableFuture;
  * Snapshots need the transport's snapshot transfers, configured with the same {@link
  * MicroRaftSnapshots} as source and sink.
  *
+ * <p>Inbound messages whose sender, group or destination is not their envelope's, and messages that
+ * do not decode, never reach a node: they are counted ({@link #refused}) and reported through a
+ * rate-limited problem log ({@link Builder#problemLines}, {@link Builder#problemTimebase}); see
+ * {@link RangeRegistry}.
+ *
  * <p>Thread-safe. {@link #close()} stops routing to every node; it does not terminate them.
  */
 public final class MicroRaftNodes implements AutoCloseable {
@@ -47,10 +56,12 @@ public final class MicroRaftNodes implements AutoCloseable {
         ? Optional.of(new AdmissionHooks(flowControl(b.transport), b.transport.localStore(), b.codec))
         : Optional.empty();
     this.snapshots = b.snapshots;
-    // A follower's snapshot requests (its leader's offers) are learnt from the messages delivered.
+    // A follower's snapshot requests (its leader's offers) are learnt from the messages delivered
+    // (those that passed the identity check: a forged offer teaches nothing).
     this.registry = new RangeRegistry(b.transport, b.codec,
         hooks.isPresent() ? hooks.get().onAppend() : envelope -> {},
-        snapshots.isPresent() ? snapshots.get()::received : (envelope, message) -> {});
+        snapshots.isPresent() ? snapshots.get()::received : (envelope, message) -> {},
+        new InboundProblems(b.transport.localStore(), b.problemTimebase, b.problemLines));
     if (snapshots.isPresent()) {
       SnapshotTransfers transfers = b.transport.snapshots().orElseThrow(() -> new IllegalArgumentException(
           "snapshots need a transport with snapshot transfers (its SnapshotConfig's source and sink)"));
@@ -148,6 +159,14 @@ public final class MicroRaftNodes implements AutoCloseable {
     return registry.decodeFailures();
   }
 
+  /**
+   * Inbound messages never handed to a node because of {@code problem} (undecodable, or a sender,
+   * group or destination that is not its envelope's), since start; see {@link RangeRegistry}.
+   */
+  public long refused(MalformedMessageException.Problem problem) {
+    return registry.refused(problem);
+  }
+
   /** Stops routing to every node (they are not terminated). */
   @Override
   public void close() {
@@ -165,6 +184,8 @@ public final class MicroRaftNodes implements AutoCloseable {
     private final MicroRaftCodec codec;
     private boolean admission;
     private Optional<MicroRaftSnapshots> snapshots = Optional.empty();
+    private Timebase problemTimebase = InboundProblems.defaultTimebase();
+    private Consumer<String> problemLines = LoggerFactory.getLogger(RangeRegistry.class)::warn;
 
     private Builder(RaftTransport transport, MicroRaftCodec codec) {
       this.transport = Objects.requireNonNull(transport, "transport");
@@ -188,6 +209,26 @@ public final class MicroRaftNodes implements AutoCloseable {
      */
     public Builder snapshots(MicroRaftSnapshots snapshots) {
       this.snapshots = Optional.of(snapshots);
+      return this;
+    }
+
+    /**
+     * Default: the system clock, with one daemon timer thread per process that starts with the first
+     * refused message. The clock of the problem log's intervals (one line per sending store and
+     * problem per {@link ProblemLog#DEFAULT_INTERVAL_NANOS}) and the timer that flushes it; a test
+     * gives a fake timebase, an application may give its transport's.
+     */
+    public Builder problemTimebase(Timebase timebase) {
+      this.problemTimebase = Objects.requireNonNull(timebase, "timebase");
+      return this;
+    }
+
+    /**
+     * Default: {@link RangeRegistry}'s SLF4J logger at WARN. Where the problem log's lines about
+     * refused inbound messages go; called on transport and timer threads, it must not block.
+     */
+    public Builder problemLines(Consumer<String> lines) {
+      this.problemLines = Objects.requireNonNull(lines, "lines");
       return this;
     }
 

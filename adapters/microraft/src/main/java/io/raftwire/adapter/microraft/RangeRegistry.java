@@ -13,55 +13,65 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@code RaftNode}s of one store, one per range, and the routing of inbound batches to them.
  * Ranges can be added and removed at runtime. Thread-safe.
  *
- * <p>Inbound messages are decoded on the transport's worker thread (serially per range) and handed
- * to {@link RaftNode#handle}, which only enqueues them on the node's own thread. A message that
- * does not decode is logged and counted ({@link #decodeFailures()}); the rest of its batch is
- * delivered.
+ * <p>Inbound messages are decoded on the transport's worker thread (serially per range), checked
+ * against their envelope ({@link InboundCheck}: the sender must be the store the envelope came from,
+ * the group its range, the destination this store) and handed to {@link RaftNode#handle}, which
+ * only enqueues them on the node's own thread. A message that does not decode or claims what its
+ * envelope does not say is never handed to the node: it is counted by problem ({@link
+ * #refused(MalformedMessageException.Problem)}) and reported through a rate-limited problem log
+ * (one line per sending store and problem per interval, with a count of the rest); the rest of its
+ * batch is delivered. Nothing is thrown into the transport or the node for it.
  */
 public final class RangeRegistry implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(RangeRegistry.class);
-
   private final RaftTransport transport;
   private final MicroRaftCodec codec;
   private final Consumer<RaftEnvelope> onAppend;
   private final BiConsumer<RaftEnvelope, RaftMessage> onMessage;
+  private final InboundCheck check;
+  private final InboundProblems problems;
   private final Map<RangeId, Entry> ranges = new ConcurrentHashMap<>();
-  private final AtomicLong decodeFailures = new AtomicLong();
 
-  /** A registry whose nodes receive through {@code transport}. */
+  /**
+   * A registry whose nodes receive through {@code transport}; it reports refused messages to this
+   * package's SLF4J logger at WARN, on the system clock ({@link MicroRaftNodes.Builder} chooses
+   * otherwise).
+   */
   public RangeRegistry(RaftTransport transport, MicroRaftCodec codec) {
     this(transport, codec, envelope -> {});
   }
 
   /**
+   * As {@link #RangeRegistry(RaftTransport, MicroRaftCodec)}, telling {@code onAppend} of appends.
+   *
    * @param onAppend told of every APPEND envelope before its node handles it, on the transport's
    *     worker thread (used by {@link AdmissionHooks} to learn which leader sent which entries)
    */
   public RangeRegistry(RaftTransport transport, MicroRaftCodec codec, Consumer<RaftEnvelope> onAppend) {
-    this(transport, codec, onAppend, (envelope, message) -> {});
+    this(transport, codec, onAppend, (envelope, message) -> {}, InboundProblems.logging(transport.localStore()));
   }
 
   /**
-   * @param onMessage told of every decoded message before its node handles it, on the transport's
-   *     worker thread (used by {@link MicroRaftSnapshots} to learn which snapshots a follower was
-   *     offered)
+   * As above, reporting refusals to {@code problems} (which {@link #close()} closes).
+   *
+   * @param onMessage told of every message that decoded and passed the check, before its node
+   *     handles it, on the transport's worker thread (used by {@link MicroRaftSnapshots} to learn
+   *     which snapshots a follower was offered)
    */
   RangeRegistry(RaftTransport transport, MicroRaftCodec codec, Consumer<RaftEnvelope> onAppend,
-      BiConsumer<RaftEnvelope, RaftMessage> onMessage) {
+      BiConsumer<RaftEnvelope, RaftMessage> onMessage, InboundProblems problems) {
     this.transport = Objects.requireNonNull(transport, "transport");
     this.codec = Objects.requireNonNull(codec, "codec");
     this.onAppend = Objects.requireNonNull(onAppend, "onAppend");
     this.onMessage = Objects.requireNonNull(onMessage, "onMessage");
+    this.check = new InboundCheck(transport.localStore());
+    this.problems = Objects.requireNonNull(problems, "problems");
   }
 
   /**
@@ -92,9 +102,9 @@ public final class RangeRegistry implements AutoCloseable {
       RaftMessage message;
       try {
         message = codec.decode(envelope);
+        check.check(envelope, message);
       } catch (MalformedMessageException e) {
-        decodeFailures.incrementAndGet();
-        log.warn("{}: dropping undecodable message: {}", transport.localStore(), e.getMessage());
+        problems.refused(envelope, e);
         continue;
       }
       if (envelope.trafficClass() == TrafficClass.APPEND) {
@@ -131,17 +141,23 @@ public final class RangeRegistry implements AutoCloseable {
     return Optional.of(entry.node);
   }
 
-  /** Messages dropped because they did not decode. */
+  /** Messages dropped because they did not decode: {@code refused(UNDECODABLE)}. */
   public long decodeFailures() {
-    return decodeFailures.get();
+    return refused(MalformedMessageException.Problem.UNDECODABLE);
   }
 
-  /** Removes every range (the nodes are not terminated). */
+  /** Messages never handed to a node because of {@code problem}, since start. */
+  public long refused(MalformedMessageException.Problem problem) {
+    return problems.count(problem);
+  }
+
+  /** Removes every range (the nodes are not terminated) and stops flushing the problem log. */
   @Override
   public void close() {
     for (RangeId range : ranges()) {
       remove(range);
     }
+    problems.close();
   }
 
   private static final class Entry {

@@ -132,8 +132,8 @@ class MicroRaftClusterTest {
     assertEquals(0, stores.get(0).microRaftTransport.encodeFailures());
   }
 
-  @Test
-  void overGrpcProposalsGoThroughAdmissionAndEveryCreditReturns() {
+  /** Three stores over gRPC on 127.0.0.1, with admission. */
+  private List<TestStore> grpcStores() {
     Map<StoreId, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     List<TestStore> stores = new ArrayList<>();
     for (long s = 1; s <= 3; s++) {
@@ -144,6 +144,12 @@ class MicroRaftClusterTest {
       addresses.put(StoreId.of(s), transport.listenAddress());
       stores.add(closing(new TestStore(StoreId.of(s), transport)));
     }
+    return stores;
+  }
+
+  @Test
+  void overGrpcProposalsGoThroughAdmissionAndEveryCreditReturns() {
+    List<TestStore> stores = grpcStores();
     RangeId range = RangeId.of(5);
     stores.forEach(s -> s.start(range, MEMBERS));
     TestStore leader = leaderOf(stores, range);
@@ -160,5 +166,52 @@ class MicroRaftClusterTest {
     await().atMost(WAIT).until(() -> (Long) ((Gauge<?>) transport.metrics().getGauges().get(tracked)).getValue() == 0L);
     assertTrue(transport.metrics().timer("raftwire." + leader.id + ".credits.wait.regular").getCount() >= 50);
     assertEquals(0L, ((Gauge<?>) transport.metrics().getGauges().get("raftwire." + leader.id + ".credits.unaccounted_bytes")).getValue());
+  }
+
+  @Test
+  void overGrpcAStoreForgingTheLeadersVoteAndAppendChangesNeitherTermNorLeader() {
+    List<TestStore> stores = grpcStores();
+    RangeId range = RangeId.of(6);
+    stores.forEach(s -> s.start(range, MEMBERS));
+    TestStore leader = leaderOf(stores, range);
+    leader.registry.node(range).orElseThrow().replicate("before").join();
+    awaitApplied(stores, range, 1);
+    List<TestStore> followers = stores.stream().filter(s -> s != leader).toList();
+    TestStore victim = followers.get(0);
+    TestStore attacker = followers.get(1);
+    RaftNode victimNode = victim.registry.node(range).orElseThrow();
+    int term = victimNode.getTerm().getTerm();
+
+    // The attacker's payloads claim to come from the leader, with a much higher term: believed,
+    // the vote would make the victim step up to that term, the append would make it follow a
+    // "leader" in a term the real leader never had.
+    StoreEndpoint claimed = StoreEndpoint.of(leader.id);
+    io.microraft.model.RaftModelFactory f = attacker.codec.modelFactory();
+    List<io.microraft.model.message.RaftMessage> forgeries = List.of(
+        f.createVoteRequestBuilder().setGroupId(range).setSender(claimed).setTerm(term + 10)
+            .setLastLogTerm(term + 10).setLastLogIndex(1_000).setSticky(false).build(),
+        f.createAppendEntriesRequestBuilder().setGroupId(range).setSender(claimed).setTerm(term + 10)
+            .setPreviousLogTerm(term).setPreviousLogIndex(0).setCommitIndex(0).setLogEntries(List.of())
+            .setQuerySequenceNumber(0).setFlowControlSequenceNumber(0).build());
+    for (io.microraft.model.message.RaftMessage forged : forgeries) {
+      io.raftwire.message.RaftEnvelope envelope = attacker.codec.encode(forged, StoreEndpoint.of(victim.id)).toBuilder()
+          .from(io.raftwire.topology.ReplicaAddress.of(attacker.id, attacker.id.value())).build();
+      assertTrue(attacker.transport.send(envelope).isAccepted(), "the attacker's own transport lets it send as itself");
+    }
+
+    await().atMost(WAIT).until(() -> victim.registry.refused(MalformedMessageException.Problem.WRONG_SENDER) == 2);
+    assertEquals(term, victimNode.getTerm().getTerm(), "the victim's term did not move");
+    assertEquals(StoreEndpoint.of(leader.id), victimNode.getTerm().getLeaderEndpoint());
+    assertEquals(leader, leaderOf(stores, range), "leadership did not move");
+
+    leader.registry.node(range).orElseThrow().replicate("after").join();
+    awaitApplied(stores, range, 2);
+    assertEquals(term, victimNode.getTerm().getTerm());
+    for (TestStore s : stores) {
+      for (MalformedMessageException.Problem p : MalformedMessageException.Problem.values()) {
+        assertEquals(s == victim && p == MalformedMessageException.Problem.WRONG_SENDER ? 2 : 0, s.registry.refused(p),
+            s.id + " " + p + ": honest traffic is never refused");
+      }
+    }
   }
 }

@@ -30,25 +30,26 @@ class MicroRaftCodecTest {
   private static final StoreEndpoint S2 = StoreEndpoint.of(2);
   private static final StoreEndpoint S3 = StoreEndpoint.of(3);
 
-  private final RaftModelFactory f = new DefaultRaftModelFactory();
+  private static final RaftModelFactory f = new DefaultRaftModelFactory();
   private final MicroRaftCodec codec =
       new MicroRaftCodec(new StringOperations(), f, op -> ((String) op).startsWith("bulk") ? Priority.ELASTIC : Priority.REGULAR);
 
   /** A target other than the message's sender. */
-  private static StoreEndpoint target(RaftMessage message) {
+  static StoreEndpoint target(RaftMessage message) {
     return message.getSender().equals(S1) ? S2 : S1;
   }
 
-  private RaftGroupMembersView view() {
+  private static RaftGroupMembersView view() {
     return f.createRaftGroupMembersViewBuilder().setLogIndex(7).setMembers(List.of(S1, S2, S3))
         .setVotingMembers(List.of(S1, S2)).build();
   }
 
-  private LogEntry entry(long index, Object op) {
+  private static LogEntry entry(long index, Object op) {
     return f.createLogEntryBuilder().setIndex(index).setTerm(3).setOperation(op).build();
   }
 
-  private List<RaftMessage> everyMessage() {
+  /** One message of every MicroRaft type (12: appends with and without entries, chunked and chunkless snapshots). */
+  static List<RaftMessage> everyMessage() {
     UpdateRaftGroupMembersOp members = f.createUpdateRaftGroupMembersOpBuilder().setMembers(List.of(S1, S2, S3))
         .setVotingMembers(List.of(S1, S2)).setEndpoint(S3).setMode(MembershipChangeMode.ADD_LEARNER).build();
     return List.of(

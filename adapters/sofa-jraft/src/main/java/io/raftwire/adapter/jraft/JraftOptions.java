@@ -3,9 +3,11 @@ package io.raftwire.adapter.jraft;
 import com.codahale.metrics.MetricRegistry;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
+import io.raftwire.time.Timebase;
 import io.raftwire.topology.RangeId;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -38,6 +40,8 @@ public final class JraftOptions {
   private final long timeoutTickNanos;
   private final long nodeScanNanos;
   private final LongSupplier nanoClock;
+  private final Timebase problemTimebase; // null: the store's timer thread
+  private final Consumer<String> problemLines; // null: the store's SLF4J logger at WARN
 
   private JraftOptions(Builder b) {
     this.metricRegistry = b.metricRegistry;
@@ -51,6 +55,8 @@ public final class JraftOptions {
     this.timeoutTickNanos = b.timeoutTickNanos;
     this.nodeScanNanos = b.nodeScanNanos;
     this.nanoClock = b.nanoClock;
+    this.problemTimebase = b.problemTimebase;
+    this.problemLines = b.problemLines;
   }
 
   /** A builder with the documented defaults. */
@@ -121,6 +127,19 @@ public final class JraftOptions {
     return nanoClock;
   }
 
+  /**
+   * The clock of the problem log's intervals and the timer of its flushes, if one was given; empty:
+   * {@link #nanoClock()} and the store's own timer thread.
+   */
+  public Optional<Timebase> problemTimebase() {
+    return Optional.ofNullable(problemTimebase);
+  }
+
+  /** Where the problem log's lines go, if given; empty: {@code JraftStore}'s SLF4J logger at WARN. */
+  public Optional<Consumer<String>> problemLines() {
+    return Optional.ofNullable(problemLines);
+  }
+
   /** Builds {@link JraftOptions}. Not thread-safe. */
   public static final class Builder {
     private MetricRegistry metricRegistry = new MetricRegistry();
@@ -134,6 +153,8 @@ public final class JraftOptions {
     private long timeoutTickNanos = DEFAULT_TIMEOUT_TICK_NANOS;
     private long nodeScanNanos = DEFAULT_NODE_SCAN_NANOS;
     private LongSupplier nanoClock = System::nanoTime;
+    private Timebase problemTimebase;
+    private Consumer<String> problemLines;
 
     private Builder() {}
 
@@ -200,6 +221,25 @@ public final class JraftOptions {
     /** Default {@code System::nanoTime}. */
     public Builder nanoClock(LongSupplier clock) {
       this.nanoClock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Default: {@link #nanoClock} and the store's timer thread. The clock of the problem log (one
+     * line per source and problem per {@link io.raftwire.diagnostics.ProblemLog#DEFAULT_INTERVAL_NANOS})
+     * and the timer that flushes it; a test gives a fake timebase.
+     */
+    public Builder problemTimebase(Timebase timebase) {
+      this.problemTimebase = Objects.requireNonNull(timebase, "timebase");
+      return this;
+    }
+
+    /**
+     * Default: {@code JraftStore}'s SLF4J logger at WARN. Where the problem log's lines go (bad
+     * input, jraft code that threw); called on transport, jraft and timer threads, it must not block.
+     */
+    public Builder problemLines(Consumer<String> lines) {
+      this.problemLines = Objects.requireNonNull(lines, "lines");
       return this;
     }
 

@@ -22,8 +22,11 @@ import io.raftwire.adapter.jraft.codec.MalformedFrameException;
 import io.raftwire.adapter.jraft.wire.FailureCode;
 import io.raftwire.adapter.jraft.wire.Frame;
 import io.raftwire.adapter.jraft.wire.Kind;
+import io.raftwire.diagnostics.ProblemLog;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
+import io.raftwire.time.ExecutorTimebase;
+import io.raftwire.time.Timebase;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.ReplicaAddress;
 import io.raftwire.topology.StoreId;
@@ -69,8 +72,18 @@ import org.slf4j.LoggerFactory;
  * is unregistered (later messages for it are refused {@code UNKNOWN_RANGE} and their calls fail
  * at once), and each node's RPC client is bound to this store.
  *
- * <p><b>Bad input</b> is counted under {@code raftwire.<store>.jraft.malformed.<problem>}, logged,
- * and answered with a failure if it was a request whose header could be read; jraft never sees it.
+ * <p><b>Bad input</b> (a frame that does not decode, or one that claims a sender, target, group or
+ * call its envelope does not have: {@link InboundCheck}) is counted under {@code
+ * raftwire.<store>.jraft.malformed.<problem>}, reported, and answered with a failure ({@code
+ * IDENTITY_MISMATCH} for a claim, {@code MALFORMED_REQUEST} otherwise) if it was a request to this
+ * store whose header could be read; jraft never sees it.
+ *
+ * <p><b>Reports.</b> Everything that could otherwise log once per message or per scan (bad input,
+ * jraft code that throws on a request, a callback or an observer) is counted and reported through
+ * a {@link ProblemLog}: one line per source (the peer store that sent it, or this store) and
+ * problem per interval, with a count of the rest, to {@link JraftOptions#problemLines()}. The log
+ * is flushed every interval on {@link JraftOptions#problemTimebase()}, by default this store's
+ * timer thread. Stack traces of failures in jraft or user code go to DEBUG.
  *
  * <p>Thread-safe.
  */
@@ -88,8 +101,12 @@ public final class JraftStore implements AutoCloseable {
   private final MetricRegistry metrics;
   private final String prefix;
   private final PendingCalls calls;
+  private final InboundCheck check;
   private final ThreadPoolExecutor dispatch;
   private final ScheduledExecutorService timer;
+  private final Timebase problemTimebase;
+  private final ProblemLog problems;
+  private volatile Timebase.Cancellable problemFlushes = () -> {};
   private final Map<StoreId, PeerConnection> connections = new ConcurrentHashMap<>(); // bounded by the directory
   private final Map<RangeId, Hosted> hosted = new ConcurrentHashMap<>(); // bounded by the groups hosted
   private final Set<RangeId> leading = new HashSet<>(); // @GuardedBy("itself"): bounded by the groups hosted
@@ -114,6 +131,7 @@ public final class JraftStore implements AutoCloseable {
     this.metrics = options.metricRegistry();
     this.prefix = MetricRegistry.name("raftwire", store.toString(), "jraft");
     this.calls = new PendingCalls(options.maxPendingCalls(), options.nanoClock(), metrics, prefix);
+    this.check = new InboundCheck(store, directory, options.groupRanges(), calls);
     AtomicInteger threads = new AtomicInteger();
     this.dispatch = new ThreadPoolExecutor(options.dispatchThreads(), options.dispatchThreads(), 60, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(options.dispatchQueueTasks()), r -> {
@@ -126,6 +144,12 @@ public final class JraftStore implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.problemTimebase = options.problemTimebase().orElseGet(() -> ExecutorTimebase.of(options.nanoClock(), timer,
+        failure -> {
+          count("timer_failures");
+          log.warn("{}: flushing the problem log failed", store, failure);
+        }));
+    this.problems = ProblemLog.create(problemTimebase, options.problemLines().orElse(log::warn));
     metrics.gauge(MetricRegistry.name(prefix, "dispatch", "queued"), () -> () -> dispatch.getQueue().size());
     metrics.gauge(MetricRegistry.name(prefix, "groups"), () -> () -> Math.max(0, hosted.size() - 1));
     metrics.gauge(MetricRegistry.name(prefix, "connections"), () -> connections::size);
@@ -138,6 +162,8 @@ public final class JraftStore implements AutoCloseable {
     var unusedExpiry = s.timer.scheduleWithFixedDelay(s::expireCalls, options.timeoutTickNanos(), options.timeoutTickNanos(), TimeUnit.NANOSECONDS);
     var unusedScan = s.timer.scheduleWithFixedDelay(s::scanNodes, options.nodeScanNanos(), options.nodeScanNanos(),
         TimeUnit.NANOSECONDS);
+    s.problemFlushes = s.problemTimebase.scheduleWithFixedDelay(s.problems::flush, ProblemLog.DEFAULT_INTERVAL_NANOS,
+        ProblemLog.DEFAULT_INTERVAL_NANOS);
     return s;
   }
 
@@ -209,8 +235,7 @@ public final class JraftStore implements AutoCloseable {
             try {
               options.onLeadershipLost().accept(range);
             } catch (RuntimeException e) {
-              count("leadership_observer_failures");
-              log.warn("{}: the leadership observer threw", store, e);
+              problem(store, "leadership_observer_failures", "the leadership observer threw on " + range, e);
             }
           }
         }
@@ -227,8 +252,7 @@ public final class JraftStore implements AutoCloseable {
         }
       }
     } catch (RuntimeException e) {
-      count("scan_failures");
-      log.warn("{}: looking for jraft nodes failed", store, e);
+      problem(store, "scan_failures", "looking for jraft nodes failed", e);
     }
   }
 
@@ -239,6 +263,7 @@ public final class JraftStore implements AutoCloseable {
       return;
     }
     RaftwireJraft.uninstalled(this);
+    problemFlushes.cancel();
     timer.shutdownNow();
     dropRegistration.close();
     for (Hosted h : hosted.values()) {
@@ -317,7 +342,8 @@ public final class JraftStore implements AutoCloseable {
       throw new RemotingException("raftwire: store " + store + " is closed");
     }
     String type = request.getClass().getSimpleName();
-    PendingCalls.Call call = calls.open(owner, destination, type, TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMs)), completion);
+    PendingCalls.Call call = calls.open(owner, destination, replyRange, type,
+        TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMs)), completion);
     RaftEnvelope envelope;
     try {
       envelope = codec.request(request, call.id, range, replyRange, from, to, incarnation);
@@ -335,14 +361,17 @@ public final class JraftStore implements AutoCloseable {
     }
   }
 
-  /** Runs a jraft callback on its executor (or the dispatch pool); it never throws into raftwire. */
-  void runCallback(InvokeCallback callback, Object result, Throwable error) {
+  /**
+   * Runs a jraft callback of a call to {@code peer} on its executor (or the dispatch pool); it never
+   * throws into raftwire.
+   */
+  void runCallback(InvokeCallback callback, StoreId peer, Object result, Throwable error) {
     Runnable run = () -> {
       try {
         callback.complete(result, error);
       } catch (Throwable t) {
-        count("callback_failures");
-        log.warn("{}: a jraft callback threw", store, t);
+        problem(peer, "callback_failures", "a jraft callback threw on "
+            + (error != null ? error.getClass().getSimpleName() : result == null ? "null" : result.getClass().getSimpleName()), t);
       }
     };
     Executor executor = callback.executor();
@@ -362,7 +391,7 @@ public final class JraftStore implements AutoCloseable {
     try {
       calls.expire(options.nanoClock().getAsLong());
     } catch (RuntimeException e) {
-      log.warn("{}: expiring calls failed", store, e);
+      problem(store, "expire_failures", "expiring calls failed", e);
     }
   }
 
@@ -381,8 +410,8 @@ public final class JraftStore implements AutoCloseable {
       Registration registration = transport.register(range, this::deliver);
       hosted.put(range, new Hosted(group, registration));
     } catch (IllegalStateException e) {
-      count("register_failures");
-      log.error("{}: cannot serve group {} on {}: {}", store, group, range, e.getMessage());
+      // Tried again by every node scan: reported, not logged each time.
+      problem(store, "register_failures", "cannot serve group " + group + " on " + range, e);
     }
   }
 
@@ -391,6 +420,7 @@ public final class JraftStore implements AutoCloseable {
       JraftFrame frame;
       try {
         frame = codec.decode(envelope);
+        check.check(envelope, frame);
       } catch (MalformedFrameException e) {
         malformed(envelope, e);
         continue;
@@ -401,8 +431,7 @@ public final class JraftStore implements AutoCloseable {
             try {
               options.onAppendReceived().accept(envelope);
             } catch (RuntimeException e) {
-              count("append_observer_failures");
-              log.warn("{}: the append observer threw", store, e);
+              problem(envelope.from().store(), "append_observer_failures", "the append observer threw", e);
             }
           }
           onRequest(envelope, frame);
@@ -423,16 +452,33 @@ public final class JraftStore implements AutoCloseable {
   }
 
   private void malformed(RaftEnvelope envelope, MalformedFrameException e) {
-    count("malformed." + e.problem());
-    log.warn("{}: dropping a malformed message from {} on {}: {}", store, envelope.from(), envelope.range(), e.getMessage());
+    String name = "malformed." + e.problem();
+    count(name);
+    problems.report(envelope.from().store(), name, "at " + store + " on " + envelope.range() + ": " + e.getMessage());
+    if (!envelope.to().store().equals(store)) {
+      return; // not ours to answer: the answer would claim another store as its sender
+    }
     try {
       Frame header = JraftCodec.header(envelope);
       if (header.getKind() == Kind.REQUEST && header.getReplyRange() >= 1) {
-        answer(codec.failure(envelope, header.getCallId(), RangeId.of(header.getReplyRange()), FailureCode.MALFORMED_REQUEST,
+        answer(codec.failure(envelope, header.getCallId(), RangeId.of(header.getReplyRange()), failureCodeOf(e.problem()),
             e.getMessage(), incarnation));
       }
     } catch (MalformedFrameException | RuntimeException headerToo) {
       // Not even the header is readable: nobody to answer.
+    }
+  }
+
+  /** What the caller of a refused request is told: a claim its envelope does not back, or bad input. */
+  private static FailureCode failureCodeOf(MalformedFrameException.Problem problem) {
+    switch (problem) {
+      case WRONG_SENDER:
+      case WRONG_DESTINATION:
+      case WRONG_RANGE:
+      case WRONG_RESPONDER:
+        return FailureCode.IDENTITY_MISMATCH;
+      default:
+        return FailureCode.MALFORMED_REQUEST;
     }
   }
 
@@ -462,8 +508,8 @@ public final class JraftStore implements AutoCloseable {
         try {
           processor.handleRequest(context, request);
         } catch (Throwable t) {
-          count("processor_failures");
-          log.warn("{}: jraft's {} threw", store, processor.getClass().getSimpleName(), t);
+          problem(envelope.from().store(), "processor_failures",
+              "jraft's " + processor.getClass().getSimpleName() + " threw on " + request.getClass().getSimpleName(), t);
         }
       });
     } catch (RejectedExecutionException e) {
@@ -532,7 +578,7 @@ public final class JraftStore implements AutoCloseable {
         try {
           l.onClosed(c.remoteAddress, c);
         } catch (RuntimeException e) {
-          log.warn("{}: a jraft connection listener threw", store, e);
+          problem(c.remote, "connection_listener_failures", "a jraft connection listener threw", e);
         }
       }
     });
@@ -586,6 +632,19 @@ public final class JraftStore implements AutoCloseable {
     counters.computeIfAbsent(name, n -> metrics.counter(MetricRegistry.name(prefix, n))).inc();
   }
 
+  /**
+   * Counts {@code name} and reports it through the problem log as caused by {@code source} (a peer
+   * store, or this one); the stack trace of {@code failure}, if any, goes to DEBUG.
+   */
+  private void problem(StoreId source, String name, String detail, Throwable failure) {
+    count(name);
+    String text = failure == null ? detail : detail + ": " + failure;
+    problems.report(source, name, "at " + store + ": " + text);
+    if (failure != null && log.isDebugEnabled()) {
+      log.debug("{}: {}", store, text, failure);
+    }
+  }
+
   @Override
   public String toString() {
     return "JraftStore{" + store + " at " + endpoint + "}";
@@ -620,9 +679,8 @@ public final class JraftStore implements AutoCloseable {
     @Override
     public void sendResponse(Object response) {
       if (!(response instanceof Message)) {
-        count("answers.not_protobuf");
-        log.warn("{}: jraft answered with a {}, not a protobuf message; dropped", store,
-            response == null ? "null" : response.getClass().getName());
+        problem(request.from().store(), "answers.not_protobuf", "jraft answered with a "
+            + (response == null ? "null" : response.getClass().getName()) + ", not a protobuf message; dropped", null);
         return;
       }
       if (!answered.compareAndSet(false, true)) {
@@ -632,8 +690,7 @@ public final class JraftStore implements AutoCloseable {
       try {
         answer(codec.response(request, callId, replyRange, (Message) response, incarnation));
       } catch (RuntimeException e) {
-        count("encode_failures");
-        log.warn("{}: cannot encode the answer {}", store, response.getClass().getSimpleName(), e);
+        problem(request.from().store(), "encode_failures", "cannot encode the answer " + response.getClass().getSimpleName(), e);
       }
     }
 

@@ -4,10 +4,12 @@ import com.alipay.sofa.jraft.error.InvokeTimeoutException;
 import com.alipay.sofa.jraft.error.RemotingException;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
+import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,15 +44,19 @@ final class PendingCalls {
   static final class Call {
     final long id;
     final Object owner;
+    /** The store the request went to: the only one whose answer ends the call. */
     final StoreId peer;
+    /** The range the answer is to travel on. */
+    final RangeId replyRange;
     final String type;
     final long deadlineNanos;
     final Completion completion;
 
-    Call(long id, Object owner, StoreId peer, String type, long deadlineNanos, Completion completion) {
+    Call(long id, Object owner, StoreId peer, RangeId replyRange, String type, long deadlineNanos, Completion completion) {
       this.id = id;
       this.owner = owner;
       this.peer = peer;
+      this.replyRange = replyRange;
       this.type = type;
       this.deadlineNanos = deadlineNanos;
       this.completion = completion;
@@ -96,15 +102,22 @@ final class PendingCalls {
    *
    * @throws RemotingException if {@code capacity} calls are in flight already
    */
-  Call open(Object owner, StoreId peer, String type, long timeoutNanos, Completion completion) throws RemotingException {
+  Call open(Object owner, StoreId peer, RangeId replyRange, String type, long timeoutNanos, Completion completion)
+      throws RemotingException {
     if (calls.size() >= capacity) {
       refusedFull.inc();
       throw new RemotingException("raftwire: " + capacity + " calls in flight already, " + type + " to " + peer + " refused");
     }
-    Call call = new Call(nextId.getAndIncrement(), owner, peer, type, clock.getAsLong() + timeoutNanos, completion);
+    Call call = new Call(nextId.getAndIncrement(), owner, Objects.requireNonNull(peer, "peer"),
+        Objects.requireNonNull(replyRange, "replyRange"), type, clock.getAsLong() + timeoutNanos, completion);
     calls.put(call.id, call);
     deadlines.add(call);
     return call;
+  }
+
+  /** Call {@code id}, if it is in flight (to check who may answer it before ending it). */
+  Optional<Call> find(long id) {
+    return Optional.ofNullable(calls.get(id));
   }
 
   /** The response of call {@code id} arrived; false if the call had ended already. */

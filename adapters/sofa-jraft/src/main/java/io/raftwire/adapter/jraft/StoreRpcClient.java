@@ -8,13 +8,7 @@ import com.alipay.sofa.jraft.option.RpcOptions;
 import com.alipay.sofa.jraft.rpc.InvokeCallback;
 import com.alipay.sofa.jraft.rpc.InvokeContext;
 import com.alipay.sofa.jraft.rpc.RpcClient;
-import com.alipay.sofa.jraft.rpc.RpcRequests.AppendEntriesRequest;
-import com.alipay.sofa.jraft.rpc.RpcRequests.InstallSnapshotRequest;
-import com.alipay.sofa.jraft.rpc.RpcRequests.ReadIndexRequest;
-import com.alipay.sofa.jraft.rpc.RpcRequests.RequestVoteRequest;
-import com.alipay.sofa.jraft.rpc.RpcRequests.TimeoutNowRequest;
 import com.alipay.sofa.jraft.util.Endpoint;
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.ReplicaAddress;
@@ -147,14 +141,13 @@ final class StoreRpcClient implements RpcClient {
     if (destination.equals(store.store())) {
       throw new RemotingException("raftwire does not send a call from " + destination + " to itself (" + endpoint + ")");
     }
-    GroupRanges ranges = store.options().groupRanges();
-    RangeId range = route.group == null ? GroupRanges.SERVICE_RANGE : ranges.rangeOf(route.group);
+    RangeId range = route.range(store.options().groupRanges());
     RangeId replyRange = route.sender == null ? GroupRanges.SERVICE_RANGE : range;
     ReplicaAddress from = ReplicaAddress.of(store.store(), route.sender == null ? 1 : StoreDirectory.replicaIdOf(route.sender));
     ReplicaAddress to = ReplicaAddress.of(destination, route.target == null ? 1 : StoreDirectory.replicaIdOf(route.target));
     store.call(this, destination, message, range, replyRange, from, to, timeoutMs, (result, error) -> {
       connectionEvent(store, destination, endpoint, error);
-      store.runCallback(callback, result, error);
+      store.runCallback(callback, destination, result, error);
     });
   }
 
@@ -197,53 +190,6 @@ final class StoreRpcClient implements RpcClient {
       for (ReplicatorGroup group : connectListeners) {
         store.execute(() -> group.checkReplicator(reachable, true));
       }
-    }
-  }
-
-  /** Who sends a request, to whom, for which group, as the request itself says. */
-  private static final class Route {
-    final PeerId sender;
-    final PeerId target;
-    final String group;
-
-    private Route(PeerId sender, PeerId target, String group) {
-      this.sender = sender;
-      this.target = target;
-      this.group = group;
-    }
-
-    static Route of(Message m) {
-      if (m instanceof AppendEntriesRequest) {
-        AppendEntriesRequest r = (AppendEntriesRequest) m;
-        return new Route(peer(r.getServerId()), peer(r.getPeerId()), r.getGroupId());
-      }
-      if (m instanceof RequestVoteRequest) {
-        RequestVoteRequest r = (RequestVoteRequest) m;
-        return new Route(peer(r.getServerId()), peer(r.getPeerId()), r.getGroupId());
-      }
-      if (m instanceof TimeoutNowRequest) {
-        TimeoutNowRequest r = (TimeoutNowRequest) m;
-        return new Route(peer(r.getServerId()), peer(r.getPeerId()), r.getGroupId());
-      }
-      if (m instanceof InstallSnapshotRequest) {
-        InstallSnapshotRequest r = (InstallSnapshotRequest) m;
-        return new Route(peer(r.getServerId()), peer(r.getPeerId()), r.getGroupId());
-      }
-      if (m instanceof ReadIndexRequest) {
-        ReadIndexRequest r = (ReadIndexRequest) m;
-        return new Route(peer(r.getServerId()), r.hasPeerId() ? peer(r.getPeerId()) : null, r.getGroupId());
-      }
-      // CLI and user requests: a group if the message has one, no sender.
-      FieldDescriptor group = m.getDescriptorForType().findFieldByName("group_id");
-      if (group != null && group.getType() == FieldDescriptor.Type.STRING && !group.isRepeated() && m.hasField(group)) {
-        return new Route(null, null, (String) m.getField(group));
-      }
-      return new Route(null, null, null);
-    }
-
-    private static PeerId peer(String s) {
-      PeerId p = new PeerId();
-      return s != null && p.parse(s) ? p : null;
     }
   }
 }

@@ -7,9 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.alipay.sofa.jraft.Node;
 import com.alipay.sofa.jraft.Status;
+import com.alipay.sofa.jraft.entity.EnumOutter.EntryType;
 import com.alipay.sofa.jraft.entity.PeerId;
+import com.alipay.sofa.jraft.entity.RaftOutter.EntryMeta;
+import com.alipay.sofa.jraft.rpc.RpcRequests.AppendEntriesRequest;
+import com.alipay.sofa.jraft.rpc.RpcRequests.RequestVoteRequest;
+import com.alipay.sofa.jraft.util.Describer;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import io.raftwire.adapter.jraft.codec.JraftCodec;
 import io.raftwire.testkit.history.LinearizabilityChecker;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.ReplicaAddress;
 import io.raftwire.topology.StoreId;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,6 +32,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A jraft cluster of 3 stores x 8 groups over raftwire's gRPC transport on 127.0.0.1: elections,
  * replication, a concurrent history that must be linearizable, a store that restarts and catches up
- * by log and by snapshot, and a removed peer.
+ * by log and by snapshot, a removed peer, and a store that forges the leader's append.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class JraftClusterTest {
@@ -184,6 +198,99 @@ class JraftClusterTest {
     for (JraftCluster.Store s : cluster.stores.values()) {
       await().atMost(JraftCluster.WAIT).until(() -> "v49".equals(s.machines.get("adm").values.get("k")));
     }
+  }
+
+  @Test
+  void aForgedAppendInTheLeadersNameFromAnotherStoreIsRefusedAndTheLogStaysAsItWas() throws Exception {
+    cluster = new JraftCluster(data, 3, List.of("g"), 1000).startAll();
+    Node leader = leadBy(2, "g");
+    JraftCluster.Store victim = cluster.store(1);
+    JraftCluster.Store attacker = cluster.store(3);
+    JraftCluster.apply(leader, KvMachine.put("a", "1")).get(30, TimeUnit.SECONDS);
+    await().atMost(JraftCluster.WAIT).until(() -> cluster.stores.values().stream()
+        .allMatch(s -> "1".equals(s.machines.get("g").values.get("a"))));
+    Node victimNode = victim.nodes.get("g");
+    long term = termOf(victimNode);
+    long lastIndex = victimNode.getLastLogIndex();
+    assertEquals(termOf(leader), term);
+    assertEquals(leader.getLastLogIndex(), lastIndex);
+
+    // Store 3, a follower that knows the group's term and log, sends store 1 an append in store 2's
+    // (the leader's) name that fits store 1's log exactly and carries a forged Put, and a vote in
+    // store 2's name in a much higher term. Believed, the append would put the Put into store 1's
+    // log and state machine, the vote would move its term.
+    String claimed = cluster.peer(2).toString();
+    String target = cluster.peer(1).toString();
+    byte[] forgedPut = toBytes(KvMachine.put("a", "forged"));
+    List<Message> forgeries = List.of(
+        AppendEntriesRequest.newBuilder().setGroupId("g").setServerId(claimed).setPeerId(target).setTerm(term)
+            .setPrevLogTerm(term).setPrevLogIndex(lastIndex).setCommittedIndex(lastIndex + 1)
+            .addEntries(EntryMeta.newBuilder().setTerm(term).setType(EntryType.ENTRY_TYPE_DATA).setDataLen(forgedPut.length))
+            .setData(ByteString.copyFrom(forgedPut)).build(),
+        RequestVoteRequest.newBuilder().setGroupId("g").setServerId(claimed).setPeerId(target).setTerm(term + 10)
+            .setLastLogTerm(term + 10).setLastLogIndex(lastIndex + 1_000).setPreVote(false).build());
+    JraftCodec codec = new JraftCodec();
+    RangeId range = GroupRanges.hashed().rangeOf("g");
+    long callId = 1L << 62; // far above the attacker's own call ids
+    for (Message forged : forgeries) {
+      assertTrue(attacker.transport.send(codec.request(forged, callId++, range, range, ReplicaAddress.of(attacker.id, 1),
+          ReplicaAddress.of(victim.id, 1), 5)).isAccepted(), "the attacker's transport lets it send as itself");
+    }
+
+    var refused = victim.transport.metrics().counter("raftwire." + victim.id + ".jraft.malformed.WRONG_SENDER");
+    var toldSo = attacker.transport.metrics().counter("raftwire." + attacker.id + ".jraft.failures_received.IDENTITY_MISMATCH");
+    await().atMost(JraftCluster.WAIT).until(() -> refused.getCount() == 2 && toldSo.getCount() == 2);
+    assertEquals(term, termOf(victimNode), "the victim's term did not move");
+    assertEquals(lastIndex, victimNode.getLastLogIndex(), "the forged entry is not in the victim's log");
+    assertEquals("1", victim.machines.get("g").values.get("a"));
+    assertEquals(cluster.peer(2), victimNode.getLeaderId());
+    assertTrue(leader.isLeader(), "leadership did not move");
+
+    // Honest traffic still flows: the leader's next write reaches every store, in the same term.
+    JraftCluster.apply(leader, KvMachine.put("a", "2")).get(30, TimeUnit.SECONDS);
+    await().atMost(JraftCluster.WAIT).until(() -> cluster.stores.values().stream()
+        .allMatch(s -> "2".equals(s.machines.get("g").values.get("a"))));
+    assertEquals(lastIndex + 1, victimNode.getLastLogIndex());
+    assertEquals(term, termOf(victimNode));
+    assertEquals(term, termOf(leader));
+    for (JraftCluster.Store s : cluster.stores.values()) {
+      assertEquals(s == victim ? 2 : 0, malformed(s), s.id + ": honest traffic is never refused");
+    }
+  }
+
+  /** Moves the leadership of {@code group} to store {@code s}; its node, once the stores agree. */
+  private Node leadBy(long s, String group) {
+    Node wanted = cluster.store(s).nodes.get(group);
+    cluster.leader(group);
+    await().atMost(JraftCluster.WAIT).pollInterval(java.time.Duration.ofSeconds(2)).until(() -> {
+      if (wanted.isLeader()) {
+        return true;
+      }
+      for (JraftCluster.Store other : cluster.stores.values()) {
+        Node n = other.nodes.get(group);
+        if (n.isLeader()) {
+          var unused = n.transferLeadershipTo(cluster.peer(s)); // refused while a transfer runs: tried again
+        }
+      }
+      return false;
+    });
+    assertEquals(wanted, cluster.leader(group));
+    return wanted;
+  }
+
+  private static byte[] toBytes(java.nio.ByteBuffer buffer) {
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.duplicate().get(bytes);
+    return bytes;
+  }
+
+  /** The node's current term, as jraft describes the node. */
+  private static long termOf(Node node) {
+    StringWriter text = new StringWriter();
+    node.describe(new Describer.DefaultPrinter(new PrintWriter(text)));
+    Matcher term = Pattern.compile("(?m)^term: (\\d+)").matcher(text.toString());
+    assertTrue(term.find(), text.toString());
+    return Long.parseLong(term.group(1));
   }
 
   private static long leaderStore(Node node) {

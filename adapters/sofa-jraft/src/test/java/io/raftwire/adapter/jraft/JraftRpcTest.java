@@ -22,6 +22,7 @@ import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
+import io.raftwire.testkit.time.FakeTimebase;
 import io.raftwire.topology.ReplicaAddress;
 import io.raftwire.topology.StoreId;
 import java.net.InetSocketAddress;
@@ -62,6 +63,10 @@ class JraftRpcTest {
   private final StoreRpcClient client = new StoreRpcClient();
   private final Endpoint e1 = new Endpoint("127.0.0.1", 17101);
   private final Endpoint e2 = new Endpoint("127.0.0.1", 17102);
+  private final Endpoint e3 = new Endpoint("127.0.0.1", 17103);
+  /** Store 2's problem log: its clock moves only when a test says so, its lines are kept here. */
+  private final FakeTimebase problemTime = new FakeTimebase();
+  private final List<String> problemLines = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() {
@@ -72,7 +77,7 @@ class JraftRpcTest {
     s1 = RaftwireJraft.install(t1, directory, JraftOptions.builder().metricRegistry(t1.metrics())
         .nodeScanNanos(TimeUnit.HOURS.toNanos(1)).build());
     s2 = RaftwireJraft.install(t2, directory, JraftOptions.builder().metricRegistry(t2.metrics())
-        .nodeScanNanos(TimeUnit.HOURS.toNanos(1)).build());
+        .nodeScanNanos(TimeUnit.HOURS.toNanos(1)).problemTimebase(problemTime).problemLines(problemLines::add).build());
     closing.add(s1);
     closing.add(s2);
     server2 = new RaftwireRpcFactory().createRpcServer(e2);
@@ -245,6 +250,83 @@ class JraftRpcTest {
     server2.registerProcessor(processor(PingRequest.class.getName(), null,
         (ctx, req) -> ctx.sendResponse(RpcRequests.ErrorResponse.newBuilder().setErrorCode(0).build())));
     assertEquals(0, ((RpcRequests.ErrorResponse) client.invokeSync(e2, ping(), 5_000)).getErrorCode());
+  }
+
+  @Test
+  void aFloodOfGarbageIsOneLogLineAndCountedInFull() throws Exception {
+    server2.init(null);
+    int flood = 3000;
+    for (int i = 0; i < flood; i++) {
+      RaftEnvelope garbage = RaftEnvelope.builder().range(GroupRanges.SERVICE_RANGE)
+          .from(ReplicaAddress.of(StoreId.of(1), 1)).to(ReplicaAddress.of(StoreId.of(2), 1))
+          .trafficClass(TrafficClass.CONTROL).payload(new byte[] {(byte) 0xde, (byte) 0xad, (byte) i}).build();
+      assertTrue(t1.send(garbage).isAccepted(), "sent " + i);
+    }
+    String counter = "raftwire.s2.jraft.malformed.UNPARSEABLE_FRAME";
+    await().atMost(WAIT).until(() -> t2.metrics().counter(counter).getCount() == flood);
+    assertEquals(1, problemLines.size(), problemLines.toString());
+    assertTrue(problemLines.get(0).startsWith("s1: malformed.UNPARSEABLE_FRAME: at s2 on r1: "), problemLines.get(0));
+
+    // At the end of the interval the store's flush writes what the log held back.
+    problemTime.advance(Duration.ofNanos(io.raftwire.diagnostics.ProblemLog.DEFAULT_INTERVAL_NANOS));
+    assertEquals(List.of("s1: malformed.UNPARSEABLE_FRAME: " + (flood - 1) + " more in the last 10 s"),
+        problemLines.subList(1, problemLines.size()));
+  }
+
+  @Test
+  void forgedSendersAndAnswersAreRefusedAndCountedAndNeverReachJraft() throws Exception {
+    directory.put(StoreId.of(3), e3, io.raftwire.topology.Locality.UNKNOWN);
+    GrpcTransport t3 = transport(3);
+    JraftStore s3 = RaftwireJraft.install(t3, directory, JraftOptions.builder().metricRegistry(t3.metrics())
+        .nodeScanNanos(TimeUnit.HOURS.toNanos(1)).build());
+    closing.add(s3);
+    List<AppendEntriesRequest> handled = new CopyOnWriteArrayList<>();
+    List<RpcContext> pings = new CopyOnWriteArrayList<>();
+    server2.registerProcessor(processor(AppendEntriesRequest.class.getName(), null, (ctx, req) -> {
+      handled.add((AppendEntriesRequest) req);
+      ctx.sendResponse(RpcRequests.AppendEntriesResponse.newBuilder().setTerm(1).setSuccess(true).setLastLogIndex(0).build());
+    }));
+    server2.registerProcessor(processor(PingRequest.class.getName(), null, (ctx, req) -> pings.add(ctx)));
+    server2.init(null);
+    io.raftwire.topology.RangeId g = GroupRanges.hashed().rangeOf("g");
+    s2.host(g, "g");
+    s1.host(g, "g");
+    s3.host(g, "g");
+
+    // Store 3 sends a heartbeat whose server_id says it comes from store 1's replica.
+    AppendEntriesRequest heartbeat = AppendEntriesRequest.newBuilder().setGroupId("g")
+        .setServerId(e1 + ":0").setPeerId(e2 + ":0").setTerm(7).setPrevLogIndex(0).setPrevLogTerm(0).setCommittedIndex(0)
+        .build();
+    io.raftwire.adapter.jraft.codec.JraftCodec codec = new io.raftwire.adapter.jraft.codec.JraftCodec();
+    RaftEnvelope forged = codec.request(heartbeat, 1, g, g, ReplicaAddress.of(StoreId.of(3), 1),
+        ReplicaAddress.of(StoreId.of(2), 1), 3);
+    assertTrue(t3.send(forged).isAccepted());
+    await().atMost(WAIT).until(() -> t2.metrics().counter("raftwire.s2.jraft.malformed.WRONG_SENDER").getCount() == 1);
+    await().atMost(WAIT).until(() -> t3.metrics().counter("raftwire.s3.jraft.failures_received.IDENTITY_MISMATCH").getCount() == 1);
+
+    // The same heartbeat from store 1 itself is handled.
+    Ends honest = new Ends();
+    client.invokeAsync(e2, heartbeat, null, honest, 10_000);
+    awaitEndedOnce(honest);
+    assertInstanceOf(RpcRequests.AppendEntriesResponse.class, honest.ends.get(0));
+    assertEquals(List.of(heartbeat), handled, "jraft saw the honest heartbeat only");
+
+    // A call from store 1 to store 2 is in flight; store 3 answers it (trying the first call ids).
+    Ends ping = new Ends();
+    client.invokeAsync(e2, ping(), null, ping, 30_000);
+    await().atMost(WAIT).until(() -> pings.size() == 1);
+    RaftEnvelope toS3 = codec.request(ping(), 1, GroupRanges.SERVICE_RANGE, GroupRanges.SERVICE_RANGE,
+        ReplicaAddress.of(StoreId.of(1), 1), ReplicaAddress.of(StoreId.of(3), 1), 3);
+    for (long id = 1; id <= 10; id++) {
+      assertTrue(t3.send(codec.response(toS3, id, GroupRanges.SERVICE_RANGE,
+          RpcRequests.ErrorResponse.newBuilder().setErrorCode(99).build(), 3)).isAccepted());
+    }
+    await().atMost(WAIT).until(() -> t1.metrics().counter("raftwire.s1.jraft.malformed.WRONG_RESPONDER").getCount() == 1);
+    assertTrue(ping.ends.isEmpty(), "the forged answer ended nothing");
+    assertEquals(1, s1.pendingCalls());
+    pings.get(0).sendResponse(RpcRequests.ErrorResponse.newBuilder().setErrorCode(0).build());
+    awaitEndedOnce(ping);
+    assertEquals(0, ((RpcRequests.ErrorResponse) ping.ends.get(0)).getErrorCode(), "ended by store 2's answer");
   }
 
   private static RpcProcessor<Object> processor(String interest, Executor executor, java.util.function.BiConsumer<RpcContext, Object> body) {

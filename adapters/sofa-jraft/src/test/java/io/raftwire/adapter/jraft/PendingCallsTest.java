@@ -28,7 +28,7 @@ class PendingCallsTest {
   private final List<Object> ends = new ArrayList<>();
 
   private PendingCalls.Call open(long timeoutNanos) throws RemotingException {
-    return calls.open(this, StoreId.of(2), "Test", timeoutNanos, (result, error) -> ends.add(error != null ? error : result));
+    return calls.open(this, StoreId.of(2), GroupRanges.SERVICE_RANGE, "Test", timeoutNanos, (result, error) -> ends.add(error != null ? error : result));
   }
 
   @Test
@@ -92,7 +92,7 @@ class PendingCallsTest {
     int n = 20_000;
     List<PendingCalls.Call> open = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      open.add(table.open(this, StoreId.of(2), "Race", 10, (r, e) -> completions.incrementAndGet()));
+      open.add(table.open(this, StoreId.of(2), GroupRanges.SERVICE_RANGE, "Race", 10, (r, e) -> completions.incrementAndGet()));
     }
     now.addAndGet(10);
     ExecutorService pool = Executors.newFixedThreadPool(3);

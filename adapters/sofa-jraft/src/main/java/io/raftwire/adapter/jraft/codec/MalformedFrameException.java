@@ -3,7 +3,9 @@ package io.raftwire.adapter.jraft.codec;
 import java.util.Objects;
 
 /**
- * An envelope that does not decode to a jraft RPC: the adapter counts it under {@code
+ * An envelope the adapter refuses: it does not decode to a jraft RPC, or (found by the adapter's
+ * identity check, not by the codec) the RPC in it claims a sender, target, group or call its
+ * envelope does not have. The adapter counts it under {@code
  * raftwire.<store>.jraft.malformed.<problem>} and never passes it, or an exception, to jraft.
  */
 public final class MalformedFrameException extends Exception {
@@ -22,7 +24,15 @@ public final class MalformedFrameException extends Exception {
     /** The body does not parse as the named jraft message (truncated or corrupt). */
     UNPARSEABLE_BODY,
     /** An append's header and the envelope's log entries do not fit together. */
-    ENTRIES_MISMATCH
+    ENTRIES_MISMATCH,
+    /** A request's {@code server_id} is not a replica of the store the envelope came from, or does not parse. */
+    WRONG_SENDER,
+    /** The envelope, or a request's {@code peer_id}, names another store than the one that received it. */
+    WRONG_DESTINATION,
+    /** A request's group maps to another range than the one it travels on, or an answer is not on its call's range. */
+    WRONG_RANGE,
+    /** An answer comes from another store than the one its call went to. */
+    WRONG_RESPONDER
   }
 
   private final Problem problem;
@@ -32,7 +42,8 @@ public final class MalformedFrameException extends Exception {
     this.problem = Objects.requireNonNull(problem, "problem");
   }
 
-  MalformedFrameException(Problem problem, String message) {
+  /** A refusal for {@code problem}, {@code message} saying what was wrong this time. */
+  public MalformedFrameException(Problem problem, String message) {
     this(problem, message, null);
   }
 
