@@ -246,7 +246,7 @@ public final class GrpcMetrics {
       "incoming transfers refused INVALID for a frame out of place or out of range, by problem");
   /** Transfers and delegation requests refused for naming another store than their connection's. */
   public static final MetricName SNAPSHOT_IDENTITY_REFUSED = counter("snapshot.identity_refused.<reason>",
-      "transfers and delegation requests refused PERMISSION_DENIED: the sender or leader they name is not the store of their TLS connection, by reason");
+      "transfers and delegation requests refused PERMISSION_DENIED: the sender or leader they name is not the store of their TLS connection, or the store was taken off the allow-list mid-transfer, by reason");
   /** Cache hits. */
   public static final MetricName SNAPSHOT_CACHE_HITS = gauge("snapshot.cache.hits", "transfers served a cached snapshot");
   /** Cache misses. */

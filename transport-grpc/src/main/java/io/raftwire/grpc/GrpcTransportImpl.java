@@ -282,6 +282,10 @@ final class GrpcTransportImpl implements GrpcTransport {
     Objects.requireNonNull(stores, "stores");
     security.updateAllowedStores(stores);
     streams.endStreamsOfRefusedSenders();
+    SnapshotService transfers = snapshots;
+    if (transfers != null) {
+      transfers.endTransfersOf(store -> !security.allows(store));
+    }
   }
 
   @Override

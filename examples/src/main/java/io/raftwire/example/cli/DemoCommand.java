@@ -20,12 +20,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Starts three stores (zones a, b, c) on loopback in this process, runs a foreground phase, then
  * an elastic-overload phase with store 3's disk throttled, and prints what the clients saw and
- * what the transport did. Exits 0 if every regular write succeeded.
+ * what the transport did. Exits 0 if every regular write succeeded. The stores talk plaintext, or
+ * mutual TLS with {@code --tls} (a throwaway CA made for the run) or the {@link TlsOptions} flags;
+ * the report says which.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Start a 3-zone cluster in this process and show the transport under overload.")
@@ -66,6 +72,16 @@ final class DemoCommand implements Callable<Integer> {
       description = "Snapshot scenario: 1 KiB keys written while the replica is down (default ${DEFAULT-VALUE}).")
   int snapshotKeys;
 
+  @Option(names = "--tls", description = "Run over mutual TLS with a throwaway CA and store certificates made for "
+      + "this run (in the cluster's temporary directory).")
+  boolean throwawayTls;
+
+  @Mixin
+  TlsOptions tls;
+
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
     return scenario == Scenario.snapshot ? snapshot() : overload();
@@ -78,9 +94,10 @@ final class DemoCommand implements Callable<Integer> {
   private int snapshot() throws Exception {
     io.microraft.RaftConfig raft = io.microraft.RaftConfig.newBuilder().setLeaderElectionTimeoutMillis(1000)
         .setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(5).setCommitCountToTakeSnapshot(100).build();
-    try (LocalCluster cluster = LocalCluster.builder().zones("a", "b", "b").ranges(ranges).raftConfig(raft).start()) {
+    try (LocalCluster cluster = secured(LocalCluster.builder().zones("a", "b", "b").ranges(ranges).raftConfig(raft)).start()) {
       System.out.printf("raftwire demo, snapshot scenario: store 1 in zone a, stores 2 and 3 in zone b, %d ranges x 3 "
           + "replicas, a snapshot every 100 commits, RocksDB in %s%n", ranges, cluster.dataDirectory());
+      System.out.println("peers talk over " + security(cluster));
       SnapshotCatchUp.Result r = new SnapshotCatchUp(cluster, StoreId.of(1), StoreId.of(3), System.out::println)
           .run(snapshotKeys, 1024, TimeUnit.MINUTES.toNanos(5));
       System.out.println();
@@ -95,6 +112,8 @@ final class DemoCommand implements Callable<Integer> {
       for (String[] pair : new String[][] {{"a", "b"}, {"b", "b"}, {"a", "a"}, {"b", "a"}}) {
         System.out.printf("  %s -> %s   %10.3f%n", pair[0], pair[1], r.zoneBytes(pair[0], pair[1]) / 1e6);
       }
+      System.out.println();
+      System.out.println(securityReport(cluster));
       if (r.keysPresent != r.keysWritten || r.installs < 1) {
         System.err.println("demo failed: store 3 did not catch up by snapshot with every key");
         return 1;
@@ -107,9 +126,12 @@ final class DemoCommand implements Callable<Integer> {
   private int overload() throws Exception {
     List<Report.Row> rows = new ArrayList<>();
     List<Figures> figures = new ArrayList<>();
-    LocalCluster cluster = LocalCluster.start(ranges, slowDiskMb * 1_000_000L, 1, true);
+    LocalCluster cluster = secured(LocalCluster.builder().ranges(ranges).slowDisks(slowDiskMb * 1_000_000L, 1)
+        .admissionControl(true)).start();
     System.out.printf("raftwire demo: 3 stores in zones a, b, c on 127.0.0.1, %d ranges x 3 replicas, RocksDB in %s%n",
         ranges, cluster.dataDirectory());
+    System.out.println("peers talk over " + security(cluster));
+    String securityReport;
     try {
       if (!cluster.awaitLeaders(TimeUnit.SECONDS.toNanos(60))) {
         System.err.println("demo failed: not every range elected a leader within 60 s");
@@ -132,6 +154,7 @@ final class DemoCommand implements Callable<Integer> {
         figures.add(Figures.of(cluster).minus(afterForeground, "elastic overload"));
       }
     } finally {
+      securityReport = securityReport(cluster);
       System.out.println("\nstopping the cluster");
       cluster.close();
     }
@@ -141,6 +164,8 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println();
     System.out.println("what the transport did");
     System.out.print(Figures.table(figures));
+    System.out.println();
+    System.out.println(securityReport);
     long regularFailures = rows.stream().filter(r -> r.stats.priority() == Priority.REGULAR).mapToLong(r -> r.stats.failed()).sum();
     if (regularFailures > 0) {
       System.err.println("demo failed: " + regularFailures + " regular writes failed");
@@ -148,6 +173,50 @@ final class DemoCommand implements Callable<Integer> {
     }
     System.out.println("\ndemo finished: every regular write succeeded");
     return 0;
+  }
+
+  /** The cluster builder with the security the flags ask for. */
+  private LocalCluster.Builder secured(LocalCluster.Builder cluster) {
+    if (throwawayTls) {
+      if (tls.given()) {
+        throw new ParameterException(spec.commandLine(),
+            "--tls makes its own certificates: leave out --tls-dir, --tls-cert, --tls-key and --tls-ca");
+      }
+      return cluster.mutualTls(tls.clusterId);
+    }
+    if (tls.given()) {
+      tls.requirePerStoreFiles();
+      return cluster.security(tls::security);
+    }
+    return cluster;
+  }
+
+  /** How the stores talk, for the report's first lines. */
+  private String security(LocalCluster cluster) {
+    if (!cluster.mutualTls()) {
+      return "plaintext: no peer is authenticated (--tls runs the demo over mutual TLS)";
+    }
+    String files = cluster.tlsDirectory().map(d -> "a throwaway CA and certificates in " + d)
+        .orElse("certificates of cluster " + tls.clusterId + " from the --tls flags");
+    return "mutual TLS: each store is authenticated by its certificate (" + files + ")";
+  }
+
+  /** Whether the run was over mutual TLS, and what the stores refused. */
+  private static String securityReport(LocalCluster cluster) {
+    if (!cluster.mutualTls()) {
+      return "transport security: plaintext, no peer was authenticated";
+    }
+    long handshakes = 0;
+    long calls = 0;
+    for (Map.Entry<String, Counter> e : cluster.metrics().getCounters().entrySet()) {
+      if (e.getKey().contains(".security.handshake_refused.")) {
+        handshakes += e.getValue().getCount();
+      } else if (e.getKey().contains(".security.call_refused.")) {
+        calls += e.getValue().getCount();
+      }
+    }
+    return String.format(Locale.ROOT, "transport security: mutual TLS, every store authenticated by its certificate;"
+        + " peers refused: %d at the handshake, %d calls", handshakes, calls);
   }
 
   private List<Report.Row> phase(String name, LoadGenerator load, int seconds, int elasticWorkers) throws Exception {

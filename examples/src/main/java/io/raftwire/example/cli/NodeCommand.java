@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Runs one store until interrupted. */
@@ -42,16 +43,22 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", defaultValue = "0", description = "Prometheus /metrics port; 0: none (default).")
   int metricsPort;
 
+  @Mixin
+  TlsOptions tls;
+
   @Override
   public Integer call() throws Exception {
     Peers cluster = Peers.parse(peers);
+    StoreId store = StoreId.of(id);
+    io.raftwire.grpc.PeerSecurity security = tls.security(store);
     if (zone != null) {
       cluster.localities.put(StoreId.of(id), io.raftwire.topology.Locality.parse("zone=" + zone));
     }
     MetricRegistry metrics = new MetricRegistry();
     MetricsEndpoints endpoints = new MetricsEndpoints(metrics, "0.0.0.0", metricsPort);
     try (KvNode node = KvNode.start(
-        KvNode.Config.builder(StoreId.of(id), cluster.addresses, data)
+        KvNode.Config.builder(store, cluster.addresses, data)
+            .security(security)
             .localities(cluster.localities)
             .listenAddress(listen == null ? null : Peers.address(listen))
             .clientAddress(Peers.address(client))
@@ -59,8 +66,8 @@ final class NodeCommand implements Callable<Integer> {
             .metrics(metrics)
             .transport(t -> t.fanOut(fanOut))
             .build())) {
-      System.out.printf("store %d up: clients on %s%s; Ctrl-C to stop%n", id, node.clientAddress(),
-          metricsPort > 0 ? ", metrics on :" + metricsPort + "/metrics" : "");
+      System.out.printf("store %d up: clients on %s%s; peers over %s; Ctrl-C to stop%n", id, node.clientAddress(),
+          metricsPort > 0 ? ", metrics on :" + metricsPort + "/metrics" : "", tls.describe());
       CountDownLatch stop = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
       stop.await();

@@ -9,7 +9,11 @@ import io.raftwire.adapter.microraft.OperationCodec;
 import io.raftwire.adapter.microraft.StoreEndpoint;
 import io.raftwire.example.kv.KvClient;
 import io.raftwire.example.kv.KvNode;
+import io.raftwire.example.security.ClusterCertificates;
+import io.raftwire.example.security.TlsDirectory;
 import io.raftwire.example.storage.ThrottledDisk;
+import io.raftwire.grpc.PeerSecurity;
+import io.raftwire.grpc.ServerLimits;
 import io.raftwire.topology.Locality;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
@@ -18,10 +22,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -36,9 +42,15 @@ import org.slf4j.LoggerFactory;
  * #slowDisks(boolean)}), each its own disk: the situation admission control is for. Stores can be
  * stopped and restarted on their data. Used by the {@code demo} command (store 3 slow, or the
  * snapshot scenario's zones a, b, b), benchmark S3 (every store slow) and the example's tests.
+ *
+ * <p>The stores talk plaintext unless told otherwise: {@link Builder#mutualTls} makes a throwaway
+ * CA and a certificate per store in the cluster's directory and runs every store over mutual TLS;
+ * {@link Builder#security} takes each store's security from elsewhere (the demo's TLS flags).
  */
 public final class LocalCluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalCluster.class);
+  /** How long the certificates of {@link Builder#mutualTls} are valid: a day, far longer than any run. */
+  private static final Duration THROWAWAY_VALIDITY = Duration.ofDays(1);
 
   private final Path dir;
   private final MetricRegistry metrics = new MetricRegistry();
@@ -47,6 +59,7 @@ public final class LocalCluster implements AutoCloseable {
   private final Map<StoreId, KvNode> nodes = new java.util.concurrent.ConcurrentSkipListMap<>();
   private final Map<StoreId, InetSocketAddress> raft = new java.util.concurrent.ConcurrentSkipListMap<>();
   private final int ranges;
+  private final TlsDirectory tls; // null: not made here
 
   private LocalCluster(Builder b) throws IOException {
     this.ranges = b.ranges;
@@ -57,12 +70,28 @@ public final class LocalCluster implements AutoCloseable {
       raft.put(StoreId.of(s), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       zones.put(StoreId.of(s), Locality.parse("region=demo,zone=" + b.zones.get(s - 1)));
     }
+    java.util.function.Function<StoreId, PeerSecurity> security = b.security;
+    TlsDirectory made = null;
+    try {
+      if (b.tlsClusterId != null) {
+        String clusterId = b.tlsClusterId;
+        TlsDirectory files = ClusterCertificates.of(clusterId, raft.keySet(), THROWAWAY_VALIDITY)
+            .writeTo(dir.resolve("tls"), false);
+        made = files;
+        security = store -> files.files(store).security(clusterId);
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+    this.tls = made;
     try {
       for (StoreId store : List.copyOf(raft.keySet())) {
         KvNode.Config.Builder config = KvNode.Config.builder(store, raft, dir.resolve(store.toString()))
             .localities(zones).rangeCount(ranges).metrics(metrics).admissionControl(b.admissionControl)
             .replicas(b.zones.size()).raftConfig(b.raftConfig).snapshots(b.snapshots)
-            .transport(t -> t.fanOut(b.fanOut))
+            .security(security.apply(store))
+            .transport(t -> t.fanOut(b.fanOut).serverLimits(b.serverLimits))
             // The slow disk moves a few MB/s: 1 MiB of elastic credits per stream keeps at most
             // about a second of bulk work queued on it (the 8 MiB default suits disks of hundreds
             // of MB/s).
@@ -163,6 +192,16 @@ public final class LocalCluster implements AutoCloseable {
     return false;
   }
 
+  /** Where the throwaway certificates of {@link Builder#mutualTls} are; empty for other clusters. */
+  public Optional<TlsDirectory> tlsDirectory() {
+    return Optional.ofNullable(tls);
+  }
+
+  /** Whether every running store authenticates its peers with mutual TLS. */
+  public boolean mutualTls() {
+    return !nodes.isEmpty() && nodes.values().stream().noneMatch(n -> n.security().isInsecure());
+  }
+
   /** How to start a {@link LocalCluster}. */
   public static final class Builder {
     private int ranges = 16;
@@ -175,8 +214,35 @@ public final class LocalCluster implements AutoCloseable {
         .setCommitCountToTakeSnapshot(10_000).build();
     private java.util.function.UnaryOperator<io.raftwire.grpc.SnapshotConfig.Builder> snapshots = x -> x;
     private boolean fanOut = true;
+    private java.util.function.Function<StoreId, PeerSecurity> security = store -> PeerSecurity.insecure();
+    private boolean securityGiven;
+    private String tlsClusterId; // null: no throwaway certificates
+    private ServerLimits serverLimits = ServerLimits.defaults();
 
     private Builder() {}
+
+    /**
+     * Default: plaintext. Runs every store over mutual TLS with a throwaway CA made at start and
+     * one certificate per store (valid for a day) naming it in cluster {@code clusterId}, written
+     * into the cluster's directory ({@link LocalCluster#tlsDirectory}) and deleted with it.
+     */
+    public Builder mutualTls(String clusterId) {
+      this.tlsClusterId = java.util.Objects.requireNonNull(clusterId, "clusterId");
+      return this;
+    }
+
+    /** Default: plaintext. The security of each store, e.g. from certificate files of your own. */
+    public Builder security(java.util.function.Function<StoreId, PeerSecurity> perStore) {
+      this.security = java.util.Objects.requireNonNull(perStore, "perStore");
+      this.securityGiven = true;
+      return this;
+    }
+
+    /** Default {@link ServerLimits#defaults()}: what every store's server allows a connection and a peer. */
+    public Builder serverLimits(ServerLimits limits) {
+      this.serverLimits = java.util.Objects.requireNonNull(limits, "limits");
+      return this;
+    }
 
     /** Default true: zone fan-out (see {@code GrpcTransportConfig.Builder#fanOut}). */
     public Builder fanOut(boolean on) {
@@ -225,6 +291,9 @@ public final class LocalCluster implements AutoCloseable {
       if (ranges < 1 || zones.isEmpty() || slowStores < 0 || slowStores > zones.size() || slowDiskBytesPerSecond < 1) {
         throw new IllegalArgumentException("need ranges >= 1, at least one zone, 0 <= slowStores <= stores and a "
             + "slow disk speed >= 1; were " + ranges + ", " + zones + ", " + slowStores + ", " + slowDiskBytesPerSecond);
+      }
+      if (securityGiven && tlsClusterId != null) {
+        throw new IllegalArgumentException("choose either mutualTls (throwaway certificates) or security (your own)");
       }
       return new LocalCluster(this);
     }

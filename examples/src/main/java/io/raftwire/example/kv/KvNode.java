@@ -69,7 +69,7 @@ public final class KvNode implements AutoCloseable {
       this.codec = new MicroRaftCodec(new KvOperations(), new DefaultRaftModelFactory(), KvOperations::priorityOf);
       this.snapshots = new MicroRaftSnapshots(codec);
       startedTransport = GrpcTransport.start(config.transport.apply(
-          GrpcTransportConfig.builder(config.store, peers(config)).security(PeerSecurity.insecure())
+          GrpcTransportConfig.builder(config.store, peers(config)).security(config.security)
               // Snapshots of a range travel as raftwire transfers, sent by the replica nearest the
               // lagging one; the spool stages them on this store's disk.
               .snapshots(config.snapshots.apply(
@@ -179,6 +179,11 @@ public final class KvNode implements AutoCloseable {
     return (InetSocketAddress) clientServer.getListenSockets().get(0);
   }
 
+  /** How this store's transport authenticates its peers. */
+  public PeerSecurity security() {
+    return config.security;
+  }
+
   /** The raftwire transport (its metrics, its flow control). */
   public GrpcTransport transport() {
     return transport;
@@ -187,6 +192,11 @@ public final class KvNode implements AutoCloseable {
   /** How this store's MicroRaft snapshots travel (counters of catch-ups and installs). */
   public MicroRaftSnapshots snapshots() {
     return snapshots;
+  }
+
+  /** Inbound MicroRaft messages this store dropped because their payload did not decode. */
+  public long undecodableMessages() {
+    return nodes.decodeFailures();
   }
 
   /** The MicroRaft node of {@code range} on this store, if hosted here. */
@@ -279,6 +289,7 @@ public final class KvNode implements AutoCloseable {
     final boolean admissionControl;
     final java.util.function.UnaryOperator<SnapshotConfig.Builder> snapshots;
     final java.util.function.UnaryOperator<GrpcTransportConfig.Builder> transport;
+    final PeerSecurity security;
 
     private Config(Builder b) {
       this.store = b.store;
@@ -298,6 +309,7 @@ public final class KvNode implements AutoCloseable {
       this.admissionControl = b.admissionControl;
       this.snapshots = b.snapshots;
       this.transport = b.transport;
+      this.security = b.security;
     }
 
     /**
@@ -332,6 +344,7 @@ public final class KvNode implements AutoCloseable {
       private boolean admissionControl = true;
       private java.util.function.UnaryOperator<SnapshotConfig.Builder> snapshots = b -> b;
       private java.util.function.UnaryOperator<GrpcTransportConfig.Builder> transport = b -> b;
+      private PeerSecurity security = PeerSecurity.insecure();
 
       private Builder(StoreId store, Map<StoreId, InetSocketAddress> raftAddresses, Path dataDir) {
         this.store = Objects.requireNonNull(store, "store");
@@ -424,6 +437,16 @@ public final class KvNode implements AutoCloseable {
        */
       public Builder transport(java.util.function.UnaryOperator<GrpcTransportConfig.Builder> adjust) {
         this.transport = Objects.requireNonNull(adjust);
+        return this;
+      }
+
+      /**
+       * Default {@link PeerSecurity#insecure()}: plaintext, which the transport logs as a warning.
+       * {@link PeerSecurity#mutualTls} authenticates every peer store by its certificate (see
+       * {@code io.raftwire.example.security} for the example's files).
+       */
+      public Builder security(PeerSecurity security) {
+        this.security = Objects.requireNonNull(security, "security");
         return this;
       }
 

@@ -13,6 +13,7 @@ import io.raftwire.snapshot.SnapshotTransfers;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +53,14 @@ public final class SnapshotService implements SnapshotTransfers, AutoCloseable {
   }
 
   /** Expires queued reservations, old stages and idle cached snapshots; about once a second. */
+  /**
+   * Ends the incoming transfers of authenticated stores {@code refused} names (taken off the
+   * allow-list) and deletes what they staged. Any thread.
+   */
+  public void endTransfersOf(Predicate<StoreId> refused) {
+    transfers.endTransfersOf(refused);
+  }
+
   public void upkeep() {
     transfers.upkeep();
   }

@@ -224,4 +224,36 @@ class SnapshotIdentityTest {
 
     anHonestDelegatedSendWorks();
   }
+
+  @Test
+  void aStoreTakenOffTheAllowListLosesItsTransferInProgressAndItsStage() throws Exception {
+    byte[] data = new byte[SIZE];
+    new Random(7).nextBytes(data);
+    SnapshotMeta meta = SnapshotMeta.of(RANGE, AT, 3, 1, data.length, RawSnapshotClient.crc(data));
+    GrpcTransport recipient = transports.get(RECIPIENT);
+    try (RawSnapshotClient raw = RawSnapshotClient.tls(addresses.get(RECIPIENT), certificate(NEAR))) {
+      // Store 3, in its own name, sending for store 2 as a delegate would: accepted, half sent.
+      Call call = raw.open(RawSnapshotClient.TRANSFER);
+      call.send(RawSnapshotClient.reserve(NEAR, RECIPIENT, LEADER, RANGE));
+      call.next(io.raftwire.grpc.internal.wire.SnapshotServerFrame.KindCase.GRANTED);
+      call.send(RawSnapshotClient.offer(meta, 1024));
+      call.next(io.raftwire.grpc.internal.wire.SnapshotServerFrame.KindCase.RESUME); // accepted: from 0
+      call.send(RawSnapshotClient.chunk(0, java.util.Arrays.copyOf(data, 1024)));
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> read(RECIPIENT, GrpcMetrics.SNAPSHOT_RECEIVED_BYTES) >= 1024);
+      assertEquals(1, staged(RECIPIENT).size(), "the transfer is staging");
+
+      recipient.updateAllowedStores(Set.of(LEADER, FAR));
+
+      Status status = call.status();
+      assertEquals(Status.Code.PERMISSION_DENIED, status.getCode(), status.toString());
+    }
+    assertEquals(1, read(RECIPIENT, GrpcMetrics.SNAPSHOT_IDENTITY_REFUSED, "SENDER_NOT_ALLOWED"));
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> staged(RECIPIENT).isEmpty() && read(RECIPIENT, GrpcMetrics.SNAPSHOT_SLOTS_ACTIVE) == 0);
+    assertTrue(libraries.get(RECIPIENT).installed.isEmpty(), "nothing installed");
+
+    recipient.updateAllowedStores(Set.of()); // every store again
+    anHonestDelegatedSendWorks();
+  }
 }

@@ -12,5 +12,7 @@ public enum IdentityRefusal {
    * A delegation request names another leader than the store of its connection: only the leader
    * itself may ask a replica to send in its place.
    */
-  LEADER_NOT_AUTHENTICATED
+  LEADER_NOT_AUTHENTICATED,
+  /** The sending store was taken off the allow-list while its transfer was in progress. */
+  SENDER_NOT_ALLOWED
 }

@@ -38,7 +38,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -119,6 +121,24 @@ final class SnapshotReceiver {
     this.maxChunkBytes = (int) Math.max(1, Math.min(settings.maxChunkBytes(), maxFrameBytes - WireCodec.FRAME_SLACK_BYTES));
   }
 
+  /** Transfers in progress, for ending those of stores taken off the allow-list. */
+  private final Set<Inbound> live = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Ends at once, {@code PERMISSION_DENIED}, every transfer in progress whose connection's store is
+   * no longer {@code allowed}, and deletes what it staged: a store taken off the allow-list keeps
+   * nothing running here. Transfers without an authenticated store (plaintext) are left alone.
+   * Any thread.
+   */
+  void endTransfersOf(Predicate<StoreId> refused) {
+    for (Inbound transfer : live) {
+      StoreId store = transfer.authenticated;
+      if (store != null && refused.test(store)) {
+        transfer.deny(IdentityRefusal.SENDER_NOT_ALLOWED, store + " was taken off the allow-list");
+      }
+    }
+  }
+
   /** The handler of the {@code Transfer} RPC, for the method {@link SnapshotWire#parsingOnServer} makes. */
   ServerCallHandler<Parsed<SnapshotClientFrame>, SnapshotServerFrame> handler() {
     return (call, headers) -> {
@@ -178,7 +198,23 @@ final class SnapshotReceiver {
       this.responses = responses;
       responses.disableAutoRequest();
       responses.setOnCancelHandler(this::broken);
+      live.add(this);
       askOne();
+    }
+
+    /** Ends this transfer PERMISSION_DENIED from outside its steps, and drops its stage after them. */
+    private void deny(IdentityRefusal reason, String detail) {
+      metrics.identityRefused(reason);
+      metrics.refused(SnapshotFailure.PERMISSION_DENIED);
+      problems.report(source(), "snapshot transfer ended, " + reason, detail);
+      if (endWith(Status.PERMISSION_DENIED.withDescription(reason + ": " + detail))) {
+        SnapshotSlots.Ticket held = ticket;
+        if (held != null) {
+          held.release(); // at once, as for a broken stream
+          metrics.queueChanged(slots);
+        }
+        afterSteps(() -> cleanUp(false));
+      }
     }
 
     // ------------------------------------------------------------ arrival (network thread)
@@ -607,6 +643,7 @@ final class SnapshotReceiver {
 
     /** Gives the slot back and lets go of the stage: kept for a resume ({@code broken}) or deleted. */
     private void cleanUp(boolean broken) {
+      live.remove(this);
       SnapshotSlots.Ticket held = ticket;
       if (held != null) {
         held.release();

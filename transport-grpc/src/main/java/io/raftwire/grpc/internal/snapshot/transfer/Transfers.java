@@ -21,6 +21,7 @@ import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
@@ -95,6 +96,14 @@ public final class Transfers implements AutoCloseable {
   /** Where problems caused by peers' input are reported (one line per peer and reason per interval). */
   public ProblemLog problems() {
     return problems;
+  }
+
+  /**
+   * Ends, {@code PERMISSION_DENIED}, the incoming transfers of authenticated stores {@code refused}
+   * names (taken off the allow-list), and deletes what they staged. Any thread.
+   */
+  public void endTransfersOf(Predicate<StoreId> refused) {
+    receiver.endTransfersOf(refused);
   }
 
   /** Expires queued reservations, old stages and idle cached snapshots; call about once a second. */
