@@ -59,8 +59,9 @@ public interface GrpcTransport extends RaftTransport {
 
   /**
    * Replaces the allow-list (empty: every store). A store taken off it is refused at its next
-   * handshake and call, and its open Raft streams end {@code PERMISSION_DENIED}. With mutual TLS the
-   * store is the one its certificate names; insecure, the one a stream's hello claims.
+   * handshake and call, and its open Raft streams end {@code PERMISSION_DENIED}; with mutual TLS, so
+   * does a snapshot transfer it is sending (its stage is deleted). With mutual TLS the store is the
+   * one its certificate names; insecure, the one a stream's hello claims.
    *
    * @param stores the new allow-list, copied; empty allows every store
    */
