@@ -156,7 +156,40 @@ public final class Bench implements Callable<Integer> {
                 : String.format(Locale.ROOT, "%.2f", ours / theirs)));
       }
     }
+    appendRatios(md, scenario, variants, results);
+    if (!scenario.notes().isEmpty()) {
+      md.append('\n');
+      scenario.notes().forEach(note -> md.append("- ").append(note).append('\n'));
+    }
     return md.toString();
+  }
+
+  /** The scenario's same-run ratios: per variant, the ratio of each run, as median [min..max]. */
+  private static void appendRatios(StringBuilder md, Scenario scenario, List<String> variants,
+      Map<String, Map<String, Map<String, List<Double>>>> results) {
+    if (scenario.ratios().isEmpty()) {
+      return;
+    }
+    String figure = scenario.figures().get(0);
+    md.append(String.format(Locale.ROOT, "%nRatios of %s within each run (median, with the spread over the runs):%n%n", figure));
+    md.append("| payload |");
+    scenario.ratios().forEach(r -> md.append(' ').append(r.numerator()).append(" / ").append(r.denominator()).append(" |"));
+    md.append("\n|---|");
+    scenario.ratios().forEach(r -> md.append("---:|"));
+    md.append('\n');
+    for (String variant : variants) {
+      md.append("| ").append(variant.isEmpty() ? "all" : variant + " B").append(" |");
+      for (Scenario.Ratio ratio : scenario.ratios()) {
+        List<Double> over = results.get(variant).get(ratio.numerator()).get(figure);
+        List<Double> under = results.get(variant).get(ratio.denominator()).get(figure);
+        List<Double> perRun = new ArrayList<>();
+        for (int run = 0; run < Math.min(over.size(), under.size()); run++) {
+          perRun.add(over.get(run) / under.get(run));
+        }
+        md.append(' ').append(cell(perRun)).append(" |");
+      }
+      md.append('\n');
+    }
   }
 
   private static String cell(List<Double> values) {
