@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * A rate-limited report of problems caused by input from elsewhere (a malformed frame, a message
@@ -39,7 +40,7 @@ public final class ProblemLog {
   /** Longest source, reason or detail text written; longer text is cut. */
   static final int MAX_TEXT_CHARS = 256;
 
-  private final Timebase timebase;
+  private final LongSupplier nanoClock;
   private final long intervalNanos;
   private final int maxLinesPerInterval;
   private final Consumer<String> out;
@@ -64,8 +65,8 @@ public final class ProblemLog {
     }
   }
 
-  private ProblemLog(Timebase timebase, long intervalNanos, int maxKeys, int maxLinesPerInterval, Consumer<String> out) {
-    this.timebase = timebase;
+  private ProblemLog(LongSupplier nanoClock, long intervalNanos, int maxKeys, int maxLinesPerInterval, Consumer<String> out) {
+    this.nanoClock = nanoClock;
     this.intervalNanos = intervalNanos;
     this.maxLinesPerInterval = maxLinesPerInterval;
     this.out = out;
@@ -77,7 +78,7 @@ public final class ProblemLog {
         return size() > maxKeys;
       }
     };
-    this.globalWindowStart = timebase.nanoTime();
+    this.globalWindowStart = nanoClock.getAsLong();
   }
 
   /** With the default interval, key bound and line cap. */
@@ -96,13 +97,23 @@ public final class ProblemLog {
   public static ProblemLog create(Timebase timebase, long intervalNanos, int maxKeys, int maxLinesPerInterval,
       Consumer<String> out) {
     Objects.requireNonNull(timebase, "timebase");
+    return create((LongSupplier) timebase::nanoTime, intervalNanos, maxKeys, maxLinesPerInterval, out);
+  }
+
+  /**
+   * As {@link #create(Timebase, long, int, int, Consumer)}, reading the time from {@code nanoClock}
+   * (monotonic nanoseconds), for owners without a timebase.
+   */
+  public static ProblemLog create(LongSupplier nanoClock, long intervalNanos, int maxKeys, int maxLinesPerInterval,
+      Consumer<String> out) {
+    Objects.requireNonNull(nanoClock, "nanoClock");
     Objects.requireNonNull(out, "out");
     if (intervalNanos <= 0 || maxKeys <= 0 || maxLinesPerInterval <= 0) {
       throw new IllegalArgumentException(String.format(
           "intervalNanos, maxKeys and maxLinesPerInterval must be > 0, were %d, %d, %d",
           intervalNanos, maxKeys, maxLinesPerInterval));
     }
-    return new ProblemLog(timebase, intervalNanos, maxKeys, maxLinesPerInterval, out);
+    return new ProblemLog(nanoClock, intervalNanos, maxKeys, maxLinesPerInterval, out);
   }
 
   /**
@@ -115,7 +126,7 @@ public final class ProblemLog {
     Objects.requireNonNull(reason, "reason");
     String line;
     synchronized (this) {
-      long now = timebase.nanoTime();
+      long now = nanoClock.getAsLong();
       if (now - globalWindowStart >= intervalNanos) {
         globalWindowStart = now;
         globalLines = 0;
@@ -158,7 +169,7 @@ public final class ProblemLog {
   public int flush() {
     List<String> lines = new ArrayList<>();
     synchronized (this) {
-      long now = timebase.nanoTime();
+      long now = nanoClock.getAsLong();
       if (now - globalWindowStart >= intervalNanos) {
         globalWindowStart = now;
         globalLines = 0;

@@ -2,7 +2,7 @@ package io.raftwire.grpc;
 
 import com.codahale.metrics.MetricRegistry;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.ServerServiceDefinition;
 import io.raftwire.diagnostics.ProblemLog;
 import io.raftwire.flow.FlowControl;
 import io.raftwire.grpc.internal.fanout.Agent;
@@ -19,6 +19,7 @@ import io.raftwire.grpc.internal.receiver.RangeQueues;
 import io.raftwire.grpc.internal.receiver.ReceiverMetrics;
 import io.raftwire.grpc.internal.receiver.SenderRules;
 import io.raftwire.grpc.internal.security.TransportSecurity;
+import io.raftwire.grpc.internal.server.TransportServer;
 import io.raftwire.grpc.internal.sender.AppendPolicy;
 import io.raftwire.grpc.internal.sender.DropNotifier;
 import io.raftwire.grpc.internal.sender.Sender;
@@ -98,13 +99,20 @@ final class GrpcTransportImpl implements GrpcTransport {
     this.timebase = ownTimebase != null ? ownTimebase : config.timebase().get();
     SystemTimebase own = ownTimebase;
     metrics.gauge(GrpcMetrics.TIMEBASE_TASK_FAILURES, () -> own == null ? 0L : own.taskFailures());
-    this.notifier = new DropNotifier("raftwire-" + store, metrics);
     ProblemLog problems = ProblemLog.create(timebase, line -> log.warn("{}: {}", store, line));
+    ServerLimits serverLimits = config.serverLimits();
+    try { // first, so that unusable TLS material fails the start before anything else runs
+      this.security = TransportSecurity.start(config.security(), store, serverLimits.maxConnectionsPerPeer(), timebase,
+          metrics, problems);
+    } catch (RuntimeException e) {
+      if (ownTimebase != null) {
+        ownTimebase.close();
+      }
+      throw e;
+    }
     timers.add(timebase.scheduleWithFixedDelay(problems::flush, ProblemLog.DEFAULT_INTERVAL_NANOS,
         ProblemLog.DEFAULT_INTERVAL_NANOS));
-    ServerLimits serverLimits = config.serverLimits();
-    this.security = TransportSecurity.start(config.security(), store, serverLimits.maxConnectionsPerPeer(), timebase,
-        metrics, problems);
+    this.notifier = new DropNotifier("raftwire-" + store, metrics);
     String localZone = config.locality().value(config.zoneTier()).orElse(null);
     Backoff backoff = new Backoff(config.reconnectInitialBackoffNanos(), config.reconnectMaxBackoffNanos(),
         config.reconnectBackoffMultiplier(), config.reconnectJitter(), () -> ThreadLocalRandom.current().nextDouble());
@@ -136,25 +144,12 @@ final class GrpcTransportImpl implements GrpcTransport {
       }
       // The frame limit is fixed for the server's life and the same on every service. Senders learn
       // it from the hello answer and keep below it.
-      NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(config.listenAddress(), security.serverCredentials())
-          .directExecutor()
-          .maxInboundMessageSize((int) frameLimit)
-          .maxConcurrentCallsPerConnection(serverLimits.maxConcurrentCallsPerConnection())
-          .maxInboundMetadataSize(serverLimits.maxInboundMetadataBytes())
-          .handshakeTimeout(serverLimits.handshakeTimeoutNanos(), TimeUnit.NANOSECONDS)
-          .keepAliveTime(serverLimits.keepAliveTimeNanos(), TimeUnit.NANOSECONDS)
-          .keepAliveTimeout(serverLimits.keepAliveTimeoutNanos(), TimeUnit.NANOSECONDS)
-          .permitKeepAliveTime(serverLimits.permitKeepAliveTimeNanos(), TimeUnit.NANOSECONDS)
-          .maxConnectionIdle(serverLimits.maxConnectionIdleNanos(), TimeUnit.NANOSECONDS)
-          .maxConnectionAge(serverLimits.maxConnectionAgeNanos(), TimeUnit.NANOSECONDS)
-          .maxRstFramesPerWindow(serverLimits.maxRstFramesPerWindow(),
-              (int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(serverLimits.rstFramesWindowNanos())))
-          .addService(streams.service(frameLimit, queues, agent));
-      security.configure(serverBuilder);
+      List<ServerServiceDefinition> services = new ArrayList<>();
+      services.add(streams.service(frameLimit, queues, agent));
       if (snapshotService != null) {
-        serverBuilder.addService(snapshotService.service());
+        services.add(snapshotService.service());
       }
-      built = serverBuilder.build().start();
+      built = TransportServer.start(config.listenAddress(), security, serverLimits, frameLimit, services);
     } catch (IOException | RuntimeException e) {
       this.snapshots = snapshotService;
       this.server = built;

@@ -57,4 +57,65 @@ class ConfigTest {
         () -> ReceiverLimits.builder().rangeAppendQueueMessages(0).build());
     assertTrue(e.getMessage().startsWith("rangeAppendQueueMessages"), e.getMessage());
   }
+
+  @Test
+  void securityMustBeChosenAndPlaintextIsAnExplicitChoice() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> GrpcTransportConfig.builder(StoreId.of(1), NONE).build());
+    assertTrue(e.getMessage().startsWith("security must be chosen"), e.getMessage());
+    assertTrue(GrpcTransportConfig.builder(StoreId.of(1), NONE).security(PeerSecurity.insecure()).build()
+        .security().isInsecure());
+  }
+
+  @Test
+  void theFrameLimitIsOneBatchAndTwoLargestMessagesAndSnapshotChunksMustFitIt() {
+    GrpcTransportConfig c = GrpcTransportConfig.builder(StoreId.of(1), NONE).security(PeerSecurity.insecure()).build();
+    assertEquals(c.targetBatchBytes() + 2 * c.receiverLimits().maxMessageBytes() + 64 * 1024, c.maxFrameBytes());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> GrpcTransportConfig.builder(StoreId.of(1), NONE).security(PeerSecurity.insecure())
+            .snapshots(SnapshotConfig.builder(RANGE_SOURCE, (meta, file) -> { }, java.nio.file.Path.of("spool"))
+                .chunkBytes(32 << 20).build())
+            .build());
+    assertTrue(e.getMessage().startsWith("snapshot chunkBytes"), e.getMessage());
+  }
+
+  private static final io.raftwire.snapshot.SnapshotSource RANGE_SOURCE = new io.raftwire.snapshot.SnapshotSource() {
+    @Override
+    public io.raftwire.snapshot.SnapshotView open(io.raftwire.topology.RangeId range) throws java.io.IOException {
+      throw new java.io.IOException("no snapshots here");
+    }
+
+    @Override
+    public java.util.Optional<io.raftwire.snapshot.ReplicaState> state(io.raftwire.topology.RangeId range) {
+      return java.util.Optional.empty();
+    }
+  };
+
+  @Test
+  void serverLimitsHaveTheDocumentedDefaultsAndRejectNonsense() {
+    ServerLimits d = ServerLimits.defaults();
+    assertEquals(100, d.maxConcurrentCallsPerConnection());
+    assertEquals(8 * 1024, d.maxInboundMetadataBytes());
+    assertEquals(java.util.concurrent.TimeUnit.SECONDS.toNanos(10), d.handshakeTimeoutNanos());
+    assertEquals(200, d.maxRstFramesPerWindow());
+    assertEquals(8, d.maxConnectionsPerPeer());
+    assertEquals(16, d.maxStreamsPerPeer());
+    assertEquals(Long.MAX_VALUE, d.maxConnectionAgeNanos());
+    for (Runnable nonsense : java.util.List.<Runnable>of(
+        () -> ServerLimits.builder().maxConcurrentCallsPerConnection(1).build(),
+        () -> ServerLimits.builder().maxInboundMetadataBytes(10).build(),
+        () -> ServerLimits.builder().handshakeTimeoutNanos(0).build(),
+        () -> ServerLimits.builder().maxRstFramesPerWindow(10, 1000).build(),
+        () -> ServerLimits.builder().maxConnectionsPerPeer(1).build(),
+        () -> ServerLimits.builder().maxStreamsPerPeer(1).build())) {
+      assertThrows(IllegalArgumentException.class, nonsense::run);
+    }
+  }
+
+  @Test
+  void storeUrisNameAStoreOfOneCluster() {
+    assertEquals("raftwire://cluster/prod-eu/store/3", PeerSecurity.storeUri("prod-eu", StoreId.of(3)));
+    assertThrows(IllegalArgumentException.class, () -> PeerSecurity.storeUri("has/slash", StoreId.of(3)));
+    assertThrows(IllegalArgumentException.class, () -> PeerSecurity.storeUri("", StoreId.of(3)));
+  }
 }

@@ -123,10 +123,15 @@ final class RawPeer implements AutoCloseable {
   static final class Responses implements StreamObserver<ServerFrame> {
     final ConcurrentLinkedQueue<ServerFrame> frames = new ConcurrentLinkedQueue<>();
     final CompletableFuture<Status> end = new CompletableFuture<>();
+    /** Completes with the hello answer. */
+    final CompletableFuture<ServerFrame> helloAck = new CompletableFuture<>();
 
     @Override
     public void onNext(ServerFrame value) {
       frames.add(value);
+      if (value.hasHelloAck()) {
+        helloAck.complete(value);
+      }
     }
 
     @Override

@@ -1,0 +1,44 @@
+package io.raftwire.grpc.internal.server;
+
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.raftwire.grpc.ServerLimits;
+import io.raftwire.grpc.internal.security.TransportSecurity;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Builds and starts a store's gRPC server. Stateless. */
+public final class TransportServer {
+  private TransportServer() {}
+
+  /**
+   * Binds {@code address} and starts serving {@code services}: calls run on the transport's I/O
+   * threads (the services never block them), every inbound message is at most {@code
+   * maxFrameBytes} (refused before buffering otherwise), and {@code limits} hold per connection.
+   *
+   * @throws IOException if the address cannot be bound
+   */
+  public static Server start(InetSocketAddress address, TransportSecurity security, ServerLimits limits,
+      long maxFrameBytes, List<ServerServiceDefinition> services) throws IOException {
+    GrpcLogLimiter.install();
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(address, security.serverCredentials())
+        .directExecutor()
+        .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxFrameBytes))
+        .maxConcurrentCallsPerConnection(limits.maxConcurrentCallsPerConnection())
+        .maxInboundMetadataSize(limits.maxInboundMetadataBytes())
+        .handshakeTimeout(limits.handshakeTimeoutNanos(), TimeUnit.NANOSECONDS)
+        .keepAliveTime(limits.keepAliveTimeNanos(), TimeUnit.NANOSECONDS)
+        .keepAliveTimeout(limits.keepAliveTimeoutNanos(), TimeUnit.NANOSECONDS)
+        .permitKeepAliveTime(limits.permitKeepAliveTimeNanos(), TimeUnit.NANOSECONDS)
+        .maxConnectionIdle(limits.maxConnectionIdleNanos(), TimeUnit.NANOSECONDS)
+        .maxConnectionAge(limits.maxConnectionAgeNanos(), TimeUnit.NANOSECONDS)
+        .maxRstFramesPerWindow(limits.maxRstFramesPerWindow(),
+            (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toSeconds(limits.rstFramesWindowNanos()))));
+    services.forEach(builder::addService);
+    security.configure(builder);
+    return builder.build().start();
+  }
+}
