@@ -40,6 +40,12 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--measure-seconds", defaultValue = "10", description = "Measured time per run (default ${DEFAULT-VALUE}; quick: 2).")
   int measureSeconds;
 
+  @Option(names = "--transports", split = ",", description = "Only these of a scenario's transports, e.g. raftwire,raftwire-tls (default: all).")
+  List<String> onlyTransports = List.of();
+
+  @Option(names = "--variants", split = ",", description = "Only these of a scenario's variants, e.g. S4's payload sizes 16384,262144 (default: all).")
+  List<String> onlyVariants = List.of();
+
   @Option(names = "--out", defaultValue = "benchmarks/results", description = "Report directory (default ${DEFAULT-VALUE}).")
   Path out;
 
@@ -64,22 +70,34 @@ public final class Bench implements Callable<Integer> {
         System.err.println("unknown scenario " + id + "; known: " + known.keySet());
         return 2;
       }
-      Path report = run(scenario, settings);
+      List<String> variants = selected(scenario.variants(settings), onlyVariants);
+      List<String> transports = selected(scenario.transports(), onlyTransports);
+      if (variants.isEmpty() || transports.isEmpty()) {
+        System.err.println(scenario.id() + " has none of the variants or transports asked for; it has "
+            + scenario.variants(settings) + " and " + scenario.transports());
+        return 2;
+      }
+      Path report = run(scenario, settings, variants, transports);
       System.out.println("\n" + Files.readString(report));
       System.out.println("written to " + report);
     }
     return 0;
   }
 
-  private Path run(Scenario scenario, Scenario.Settings settings) throws Exception {
+  /** The members of {@code all} that are in {@code wanted}, in their order; all of them if nothing is wanted. */
+  private static List<String> selected(List<String> all, List<String> wanted) {
+    return wanted.isEmpty() ? all : all.stream().filter(wanted::contains).toList();
+  }
+
+  private Path run(Scenario scenario, Scenario.Settings settings, List<String> variants, List<String> transports)
+      throws Exception {
     // results.get(variant).get(transport).get(figure) -> one value per run
     Map<String, Map<String, Map<String, List<Double>>>> results = new LinkedHashMap<>();
     // The first run's timelines, by variant and transport, for the plots.
     Map<String, Map<String, Timeline>> timelines = new LinkedHashMap<>();
-    List<String> variants = scenario.variants(settings);
     for (int run = 1; run <= settings.runs; run++) {
       for (String variant : variants) {
-        for (String transport : scenario.transports()) {
+        for (String transport : transports) {
           System.out.printf("\r%s run %d/%d %s %-9s ...%30s", scenario.id(), run, settings.runs,
               variant.isEmpty() ? "" : variant + " B", transport, "");
           Timeline timeline = new Timeline(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(250));
@@ -99,7 +117,7 @@ public final class Bench implements Callable<Integer> {
     }
     System.out.println();
     String name = LocalDate.now(ZoneOffset.UTC) + "-" + scenario.id() + (settings.quick ? "-quick" : "");
-    StringBuilder md = new StringBuilder(markdown(scenario, settings, variants, results));
+    StringBuilder md = new StringBuilder(markdown(scenario, settings, variants, transports, results));
     for (Scenario.Plot plot : scenario.plots()) {
       for (Map.Entry<String, Map<String, Timeline>> v : timelines.entrySet()) {
         String base = name + (v.getKey().isEmpty() ? "" : "-" + v.getKey()) + "-" + plot.fileSuffix();
@@ -118,7 +136,7 @@ public final class Bench implements Callable<Integer> {
     return sb.toString();
   }
 
-  static String markdown(Scenario scenario, Scenario.Settings settings, List<String> variants,
+  static String markdown(Scenario scenario, Scenario.Settings settings, List<String> variants, List<String> transports,
       Map<String, Map<String, Map<String, List<Double>>>> results) {
     StringBuilder md = new StringBuilder();
     md.append("# ").append(scenario.id()).append(": ").append(scenario.title()).append("\n\n");
@@ -133,7 +151,7 @@ public final class Bench implements Callable<Integer> {
     scenario.figures().forEach(f -> md.append("---:|"));
     md.append('\n');
     for (String variant : variants) {
-      for (String transport : scenario.transports()) {
+      for (String transport : transports) {
         Map<String, List<Double>> figures = results.get(variant).get(transport);
         md.append("| ").append(variant.isEmpty() ? "" : variant + " B | ").append(transport).append(" |");
         for (String figure : scenario.figures()) {
@@ -143,12 +161,12 @@ public final class Bench implements Callable<Integer> {
       }
     }
     md.append('\n');
-    String reference = scenario.transports().get(0);
+    String reference = transports.get(0);
     for (String variant : variants) {
       Map<String, Map<String, List<Double>>> byTransport = results.get(variant);
       String first = scenario.figures().get(0);
       double ours = median(byTransport.get(reference).get(first));
-      for (String other : scenario.transports().subList(1, scenario.transports().size())) {
+      for (String other : transports.subList(1, transports.size())) {
         double theirs = median(byTransport.get(other).get(first));
         md.append(String.format(Locale.ROOT, "- %s%s: %s / %s = %s%n", variant.isEmpty() ? "" : variant + " B, ",
             first, reference, other,
@@ -156,7 +174,42 @@ public final class Bench implements Callable<Integer> {
                 : String.format(Locale.ROOT, "%.2f", ours / theirs)));
       }
     }
+    appendRatios(md, scenario, variants, transports, results);
+    if (!scenario.notes().isEmpty()) {
+      md.append('\n');
+      scenario.notes().forEach(note -> md.append("- ").append(note).append('\n'));
+    }
     return md.toString();
+  }
+
+  /** The scenario's same-run ratios: per variant, the ratio of each run, as median [min..max]. */
+  private static void appendRatios(StringBuilder md, Scenario scenario, List<String> variants, List<String> transports,
+      Map<String, Map<String, Map<String, List<Double>>>> results) {
+    List<Scenario.Ratio> ratios = scenario.ratios().stream()
+        .filter(r -> transports.contains(r.numerator()) && transports.contains(r.denominator())).toList();
+    if (ratios.isEmpty()) {
+      return;
+    }
+    String figure = scenario.figures().get(0);
+    md.append(String.format(Locale.ROOT, "%nRatios of %s within each run (median, with the spread over the runs):%n%n", figure));
+    md.append("| payload |");
+    ratios.forEach(r -> md.append(' ').append(r.numerator()).append(" / ").append(r.denominator()).append(" |"));
+    md.append("\n|---|");
+    ratios.forEach(r -> md.append("---:|"));
+    md.append('\n');
+    for (String variant : variants) {
+      md.append("| ").append(variant.isEmpty() ? "all" : variant + " B").append(" |");
+      for (Scenario.Ratio ratio : ratios) {
+        List<Double> over = results.get(variant).get(ratio.numerator()).get(figure);
+        List<Double> under = results.get(variant).get(ratio.denominator()).get(figure);
+        List<Double> perRun = new ArrayList<>();
+        for (int run = 0; run < Math.min(over.size(), under.size()); run++) {
+          perRun.add(over.get(run) / under.get(run));
+        }
+        md.append(' ').append(cell(perRun)).append(" |");
+      }
+      md.append('\n');
+    }
   }
 
   private static String cell(List<Double> values) {

@@ -1,7 +1,11 @@
 package io.raftwire.bench;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -16,20 +20,25 @@ import io.raftwire.message.TrafficClass;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The ceiling: raw gRPC bidirectional streaming of the same envelopes, batched like raftwire (up
  * to 1 MiB or 1024 per frame), written only while the stream is ready, parsed by the receiver —
- * and nothing else (no queues, lanes, budgets, acks, delivery threads).
+ * and nothing else (no queues, lanes, budgets, acks, delivery threads). Over plaintext, or over
+ * mutual TLS with gRPC's own TLS credentials (the TLS ceiling: what TLS costs gRPC alone).
  */
 final class RawCeiling implements AutoCloseable {
   private final Server server;
   private final ManagedChannel channel;
   final AtomicLong received = new AtomicLong();
   private volatile boolean stop;
+  private final Optional<BenchPki> pki;
+  private final String tls;
 
-  RawCeiling() throws IOException {
+  /** @param tls whether to run over mutual TLS, with certificates made now */
+  RawCeiling(boolean tls) throws IOException, InterruptedException {
     RaftWireGrpc.RaftWireImplBase service = new RaftWireGrpc.RaftWireImplBase() {
       @Override
       public StreamObserver<ClientFrame> stream(StreamObserver<ServerFrame> responses) {
@@ -49,10 +58,21 @@ final class RawCeiling implements AutoCloseable {
         };
       }
     };
-    server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).directExecutor()
-        .maxInboundMessageSize(64 << 20).addService(service).build().start();
-    channel = NettyChannelBuilder.forAddress((InetSocketAddress) server.getListenSockets().get(0))
-        .usePlaintext().directExecutor().build();
+    pki = tls ? Optional.of(BenchPki.create(Transports.SENDER, Transports.RECEIVER)) : Optional.empty();
+    ServerCredentials serverCredentials = pki.isPresent()
+        ? pki.get().serverCredentials(Transports.RECEIVER) : InsecureServerCredentials.create();
+    ChannelCredentials channelCredentials = pki.isPresent()
+        ? pki.get().channelCredentials(Transports.SENDER) : InsecureChannelCredentials.create();
+    server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), serverCredentials)
+        .directExecutor().maxInboundMessageSize(64 << 20).addService(service).build().start();
+    InetSocketAddress address = (InetSocketAddress) server.getListenSockets().get(0);
+    channel = NettyChannelBuilder.forAddress(address, channelCredentials).directExecutor().build();
+    this.tls = tls ? TlsProbe.describe(address, channelCredentials) : "";
+  }
+
+  /** The TLS the ceiling runs ({@link TlsProbe}); empty for plaintext. */
+  String tls() {
+    return tls;
   }
 
   /** Streams envelopes with {@code bytes} of entry data until {@link #close()}. */
@@ -90,5 +110,6 @@ final class RawCeiling implements AutoCloseable {
     stop = true;
     channel.shutdownNow();
     server.shutdownNow();
+    pki.ifPresent(BenchPki::close);
   }
 }

@@ -22,6 +22,20 @@ interface Scenario {
   /** The figures {@link #run} returns, in report order. */
   List<String> figures();
 
+  /**
+   * Pairs of transports whose ratio is reported run by run: in each run, the first figure of
+   * {@code numerator} divided by that of {@code denominator} (measured one after the other in
+   * that run), then the median and spread of those ratios. None by default.
+   */
+  default List<Ratio> ratios() {
+    return List.of();
+  }
+
+  /** Lines for the report learnt while running (for example which TLS ran); none by default. */
+  default List<String> notes() {
+    return List.of();
+  }
+
   /** What to plot over time, from the timelines {@link #run} fills; none by default. */
   default List<Plot> plots() {
     return List.of();
@@ -33,6 +47,9 @@ interface Scenario {
    * @param timeline where to record values over time for {@link #plots()}
    */
   Map<String, Double> run(String transport, String variant, Settings settings, Timeline timeline) throws Exception;
+
+  /** A same-run ratio of two of the scenario's transports. */
+  record Ratio(String numerator, String denominator) {}
 
   /** One plot: a timeline series, drawn for every transport into {@code <report>-<fileSuffix>.png}. */
   record Plot(String series, String yAxis, String fileSuffix, boolean logarithmic) {}

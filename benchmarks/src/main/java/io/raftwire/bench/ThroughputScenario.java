@@ -4,8 +4,10 @@ import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -13,8 +15,13 @@ import java.util.concurrent.locks.LockSupport;
  * S4: messages/s and MB/s one sender delivers to one receiver over 8 ranges, for several payload
  * sizes. raftwire's sender backs off when refused; the baselines never refuse, so the harness stops
  * offering once 64 MiB or 10,000 messages are outstanding (they would otherwise grow without bound).
+ *
+ * <p>{@code raftwire-tls} and {@code raw-tls} are raftwire and the raw ceiling over mutual TLS,
+ * with certificates made for each run; each runs right after its plaintext twin, and the report
+ * gives the TLS / plaintext ratio of every run, and which TLS (protocol, cipher, engine) ran.
  */
 final class ThroughputScenario implements Scenario {
+  private final Set<String> notes = new LinkedHashSet<>();
 
   @Override
   public String id() {
@@ -28,7 +35,17 @@ final class ThroughputScenario implements Scenario {
 
   @Override
   public List<String> transports() {
-    return List.of("raftwire", "raw", "fifo", "unary");
+    return List.of("raftwire", "raftwire-tls", "raw", "raw-tls", "fifo", "unary");
+  }
+
+  @Override
+  public List<Ratio> ratios() {
+    return List.of(new Ratio("raftwire-tls", "raftwire"), new Ratio("raw-tls", "raw"));
+  }
+
+  @Override
+  public List<String> notes() {
+    return List.copyOf(notes);
   }
 
   @Override
@@ -46,8 +63,9 @@ final class ThroughputScenario implements Scenario {
     int bytes = Integer.parseInt(variant);
     long size = Transports.message(1, TrafficClass.APPEND, 0, bytes).sizeBytes();
     long delivered;
-    if (transport.equals("raw")) {
-      try (RawCeiling raw = new RawCeiling()) {
+    if (transport.startsWith("raw")) {
+      try (RawCeiling raw = new RawCeiling(transport.equals("raw-tls"))) {
+        note(transport, raw.tls());
         raw.start(bytes);
         LockSupport.parkNanos(settings.warmupNanos);
         long before = raw.received.get();
@@ -56,6 +74,7 @@ final class ThroughputScenario implements Scenario {
       }
     } else {
       try (Transports pair = new Transports(transport)) {
+        note(transport, pair.tls());
         AtomicLong count = new AtomicLong();
         for (long r = 1; r <= 8; r++) {
           pair.receiver.register(RangeId.of(r), (range, batch) -> count.addAndGet(batch.size()));
@@ -69,7 +88,7 @@ final class ThroughputScenario implements Scenario {
         long end = measureFrom + settings.measureNanos;
         long before = -1;
         long sent = 0;
-        boolean bounded = !transport.equals("raftwire");
+        boolean bounded = !transport.startsWith("raftwire");
         while (System.nanoTime() < end) {
           if (before < 0 && System.nanoTime() >= measureFrom) {
             before = count.get();
@@ -93,5 +112,11 @@ final class ThroughputScenario implements Scenario {
     figures.put("msgs/s", delivered / seconds);
     figures.put("MB/s", delivered * size / seconds / 1e6);
     return figures;
+  }
+
+  private void note(String transport, String tls) {
+    if (!tls.isEmpty()) {
+      notes.add(transport + ": " + tls);
+    }
   }
 }

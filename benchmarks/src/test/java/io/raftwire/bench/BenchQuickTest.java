@@ -30,6 +30,13 @@ class BenchQuickTest {
       assertTrue(text.contains("| raftwire |") || text.contains("| 1024 B | raftwire |"), text);
       assertTrue(text.contains("fifo"), text);
     }
+    // S4 ran raftwire and the raw ceiling over mutual TLS too: they delivered, and the TLS that ran is named.
+    String s4 = Files.readString(out.resolve(LocalDate.now(ZoneOffset.UTC) + "-S4-quick.md"));
+    for (String tls : List.of("raftwire-tls", "raw-tls")) {
+      assertTrue(messagesPerSecond(s4, "| 1024 B | " + tls + " |") > 0, s4);
+      assertTrue(s4.contains("\n- " + tls + ": TLSv1."), s4);
+    }
+    assertTrue(s4.contains("| raftwire-tls / raftwire | raw-tls / raw |"), s4);
     String s3 = Files.readString(out.resolve(LocalDate.now(ZoneOffset.UTC) + "-S3-quick.md"));
     assertTrue(s3.contains("| with admission |") && s3.contains("| without admission |"), s3);
     String s6 = Files.readString(out.resolve(LocalDate.now(ZoneOffset.UTC) + "-S6-quick.md"));
@@ -46,6 +53,14 @@ class BenchQuickTest {
       }
     }
     assertTrue(Files.exists(out.resolve(LocalDate.now(ZoneOffset.UTC) + "-S2-quick-queued-bytes.png")));
+  }
+
+  /** The median msgs/s (the first figure) of the report row that starts with {@code row}. */
+  private static double messagesPerSecond(String report, String row) {
+    String line = report.lines().filter(l -> l.startsWith(row)).findFirst().orElseThrow(() -> new AssertionError(row + " in " + report));
+    String rest = line.substring(row.length()).strip();
+    int end = rest.indexOf(' ');
+    return Double.parseDouble(end < 0 ? rest : rest.substring(0, end));
   }
 
   @Test

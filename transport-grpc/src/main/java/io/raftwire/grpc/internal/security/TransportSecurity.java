@@ -5,9 +5,14 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.TlsServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettySslContextChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettySslContextServerCredentials;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.raftwire.diagnostics.ProblemLog;
 import io.raftwire.grpc.GrpcMetrics;
 import io.raftwire.grpc.PeerSecurity;
@@ -15,6 +20,7 @@ import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.time.Timebase;
 import io.raftwire.topology.StoreId;
 import java.util.Set;
+import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,11 +98,10 @@ public final class TransportSecurity implements AutoCloseable {
     if (tls == null) {
       return InsecureServerCredentials.create();
     }
-    return TlsServerCredentials.newBuilder()
-        .keyManager(tls.keyManager())
+    SslContextBuilder server = SslContextBuilder.forServer(tls.keyManager())
         .trustManager(new PeerTrust(tls.chainVerifier(), requireIdentity(), allowed, null, metrics))
-        .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
-        .build();
+        .clientAuth(ClientAuth.REQUIRE);
+    return NettySslContextServerCredentials.create(build(server));
   }
 
   /** Adds what binds calls to their connection's store (nothing when insecure). */
@@ -117,10 +122,10 @@ public final class TransportSecurity implements AutoCloseable {
     if (tls == null) {
       return InsecureChannelCredentials.create();
     }
-    return TlsChannelCredentials.newBuilder()
+    SslContextBuilder client = SslContextBuilder.forClient()
         .keyManager(tls.keyManager())
-        .trustManager(new PeerTrust(tls.chainVerifier(), requireIdentity(), allowed, peer, metrics))
-        .build();
+        .trustManager(new PeerTrust(tls.chainVerifier(), requireIdentity(), allowed, peer, metrics));
+    return NettySslContextChannelCredentials.create(build(client));
   }
 
   /** Whether {@code store} may talk to this one now. */
@@ -149,6 +154,20 @@ public final class TransportSecurity implements AutoCloseable {
   public int connections(StoreId store) {
     Authentication auth = authentication;
     return auth == null ? 0 : auth.connections(store);
+  }
+
+  /**
+   * gRPC's settings (HTTP/2 over ALPN, its cipher suites) on BoringSSL when netty-tcnative loaded,
+   * else the JDK's TLS; engines that decrypt all the records of a read at once ({@link
+   * RecordBatchingSslContext}).
+   */
+  private static SslContext build(SslContextBuilder builder) {
+    SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    try {
+      return new RecordBatchingSslContext(GrpcSslContexts.configure(builder, provider).build());
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot make a TLS context (" + provider + "): " + e.getMessage(), e);
+    }
   }
 
   private StoreIdentity requireIdentity() {

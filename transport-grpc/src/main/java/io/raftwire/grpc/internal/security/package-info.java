@@ -4,9 +4,11 @@
  * rule that names a certificate's store ({@link io.raftwire.grpc.internal.security.StoreIdentity}),
  * the handshake checks of chain, store and allow-list ({@code PeerTrust}), the binding of every
  * server call to its connection's store and the per-peer connection cap ({@code Authentication}),
- * all behind {@link io.raftwire.grpc.internal.security.TransportSecurity}. Internal, not API. May
- * call grpc-java's TLS credentials and utilities, the timebase, metrics and the problem log; knows
- * nothing of Raft streams, which ask it who their peer is.
+ * the TLS contexts on BoringSSL whose engines decrypt a whole read at once ({@code
+ * RecordBatchingSslContext}), all behind {@link io.raftwire.grpc.internal.security.TransportSecurity}.
+ * Internal, not API. May call grpc-java's TLS utilities, grpc-netty-shaded's netty SSL contexts,
+ * the timebase, metrics and the problem log; knows nothing of Raft streams, which ask it who their
+ * peer is.
  */
 @NullMarked
 package io.raftwire.grpc.internal.security;
