@@ -12,6 +12,10 @@ import java.util.Objects;
  * bounded by {@link #globalQueueBytes()}, which caps the heap a transport can hold for unsent
  * messages no matter how many peers are slow. Sizes are {@link
  * RaftEnvelope#sizeBytes()}.
+ *
+ * <p>Elastic APPENDs (bulk work, {@link io.raftwire.message.Priority#ELASTIC}) may hold at most
+ * {@link #elasticQueueShare()} of each APPEND lane and of the global budget, so however much bulk
+ * work is queued, regular appends always find the rest free.
  */
 public final class TransportLimits {
   private static final long MiB = 1024L * 1024L;
@@ -32,6 +36,11 @@ public final class TransportLimits {
    * anything larger is a bug or belongs in a snapshot.
    */
   public static final long DEFAULT_MAX_MESSAGE_BYTES = 8 * MiB;
+  /**
+   * Default share of each APPEND lane and of the global budget that elastic APPENDs may hold: 0.5,
+   * so regular appends keep half of every budget to themselves.
+   */
+  public static final double DEFAULT_ELASTIC_QUEUE_SHARE = 0.5;
 
   private static final TransportLimits DEFAULTS = builder().build();
 
@@ -40,6 +49,7 @@ public final class TransportLimits {
   private final long snapshotLaneBytes;
   private final long globalQueueBytes;
   private final long maxMessageBytes;
+  private final double elasticQueueShare;
 
   private TransportLimits(Builder b) {
     this.controlLaneBytes = b.controlLaneBytes;
@@ -47,6 +57,7 @@ public final class TransportLimits {
     this.snapshotLaneBytes = b.snapshotLaneBytes;
     this.globalQueueBytes = b.globalQueueBytes;
     this.maxMessageBytes = b.maxMessageBytes;
+    this.elasticQueueShare = b.elasticQueueShare;
   }
 
   /** {@return the defaults documented on the {@code DEFAULT_*} constants} */
@@ -66,7 +77,8 @@ public final class TransportLimits {
         .appendLaneBytes(appendLaneBytes)
         .snapshotLaneBytes(snapshotLaneBytes)
         .globalQueueBytes(globalQueueBytes)
-        .maxMessageBytes(maxMessageBytes);
+        .maxMessageBytes(maxMessageBytes)
+        .elasticQueueShare(elasticQueueShare);
   }
 
   /** {@return the budget of the CONTROL lane per destination store, in bytes} */
@@ -117,6 +129,32 @@ public final class TransportLimits {
     return maxMessageBytes;
   }
 
+  /**
+   * {@return the share of each APPEND lane and of the global budget that elastic APPENDs may hold,
+   * in {@code (0, 1]}} An elastic APPEND that would take more is refused as {@code LANE_BUDGET} or
+   * {@code GLOBAL_BUDGET} while regular ones are still accepted.
+   */
+  public double elasticQueueShare() {
+    return elasticQueueShare;
+  }
+
+  /**
+   * {@return the bytes elastic APPENDs may hold in one destination's APPEND lane} {@link
+   * #elasticQueueShare()} of {@link #appendLaneBytes()}, but at least {@link #maxMessageBytes()}, so
+   * an elastic message of the largest size can always be sent.
+   */
+  public long elasticAppendLaneBytes() {
+    return Math.max(maxMessageBytes, (long) (appendLaneBytes * elasticQueueShare));
+  }
+
+  /**
+   * {@return the bytes elastic APPENDs may hold across all destinations} {@link
+   * #elasticQueueShare()} of {@link #globalQueueBytes()}, but at least {@link #maxMessageBytes()}.
+   */
+  public long elasticGlobalQueueBytes() {
+    return Math.max(maxMessageBytes, (long) (globalQueueBytes * elasticQueueShare));
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof TransportLimits)) {
@@ -127,13 +165,14 @@ public final class TransportLimits {
         && appendLaneBytes == other.appendLaneBytes
         && snapshotLaneBytes == other.snapshotLaneBytes
         && globalQueueBytes == other.globalQueueBytes
-        && maxMessageBytes == other.maxMessageBytes;
+        && maxMessageBytes == other.maxMessageBytes
+        && Double.compare(elasticQueueShare, other.elasticQueueShare) == 0;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        controlLaneBytes, appendLaneBytes, snapshotLaneBytes, globalQueueBytes, maxMessageBytes);
+        controlLaneBytes, appendLaneBytes, snapshotLaneBytes, globalQueueBytes, maxMessageBytes, elasticQueueShare);
   }
 
   @Override
@@ -142,7 +181,8 @@ public final class TransportLimits {
         + ", appendLaneBytes=" + appendLaneBytes
         + ", snapshotLaneBytes=" + snapshotLaneBytes
         + ", globalQueueBytes=" + globalQueueBytes
-        + ", maxMessageBytes=" + maxMessageBytes + "}";
+        + ", maxMessageBytes=" + maxMessageBytes
+        + ", elasticQueueShare=" + elasticQueueShare + "}";
   }
 
   /** Builds {@link TransportLimits}; starts from the defaults. Not thread-safe. */
@@ -152,6 +192,7 @@ public final class TransportLimits {
     private long snapshotLaneBytes = DEFAULT_SNAPSHOT_LANE_BYTES;
     private long globalQueueBytes = DEFAULT_GLOBAL_QUEUE_BYTES;
     private long maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+    private double elasticQueueShare = DEFAULT_ELASTIC_QUEUE_SHARE;
 
     private Builder() {}
 
@@ -215,6 +256,18 @@ public final class TransportLimits {
     }
 
     /**
+     * Sets the share of each APPEND lane and of the global budget that elastic APPENDs may hold.
+     *
+     * @param share a fraction in {@code (0, 1]}; {@code 1} lets elastic work take every byte;
+     *     default {@link #DEFAULT_ELASTIC_QUEUE_SHARE}
+     * @return this builder
+     */
+    public Builder elasticQueueShare(double share) {
+      this.elasticQueueShare = share;
+      return this;
+    }
+
+    /**
      * Validates and builds. The values are checked here, not in the setters.
      *
      * @return the new immutable limits
@@ -230,6 +283,9 @@ public final class TransportLimits {
             "maxMessageBytes must exceed the envelope overhead of "
                 + RaftEnvelope.OVERHEAD_BYTES + " bytes, was "
                 + maxMessageBytes);
+      }
+      if (!(elasticQueueShare > 0 && elasticQueueShare <= 1)) {
+        throw new IllegalArgumentException("elasticQueueShare must be in (0, 1], was " + elasticQueueShare);
       }
       atLeastMaxMessage("appendLaneBytes", appendLaneBytes);
       atLeastMaxMessage("snapshotLaneBytes", snapshotLaneBytes);

@@ -27,6 +27,9 @@ public final class GrpcMetrics {
   /** Bytes charged to the global send budget: queued or in flight, all destinations. */
   public static final MetricName SENDER_GLOBAL_CHARGED_BYTES =
       gauge("sender.global_charged_bytes", "bytes queued or unacknowledged across all destinations and lanes");
+  /** Bytes charged to the sender's elastic share, all destinations. */
+  public static final MetricName SENDER_ELASTIC_CHARGED_BYTES = gauge("sender.elastic_charged_bytes",
+      "bytes of elastic APPENDs queued or unacknowledged across all destinations");
   /** Bytes waiting in one lane of one destination. */
   public static final MetricName SENDER_QUEUED_BYTES =
       gauge("sender.<destination>.<lane>.queued_bytes", "bytes waiting in the lane, not yet written");
@@ -36,6 +39,15 @@ public final class GrpcMetrics {
   /** Bytes charged to one lane of one destination. */
   public static final MetricName SENDER_CHARGED_BYTES =
       gauge("sender.<destination>.<lane>.charged_bytes", "bytes charged to the lane's budget: queued or unacknowledged");
+  /** Bytes of APPENDs of one priority waiting in one destination's APPEND lane. */
+  public static final MetricName SENDER_APPEND_QUEUED_BYTES =
+      gauge("sender.<destination>.append.<priority>.queued_bytes", "bytes of APPENDs of the priority waiting in the lane");
+  /** Bytes charged to the elastic share of one destination's APPEND lane. */
+  public static final MetricName SENDER_ELASTIC_LANE_CHARGED_BYTES = gauge("sender.<destination>.append.elastic.charged_bytes",
+      "bytes of elastic APPENDs charged to the lane's elastic share: queued or unacknowledged");
+  /** Elastic APPEND bytes written to one destination and not yet acknowledged. */
+  public static final MetricName SENDER_ELASTIC_INFLIGHT_BYTES = gauge("sender.<destination>.elastic_inflight_bytes",
+      "elastic APPEND bytes written and not yet acknowledged (bounded by elasticInflightBytes)");
   /** Messages {@code send} accepted into one lane of one destination. */
   public static final MetricName SENDER_ACCEPTED =
       counter("sender.<destination>.<lane>.accepted", "messages accepted into the lane");
@@ -114,6 +126,9 @@ public final class GrpcMetrics {
   /** Bytes of CONTROL messages queued for delivery. */
   public static final MetricName RECEIVER_QUEUED_CONTROL_BYTES =
       gauge("receiver.queued_bytes.control", "bytes of CONTROL messages queued for delivery");
+  /** Bytes of elastic APPEND messages queued for delivery (part of the APPEND bytes). */
+  public static final MetricName RECEIVER_QUEUED_ELASTIC_BYTES = gauge("receiver.queued_bytes.elastic",
+      "bytes of elastic APPEND messages queued for delivery (part of queued_bytes.append)");
   /** Messages queued for delivery. */
   public static final MetricName RECEIVER_QUEUED_MESSAGES =
       gauge("receiver.queued_messages", "messages queued for delivery");

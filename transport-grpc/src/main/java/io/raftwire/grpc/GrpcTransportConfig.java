@@ -35,6 +35,20 @@ public final class GrpcTransportConfig {
    * large backlog yields to the others after about one typical append batch.
    */
   public static final long DEFAULT_DRR_QUANTUM_BYTES = 64 * 1024;
+  /**
+   * Default most elastic APPEND bytes in one written batch: 64 KiB (exceeded by at most one
+   * message). A regular append that comes while a batch is on its way waits behind at most this
+   * much elastic work in it, about 60 µs at loopback speed; elastic work still moves in batches
+   * large enough to amortize a write.
+   */
+  public static final long DEFAULT_ELASTIC_BATCH_BYTES = 64 * 1024;
+  /**
+   * Default most elastic APPEND bytes written to one destination and not yet acknowledged: 4 MiB.
+   * This bounds the elastic bytes ahead of a regular append in gRPC's and the kernel's buffers and
+   * in the receiver's parser; it also caps elastic throughput to one destination at 4 MiB per
+   * acknowledgement round trip (400 MB/s at 10 ms), so raise it for fast links with long round trips.
+   */
+  public static final long DEFAULT_ELASTIC_INFLIGHT_BYTES = 4 * MiB;
   /** Default most APPEND or SNAPSHOT messages handed to one handler call: 256. */
   public static final int DEFAULT_DELIVERY_BATCH_MESSAGES = 256;
   /** Default first reconnect delay after a failure: 100 ms. */
@@ -80,7 +94,7 @@ public final class GrpcTransportConfig {
 
   /** How streams are batched, timed out and delivered. */
   private record Streams(int workerThreads, long targetBatchBytes, int maxBatchMessages, long drrQuantumBytes,
-      int deliveryBatchMessages, long helloTimeoutNanos, long idleStreamTimeoutNanos,
+      long elasticBatchBytes, long elasticInflightBytes, int deliveryBatchMessages, long helloTimeoutNanos, long idleStreamTimeoutNanos,
       boolean controlOnSeparateConnection, long noticeFlushNanos, boolean fanOut, long fanOutLingerNanos) {}
 
   /** How reconnects back off. */
@@ -99,7 +113,7 @@ public final class GrpcTransportConfig {
     this.timebase = b.timebase;
     this.snapshots = b.snapshots;
     this.streams = new Streams(b.workerThreads, b.targetBatchBytes, b.maxBatchMessages, b.drrQuantumBytes,
-        b.deliveryBatchMessages, b.helloTimeoutNanos, b.idleStreamTimeoutNanos, b.controlOnSeparateConnection,
+        b.elasticBatchBytes, b.elasticInflightBytes, b.deliveryBatchMessages, b.helloTimeoutNanos, b.idleStreamTimeoutNanos, b.controlOnSeparateConnection,
         b.noticeFlushNanos, b.fanOut, b.fanOutLingerNanos);
     this.reconnect = new Reconnect(b.reconnectInitialBackoffNanos, b.reconnectMaxBackoffNanos,
         b.reconnectBackoffMultiplier, b.reconnectJitter);
@@ -171,6 +185,19 @@ public final class GrpcTransportConfig {
   /** {@return the deficit-round-robin quantum of the APPEND lane, in bytes} */
   public long drrQuantumBytes() {
     return streams.drrQuantumBytes();
+  }
+
+  /**
+   * {@return the most elastic APPEND bytes in one written batch} Exceeded by at most one message;
+   * regular APPENDs always go first.
+   */
+  public long elasticBatchBytes() {
+    return streams.elasticBatchBytes();
+  }
+
+  /** {@return the most elastic APPEND bytes written to one destination and not yet acknowledged} */
+  public long elasticInflightBytes() {
+    return streams.elasticInflightBytes();
   }
 
   /**
@@ -318,6 +345,8 @@ public final class GrpcTransportConfig {
     private long targetBatchBytes = DEFAULT_TARGET_BATCH_BYTES;
     private int maxBatchMessages = DEFAULT_MAX_BATCH_MESSAGES;
     private long drrQuantumBytes = DEFAULT_DRR_QUANTUM_BYTES;
+    private long elasticBatchBytes = DEFAULT_ELASTIC_BATCH_BYTES;
+    private long elasticInflightBytes = DEFAULT_ELASTIC_INFLIGHT_BYTES;
     private int deliveryBatchMessages = DEFAULT_DELIVERY_BATCH_MESSAGES;
     private long reconnectInitialBackoffNanos = DEFAULT_RECONNECT_INITIAL_BACKOFF_NANOS;
     private long reconnectMaxBackoffNanos = DEFAULT_RECONNECT_MAX_BACKOFF_NANOS;
@@ -417,6 +446,30 @@ public final class GrpcTransportConfig {
      */
     public Builder drrQuantumBytes(long bytes) {
       this.drrQuantumBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_ELASTIC_BATCH_BYTES}.
+     *
+     * @param bytes the most elastic APPEND bytes one written batch takes (exceeded by at most one
+     *     message); positive
+     * @return this builder
+     */
+    public Builder elasticBatchBytes(long bytes) {
+      this.elasticBatchBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_ELASTIC_INFLIGHT_BYTES}.
+     *
+     * @param bytes the most elastic APPEND bytes written to one destination and not yet
+     *     acknowledged (exceeded by at most one message); positive
+     * @return this builder
+     */
+    public Builder elasticInflightBytes(long bytes) {
+      this.elasticInflightBytes = bytes;
       return this;
     }
 
@@ -637,6 +690,8 @@ public final class GrpcTransportConfig {
       positive("targetBatchBytes", targetBatchBytes);
       positive("maxBatchMessages", maxBatchMessages);
       positive("drrQuantumBytes", drrQuantumBytes);
+      positive("elasticBatchBytes", elasticBatchBytes);
+      positive("elasticInflightBytes", elasticInflightBytes);
       positive("deliveryBatchMessages", deliveryBatchMessages);
       positive("reconnectInitialBackoffNanos", reconnectInitialBackoffNanos);
       positive("helloTimeoutNanos", helloTimeoutNanos);

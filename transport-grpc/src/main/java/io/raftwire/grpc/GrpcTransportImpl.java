@@ -133,7 +133,8 @@ final class GrpcTransportImpl implements GrpcTransport {
         : AppendPolicy.DIRECT;
     this.sender = new Sender(
         new SenderSettings(store, localZone, config.targetBatchBytes(), config.maxBatchMessages(),
-            config.drrQuantumBytes(), config.helloTimeoutNanos(), config.idleStreamTimeoutNanos()),
+            config.drrQuantumBytes(), config.elasticBatchBytes(), config.elasticInflightBytes(),
+            config.helloTimeoutNanos(), config.idleStreamTimeoutNanos()),
         () -> limits, peers, flow, policy, notifier, streams::echoToWriter, timebase, metrics);
     Agent agent = new Agent(store, queues, sender, relayRule, metrics);
     SnapshotService snapshotService = null;

@@ -11,7 +11,9 @@ import java.util.Objects;
  * <p>Every range has a CONTROL sub-queue and an APPEND sub-queue (APPEND and SNAPSHOT messages).
  * APPEND queues are bounded per range in bytes and messages, and all of them together by {@link
  * #receiveBudgetBytes()}; CONTROL queues have their own per-range bound and their own shared
- * budget ({@link #controlBudgetBytes()}), so appends can never crowd heartbeats out.
+ * budget ({@link #controlBudgetBytes()}), so appends can never crowd heartbeats out. Elastic
+ * APPENDs may hold at most {@link #elasticReceiveShare()} of the shared APPEND budget, so queued
+ * bulk work never leaves regular appends without room.
  */
 public final class ReceiverLimits {
   private static final long MiB = 1024L * 1024L;
@@ -29,6 +31,8 @@ public final class ReceiverLimits {
   public static final long DEFAULT_RECEIVE_BUDGET_BYTES = 256 * MiB;
   /** Default budget across all ranges' CONTROL queues: 64 MiB, hundreds of thousands of beats. */
   public static final long DEFAULT_CONTROL_BUDGET_BYTES = 64 * MiB;
+  /** Default share of the shared APPEND budget elastic APPENDs may hold: 0.5. */
+  public static final double DEFAULT_ELASTIC_RECEIVE_SHARE = 0.5;
 
   private static final ReceiverLimits DEFAULTS = builder().build();
 
@@ -38,6 +42,7 @@ public final class ReceiverLimits {
   private final long receiveBudgetBytes;
   private final long controlBudgetBytes;
   private final long maxMessageBytes;
+  private final double elasticReceiveShare;
 
   private ReceiverLimits(Builder b) {
     this.rangeAppendQueueBytes = b.rangeAppendQueueBytes;
@@ -46,6 +51,7 @@ public final class ReceiverLimits {
     this.receiveBudgetBytes = b.receiveBudgetBytes;
     this.controlBudgetBytes = b.controlBudgetBytes;
     this.maxMessageBytes = b.maxMessageBytes;
+    this.elasticReceiveShare = b.elasticReceiveShare;
   }
 
   /** {@return the documented defaults (the {@code DEFAULT_*} constants)} */
@@ -66,7 +72,8 @@ public final class ReceiverLimits {
         .rangeControlQueueBytes(rangeControlQueueBytes)
         .receiveBudgetBytes(receiveBudgetBytes)
         .controlBudgetBytes(controlBudgetBytes)
-        .maxMessageBytes(maxMessageBytes);
+        .maxMessageBytes(maxMessageBytes)
+        .elasticReceiveShare(elasticReceiveShare);
   }
 
   /**
@@ -111,6 +118,24 @@ public final class ReceiverLimits {
     return maxMessageBytes;
   }
 
+  /**
+   * {@return the share of {@link #receiveBudgetBytes()} that elastic APPENDs may hold, in {@code (0,
+   * 1]}} An elastic APPEND beyond it is refused {@code RECEIVER_BUDGET} while regular ones are
+   * still queued.
+   */
+  public double elasticReceiveShare() {
+    return elasticReceiveShare;
+  }
+
+  /**
+   * {@return the bytes elastic APPENDs of all ranges together may have queued} {@link
+   * #elasticReceiveShare()} of {@link #receiveBudgetBytes()}, but at least {@link
+   * #maxMessageBytes()}.
+   */
+  public long elasticReceiveBudgetBytes() {
+    return Math.max(maxMessageBytes, (long) (receiveBudgetBytes * elasticReceiveShare));
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof ReceiverLimits)) {
@@ -122,14 +147,15 @@ public final class ReceiverLimits {
         && rangeControlQueueBytes == other.rangeControlQueueBytes
         && receiveBudgetBytes == other.receiveBudgetBytes
         && controlBudgetBytes == other.controlBudgetBytes
-        && maxMessageBytes == other.maxMessageBytes;
+        && maxMessageBytes == other.maxMessageBytes
+        && Double.compare(elasticReceiveShare, other.elasticReceiveShare) == 0;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
         rangeAppendQueueBytes, rangeAppendQueueMessages, rangeControlQueueBytes, receiveBudgetBytes,
-        controlBudgetBytes, maxMessageBytes);
+        controlBudgetBytes, maxMessageBytes, elasticReceiveShare);
   }
 
   @Override
@@ -139,7 +165,8 @@ public final class ReceiverLimits {
         + ", rangeControlQueueBytes=" + rangeControlQueueBytes
         + ", receiveBudgetBytes=" + receiveBudgetBytes
         + ", controlBudgetBytes=" + controlBudgetBytes
-        + ", maxMessageBytes=" + maxMessageBytes + "}";
+        + ", maxMessageBytes=" + maxMessageBytes
+        + ", elasticReceiveShare=" + elasticReceiveShare + "}";
   }
 
   /** Builds {@link ReceiverLimits}; starts from the defaults. Not thread-safe. */
@@ -150,6 +177,7 @@ public final class ReceiverLimits {
     private long receiveBudgetBytes = DEFAULT_RECEIVE_BUDGET_BYTES;
     private long controlBudgetBytes = DEFAULT_CONTROL_BUDGET_BYTES;
     private long maxMessageBytes = TransportLimits.DEFAULT_MAX_MESSAGE_BYTES;
+    private double elasticReceiveShare = DEFAULT_ELASTIC_RECEIVE_SHARE;
 
     private Builder() {}
 
@@ -221,6 +249,18 @@ public final class ReceiverLimits {
     }
 
     /**
+     * Default {@link #DEFAULT_ELASTIC_RECEIVE_SHARE}; in {@code (0, 1]}.
+     *
+     * @param share the share of the receive budget elastic APPENDs may hold; {@code 1} lets them
+     *     take all of it
+     * @return this builder
+     */
+    public Builder elasticReceiveShare(double share) {
+      this.elasticReceiveShare = share;
+      return this;
+    }
+
+    /**
      * Validates and builds.
      *
      * @return the limits
@@ -239,6 +279,9 @@ public final class ReceiverLimits {
         throw new IllegalArgumentException(
             "maxMessageBytes must exceed the envelope overhead of " + RaftEnvelope.OVERHEAD_BYTES
                 + " bytes, was " + maxMessageBytes);
+      }
+      if (!(elasticReceiveShare > 0 && elasticReceiveShare <= 1)) {
+        throw new IllegalArgumentException("elasticReceiveShare must be in (0, 1], was " + elasticReceiveShare);
       }
       if (rangeAppendQueueBytes < maxMessageBytes) {
         throw new IllegalArgumentException(

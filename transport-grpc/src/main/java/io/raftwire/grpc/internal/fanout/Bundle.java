@@ -4,6 +4,7 @@ import io.raftwire.grpc.internal.sender.EnvelopeMessage;
 import io.raftwire.grpc.internal.sender.Outbound;
 import io.raftwire.grpc.internal.wire.Envelope;
 import io.raftwire.message.LogEntry;
+import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.StoreId;
@@ -21,10 +22,20 @@ final class Bundle extends Outbound {
   private final List<LogEntry> union;
 
   private Bundle(List<EnvelopeMessage> members, List<RaftEnvelope> envelopes, List<LogEntry> union, long oldestNanos) {
-    super(TrafficClass.APPEND, envelopes.get(0).range(), BundleCodec.sizeBytes(envelopes, union), oldestNanos);
+    super(TrafficClass.APPEND, highest(envelopes), envelopes.get(0).range(), BundleCodec.sizeBytes(envelopes, union), oldestNanos);
     this.members = members;
     this.envelopes = envelopes;
     this.union = union;
+  }
+
+  /** A bundle travels at the highest priority of its members: it carries their regular work too. */
+  private static Priority highest(List<RaftEnvelope> envelopes) {
+    for (RaftEnvelope e : envelopes) {
+      if (e.priority() == Priority.REGULAR) {
+        return Priority.REGULAR;
+      }
+    }
+    return Priority.ELASTIC;
   }
 
   /**

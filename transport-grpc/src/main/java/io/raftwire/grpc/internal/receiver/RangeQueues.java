@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * The registered ranges' inboxes: admission of arriving messages against the per-range and
  * shared budgets, and the worker turns that drain them through {@link Delivery}. A range is
  * scheduled once while it has pending work; its deliveries are serial, CONTROL first, and a worker
- * delivers one batch before it yields to the next range. Messages refused after they were queued
+ * delivers one batch before it yields to the next range. Ranges with regular APPENDs queued are
+ * served before ranges with only elastic work, within the bound {@link RangeScheduler} keeps. Messages refused after they were queued
  * (handler failure, unregistration, close) are refused to the stream they came on. Thread-safe.
  *
  * <p>Metrics: {@link GrpcMetrics#RECEIVER_QUEUED_APPEND_BYTES}, {@link
@@ -40,6 +41,7 @@ public final class RangeQueues implements Intake, AutoCloseable {
   private final Supplier<ReceiverLimits> limits;
   private final ByteBudget controlBytes;
   private final ByteBudget bulkBytes;
+  private final ByteBudget elasticBytes;
   private final ConcurrentHashMap<RangeId, RangeInbox> ranges = new ConcurrentHashMap<>();
   private final AtomicInteger queuedMessages = new AtomicInteger();
   private final RangeScheduler scheduler;
@@ -65,10 +67,12 @@ public final class RangeQueues implements Intake, AutoCloseable {
     this.counters = counters;
     this.controlBytes = ByteBudget.root("receiver.control", () -> limits.get().controlBudgetBytes());
     this.bulkBytes = ByteBudget.root("receiver.append", () -> limits.get().receiveBudgetBytes());
+    this.elasticBytes = ByteBudget.root("receiver.elastic", () -> limits.get().elasticReceiveBudgetBytes());
     this.delivery = new Delivery(local, timebase, delivered, metrics);
     this.scheduler = new RangeScheduler(workerThreads, "raftwire-" + local + "-worker-", this::drain);
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_APPEND_BYTES, bulkBytes::usedBytes);
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_CONTROL_BYTES, controlBytes::usedBytes);
+    metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_ELASTIC_BYTES, elasticBytes::usedBytes);
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_MESSAGES, queuedMessages::get);
     metrics.gauge(GrpcMetrics.RECEIVER_SCHEDULER_BACKLOG, scheduler::backlog);
   }
@@ -81,7 +85,7 @@ public final class RangeQueues implements Intake, AutoCloseable {
       }
       RangeInbox inbox = new RangeInbox(range, handler,
           controlBytes.child(range + ".control", () -> limits.get().rangeControlQueueBytes()),
-          bulkBytes.child(range + ".append", () -> limits.get().rangeAppendQueueBytes()));
+          bulkBytes.child(range + ".append", () -> limits.get().rangeAppendQueueBytes()), elasticBytes);
       if (ranges.putIfAbsent(range, inbox) != null) {
         throw new IllegalStateException(range + " already has a handler on " + local);
       }
@@ -111,7 +115,7 @@ public final class RangeQueues implements Intake, AutoCloseable {
       return DropReason.UNKNOWN_RANGE;
     }
     InboundMessage message = new InboundMessage(envelope, origin, timebase.nanoTime());
-    Boolean queue;
+    Turn queue;
     synchronized (inbox) {
       DropReason refusal = inbox.offer(message, current);
       if (refusal != null) {
@@ -126,8 +130,8 @@ public final class RangeQueues implements Intake, AutoCloseable {
     return null;
   }
 
-  private void schedule(RangeInbox inbox, boolean urgent) {
-    if (!scheduler.submit(inbox, urgent)) {
+  private void schedule(RangeInbox inbox, Turn turn) {
+    if (!scheduler.submit(inbox, turn)) {
       List<InboundMessage> all;
       synchronized (inbox) {
         all = take(inbox, Integer.MAX_VALUE);
@@ -137,8 +141,8 @@ public final class RangeQueues implements Intake, AutoCloseable {
   }
 
   /** A worker's turn on {@code inbox}: one batch, then the worker yields to the next range. */
-  private void drain(RangeInbox inbox, boolean fromUrgent) {
-    if (!inbox.claim(fromUrgent)) {
+  private void drain(RangeInbox inbox, Turn turn) {
+    if (!inbox.claim(turn)) {
       return;
     }
     inbox.deliveryLock.lock();
@@ -149,7 +153,7 @@ public final class RangeQueues implements Intake, AutoCloseable {
         open = inbox.open;
         // An urgent turn delivers the heartbeats and votes alone: cheap, so that when every range
         // has one waiting, a round over all of them stays short. Appends wait for a normal turn.
-        batch = take(inbox, fromUrgent ? 0 : deliveryBatchMessages);
+        batch = take(inbox, turn == Turn.URGENT ? 0 : deliveryBatchMessages);
       }
       if (!batch.isEmpty()) {
         if (!open) {
@@ -161,7 +165,7 @@ public final class RangeQueues implements Intake, AutoCloseable {
     } finally {
       inbox.deliveryLock.unlock();
     }
-    Boolean again = inbox.finishRound();
+    Turn again = inbox.finishRound();
     if (again != null) {
       schedule(inbox, again);
     }
@@ -235,6 +239,6 @@ public final class RangeQueues implements Intake, AutoCloseable {
 
   /** Bytes held by the shared budgets (CONTROL and the rest): zero when nothing is queued. */
   long heldBytes() {
-    return controlBytes.usedBytes() + bulkBytes.usedBytes();
+    return controlBytes.usedBytes() + bulkBytes.usedBytes() + elasticBytes.usedBytes();
   }
 }

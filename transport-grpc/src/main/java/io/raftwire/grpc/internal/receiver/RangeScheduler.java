@@ -7,24 +7,37 @@ import java.util.function.BiConsumer;
 
 /**
  * The fixed worker threads that deliver ranges. Ranges with a CONTROL message waiting are served
- * before ranges with only APPEND or SNAPSHOT messages, each kind round robin, and an urgent turn
- * delivers the CONTROL messages alone: a heartbeat waits for at most one batch of appends per
- * worker plus a round of cheap CONTROL deliveries, not for a round over every busy range.
+ * first, and an urgent turn delivers the CONTROL messages alone: a heartbeat waits for at most one
+ * batch of appends per worker plus a round of cheap CONTROL deliveries, not for a round over every
+ * busy range. Then ranges with a regular APPEND waiting, then ranges with only elastic work; each
+ * queue round robin. Regular's precedence is bounded: after {@link #REGULAR_TURNS_PER_ELASTIC}
+ * regular turns in a row while elastic ranges wait, one elastic turn, so bulk work keeps a share of
+ * the workers (at least one turn in {@code REGULAR_TURNS_PER_ELASTIC + 1}) and is never starved.
  */
 final class RangeScheduler {
+  /** Regular turns in a row, with elastic ranges waiting, before an elastic range gets one. */
+  static final int REGULAR_TURNS_PER_ELASTIC = 8;
+
   @GuardedBy("this")
   private final ArrayDeque<RangeInbox> urgent = new ArrayDeque<>();
 
   @GuardedBy("this")
-  private final ArrayDeque<RangeInbox> normal = new ArrayDeque<>();
+  private final ArrayDeque<RangeInbox> regular = new ArrayDeque<>();
+
+  @GuardedBy("this")
+  private final ArrayDeque<RangeInbox> elastic = new ArrayDeque<>();
+
+  /** Regular turns taken in a row while elastic ranges waited. */
+  @GuardedBy("this")
+  private int regularStreak;
 
   private final Thread[] workers;
 
   @GuardedBy("this")
   private boolean shutdown;
 
-  /** @param drain called by a worker with a range and whether it came from the urgent queue */
-  RangeScheduler(int threads, String namePrefix, BiConsumer<RangeInbox, Boolean> drain) {
+  /** @param drain called by a worker with a range and the queue it came from */
+  RangeScheduler(int threads, String namePrefix, BiConsumer<RangeInbox, Turn> drain) {
     workers = new Thread[threads];
     for (int i = 0; i < threads; i++) {
       workers[i] = new Thread(() -> work(drain), namePrefix + (i + 1));
@@ -33,22 +46,49 @@ final class RangeScheduler {
     }
   }
 
-  /** Queues {@code inbox}; false once shut down. */
-  synchronized boolean submit(RangeInbox inbox, boolean isUrgent) {
+  /** Queues {@code inbox} for a {@code turn}; false once shut down. */
+  synchronized boolean submit(RangeInbox inbox, Turn turn) {
     if (shutdown) {
       return false;
     }
-    (isUrgent ? urgent : normal).addLast(inbox);
+    queue(turn).addLast(inbox);
     notify();
     return true;
   }
 
-  private void work(BiConsumer<RangeInbox, Boolean> drain) {
+  @GuardedBy("this")
+  private ArrayDeque<RangeInbox> queue(Turn turn) {
+    switch (turn) {
+      case URGENT:
+        return urgent;
+      case REGULAR:
+        return regular;
+      case ELASTIC:
+        return elastic;
+    }
+    throw new AssertionError(turn);
+  }
+
+  /** The next turn to serve (under this lock, with something queued). */
+  @GuardedBy("this")
+  private Turn next() {
+    if (!urgent.isEmpty()) {
+      return Turn.URGENT;
+    }
+    if (!regular.isEmpty() && (elastic.isEmpty() || regularStreak < REGULAR_TURNS_PER_ELASTIC)) {
+      regularStreak = elastic.isEmpty() ? 0 : regularStreak + 1;
+      return Turn.REGULAR;
+    }
+    regularStreak = 0;
+    return Turn.ELASTIC;
+  }
+
+  private void work(BiConsumer<RangeInbox, Turn> drain) {
     while (true) {
       RangeInbox next;
-      boolean fromUrgent;
+      Turn turn;
       synchronized (this) {
-        while (urgent.isEmpty() && normal.isEmpty() && !shutdown) {
+        while (backlog() == 0 && !shutdown) {
           try {
             wait();
           } catch (InterruptedException e) {
@@ -56,19 +96,19 @@ final class RangeScheduler {
             return;
           }
         }
-        if (urgent.isEmpty() && normal.isEmpty()) {
+        if (backlog() == 0) {
           return; // shut down and nothing left
         }
-        fromUrgent = !urgent.isEmpty();
-        next = fromUrgent ? urgent.pollFirst() : normal.pollFirst();
+        turn = next();
+        next = queue(turn).pollFirst();
       }
-      drain.accept(next, fromUrgent);
+      drain.accept(next, turn);
     }
   }
 
   /** Ranges waiting for a worker. */
   synchronized int backlog() {
-    return urgent.size() + normal.size();
+    return urgent.size() + regular.size() + elastic.size();
   }
 
   /** Stops taking work; workers finish what is queued, then exit. */

@@ -5,6 +5,7 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.raftwire.grpc.GrpcMetrics;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.grpc.internal.peer.Peer;
+import io.raftwire.message.Priority;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.StoreId;
 import io.raftwire.transport.DropReason;
@@ -52,6 +53,12 @@ final class Destination implements AppendRoute, Peer.Listener {
       metrics.gauge(GrpcMetrics.SENDER_QUEUED_MESSAGES, () -> lanes.queuedMessages(lane), store, name);
       metrics.gauge(GrpcMetrics.SENDER_CHARGED_BYTES, () -> lanes.chargedBytes(lane), store, name);
     }
+    for (Priority priority : Priority.values()) {
+      metrics.gauge(GrpcMetrics.SENDER_APPEND_QUEUED_BYTES, () -> lanes.queuedAppendBytes(priority), store,
+          StoreMetrics.lower(priority));
+    }
+    metrics.gauge(GrpcMetrics.SENDER_ELASTIC_LANE_CHARGED_BYTES, lanes::chargedElasticBytes, store);
+    metrics.gauge(GrpcMetrics.SENDER_ELASTIC_INFLIGHT_BYTES, data::elasticInflightBytes, store);
   }
 
   @Override

@@ -21,8 +21,11 @@ public final class EnvelopeMessage extends Outbound {
   /** The lane budget its bytes were taken from; set once by the lanes, cleared by release. */
   private volatile @Nullable ByteBudget charged;
 
+  /** A second budget charged beside the lane's (the sender's elastic share), or null. */
+  private volatile @Nullable ByteBudget alsoCharged;
+
   private EnvelopeMessage(RaftEnvelope envelope, long enqueuedNanos, Drops drops, boolean relayed) {
-    super(envelope.trafficClass(), envelope.range(), envelope.sizeBytes(), enqueuedNanos);
+    super(envelope.trafficClass(), envelope.priority(), envelope.range(), envelope.sizeBytes(), enqueuedNanos);
     this.envelope = envelope;
     this.drops = drops;
     this.relayed = relayed;
@@ -48,11 +51,15 @@ public final class EnvelopeMessage extends Outbound {
     return relayed;
   }
 
-  /** Records the budget its bytes were taken from (by its destination's lanes). */
-  void chargedTo(ByteBudget lane) {
+  /**
+   * Records the budgets its bytes were taken from (by its destination's lanes): its lane's and,
+   * for an elastic APPEND, the sender's elastic share.
+   */
+  void chargedTo(ByteBudget lane, @Nullable ByteBudget also) {
     if (charged != null) {
       throw new IllegalStateException(envelope + " charged twice");
     }
+    alsoCharged = also;
     charged = lane;
   }
 
@@ -69,6 +76,11 @@ public final class EnvelopeMessage extends Outbound {
       throw new IllegalStateException(envelope + " released without a charge");
     }
     lane.release(sizeBytes());
+    ByteBudget also = alsoCharged;
+    alsoCharged = null;
+    if (also != null) {
+      also.release(sizeBytes());
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.raftwire.grpc.internal.sender;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.raftwire.grpc.internal.budget.ByteBudget;
+import io.raftwire.message.Priority;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.transport.DropReason;
 import io.raftwire.transport.TransportLimits;
@@ -13,32 +14,60 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The lanes of one destination: CONTROL (FIFO), APPEND (FIFO per range, deficit round robin across
- * ranges) and SNAPSHOT (FIFO). Each lane has a byte budget under the sender's global budget; an
- * item stays charged from acceptance until it is acknowledged or dropped, so the bytes a sender
- * holds in lanes, in gRPC's buffers and on the wire never exceed the budgets. Thread-safe: queue
- * state is guarded by this object's lock, held briefly; charging is lock-free.
+ * ranges, regular before elastic) and SNAPSHOT (FIFO). Each lane has a byte budget under the
+ * sender's global budget; an item stays charged from acceptance until it is acknowledged or
+ * dropped, so the bytes a sender holds in lanes, in gRPC's buffers and on the wire never exceed the
+ * budgets.
+ *
+ * <p>Priority is a dimension of the APPEND lane: elastic APPENDs are charged to an elastic share of
+ * the lane ({@link TransportLimits#elasticAppendLaneBytes()}) and of the global budget ({@link
+ * TransportLimits#elasticGlobalQueueBytes()}), so they can never take the bytes regular appends
+ * need; and regular and elastic APPENDs wait in separate round robins, regular always polled
+ * first, so a regular append never waits behind a queued elastic one. A batch takes elastic bytes
+ * only up to the caller's bound (see {@link #poll}).
+ *
+ * <p>Thread-safe: queue state is guarded by this object's lock, held briefly; charging is
+ * lock-free.
  */
 final class Lanes {
   private final Lane control;
   private final Lane append;
   private final Lane snapshot;
+  private final ByteBudget elasticAppend;
   private final ByteBudget global;
+  private final ByteBudget globalElastic;
 
   @GuardedBy("this")
   private final ArrayDeque<Outbound> controlQueue = new ArrayDeque<>();
 
   @GuardedBy("this")
-  private final DrrQueue appendQueue;
+  private final DrrQueue regularQueue;
+
+  @GuardedBy("this")
+  private final DrrQueue elasticQueue;
 
   @GuardedBy("this")
   private final ArrayDeque<Outbound> snapshotQueue = new ArrayDeque<>();
 
-  Lanes(String destination, ByteBudget global, Supplier<TransportLimits> limits, long drrQuantumBytes) {
+  @GuardedBy("this")
+  private long elasticQueuedBytes;
+
+  /**
+   * @param global the sender's budget across destinations
+   * @param globalElastic the sender's elastic budget across destinations (a root of its own: an
+   *     elastic APPEND is charged to it and to its lane, which sits under {@code global})
+   */
+  Lanes(String destination, ByteBudget global, ByteBudget globalElastic, Supplier<TransportLimits> limits,
+      long drrQuantumBytes) {
     this.global = global;
+    this.globalElastic = globalElastic;
     this.control = new Lane(global.child(destination + ".control", () -> limits.get().controlLaneBytes()));
     this.append = new Lane(global.child(destination + ".append", () -> limits.get().appendLaneBytes()));
     this.snapshot = new Lane(global.child(destination + ".snapshot", () -> limits.get().snapshotLaneBytes()));
-    this.appendQueue = new DrrQueue(drrQuantumBytes);
+    this.elasticAppend =
+        append.budget.child(destination + ".append.elastic", () -> limits.get().elasticAppendLaneBytes());
+    this.regularQueue = new DrrQueue(drrQuantumBytes);
+    this.elasticQueue = new DrrQueue(drrQuantumBytes);
   }
 
   private Lane lane(TrafficClass trafficClass) {
@@ -53,19 +82,36 @@ final class Lanes {
     throw new AssertionError(trafficClass);
   }
 
+  private static boolean elastic(Outbound item) {
+    return item.lane() == TrafficClass.APPEND && item.priority() == Priority.ELASTIC;
+  }
+
   /**
-   * Takes {@code message}'s bytes from its lane's budget and the global one.
+   * Takes {@code message}'s bytes from its lane's budget and the global one; an elastic APPEND from
+   * the lane's and the sender's elastic shares too.
    *
    * @return {@code LANE_BUDGET} or {@code GLOBAL_BUDGET} if one has no room (nothing taken), or
    *     null if charged
    */
   @Nullable DropReason charge(EnvelopeMessage message) {
-    ByteBudget budget = lane(message.lane()).budget;
-    ByteBudget refused = budget.tryAcquire(message.sizeBytes());
+    if (!elastic(message)) {
+      ByteBudget budget = lane(message.lane()).budget;
+      ByteBudget refused = budget.tryAcquire(message.sizeBytes());
+      if (refused != null) {
+        return refused == global ? DropReason.GLOBAL_BUDGET : DropReason.LANE_BUDGET;
+      }
+      message.chargedTo(budget, null);
+      return null;
+    }
+    if (globalElastic.tryAcquire(message.sizeBytes()) != null) {
+      return DropReason.GLOBAL_BUDGET;
+    }
+    ByteBudget refused = elasticAppend.tryAcquire(message.sizeBytes());
     if (refused != null) {
+      globalElastic.release(message.sizeBytes());
       return refused == global ? DropReason.GLOBAL_BUDGET : DropReason.LANE_BUDGET;
     }
-    message.chargedTo(budget);
+    message.chargedTo(elasticAppend, globalElastic);
     return null;
   }
 
@@ -79,7 +125,12 @@ final class Lanes {
         controlQueue.addLast(item);
         break;
       case APPEND:
-        appendQueue.add(item);
+        if (elastic(item)) {
+          elasticQueue.add(item);
+          elasticQueuedBytes += item.sizeBytes();
+        } else {
+          regularQueue.add(item);
+        }
         break;
       case SNAPSHOT:
         snapshotQueue.addLast(item);
@@ -89,17 +140,31 @@ final class Lanes {
 
   /**
    * Moves up to {@code maxMessages} items of the stream's lanes into {@code batch}, stopping once
-   * {@code targetBytes} is reached (so a batch exceeds it by at most one item). DATA takes APPEND
-   * before SNAPSHOT. The items stay charged.
+   * {@code targetBytes} is reached (so a batch exceeds it by at most one item). DATA takes regular
+   * APPENDs, then elastic APPENDs while the batch holds less than {@code elasticBytes} of them,
+   * then SNAPSHOT; so a batch never puts a regular append behind an elastic one, and a regular
+   * append that arrives while a batch is on its way waits behind at most {@code elasticBytes} (plus
+   * one message) of elastic work in it. The items stay charged.
+   *
+   * @param elasticBytes elastic bytes this batch may take; {@code <= 0} takes none
    */
-  synchronized void poll(StreamKind stream, long targetBytes, int maxMessages, List<Outbound> batch) {
+  synchronized void poll(StreamKind stream, long targetBytes, int maxMessages, long elasticBytes,
+      List<Outbound> batch) {
     long bytes = 0;
+    long elasticTaken = 0;
     while (batch.size() < maxMessages && bytes < targetBytes) {
       Outbound next;
       if (stream == StreamKind.CONTROL) {
         next = controlQueue.pollFirst();
       } else {
-        next = appendQueue.poll();
+        next = regularQueue.poll();
+        if (next == null && elasticTaken < elasticBytes) {
+          next = elasticQueue.poll();
+          if (next != null) {
+            elasticTaken += next.sizeBytes();
+            elasticQueuedBytes -= next.sizeBytes();
+          }
+        }
         if (next == null) {
           next = snapshotQueue.pollFirst();
         }
@@ -119,16 +184,18 @@ final class Lanes {
   synchronized boolean hasQueued(StreamKind stream) {
     return stream == StreamKind.CONTROL
         ? !controlQueue.isEmpty()
-        : appendQueue.size() > 0 || !snapshotQueue.isEmpty();
+        : regularQueue.size() > 0 || elasticQueue.size() > 0 || !snapshotQueue.isEmpty();
   }
 
   /** Removes every queued item (not those in flight); their charges stay until released. */
   synchronized List<Outbound> removeQueued() {
     List<Outbound> all = new ArrayList<>(controlQueue);
-    all.addAll(appendQueue.drain());
+    all.addAll(regularQueue.drain());
+    all.addAll(elasticQueue.drain());
     all.addAll(snapshotQueue);
     controlQueue.clear();
     snapshotQueue.clear();
+    elasticQueuedBytes = 0;
     for (Lane lane : new Lane[] {control, append, snapshot}) {
       lane.queuedBytes = 0;
       lane.queuedMessages = 0;
@@ -143,6 +210,16 @@ final class Lanes {
 
   synchronized long queuedBytes(TrafficClass trafficClass) {
     return lane(trafficClass).queuedBytes;
+  }
+
+  /** Bytes of APPENDs of {@code priority} waiting in the APPEND lane. */
+  synchronized long queuedAppendBytes(Priority priority) {
+    return priority == Priority.ELASTIC ? elasticQueuedBytes : append.queuedBytes - elasticQueuedBytes;
+  }
+
+  /** Bytes charged to the APPEND lane's elastic share: queued or in flight. */
+  long chargedElasticBytes() {
+    return elasticAppend.usedBytes();
   }
 
   synchronized int queuedMessages(TrafficClass trafficClass) {

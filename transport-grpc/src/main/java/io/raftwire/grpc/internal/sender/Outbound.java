@@ -1,6 +1,7 @@
 package io.raftwire.grpc.internal.sender;
 
 import io.raftwire.grpc.internal.wire.Envelope;
+import io.raftwire.message.Priority;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
@@ -18,14 +19,16 @@ import io.raftwire.transport.DropReason;
  */
 public abstract class Outbound {
   private final TrafficClass lane;
+  private final Priority priority;
   private final RangeId range;
   private final long sizeBytes;
   private final long enqueuedNanos;
   /** The stream sequence number, set by the writer when written; 0 while queued. */
   long seq;
 
-  protected Outbound(TrafficClass lane, RangeId range, long sizeBytes, long enqueuedNanos) {
+  protected Outbound(TrafficClass lane, Priority priority, RangeId range, long sizeBytes, long enqueuedNanos) {
     this.lane = lane;
+    this.priority = priority;
     this.range = range;
     this.sizeBytes = sizeBytes;
     this.enqueuedNanos = enqueuedNanos;
@@ -34,6 +37,11 @@ public abstract class Outbound {
   /** The lane it waits in. */
   public final TrafficClass lane() {
     return lane;
+  }
+
+  /** The priority it is queued and written at (regular before elastic). */
+  public final Priority priority() {
+    return priority;
   }
 
   /** Its range (lanes are FIFO per range). */

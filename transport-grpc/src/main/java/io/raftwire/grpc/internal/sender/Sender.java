@@ -38,6 +38,7 @@ public final class Sender implements Relay, AutoCloseable {
   private final Supplier<TransportLimits> limits;
   private final Peers peers;
   private final ByteBudget global;
+  private final ByteBudget globalElastic;
   private final ConcurrentHashMap<StoreId, Destination> destinations = new ConcurrentHashMap<>();
   private final Drops drops;
   private final CreditLedger ledger;
@@ -65,10 +66,12 @@ public final class Sender implements Relay, AutoCloseable {
     this.timebase = timebase;
     this.metrics = metrics;
     this.global = ByteBudget.root("sender", () -> limits.get().globalQueueBytes());
+    this.globalElastic = ByteBudget.root("sender.elastic", () -> limits.get().elasticGlobalQueueBytes());
     this.drops = new Drops(settings.localStore(), ledger, policy, notifier, relayDrops,
         metrics.counters(GrpcMetrics.SENDER_RELAY_DROPPED, DropReason.class));
     this.relayed = metrics.counter(GrpcMetrics.SENDER_RELAYED);
     metrics.gauge(GrpcMetrics.SENDER_GLOBAL_CHARGED_BYTES, global::usedBytes);
+    metrics.gauge(GrpcMetrics.SENDER_ELASTIC_CHARGED_BYTES, globalElastic::usedBytes);
     AtomicInteger n = new AtomicInteger();
     String threadPrefix = "raftwire-" + settings.localStore() + "-writer-";
     this.writers = Executors.newFixedThreadPool(2, r -> {
@@ -149,7 +152,7 @@ public final class Sender implements Relay, AutoCloseable {
   private Destination newDestination(Peer peer) {
     StoreId store = peer.store();
     ledger.destinationAdded(store);
-    Lanes lanes = new Lanes(store.toString(), global, limits, settings.drrQuantumBytes());
+    Lanes lanes = new Lanes(store.toString(), global, globalElastic, limits, settings.drrQuantumBytes());
     String from = zoneName(settings.localZone());
     String to = zoneName(peer.zone());
     StreamWriter control = new StreamWriter(StreamKind.CONTROL, peer, lanes, ledger, drops, writers, timebase,

@@ -12,6 +12,8 @@ import org.jspecify.annotations.Nullable;
  * @param targetBatchBytes target bytes of one written batch (a single larger message goes alone)
  * @param maxBatchMessages most messages in one written batch
  * @param drrQuantumBytes deficit-round-robin quantum of the APPEND lane
+ * @param elasticBatchBytes most elastic APPEND bytes in one written batch
+ * @param elasticInflightBytes most elastic APPEND bytes written to a destination and not yet acknowledged
  * @param helloTimeoutNanos how long a destination has to answer a stream's hello
  * @param idleStreamTimeoutNanos idle time after which a stream is closed
  */
@@ -21,6 +23,8 @@ public record SenderSettings(
     long targetBatchBytes,
     int maxBatchMessages,
     long drrQuantumBytes,
+    long elasticBatchBytes,
+    long elasticInflightBytes,
     long helloTimeoutNanos,
     long idleStreamTimeoutNanos) {
 

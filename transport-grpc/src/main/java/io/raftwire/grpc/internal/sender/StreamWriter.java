@@ -24,6 +24,7 @@ import io.raftwire.grpc.internal.wire.ServerFrame;
 import io.raftwire.grpc.internal.wire.WireCodec;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
+import io.raftwire.message.TrafficClass;
 import io.raftwire.time.Timebase;
 import io.raftwire.topology.RangeId;
 import io.raftwire.transport.DropReason;
@@ -132,7 +133,9 @@ final class StreamWriter {
     List<Outbound> batch = new ArrayList<>();
     while (stream.requests().isReady()) {
       batch.clear();
-      lanes.poll(kind, target, settings.maxBatchMessages(), batch);
+      long elasticRoom = Math.min(settings.elasticBatchBytes(),
+          settings.elasticInflightBytes() - stream.elasticInflightBytes());
+      lanes.poll(kind, target, settings.maxBatchMessages(), elasticRoom, batch);
       if (batch.isEmpty()) {
         return;
       }
@@ -267,7 +270,9 @@ final class StreamWriter {
       }
       stream.acknowledge(ack.getReceivedThrough(), bySeq, done, refused, reasons);
     }
+    boolean elasticDone = false;
     for (Outbound o : done) {
+      elasticDone |= isElastic(o);
       o.release();
     }
     for (Admitted admitted : ack.getAdmittedList()) {
@@ -277,6 +282,22 @@ final class StreamWriter {
       refused.get(i).dropped(reasons.get(i));
     }
     lastActivityNanos = timebase.nanoTime();
+    if (elasticDone && lanes.hasQueued(kind)) {
+      requestDrain(); // elastic appends may have waited for in-flight room
+    }
+  }
+
+  private static boolean isElastic(Outbound o) {
+    return o.lane() == TrafficClass.APPEND && o.priority() == Priority.ELASTIC;
+  }
+
+  /** Elastic APPEND bytes written on the current stream and not yet acknowledged. */
+  long elasticInflightBytes() {
+    Stream stream;
+    synchronized (this) {
+      stream = current;
+    }
+    return stream == null ? 0 : stream.elasticInflightBytes();
   }
 
   private void returnCredits(Admitted admitted) {
@@ -395,6 +416,10 @@ final class StreamWriter {
     @GuardedBy("StreamWriter.this")
     private final ArrayDeque<Outbound> inflight = new ArrayDeque<>();
 
+    /** Bytes of elastic APPENDs in {@link #inflight}. */
+    @GuardedBy("StreamWriter.this")
+    private long elasticInflight;
+
     Stream(long openedNanos) {
       this.openedNanos = openedNanos;
     }
@@ -416,6 +441,9 @@ final class StreamWriter {
         for (Outbound o : batch) {
           o.seq = nextSeq++;
           inflight.addLast(o);
+          if (isElastic(o)) {
+            elasticInflight += o.sizeBytes();
+          }
         }
         return null;
       }
@@ -434,6 +462,9 @@ final class StreamWriter {
         List<Outbound> refused, List<DropReason> reasons) {
       while (!inflight.isEmpty() && inflight.peekFirst().seq <= through) {
         Outbound o = inflight.pollFirst();
+        if (isElastic(o)) {
+          elasticInflight -= o.sizeBytes();
+        }
         done.add(o);
         Refused r = refusedBySeq.get(o.seq);
         if (r != null) {
@@ -443,6 +474,12 @@ final class StreamWriter {
             log.debug("{}: seq {} refused: {} {}", peer, o.seq, r.getCode(), r.getDetail());
           }
         }
+      }
+    }
+
+    long elasticInflightBytes() {
+      synchronized (StreamWriter.this) {
+        return elasticInflight;
       }
     }
 
@@ -456,6 +493,7 @@ final class StreamWriter {
       synchronized (StreamWriter.this) {
         List<Outbound> all = new ArrayList<>(inflight);
         inflight.clear();
+        elasticInflight = 0;
         return all;
       }
     }

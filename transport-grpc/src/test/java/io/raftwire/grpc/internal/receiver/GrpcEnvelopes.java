@@ -1,6 +1,7 @@
 package io.raftwire.grpc.internal.receiver;
 
 import io.raftwire.message.LogEntry;
+import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
@@ -17,7 +18,12 @@ final class GrpcEnvelopes {
   }
 
   static RaftEnvelope append(long range) {
-    return base(range).trafficClass(TrafficClass.APPEND).entries(List.of(LogEntry.of(1, 1, new byte[10]))).build();
+    return append(range, Priority.REGULAR);
+  }
+
+  static RaftEnvelope append(long range, Priority priority) {
+    return base(range).trafficClass(TrafficClass.APPEND).priority(priority)
+        .entries(List.of(LogEntry.of(1, 1, new byte[10]))).build();
   }
 
   private static RaftEnvelope.Builder base(long range) {

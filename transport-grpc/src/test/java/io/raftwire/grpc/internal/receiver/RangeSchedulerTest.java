@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftwire.grpc.ReceiverLimits;
 import io.raftwire.grpc.internal.budget.ByteBudget;
+import io.raftwire.message.Priority;
 import io.raftwire.topology.RangeId;
+import io.raftwire.transport.DropReason;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -22,14 +25,14 @@ class RangeSchedulerTest {
   private static RangeInbox inbox(long range) {
     ByteBudget unlimited = ByteBudget.root("test", () -> Long.MAX_VALUE);
     return new RangeInbox(RangeId.of(range), (r, batch) -> {}, unlimited.child("control", () -> Long.MAX_VALUE),
-        unlimited.child("append", () -> Long.MAX_VALUE));
+        unlimited.child("append", () -> Long.MAX_VALUE), ByteBudget.root("elastic", () -> Long.MAX_VALUE));
   }
 
-  @Test
-  void rangesWithControlWaitingGoFirst() throws Exception {
-    List<Long> order = new CopyOnWriteArrayList<>();
-    CountDownLatch release = new CountDownLatch(1);
-    RangeScheduler scheduler = new RangeScheduler(1, "test-worker-", (inbox, urgent) -> {
+  /** A scheduler with one worker that records the ranges it serves; range 1 holds it until released. */
+  private static final class Recorder {
+    final List<Long> order = new CopyOnWriteArrayList<>();
+    final CountDownLatch release = new CountDownLatch(1);
+    final RangeScheduler scheduler = new RangeScheduler(1, "test-worker-", (inbox, turn) -> {
       order.add(inbox.range.value());
       if (inbox.range.value() == 1) {
         try {
@@ -39,18 +42,69 @@ class RangeSchedulerTest {
         }
       }
     });
-    scheduler.submit(inbox(1), false);
-    await().until(() -> order.size() == 1);
-    scheduler.submit(inbox(2), false);
-    scheduler.submit(inbox(3), false);
-    scheduler.submit(inbox(4), true); // a heartbeat arrived for range 4
-    assertEquals(3, scheduler.backlog());
-    release.countDown();
-    await().until(() -> order.size() == 4);
-    assertEquals(List.of(1L, 4L, 2L, 3L), order);
-    scheduler.shutdown();
-    assertTrue(scheduler.awaitTermination(TimeUnit.SECONDS.toNanos(10)));
-    assertFalse(scheduler.submit(inbox(5), true), "refused after shutdown");
+
+    void holdTheWorker() {
+      scheduler.submit(inbox(1), Turn.REGULAR);
+      await().until(() -> order.size() == 1);
+    }
+  }
+
+  @Test
+  void rangesWithControlWaitingGoFirst() throws Exception {
+    Recorder r = new Recorder();
+    r.holdTheWorker();
+    r.scheduler.submit(inbox(2), Turn.REGULAR);
+    r.scheduler.submit(inbox(3), Turn.REGULAR);
+    r.scheduler.submit(inbox(4), Turn.URGENT); // a heartbeat arrived for range 4
+    assertEquals(3, r.scheduler.backlog());
+    r.release.countDown();
+    await().until(() -> r.order.size() == 4);
+    assertEquals(List.of(1L, 4L, 2L, 3L), r.order);
+    r.scheduler.shutdown();
+    assertTrue(r.scheduler.awaitTermination(TimeUnit.SECONDS.toNanos(10)));
+    assertFalse(r.scheduler.submit(inbox(5), Turn.URGENT), "refused after shutdown");
+  }
+
+  @Test
+  void rangesWithRegularAppendsGoBeforeRangesWithOnlyElasticWork() throws Exception {
+    Recorder r = new Recorder();
+    r.holdTheWorker();
+    r.scheduler.submit(inbox(10), Turn.ELASTIC); // elastic work arrived first
+    r.scheduler.submit(inbox(11), Turn.ELASTIC);
+    r.scheduler.submit(inbox(20), Turn.REGULAR);
+    r.scheduler.submit(inbox(21), Turn.REGULAR);
+    r.release.countDown();
+    await().until(() -> r.order.size() == 5);
+    assertEquals(List.of(1L, 20L, 21L, 10L, 11L), r.order);
+    r.scheduler.shutdown();
+  }
+
+  @Test
+  void elasticWorkKeepsABoundedShareWhileRegularWorkGoesFirst() throws Exception {
+    Recorder r = new Recorder();
+    r.holdTheWorker();
+    int n = RangeScheduler.REGULAR_TURNS_PER_ELASTIC;
+    for (int i = 0; i < 3; i++) {
+      r.scheduler.submit(inbox(1000 + i), Turn.ELASTIC);
+    }
+    for (int i = 0; i < 2 * n + 1; i++) {
+      r.scheduler.submit(inbox(100 + i), Turn.REGULAR);
+    }
+    r.release.countDown();
+    await().until(() -> r.order.size() == 1 + 3 + 2 * n + 1);
+    List<Long> expected = new ArrayList<>(List.of(1L));
+    for (int i = 0; i < n; i++) {
+      expected.add(100L + i);
+    }
+    expected.add(1000L); // after n regular turns, one elastic
+    for (int i = n; i < 2 * n; i++) {
+      expected.add(100L + i);
+    }
+    expected.add(1001L);
+    expected.add(100L + 2L * n);
+    expected.add(1002L); // regular is done: elastic has the workers
+    assertEquals(expected, r.order);
+    r.scheduler.shutdown();
   }
 
   @Test
@@ -58,15 +112,59 @@ class RangeSchedulerTest {
     RangeInbox inbox = inbox(7);
     synchronized (inbox) {
       assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.append(7), NOWHERE, 0), ReceiverLimits.defaults()));
-      assertEquals(false, inbox.toSchedule(), "appends only: the normal queue");
+      assertEquals(Turn.REGULAR, inbox.toSchedule(), "a regular append: the regular queue");
       assertNull(inbox.toSchedule(), "queued already");
       assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.control(7), NOWHERE, 0), ReceiverLimits.defaults()));
-      assertEquals(true, inbox.toSchedule(), "a heartbeat came: the urgent queue too");
+      assertEquals(Turn.URGENT, inbox.toSchedule(), "a heartbeat came: the urgent queue too");
     }
-    assertTrue(inbox.claim(true), "the urgent entry delivers");
+    assertTrue(inbox.claim(Turn.URGENT), "the urgent entry delivers");
     synchronized (inbox) {
       assertNull(inbox.toSchedule(), "running: its worker reschedules");
     }
-    assertFalse(inbox.claim(false), "the stale normal entry is skipped");
+    assertFalse(inbox.claim(Turn.REGULAR), "the stale regular entry is skipped");
+  }
+
+  @Test
+  void anElasticRangeMovesToTheRegularQueueWhenARegularAppendArrives() {
+    RangeInbox inbox = inbox(8);
+    synchronized (inbox) {
+      assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.append(8, Priority.ELASTIC), NOWHERE, 0),
+          ReceiverLimits.defaults()));
+      assertEquals(Turn.ELASTIC, inbox.toSchedule(), "elastic work only: the elastic queue");
+      assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.append(8, Priority.REGULAR), NOWHERE, 0),
+          ReceiverLimits.defaults()));
+      assertEquals(Turn.REGULAR, inbox.toSchedule(), "a regular append behind it: the regular queue too");
+      assertNull(inbox.toSchedule());
+    }
+    assertTrue(inbox.claim(Turn.REGULAR));
+    List<InboundMessage> batch;
+    synchronized (inbox) {
+      batch = inbox.takeBatch(10);
+    }
+    assertEquals(2, batch.size(), "the range's log order is kept: elastic first, then regular");
+    assertEquals(Priority.ELASTIC, batch.get(0).envelope.priority());
+    assertNull(inbox.finishRound(), "nothing left");
+    assertFalse(inbox.claim(Turn.ELASTIC), "the stale elastic entry is skipped");
+  }
+
+  @Test
+  void elasticAppendsMayHoldOnlyTheirShareOfTheReceiveBudget() {
+    ByteBudget shared = ByteBudget.root("receiver.append", () -> Long.MAX_VALUE);
+    ByteBudget elastic = ByteBudget.root("receiver.elastic", () -> 3 * GrpcEnvelopes.append(9).sizeBytes());
+    RangeInbox inbox = new RangeInbox(RangeId.of(9), (r, batch) -> {},
+        ByteBudget.root("control", () -> Long.MAX_VALUE), shared.child("9.append", () -> Long.MAX_VALUE), elastic);
+    synchronized (inbox) {
+      for (int i = 0; i < 3; i++) {
+        assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.append(9, Priority.ELASTIC), NOWHERE, 0),
+            ReceiverLimits.defaults()));
+      }
+      assertEquals(DropReason.RECEIVER_BUDGET, inbox.offer(
+          new InboundMessage(GrpcEnvelopes.append(9, Priority.ELASTIC), NOWHERE, 0), ReceiverLimits.defaults()));
+      assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.append(9, Priority.REGULAR), NOWHERE, 0),
+          ReceiverLimits.defaults()), "regular appends still find room");
+      inbox.takeBatch(10);
+    }
+    assertEquals(0, elastic.usedBytes(), "the elastic share is released with the batch");
+    assertEquals(0, shared.usedBytes());
   }
 }

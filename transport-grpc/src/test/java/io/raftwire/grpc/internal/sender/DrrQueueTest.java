@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftwire.grpc.internal.wire.Envelope;
+import io.raftwire.message.Priority;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
@@ -22,7 +23,7 @@ class DrrQueueTest {
     final long number;
 
     Item(long range, long number, int bytes) {
-      super(TrafficClass.APPEND, RangeId.of(range), bytes, 0);
+      super(TrafficClass.APPEND, Priority.REGULAR, RangeId.of(range), bytes, 0);
       this.number = number;
     }
 

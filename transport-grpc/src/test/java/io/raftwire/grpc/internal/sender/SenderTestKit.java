@@ -59,7 +59,7 @@ public final class SenderTestKit {
     if (lane.tryAcquire(message.sizeBytes()) != null) {
       return false;
     }
-    message.chargedTo(lane);
+    message.chargedTo(lane, null);
     return true;
   }
 
