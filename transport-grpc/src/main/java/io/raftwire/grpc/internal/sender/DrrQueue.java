@@ -62,6 +62,17 @@ final class DrrQueue {
     return size;
   }
 
+  /** Removes and returns {@code range}'s messages in order (empty if it has none queued). */
+  List<Outbound> remove(RangeId range) {
+    Flow flow = flows.remove(range);
+    if (flow == null) {
+      return List.of();
+    }
+    round.remove(flow);
+    size -= flow.messages.size();
+    return new ArrayList<>(flow.messages);
+  }
+
   /** Removes and returns everything, range by range. */
   List<Outbound> drain() {
     List<Outbound> all = new ArrayList<>(size);

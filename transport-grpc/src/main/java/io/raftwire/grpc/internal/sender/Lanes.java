@@ -23,8 +23,11 @@ import org.jspecify.annotations.Nullable;
  * the lane ({@link TransportLimits#elasticAppendLaneBytes()}) and of the global budget ({@link
  * TransportLimits#elasticGlobalQueueBytes()}), so they can never take the bytes regular appends
  * need; and regular and elastic APPENDs wait in separate round robins, regular always polled
- * first, so a regular append never waits behind a queued elastic one. A batch takes elastic bytes
- * only up to the caller's bound (see {@link #poll}).
+ * first, so a regular append never waits behind a queued elastic one of another range. A range's
+ * messages keep their order (its log's order): a regular append for a range with elastic appends
+ * queued promotes them to the regular round robin ahead of it, so elastic appends of a range always
+ * follow its regular ones. A batch takes elastic bytes only up to the caller's bound (see {@link
+ * #poll}).
  *
  * <p>Thread-safe: queue state is guarded by this object's lock, held briefly; charging is
  * lock-free.
@@ -129,6 +132,10 @@ final class Lanes {
           elasticQueue.add(item);
           elasticQueuedBytes += item.sizeBytes();
         } else {
+          for (Outbound earlier : elasticQueue.remove(item.range())) {
+            elasticQueuedBytes -= earlier.sizeBytes();
+            regularQueue.add(earlier); // promoted: the range's order stays
+          }
           regularQueue.add(item);
         }
         break;
@@ -212,7 +219,10 @@ final class Lanes {
     return lane(trafficClass).queuedBytes;
   }
 
-  /** Bytes of APPENDs of {@code priority} waiting in the APPEND lane. */
+  /**
+   * Bytes of APPENDs waiting in the APPEND lane's round robin of {@code priority} (elastic appends
+   * promoted ahead of a regular one of their range count as regular).
+   */
   synchronized long queuedAppendBytes(Priority priority) {
     return priority == Priority.ELASTIC ? elasticQueuedBytes : append.queuedBytes - elasticQueuedBytes;
   }

@@ -26,7 +26,7 @@ class LanesPriorityTest {
     RaftEnvelope envelope = RaftEnvelope.builder().range(RangeId.of(range))
         .from(ReplicaAddress.of(StoreId.of(1), 1)).to(ReplicaAddress.of(StoreId.of(2), 2))
         .trafficClass(TrafficClass.APPEND).priority(priority)
-        .entries(List.of(LogEntry.of(1, index, new byte[PAYLOAD]))).payload(new byte[1]).build();
+        .entries(List.of(LogEntry.of(index, 1, new byte[PAYLOAD]))).payload(new byte[1]).build();
     return kit.own(envelope, index);
   }
 
@@ -66,6 +66,25 @@ class LanesPriorityTest {
     for (int i = 2; i < batch.size(); i++) {
       assertEquals(Priority.ELASTIC, batch.get(i).priority(), "every elastic append after the regular ones");
     }
+  }
+
+  @Test
+  void aRangeKeepsItsOrderWhenARegularAppendFollowsItsElasticOnes() {
+    Lanes lanes = lanes();
+    chargeAndQueue(lanes, append(5, Priority.ELASTIC, 1));
+    chargeAndQueue(lanes, append(8, Priority.ELASTIC, 1));
+    chargeAndQueue(lanes, append(5, Priority.ELASTIC, 2));
+    chargeAndQueue(lanes, append(5, Priority.REGULAR, 3)); // range 5's log: 1, 2, 3
+    chargeAndQueue(lanes, append(5, Priority.ELASTIC, 4));
+    assertEquals(3 * size(), lanes.queuedAppendBytes(Priority.REGULAR), "range 5's elastic appends were promoted");
+    List<Outbound> batch = new ArrayList<>();
+    lanes.poll(StreamKind.DATA, Long.MAX_VALUE, 1000, Long.MAX_VALUE, batch);
+    List<String> order = new ArrayList<>();
+    for (Outbound o : batch) {
+      order.add(o.range().value() + ":" + ((EnvelopeMessage) o).envelope().entries().get(0).index());
+    }
+    assertEquals(List.of("5:1", "5:2", "5:3", "8:1", "5:4"), order,
+        "range 5 in its order, ahead of range 8's elastic work; range 5's later elastic append last");
   }
 
   @Test
