@@ -55,6 +55,7 @@ class FlowControlTest {
             .libraryReportsDurability(true) // the handler below reports, as an adapter would
             .storeHealth((now, interval) -> bytesPerSecond * interval / SECOND)
             .ioTiming(SECOND, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.MILLISECONDS.toNanos(1))
+            .regularDebtBytes(0) // admit only what the disk's tokens allow: no borrowing ahead
             .build()));
     FlowControl flow = follower.flowControl().orElseThrow();
     follower.register(R1, (range, batch) -> {
