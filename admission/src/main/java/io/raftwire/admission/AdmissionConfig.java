@@ -17,12 +17,28 @@ public final class AdmissionConfig {
   public static final long DEFAULT_REGULAR_CREDIT_BYTES = 16 * MiB;
   /** Default elastic credits per destination stream: 8 MiB, so bulk work yields sooner. */
   public static final long DEFAULT_ELASTIC_CREDIT_BYTES = 8 * MiB;
-  /** Default interval at which IO tokens are recomputed from the health signal: 15 s. */
-  public static final long DEFAULT_IO_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(15);
-  /** Default tick at which IO tokens are handed out while unconstrained: 250 ms. */
+  /**
+   * Default interval at which IO tokens are re-estimated from the health signal: 1 s. Short enough
+   * to follow an LSM's L0 as it fills (a flush adds a file every few seconds under load), long
+   * enough for a throughput measurement to mean something; between estimates the rate moves
+   * smoothly (see {@link io.raftwire.admission.io.IoAdmissionController}).
+   */
+  public static final long DEFAULT_IO_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** Default tick at which IO tokens are handed out while unconstrained or nothing waits: 250 ms. */
   public static final long DEFAULT_IO_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-  /** Default tick while constrained: 1 ms, so tokens arrive smoothly, not in bursts. */
+  /** Default tick while constrained and work waits: 1 ms, so tokens arrive smoothly, not in bursts. */
   public static final long DEFAULT_IO_LOADED_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /**
+   * Default most tokens a bucket holds, as time at its rate: 10 ms. Idle time never turns into a
+   * burst larger than this; ten loaded ticks, so a late timer loses no tokens.
+   */
+  public static final long DEFAULT_IO_BURST_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  /**
+   * Default debt regular work may run up ahead of its IO tokens: 1 MiB, a few Raft batches, so a
+   * regular write never waits for the next tick; paid back (before elastic work gets a token)
+   * within a second even at the default health signal's 1 MiB/s floor.
+   */
+  public static final long DEFAULT_REGULAR_DEBT_BYTES = MiB;
   /**
    * Default mean write latency above which the default health signal ({@link ThroughputHealth})
    * counts the disk as overloaded: 20 ms, well above a healthy SSD's fsync and below the latency
@@ -39,6 +55,8 @@ public final class AdmissionConfig {
   private final long ioIntervalNanos;
   private final long ioTickNanos;
   private final long ioLoadedTickNanos;
+  private final long ioBurstNanos;
+  private final long regularDebtBytes;
   private final long provisionedWriteBytesPerSecond;
   private final double elasticBandwidthShare;
   private final StoreHealth storeHealth;
@@ -50,6 +68,8 @@ public final class AdmissionConfig {
     this.ioIntervalNanos = b.ioIntervalNanos;
     this.ioTickNanos = b.ioTickNanos;
     this.ioLoadedTickNanos = b.ioLoadedTickNanos;
+    this.ioBurstNanos = b.ioBurstNanos;
+    this.regularDebtBytes = b.regularDebtBytes;
     this.provisionedWriteBytesPerSecond = b.provisionedWriteBytesPerSecond;
     this.elasticBandwidthShare = b.elasticBandwidthShare;
     this.storeHealth = b.storeHealth;
@@ -107,6 +127,22 @@ public final class AdmissionConfig {
   }
 
   /**
+   * {@return the most IO tokens a bucket holds, as nanoseconds at its current rate; positive} Bounds
+   * the burst that idle time can build up.
+   */
+  public long ioBurstNanos() {
+    return ioBurstNanos;
+  }
+
+  /**
+   * {@return how far regular work may borrow ahead of its IO tokens, in bytes; {@code >= 0}} Elastic
+   * work never borrows.
+   */
+  public long regularDebtBytes() {
+    return regularDebtBytes;
+  }
+
+  /**
    * {@return the disk's provisioned write bandwidth in bytes per second, or 0 if unknown (then
    * elastic work is not capped)}
    */
@@ -143,6 +179,8 @@ public final class AdmissionConfig {
     private long ioIntervalNanos = DEFAULT_IO_INTERVAL_NANOS;
     private long ioTickNanos = DEFAULT_IO_TICK_NANOS;
     private long ioLoadedTickNanos = DEFAULT_IO_LOADED_TICK_NANOS;
+    private long ioBurstNanos = DEFAULT_IO_BURST_NANOS;
+    private long regularDebtBytes = DEFAULT_REGULAR_DEBT_BYTES;
     private long provisionedWriteBytesPerSecond;
     private double elasticBandwidthShare = DEFAULT_ELASTIC_BANDWIDTH_SHARE;
     private StoreHealth storeHealth =
@@ -191,21 +229,47 @@ public final class AdmissionConfig {
     }
 
     /**
-     * Sets how IO tokens are recomputed and handed out. Defaults 15 s, 250 ms and 1 ms: see the
+     * Sets how IO tokens are recomputed and handed out. Defaults 1 s, 250 ms and 1 ms: see the
      * {@code DEFAULT_IO_*} constants. The ranges are checked by {@link #build()}.
      *
      * @param intervalNanos how often IO tokens are recomputed from the health signal, in
      *     nanoseconds; at least {@code tickNanos}
-     * @param tickNanos tick at which tokens are handed out while unconstrained, in nanoseconds;
-     *     positive
-     * @param loadedTickNanos tick at which tokens are handed out while constrained, in
-     *     nanoseconds; in (0, {@code tickNanos}]
+     * @param tickNanos tick at which tokens are handed out while unconstrained or nothing waits,
+     *     in nanoseconds; positive
+     * @param loadedTickNanos tick at which tokens are handed out while constrained and work
+     *     waits, in nanoseconds; in (0, {@code tickNanos}]
      * @return this builder
      */
     public Builder ioTiming(long intervalNanos, long tickNanos, long loadedTickNanos) {
       this.ioIntervalNanos = intervalNanos;
       this.ioTickNanos = tickNanos;
       this.ioLoadedTickNanos = loadedTickNanos;
+      return this;
+    }
+
+    /**
+     * Sets the most IO tokens a bucket holds, as time at its rate.
+     *
+     * @param nanos nanoseconds of tokens at the current rate; default {@link
+     *     AdmissionConfig#DEFAULT_IO_BURST_NANOS}; must be positive and at most the interval
+     *     (checked by {@link #build()})
+     * @return this builder
+     */
+    public Builder ioBurstNanos(long nanos) {
+      this.ioBurstNanos = nanos;
+      return this;
+    }
+
+    /**
+     * Sets how far regular work may borrow ahead of its IO tokens.
+     *
+     * @param bytes the most debt in bytes; default {@link AdmissionConfig#DEFAULT_REGULAR_DEBT_BYTES};
+     *     0 means regular work waits for positive tokens like elastic work; must not be negative
+     *     (checked by {@link #build()})
+     * @return this builder
+     */
+    public Builder regularDebtBytes(long bytes) {
+      this.regularDebtBytes = bytes;
       return this;
     }
 
@@ -268,6 +332,13 @@ public final class AdmissionConfig {
       if (ioIntervalNanos < ioTickNanos) {
         throw new IllegalArgumentException(
             "ioIntervalNanos (" + ioIntervalNanos + ") must be >= ioTickNanos (" + ioTickNanos + ")");
+      }
+      if (ioBurstNanos <= 0 || ioBurstNanos > ioIntervalNanos) {
+        throw new IllegalArgumentException(
+            "ioBurstNanos (" + ioBurstNanos + ") must be in (0, ioIntervalNanos (" + ioIntervalNanos + ")]");
+      }
+      if (regularDebtBytes < 0) {
+        throw new IllegalArgumentException("regularDebtBytes must be >= 0, was " + regularDebtBytes);
       }
       if (provisionedWriteBytesPerSecond < 0) {
         throw new IllegalArgumentException(

@@ -5,7 +5,8 @@
  * <ul>
  *   <li>{@code credits}: flow tokens per (destination store, priority) stream at the leader, and
  *       the tracker that returns them by log index;
- *   <li>{@code io}: IO tokens derived from the store's health signal, handed out in small ticks;
+ *   <li>{@code io}: IO tokens per priority derived from the store's health signal, doled in
+ *       proportion to elapsed time; the LSM health signal that cuts elastic work first;
  *   <li>{@code queue}: the work queue that orders logical admission by priority, then fairness
  *       across ranges, then arrival.
  * </ul>

@@ -203,14 +203,15 @@ public final class GrpcMetrics {
   /** How long proposals waited for credits. */
   public static final MetricName CREDITS_WAIT =
       timer("credits.wait.<priority>", "time admitted proposals waited for credits");
-  /** IO tokens per interval. */
-  public static final MetricName IO_TOKENS_PER_INTERVAL =
-      gauge("io.tokens_per_interval", "IO tokens (bytes) the storage health admits per interval");
-  /** IO tokens available now. */
-  public static final MetricName IO_AVAILABLE_BYTES = gauge("io.available_bytes", "IO tokens available now");
-  /** IO tokens available to elastic work now. */
-  public static final MetricName IO_ELASTIC_AVAILABLE_BYTES =
-      gauge("io.elastic_available_bytes", "IO tokens available to elastic work now");
+  /** IO tokens per interval at the current (smoothed) rate, by priority. */
+  public static final MetricName IO_TOKENS_PER_INTERVAL = gauge("io.tokens_per_interval.<priority>",
+      "IO tokens (bytes) per interval at the current rate; Long.MAX_VALUE while unconstrained");
+  /** IO tokens available now, by priority. */
+  public static final MetricName IO_AVAILABLE_BYTES =
+      gauge("io.available_bytes.<priority>", "IO tokens available now; negative in debt, 0 while unconstrained");
+  /** Bytes regular work borrowed ahead of its IO tokens. */
+  public static final MetricName IO_DEBT_BYTES =
+      gauge("io.debt_bytes", "bytes regular work has borrowed ahead of its IO tokens");
   /** IO tokens granted, by priority. */
   public static final MetricName IO_GRANTED_BYTES = gauge("io.granted_bytes.<priority>", "IO tokens granted since start");
   /** Work waiting for IO tokens, by priority. */

@@ -107,7 +107,7 @@ class GrpcReadmeExampleTest {
     // --- README flow control example ends
     try {
       proposed.get(30, TimeUnit.SECONDS);
-      assertTrue(Readings.exists(transport, GrpcMetrics.IO_TOKENS_PER_INTERVAL));
+      assertTrue(Readings.exists(transport, GrpcMetrics.IO_TOKENS_PER_INTERVAL, "regular"));
     } finally {
       transport.close();
     }

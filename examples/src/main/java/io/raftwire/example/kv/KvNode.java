@@ -14,6 +14,8 @@ import io.raftwire.adapter.microraft.MicroRaftSnapshots;
 import io.raftwire.adapter.microraft.MicroRaftNodes;
 import io.raftwire.adapter.microraft.StoreEndpoint;
 import io.raftwire.admission.AdmissionConfig;
+import io.raftwire.admission.io.LsmHealth;
+import io.raftwire.admission.io.LsmHealthConfig;
 import io.raftwire.admission.io.ThroughputHealth;
 import io.raftwire.example.storage.RocksStorage;
 import io.raftwire.grpc.GrpcTransport;
@@ -54,7 +56,7 @@ public final class KvNode implements AutoCloseable {
   private final MicroRaftSnapshots snapshots;
   private final Ranges ranges;
   private final Server clientServer;
-  private final RocksHealth health;
+  private final LsmHealth health;
 
   private KvNode(Config config) throws IOException {
     this.config = config;
@@ -63,9 +65,10 @@ public final class KvNode implements AutoCloseable {
     GrpcTransport startedTransport = null;
     MicroRaftNodes startedNodes = null;
     try {
-      this.health = new RocksHealth(storage.db(),
+      // RocksDB's L0 files and compaction debt cut the measured throughput, elastic work first.
+      this.health = new LsmHealth(new RocksLsmStats(storage.db()),
           new ThroughputHealth(AdmissionConfig.DEFAULT_TARGET_WRITE_LATENCY_NANOS, AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND),
-          AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND);
+          LsmHealthConfig.defaults());
       this.codec = new MicroRaftCodec(new KvOperations(), new DefaultRaftModelFactory(), KvOperations::priorityOf);
       this.snapshots = new MicroRaftSnapshots(codec);
       startedTransport = GrpcTransport.start(config.transport.apply(
@@ -95,6 +98,7 @@ public final class KvNode implements AutoCloseable {
           .build();
       this.nodes = startedNodes;
       registerSnapshotGauges();
+      registerStorageGauges();
       for (RangeId range : ranges.rangesOf(config.store)) {
         startRange(range);
       }
@@ -137,6 +141,15 @@ public final class KvNode implements AutoCloseable {
         return config.localities.getOrDefault(store, Locality.UNKNOWN);
       }
     };
+  }
+
+  /** The storage-health signal's last reading: {@code raftwire.<store>.rocksdb.*}. */
+  private void registerStorageGauges() {
+    String prefix = MetricRegistry.name("raftwire", config.store.toString(), "rocksdb");
+    config.metrics.gauge(MetricRegistry.name(prefix, "l0_files"), () -> () -> health.lastStats().l0Files());
+    config.metrics.gauge(MetricRegistry.name(prefix, "pending_compaction_bytes"),
+        () -> () -> health.lastStats().pendingCompactionBytes());
+    config.metrics.gauge(MetricRegistry.name(prefix, "write_stopped"), () -> () -> health.lastStats().writeStopped() ? 1 : 0);
   }
 
   private void registerSnapshotGauges() {
@@ -249,9 +262,9 @@ public final class KvNode implements AutoCloseable {
     return config.maxValueBytes;
   }
 
-  /** What the RocksDB health signal last found ("healthy", "pressured ...", "stalled ..."). */
+  /** What the RocksDB health signal last found: its state and the statistics it read. */
   public String storageHealth() {
-    return health.lastState();
+    return health.lastState() + " " + health.lastStats();
   }
 
   @Override

@@ -60,7 +60,10 @@ public final class FlowController implements FlowControl, CreditLedger, Delivere
   private final Notices notices;
   private final StoreMetrics metrics;
   private final Timebase.Cancellable recompute;
-  private volatile Timebase.@Nullable Cancellable tick;
+  private final Object ticks = new Object();
+  private Timebase.@Nullable Cancellable tick; // @GuardedBy("ticks")
+  private long tickDueNanos; // @GuardedBy("ticks")
+  private long tickGeneration; // @GuardedBy("ticks"): a replaced tick task does nothing
   private volatile boolean closed;
 
   public FlowController(StoreId store, AdmissionConfig config, Notices notices, Timebase timebase,
@@ -94,11 +97,11 @@ public final class FlowController implements FlowControl, CreditLedger, Delivere
     metrics.gauge(GrpcMetrics.CREDITS_UNACCOUNTED_BYTES, credits::unaccountedBytes);
     metrics.gauge(GrpcMetrics.CREDITS_BLOCKED_STREAMS,
         () -> credits.stats().stream().filter(CreditStats::blocked).count());
-    metrics.gauge(GrpcMetrics.IO_TOKENS_PER_INTERVAL, io::tokensPerInterval);
-    metrics.gauge(GrpcMetrics.IO_AVAILABLE_BYTES, io::availableBytes);
-    metrics.gauge(GrpcMetrics.IO_ELASTIC_AVAILABLE_BYTES, io::elasticAvailableBytes);
+    metrics.gauge(GrpcMetrics.IO_DEBT_BYTES, io::debtBytes);
     for (Priority p : Priority.values()) {
       String name = StoreMetrics.lower(p);
+      metrics.gauge(GrpcMetrics.IO_TOKENS_PER_INTERVAL, () -> io.tokensPerInterval(p), name);
+      metrics.gauge(GrpcMetrics.IO_AVAILABLE_BYTES, () -> io.availableBytes(p), name);
       metrics.gauge(GrpcMetrics.IO_GRANTED_BYTES, () -> io.grantedBytes(p), name);
       metrics.gauge(GrpcMetrics.IO_QUEUE_LENGTH, () -> queue.length(p), name);
     }
@@ -158,6 +161,7 @@ public final class FlowController implements FlowControl, CreditLedger, Delivere
   @Override
   public void entriesDurable(DurableEntries entries) {
     Objects.requireNonNull(entries, "entries");
+    io.tick(timebase.nanoTime()); // tokens follow elapsed time, not the timer's ticks
     if (queue.tryAdmitNow(entries.priority(), entries.bytes(), io)) {
       notify(entries);
       return;
@@ -236,9 +240,31 @@ public final class FlowController implements FlowControl, CreditLedger, Delivere
 
   private void admitQueued() {
     try {
+      io.tick(timebase.nanoTime());
       queue.admit(io);
     } catch (RuntimeException e) {
       log.error("{}: admission failed", store, e);
+    }
+    if (waiting()) {
+      wake();
+    }
+  }
+
+  private boolean waiting() {
+    return queue.length(Priority.REGULAR) > 0 || queue.length(Priority.ELASTIC) > 0;
+  }
+
+  /** Work waits: bring the next tick forward to the loaded tick if it is further away. */
+  private void wake() {
+    synchronized (ticks) {
+      long delay = io.tickNanos();
+      if (!closed && tickDueNanos - timebase.nanoTime() > delay) {
+        Timebase.Cancellable t = tick;
+        if (t != null) {
+          t.cancel();
+        }
+        scheduleTick(delay);
+      }
     }
   }
 
@@ -250,16 +276,36 @@ public final class FlowController implements FlowControl, CreditLedger, Delivere
     }
   }
 
+  /**
+   * Ticks often (the loaded tick) only while work waits for constrained tokens; otherwise at the
+   * normal tick, since tokens accrue by elapsed time whenever work arrives.
+   */
   private void scheduleTick() {
-    if (!closed) {
-      tick = timebase.schedule(this::tick, io.tickNanos());
+    synchronized (ticks) {
+      scheduleTick(waiting() ? io.tickNanos() : config.ioTickNanos());
     }
   }
 
-  private void tick() {
+  // @GuardedBy("ticks")
+  private void scheduleTick(long delayNanos) {
+    if (!closed) {
+      long generation = ++tickGeneration;
+      tickDueNanos = timebase.nanoTime() + delayNanos;
+      tick = timebase.schedule(() -> tick(generation), delayNanos);
+    }
+  }
+
+  private void tick(long generation) {
+    synchronized (ticks) {
+      if (generation != tickGeneration) {
+        return; // replaced by an earlier wake-up
+      }
+    }
     try {
       io.tick(timebase.nanoTime());
-      admitQueued();
+      queue.admit(io);
+    } catch (RuntimeException e) {
+      log.error("{}: admission failed", store, e);
     } finally {
       scheduleTick();
     }
@@ -269,9 +315,11 @@ public final class FlowController implements FlowControl, CreditLedger, Delivere
   public void close() {
     closed = true;
     recompute.cancel();
-    Timebase.Cancellable t = tick;
-    if (t != null) {
-      t.cancel();
+    synchronized (ticks) {
+      Timebase.Cancellable t = tick;
+      if (t != null) {
+        t.cancel();
+      }
     }
     credits.close();
     queue.close();

@@ -58,15 +58,16 @@ class FlowControllerTest {
   void elasticWorkWaitsForTheTokensThatTicksHandOut() {
     FlowController flow = follower(true);
     time.runDue(); // the first estimate: 1000 bytes a second
-    assertEquals(1000, metric(GrpcMetrics.IO_TOKENS_PER_INTERVAL));
+    assertEquals(1000, metric(GrpcMetrics.IO_TOKENS_PER_INTERVAL, "regular"));
+    assertEquals(1000, metric(GrpcMetrics.IO_TOKENS_PER_INTERVAL, "elastic"));
     CompletableFuture<Void> work = flow.admitElasticWork(R1, 5);
     assertFalse(work.isDone(), "no tokens before the first tick");
     assertEquals(1, metric(GrpcMetrics.IO_QUEUE_LENGTH, "elastic"));
-    time.advanceNanos(TICK);
-    assertTrue(work.isDone(), "a tick earns 10 ms of 1000 B/s: 10 bytes");
+    time.advanceNanos(LOADED_TICK);
+    assertTrue(work.isDone(), "work waits: the tick came after the loaded period, earning 1 ms of 1000 B/s");
     assertEquals(5, metric(GrpcMetrics.IO_GRANTED_BYTES, "elastic"));
-    assertEquals(List.of(LOADED_TICK, SECOND - TICK), time.pendingDelaysNanos(),
-        "constrained: the next tick comes after the finer loaded period; the re-estimate after its interval");
+    assertEquals(List.of(TICK, SECOND - LOADED_TICK), time.pendingDelaysNanos(),
+        "nothing waits: the next tick after the normal period; the re-estimate after its interval");
     flow.close();
     assertEquals(0, time.pendingTasks(), "close stops both timers");
   }
@@ -77,11 +78,14 @@ class FlowControllerTest {
     time.runDue();
     flow.entriesDurable(DurableEntries.of(R1, LEADER, Priority.REGULAR, 1, 3, 30));
     flow.entriesDurable(DurableEntries.of(R1, LEADER, Priority.REGULAR, 4, 4, 10));
-    assertEquals(List.of(), notices, "nothing admitted without tokens");
-    time.advanceNanos(TICK);
-    assertEquals(List.of("s1 r1 REGULAR 3"), notices, "the first item took the tick's tokens into debt");
+    assertEquals(List.of("s1 r1 REGULAR 3", "s1 r1 REGULAR 4"), notices, "regular work borrows ahead, in order");
+    assertEquals(40, metric(GrpcMetrics.IO_DEBT_BYTES));
+    CompletableFuture<Void> elastic = flow.admitElasticWork(R1, 1);
     time.advanceNanos(30 * LOADED_TICK);
-    assertEquals(List.of("s1 r1 REGULAR 3", "s1 r1 REGULAR 4"), notices, "once the debt is paid, the next");
+    assertFalse(elastic.isDone(), "elastic work waits while the debt is paid back");
+    time.advanceNanos(11 * LOADED_TICK);
+    assertEquals(0, metric(GrpcMetrics.IO_DEBT_BYTES), "paid back at 1 byte a millisecond");
+    assertTrue(elastic.isDone());
   }
 
   @Test
@@ -108,9 +112,9 @@ class FlowControllerTest {
         .build();
     new FlowController(FOLLOWER, config, (l, r, p, i) -> {}, time, new StoreMetrics(registry, FOLLOWER));
     time.runDue();
-    assertEquals(500, metric(GrpcMetrics.IO_TOKENS_PER_INTERVAL));
+    assertEquals(500, metric(GrpcMetrics.IO_TOKENS_PER_INTERVAL, "regular"));
     time.advanceNanos(SECOND);
-    assertEquals(500, metric(GrpcMetrics.IO_TOKENS_PER_INTERVAL), "logged, not thrown into the timebase");
+    assertEquals(500, metric(GrpcMetrics.IO_TOKENS_PER_INTERVAL, "regular"), "logged, not thrown into the timebase");
   }
 
   private static RaftEnvelope append(StoreId leader, Priority priority, long index) {
