@@ -59,7 +59,8 @@ public final class Bench implements Callable<Integer> {
         ? new Scenario.Settings(true, TimeUnit.SECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(2), 1)
         : new Scenario.Settings(false, TimeUnit.SECONDS.toNanos(warmupSeconds), TimeUnit.SECONDS.toNanos(measureSeconds), runs);
     Map<String, Scenario> known = new LinkedHashMap<>();
-    for (Scenario s : List.of(new HeartbeatScenario(), new SlowFollowerScenario(), new ElasticOverloadScenario(),
+    for (Scenario s : List.of(new HeartbeatScenario(), new SlowFollowerScenario(), new ElasticOverloadScenario(false),
+        new ElasticOverloadScenario(true),
         new ThroughputScenario(), new FairnessScenario(), new CrossZoneScenario())) {
       known.put(s.id(), s);
     }

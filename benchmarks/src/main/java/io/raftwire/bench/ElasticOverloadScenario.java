@@ -1,6 +1,7 @@
 package io.raftwire.bench;
 
 import io.raftwire.example.cluster.LocalCluster;
+import io.raftwire.example.cluster.PhaseMetrics;
 import io.raftwire.example.kv.KvClient;
 import io.raftwire.example.load.LoadGenerator;
 import io.raftwire.message.Priority;
@@ -8,32 +9,50 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * S3: elastic overload on the example cluster (three stores, MicroRaft, RocksDB). Regular puts of
- * 1 KiB at a fixed 200/s, plus 8 elastic writers of 16 KiB back to back, while store 3's disk moves
- * only 2 MB/s, i.e. less than the elastic writers offer. With admission control, elastic proposals
- * wait for the followers' credits and the leader's IO tokens; without it (the same transport, its
- * lanes and budgets still on) every proposal is replicated at once, as Raft libraries do. Reports
- * the regular writes' latency, the elastic throughput and the elections during the run.
+ * S3 and S3b: elastic overload on the example cluster (three stores, MicroRaft, RocksDB, every
+ * store's disk throttled to {@value #SLOW_DISK_BYTES_PER_SECOND} B/s for the whole run). Each run
+ * measures, on one cluster, an unloaded phase (1 KiB regular puts at {@value #REGULAR_PER_SECOND}/s
+ * only) and then an overload phase (the same regular puts plus {@value #ELASTIC_WORKERS} elastic
+ * writers of 16 KiB back to back, far more than the disks take), and reports the overload phase's
+ * regular p50 and p99 divided by the unloaded phase's, the elections, and the elastic throughput
+ * as a fraction of what the disks allow. S3 puts regular and elastic writes on ranges of their own
+ * (they share only the disks); S3b ("shared range") on the same ranges, where a regular entry is
+ * appended behind the elastic entries already in its range's log. With admission control, elastic
+ * proposals wait for the followers' credits and the leader's IO tokens; without it (the same
+ * transport, its lanes and budgets still on) every proposal is replicated at once.
  */
 final class ElasticOverloadScenario implements Scenario {
   static final String WITH = "with admission";
   static final String WITHOUT = "without admission";
   private static final int RANGES = 8;
-  private static final double REGULAR_PER_SECOND = 200;
+  private static final int REGULAR_PER_SECOND = 200;
   private static final int ELASTIC_WORKERS = 64;
+  private static final int ELASTIC_VALUE_BYTES = 16 * 1024;
   private static final long SLOW_DISK_BYTES_PER_SECOND = 4_000_000;
+  private static final int SLOW_STORES = 3;
+
+  private final boolean sharedRanges;
+
+  ElasticOverloadScenario(boolean sharedRanges) {
+    this.sharedRanges = sharedRanges;
+  }
 
   @Override
   public String id() {
-    return "S3";
+    return sharedRanges ? "S3b" : "S3";
   }
 
   @Override
   public String title() {
-    return "elastic overload on the example cluster: 200 regular puts/s + 8 elastic writers, one disk at 2 MB/s";
+    return String.format(java.util.Locale.ROOT, "elastic overload on the example cluster%s: %d regular puts/s + %d "
+        + "elastic writers of 16 KiB, every disk at %d MB/s, loaded / unloaded in the same run",
+        sharedRanges ? ", regular and elastic on the same ranges" : ", regular and elastic on ranges of their own",
+        REGULAR_PER_SECOND, ELASTIC_WORKERS, SLOW_DISK_BYTES_PER_SECOND / 1_000_000);
   }
 
   @Override
@@ -43,51 +62,111 @@ final class ElasticOverloadScenario implements Scenario {
 
   @Override
   public List<String> figures() {
-    return List.of("regular p50 ms", "regular p99 ms", "regular ok/s", "regular failed", "elastic ok/s", "elections");
+    return List.of("regular p99 loaded/unloaded", "regular p50 loaded/unloaded", "unloaded p50 ms", "unloaded p99 ms",
+        "loaded p50 ms", "loaded p99 ms", "regular failed", "elections", "elastic ok/s", "elastic MB/s",
+        "elastic / disk-allowed", "disk busy", "heartbeat queue wait p99 ms", "L0 files max");
   }
 
   @Override
   public List<Plot> plots() {
-    return List.of(new Plot("regular latency ms", "worst regular put latency per 250 ms, ms", "regular-latency", true));
+    return List.of(
+        new Plot("regular latency ms", "worst regular put latency per 250 ms, ms", "regular-latency", true),
+        new Plot("IO tokens MB", "lowest IO tokens per interval of any store, MB", "io-tokens", false),
+        new Plot("L0 files", "most RocksDB L0 files of any store", "l0-files", false));
+  }
+
+  @Override
+  public List<String> notes() {
+    return List.of(
+        "Plots: second 0 is the start of the unloaded phase; the overload phase starts one measure time later.",
+        "Disk-allowed elastic rate: each store's log disk moves " + SLOW_DISK_BYTES_PER_SECOND / 1_000_000
+            + " MB/s and every entry is written once to each store's disk (3 replicas, 3 disks), so the cluster's "
+            + "elastic bytes/s can at most be one disk's speed less the regular bytes per disk and second (measured "
+            + "in the unloaded phase). The throttle charges encoded log entries only: RocksDB's WAL, flushes and "
+            + "compactions are not charged (write amplification 1 in this model; not measured).",
+        sharedRanges
+            ? "Shared range: the entries of both priorities share one log per range, so a regular entry is "
+                + "replicated and persisted after the elastic entries appended before it. Admission can only keep "
+                + "elastic entries out of the log ahead of regular ones; the floor of a regular put's latency under "
+                + "load is about one elastic entry's replication and persistence (16 KiB at 4 MB/s is ~4 ms per disk)."
+            : "Separate ranges: odd ranges take regular writes, even ranges elastic; they share the stores' disks.");
   }
 
   @Override
   public Map<String, Double> run(String transport, String variant, Settings settings, Timeline timeline) throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(RANGES, SLOW_DISK_BYTES_PER_SECOND, 3, transport.equals(WITH))) {
+    try (LocalCluster cluster = LocalCluster.start(RANGES, SLOW_DISK_BYTES_PER_SECOND, SLOW_STORES, transport.equals(WITH))) {
       if (!cluster.awaitLeaders(TimeUnit.SECONDS.toNanos(60))) {
         throw new IllegalStateException("not every range elected a leader within 60 s");
       }
-      try (KvClient client = cluster.client(); LoadGenerator load = new LoadGenerator(client, 10_000)) {
-        // Warm-up: regular load only, full-speed disks (not reported).
+      cluster.slowDisks(true);
+      PhaseMetrics metrics = PhaseMetrics.of(cluster);
+      ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+      try (KvClient client = cluster.client(); LoadGenerator load = sharedRanges ? new LoadGenerator(client, 10_000)
+          : new LoadGenerator(client, 10_000, r -> r.value() % 2 == 1, r -> r.value() % 2 == 0)) {
+        // Warm-up: regular load only, on the slow disks (not reported).
         load.openLoop(Priority.REGULAR, REGULAR_PER_SECOND, 1024, 256, System.nanoTime() + settings.warmupNanos,
             new LoadGenerator.Stats(Priority.REGULAR));
-        long terms = cluster.terms();
-        LoadGenerator.Stats regular = new LoadGenerator.Stats(Priority.REGULAR,
-            (start, nanos) -> timeline.record("regular latency ms", start + nanos, nanos / 1e6));
+        long unloadedStart = System.nanoTime();
+        timeline.restartAt(unloadedStart);
+        metrics.begin(unloadedStart);
+        var unused = sampler.scheduleAtFixedRate(() -> {
+          PhaseMetrics.Sample s = metrics.sample(System.nanoTime());
+          s.minTokensPerInterval().ifPresent(t -> {
+            if (t != Long.MAX_VALUE) {
+              timeline.record("IO tokens MB", s.nowNanos(), t / 1e6);
+            }
+          });
+          s.maxL0Files().ifPresent(l0 -> timeline.record("L0 files", s.nowNanos(), (double) l0));
+        }, 250, 250, TimeUnit.MILLISECONDS);
+        LoadGenerator.Stats unloaded = phase(load, 0, settings.measureNanos, timeline, new LoadGenerator.Stats(Priority.ELASTIC));
+        PhaseMetrics.Phase quiet = metrics.end("unloaded", System.nanoTime());
+        metrics.begin(System.nanoTime());
         LoadGenerator.Stats elastic = new LoadGenerator.Stats(Priority.ELASTIC);
-        cluster.slowDisks(true);
-        long start = System.nanoTime();
-        long deadline = start + settings.measureNanos;
-        CompletableFuture<Void> bulk = CompletableFuture.runAsync(() -> {
-          try {
-            load.closedLoop(Priority.ELASTIC, ELASTIC_WORKERS, 16 * 1024, deadline, elastic);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
-        load.openLoop(Priority.REGULAR, REGULAR_PER_SECOND, 1024, 256, deadline, regular);
-        bulk.join();
-        double seconds = (System.nanoTime() - start) / 1e9;
+        LoadGenerator.Stats loaded = phase(load, ELASTIC_WORKERS, settings.measureNanos, timeline, elastic);
+        PhaseMetrics.Phase overload = metrics.end("overload", System.nanoTime());
+        sampler.shutdownNow();
         cluster.slowDisks(false);
+        double regularDiskBytesPerSecond = quiet.slowDiskBytes() / (double) SLOW_STORES / quiet.seconds();
+        double allowed = Math.max(1, SLOW_DISK_BYTES_PER_SECOND - regularDiskBytesPerSecond);
+        double elasticBytesPerSecond = elastic.count() * (double) ELASTIC_VALUE_BYTES / overload.seconds();
         Map<String, Double> figures = new LinkedHashMap<>();
-        figures.put("regular p50 ms", regular.percentileMillis(0.5));
-        figures.put("regular p99 ms", regular.percentileMillis(0.99));
-        figures.put("regular ok/s", regular.count() / seconds);
-        figures.put("regular failed", (double) regular.failed());
-        figures.put("elastic ok/s", elastic.count() / seconds);
-        figures.put("elections", (double) (cluster.terms() - terms));
+        figures.put("regular p99 loaded/unloaded", loaded.percentileMillis(0.99) / unloaded.percentileMillis(0.99));
+        figures.put("regular p50 loaded/unloaded", loaded.percentileMillis(0.5) / unloaded.percentileMillis(0.5));
+        figures.put("unloaded p50 ms", unloaded.percentileMillis(0.5));
+        figures.put("unloaded p99 ms", unloaded.percentileMillis(0.99));
+        figures.put("loaded p50 ms", loaded.percentileMillis(0.5));
+        figures.put("loaded p99 ms", loaded.percentileMillis(0.99));
+        figures.put("regular failed", (double) (unloaded.failed() + loaded.failed()));
+        figures.put("elections", 1.0 * (quiet.elections() + overload.elections()));
+        figures.put("elastic ok/s", elastic.count() / overload.seconds());
+        figures.put("elastic MB/s", elasticBytesPerSecond / 1e6);
+        figures.put("elastic / disk-allowed", elasticBytesPerSecond / allowed);
+        figures.put("disk busy", overload.slowDiskBytes() / (double) SLOW_STORES / overload.seconds() / SLOW_DISK_BYTES_PER_SECOND);
+        figures.put("heartbeat queue wait p99 ms",
+            overload.timerMillis(PhaseMetrics.HEARTBEAT_QUEUE_WAIT, 0.99).orElse(Double.NaN));
+        figures.put("L0 files max", overload.maxL0Files().isPresent() ? overload.maxL0Files().getAsLong() : Double.NaN);
         return figures;
+      } finally {
+        sampler.shutdownNow();
       }
     }
+  }
+
+  /** Regular puts at the rate for {@code nanos}, with {@code workers} elastic writers beside them; the regular stats. */
+  private static LoadGenerator.Stats phase(LoadGenerator load, int workers, long nanos, Timeline timeline,
+      LoadGenerator.Stats elastic) throws InterruptedException {
+    LoadGenerator.Stats regular = new LoadGenerator.Stats(Priority.REGULAR,
+        (start, latency) -> timeline.record("regular latency ms", start + latency, latency / 1e6));
+    long deadline = System.nanoTime() + nanos;
+    CompletableFuture<Void> bulk = CompletableFuture.runAsync(() -> {
+      try {
+        load.closedLoop(Priority.ELASTIC, workers, ELASTIC_VALUE_BYTES, deadline, elastic);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    load.openLoop(Priority.REGULAR, REGULAR_PER_SECOND, 1024, 256, deadline, regular);
+    bulk.join();
+    return regular;
   }
 }

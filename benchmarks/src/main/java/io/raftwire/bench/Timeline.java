@@ -10,7 +10,7 @@ import java.util.TreeMap;
  * peak of a gauge). Thread-safe; bounded by the run's length over the bucket width.
  */
 final class Timeline {
-  private final long startNanos;
+  private long startNanos; // @GuardedBy("this")
   private final long bucketNanos;
   private final Map<String, TreeMap<Long, Double>> series = new LinkedHashMap<>(); // @GuardedBy("this")
 
@@ -20,6 +20,12 @@ final class Timeline {
     }
     this.startNanos = startNanos;
     this.bucketNanos = bucketNanos;
+  }
+
+  /** Makes {@code nowNanos} second 0 and forgets what was recorded before (a scenario's measured start). */
+  synchronized void restartAt(long nowNanos) {
+    startNanos = nowNanos;
+    series.clear();
   }
 
   /** Records {@code value} of {@code name} at {@code nowNanos} ({@code System.nanoTime()}). */

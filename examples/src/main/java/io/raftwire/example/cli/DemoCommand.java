@@ -1,9 +1,8 @@
 package io.raftwire.example.cli;
 
 import com.codahale.metrics.Counter;
-import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.Timer;
 import io.raftwire.example.cluster.LocalCluster;
+import io.raftwire.example.cluster.PhaseMetrics;
 import io.raftwire.example.cluster.SnapshotCatchUp;
 import io.raftwire.topology.StoreId;
 import io.raftwire.example.kv.KvClient;
@@ -13,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -27,23 +25,38 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Starts three stores (zones a, b, c) on loopback in this process, runs a foreground phase, then
- * an elastic-overload phase with store 3's disk throttled, and prints what the clients saw and
- * what the transport did. Exits 0 if every regular write succeeded. The stores talk plaintext, or
+ * Starts three stores (zones a, b, c) on loopback in this process with store 3's disk throttled,
+ * runs an unloaded phase (regular puts only), an elastic-overload phase (the same regular puts
+ * plus elastic writers back to back) and a recovery phase (regular only again), and prints each
+ * phase's figures alone: the regular latency and its ratio to the unloaded phase, elections,
+ * elastic throughput against what the slow disk allows, and what admission control did (IO
+ * tokens, RocksDB L0 files). Exits 0 if every regular write succeeded. The stores talk plaintext, or
  * mutual TLS with {@code --tls} (a throwaway CA made for the run) or the {@link TlsOptions} flags;
  * the report says which.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Start a 3-zone cluster in this process and show the transport under overload.")
 final class DemoCommand implements Callable<Integer> {
+  /** The value size of an elastic put. */
+  static final int ELASTIC_VALUE_BYTES = 16 * 1024;
+
   @Option(names = "--ranges", defaultValue = "16", description = "Ranges (default ${DEFAULT-VALUE}).")
   int ranges;
 
-  @Option(names = "--foreground-seconds", defaultValue = "15", description = "Phase 1 length (default ${DEFAULT-VALUE}).")
-  int foregroundSeconds;
+  @Option(names = {"--unloaded-seconds", "--foreground-seconds"}, defaultValue = "15",
+      description = "Phase 1 (regular puts only) length (default ${DEFAULT-VALUE}).")
+  int unloadedSeconds;
 
   @Option(names = "--overload-seconds", defaultValue = "20", description = "Phase 2 length (default ${DEFAULT-VALUE}).")
   int overloadSeconds;
+
+  @Option(names = "--recovery-seconds", defaultValue = "10",
+      description = "Phase 3 (regular puts only, after the overload) length; 0: none (default ${DEFAULT-VALUE}).")
+  int recoverySeconds;
+
+  @Option(names = "--shared-ranges", description = "Regular and elastic writes on the same ranges (by default each "
+      + "priority writes ranges of its own: odd ranges regular, even ranges elastic).")
+  boolean sharedRanges;
 
   @Option(names = "--warmup-seconds", defaultValue = "3", description = "Unreported warm-up (default ${DEFAULT-VALUE}).")
   int warmupSeconds;
@@ -54,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--elastic-workers", defaultValue = "8", description = "Elastic writers in phase 2 (default ${DEFAULT-VALUE}).")
   int elasticWorkers;
 
-  @Option(names = "--slow-disk-mb", defaultValue = "2", description = "Store 3's disk in phase 2, MB/s (default ${DEFAULT-VALUE}).")
+  @Option(names = "--slow-disk-mb", defaultValue = "2", description = "Store 3's disk, MB/s (default ${DEFAULT-VALUE}).")
   int slowDiskMb;
 
   @Option(names = "--scenario", defaultValue = "overload",
@@ -124,49 +137,52 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private int overload() throws Exception {
-    List<Report.Row> rows = new ArrayList<>();
-    List<Figures> figures = new ArrayList<>();
+    if (!sharedRanges && ranges < 2) {
+      throw new ParameterException(spec.commandLine(), "regular and elastic writes on their own ranges need --ranges >= 2"
+          + " (or --shared-ranges)");
+    }
+    List<Report.PhaseResult> results = new ArrayList<>();
     LocalCluster cluster = secured(LocalCluster.builder().ranges(ranges).slowDisks(slowDiskMb * 1_000_000L, 1)
         .admissionControl(true)).start();
     System.out.printf("raftwire demo: 3 stores in zones a, b, c on 127.0.0.1, %d ranges x 3 replicas, RocksDB in %s%n",
         ranges, cluster.dataDirectory());
     System.out.println("peers talk over " + security(cluster));
+    System.out.printf("store 3's disk moves %d MB/s in every phase; regular and elastic writes go to %s%n", slowDiskMb,
+        sharedRanges ? "the same ranges (--shared-ranges)" : "ranges of their own (odd ranges regular, even elastic)");
     String securityReport;
     try {
       if (!cluster.awaitLeaders(TimeUnit.SECONDS.toNanos(60))) {
         System.err.println("demo failed: not every range elected a leader within 60 s");
         return 2;
       }
-      try (KvClient client = cluster.client(); LoadGenerator load = new LoadGenerator(client, 10_000)) {
+      cluster.slowDisks(true);
+      PhaseMetrics metrics = PhaseMetrics.of(cluster);
+      try (KvClient client = cluster.client(); LoadGenerator load = sharedRanges ? new LoadGenerator(client, 10_000)
+          : new LoadGenerator(client, 10_000, r -> r.value() % 2 == 1, r -> r.value() % 2 == 0)) {
         System.out.printf("warming up for %d s (not reported)%n", warmupSeconds);
-        phase("warm-up", load, warmupSeconds, 0);
-        Figures before = Figures.of(cluster);
-        System.out.printf("%nphase 1: foreground, %.0f regular puts/s of 1 KiB for %d s%n", rate, foregroundSeconds);
-        rows.addAll(phase("foreground", load, foregroundSeconds, 0));
-        Figures afterForeground = Figures.of(cluster);
-        figures.add(afterForeground.minus(before, "foreground"));
-
-        System.out.printf("%nphase 2: elastic overload, + %d elastic writers of 16 KiB, store 3's disk at %d MB/s%n",
-            elasticWorkers, slowDiskMb);
-        cluster.slowDisks(true);
-        rows.addAll(phase("elastic overload", load, overloadSeconds, elasticWorkers));
-        cluster.slowDisks(false);
-        figures.add(Figures.of(cluster).minus(afterForeground, "elastic overload"));
+        var unused = phase("warm-up", load, warmupSeconds, 0, metrics);
+        System.out.printf("%nphase 1: unloaded, %.0f regular puts/s of 1 KiB for %d s%n", rate, unloadedSeconds);
+        results.add(phase("unloaded", load, unloadedSeconds, 0, metrics));
+        System.out.printf("%nphase 2: elastic overload, + %d elastic writers of 16 KiB back to back for %d s%n",
+            elasticWorkers, overloadSeconds);
+        results.add(phase("elastic overload", load, overloadSeconds, elasticWorkers, metrics));
+        if (recoverySeconds > 0) {
+          System.out.printf("%nphase 3: recovery, regular puts only for %d s%n", recoverySeconds);
+          results.add(phase("recovery", load, recoverySeconds, 0, metrics));
+        }
       }
+      cluster.slowDisks(false);
     } finally {
       securityReport = securityReport(cluster);
       System.out.println("\nstopping the cluster");
       cluster.close();
     }
     System.out.println();
-    System.out.println("what the clients saw");
-    System.out.print(Report.clientTable(rows));
-    System.out.println();
-    System.out.println("what the transport did");
-    System.out.print(Figures.table(figures));
+    System.out.println("each phase alone (ratios to the unloaded phase; n/a: not reported by this build)");
+    System.out.print(Report.phaseTable(results, new Report.Disk(slowDiskMb * 1_000_000L, 1, ELASTIC_VALUE_BYTES)));
     System.out.println();
     System.out.println(securityReport);
-    long regularFailures = rows.stream().filter(r -> r.stats.priority() == Priority.REGULAR).mapToLong(r -> r.stats.failed()).sum();
+    long regularFailures = results.stream().mapToLong(r -> r.regular.failed()).sum();
     if (regularFailures > 0) {
       System.err.println("demo failed: " + regularFailures + " regular writes failed");
       return 1;
@@ -219,117 +235,34 @@ final class DemoCommand implements Callable<Integer> {
         + " peers refused: %d at the handshake, %d calls", handshakes, calls);
   }
 
-  private List<Report.Row> phase(String name, LoadGenerator load, int seconds, int elasticWorkers) throws Exception {
+  /** Runs one phase: regular puts at the rate, elastic writers beside them; every figure covers this phase only. */
+  private Report.PhaseResult phase(String name, LoadGenerator load, int seconds, int elasticWorkers, PhaseMetrics metrics)
+      throws Exception {
     LoadGenerator.Stats regular = new LoadGenerator.Stats(Priority.REGULAR);
     LoadGenerator.Stats elastic = new LoadGenerator.Stats(Priority.ELASTIC);
     long start = System.nanoTime();
+    metrics.begin(start);
     long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
     ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor();
-    var unused = progress.scheduleAtFixedRate(() -> System.out.print("\r" + Report.progress(start, regular, elastic)), 1, 1, TimeUnit.SECONDS);
-    CompletableFuture<Void> bulk = CompletableFuture.runAsync(() -> {
-      try {
-        load.closedLoop(Priority.ELASTIC, elasticWorkers, 16 * 1024, deadline, elastic);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
-    load.openLoop(Priority.REGULAR, rate, 1024, 256, deadline, regular);
-    bulk.join();
-    progress.shutdownNow();
-    System.out.println("\r" + Report.progress(start, regular, elastic));
-    double elapsed = (System.nanoTime() - start) / 1e9;
-    return List.of(new Report.Row(name, regular, elapsed), new Report.Row(name, elastic, elapsed));
-  }
-
-  /** Transport figures of a phase, from the stores' metrics. */
-  static final class Figures {
-    final String phase;
-    final Map<String, Long> counters;
-    final long elections;
-    final Map<String, Double> p99Millis;
-
-    private Figures(String phase, Map<String, Long> counters, long elections, Map<String, Double> p99Millis) {
-      this.phase = phase;
-      this.counters = counters;
-      this.elections = elections;
-      this.p99Millis = p99Millis;
-    }
-
-    static Figures of(LocalCluster cluster) {
-      MetricRegistry metrics = cluster.metrics();
-      Map<String, Long> counters = new TreeMap<>();
-      for (Map.Entry<String, Counter> e : metrics.getCounters().entrySet()) {
-        String name = e.getKey();
-        String[] p = name.split("\\.", -1);
-        if (name.contains(".zone_bytes.") && p.length >= 2) {
-          String from = p[p.length - 2];
-          String to = p[p.length - 1];
-          counters.merge(from.equals(to) ? "bytes within zones" : "bytes across zones", e.getValue().getCount(), Long::sum);
-        } else if ((name.contains(".dropped.") || name.contains(".refused.")) && e.getValue().getCount() > 0) {
-          counters.merge((name.contains(".receiver.") ? "receiver dropped " : name.contains(".refused.") ? "refused by send " : "dropped after send ")
-              + p[p.length - 1], e.getValue().getCount(), Long::sum);
-        }
-      }
-      Map<String, Double> p99 = new TreeMap<>();
-      for (Map.Entry<String, Timer> e : metrics.getTimers().entrySet()) {
-        String name = e.getKey();
-        String key = name.endsWith(".control.queue_wait") ? "heartbeat send-queue wait p99 ms"
-            : name.endsWith(".receiver.deliver_latency") ? "inbound delivery latency p99 ms"
-            : name.endsWith(".credits.wait.regular") ? "credit wait p99 ms, regular"
-            : name.endsWith(".credits.wait.elastic") ? "credit wait p99 ms, elastic"
-            : name.endsWith(".io.admission_delay.elastic") ? "logical admission delay p99 ms, elastic"
-            : null;
-        if (key != null && e.getValue().getCount() > 0) {
-          p99.merge(key, e.getValue().getSnapshot().get99thPercentile() / 1e6, Math::max);
-        }
-      }
-      long terms = cluster.terms();
-      return new Figures("", counters, terms, p99);
-    }
-
-    Figures minus(Figures earlier, String phase) {
-      Map<String, Long> delta = new TreeMap<>();
-      counters.forEach((k, v) -> {
-        long d = v - earlier.counters.getOrDefault(k, 0L);
-        if (d != 0 || k.startsWith("bytes")) {
-          delta.put(k, d);
+    var printing = progress.scheduleAtFixedRate(() -> System.out.print("\r" + Report.progress(start, regular, elastic)), 1, 1, TimeUnit.SECONDS);
+    var sampling = progress.scheduleAtFixedRate(() -> metrics.sample(System.nanoTime()), 250, 250, TimeUnit.MILLISECONDS);
+    try {
+      CompletableFuture<Void> bulk = CompletableFuture.runAsync(() -> {
+        try {
+          load.closedLoop(Priority.ELASTIC, elasticWorkers, ELASTIC_VALUE_BYTES, deadline, elastic);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
       });
-      return new Figures(phase, delta, elections - earlier.elections, p99Millis);
+      load.openLoop(Priority.REGULAR, rate, 1024, 256, deadline, regular);
+      bulk.join();
+    } finally {
+      printing.cancel(false);
+      sampling.cancel(false);
+      progress.shutdown();
+      progress.awaitTermination(5, TimeUnit.SECONDS);
     }
-
-    static String table(List<Figures> phases) {
-      List<String> keys = new ArrayList<>();
-      keys.add("leader elections (term changes)");
-      keys.add("messages dropped or refused (all reasons)");
-      for (Figures f : phases) {
-        f.counters.keySet().stream().filter(k -> !keys.contains(k)).forEach(keys::add);
-        f.p99Millis.keySet().stream().filter(k -> !keys.contains(k)).forEach(keys::add);
-      }
-      StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-42s", ""));
-      phases.forEach(f -> sb.append(String.format(Locale.ROOT, "%18s", f.phase)));
-      sb.append('\n');
-      for (String key : keys) {
-        sb.append(String.format(Locale.ROOT, "%-42s", key.startsWith("bytes") ? key + " (MB)" : key));
-        for (Figures f : phases) {
-          String cell;
-          if (key.startsWith("leader")) {
-            cell = Long.toString(f.elections);
-          } else if (key.startsWith("messages dropped")) {
-            cell = Long.toString(f.counters.entrySet().stream()
-                .filter(e -> !e.getKey().startsWith("bytes")).mapToLong(Map.Entry::getValue).sum());
-          } else if (f.p99Millis.containsKey(key)) {
-            cell = String.format(Locale.ROOT, "%.1f", f.p99Millis.get(key));
-          } else if (key.startsWith("bytes")) {
-            cell = String.format(Locale.ROOT, "%.1f", f.counters.getOrDefault(key, 0L) / 1e6);
-          } else {
-            cell = Long.toString(f.counters.getOrDefault(key, 0L));
-          }
-          sb.append(String.format(Locale.ROOT, "%18s", cell));
-        }
-        sb.append('\n');
-      }
-      return sb.toString();
-    }
+    System.out.println("\r" + Report.progress(start, regular, elastic));
+    return new Report.PhaseResult(regular, elastic, metrics.end(name, System.nanoTime()));
   }
 }

@@ -53,7 +53,7 @@ public final class LocalCluster implements AutoCloseable {
   private static final Duration THROWAWAY_VALIDITY = Duration.ofDays(1);
 
   private final Path dir;
-  private final MetricRegistry metrics = new MetricRegistry();
+  private final MetricRegistry metrics = new PhaseRegistry();
   private final List<ThrottledDisk> slowDisks = new ArrayList<>();
   private final Map<StoreId, KvNode.Config> configs = new TreeMap<>();
   private final Map<StoreId, KvNode> nodes = new java.util.concurrent.ConcurrentSkipListMap<>();
@@ -304,7 +304,10 @@ public final class LocalCluster implements AutoCloseable {
     return List.copyOf(nodes.values());
   }
 
-  /** Every store's metrics, in one registry. */
+  /**
+   * Every store's metrics, in one registry. Its timers hold the values since the last phase
+   * boundary of a {@link PhaseMetrics} (exact percentiles per phase), not a decaying sample.
+   */
   public MetricRegistry metrics() {
     return metrics;
   }
@@ -312,6 +315,21 @@ public final class LocalCluster implements AutoCloseable {
   /** Slows the slow stores' disks down (on) or lets them run at full speed (off, the start). */
   public void slowDisks(boolean on) {
     slowDisks.forEach(d -> d.enable(on));
+  }
+
+  /** How many stores have a throttleable disk. */
+  public int slowDiskCount() {
+    return slowDisks.size();
+  }
+
+  /** The speed of each slow disk while slowed. */
+  public long slowDiskBytesPerSecond() {
+    return slowDisks.isEmpty() ? 0 : slowDisks.get(0).bytesPerSecond();
+  }
+
+  /** Bytes the slow disks were charged since start, all of them together (see {@link ThrottledDisk#chargedBytes()}). */
+  public long slowDiskBytes() {
+    return slowDisks.stream().mapToLong(ThrottledDisk::chargedBytes).sum();
   }
 
   public Path dataDirectory() {

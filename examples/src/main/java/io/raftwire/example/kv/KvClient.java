@@ -47,6 +47,11 @@ public final class KvClient implements AutoCloseable {
     this.ranges = new Ranges(rangeCount, stores, 3);
   }
 
+  /** The range {@code key} belongs to (how the stores split keys). */
+  public RangeId rangeOf(byte[] key) {
+    return ranges.rangeOf(key.length == 0 ? ByteString.copyFromUtf8("-") : ByteString.copyFrom(key));
+  }
+
   /** Writes {@code value} under {@code key}; returns the commit index. */
   public long put(byte[] key, byte[] value, io.raftwire.message.Priority priority) {
     ByteString k = ByteString.copyFrom(key);

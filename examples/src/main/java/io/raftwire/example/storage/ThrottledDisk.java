@@ -17,6 +17,7 @@ public final class ThrottledDisk {
   private final DiskPace pace;
   private final MicroRaftCodec codec;
   private volatile boolean enabled;
+  private final java.util.concurrent.atomic.AtomicLong chargedBytes = new java.util.concurrent.atomic.AtomicLong();
 
   public ThrottledDisk(long bytesPerSecond, MicroRaftCodec codec) {
     this.pace = new DiskPace(bytesPerSecond);
@@ -31,6 +32,15 @@ public final class ThrottledDisk {
     return pace.bytesPerSecond();
   }
 
+  /**
+   * Bytes this disk was charged since start: the encoded log entries its stores flushed while it
+   * was enabled. (RocksDB's own writes behind them, its WAL, flushes and compactions, are not
+   * charged: the throttle models a log device of write amplification 1.)
+   */
+  public long chargedBytes() {
+    return chargedBytes.get();
+  }
+
   /** {@code store}, slowed by this disk while it is enabled. */
   public RaftStore wrap(RaftStore store) {
     return new Slow(store);
@@ -38,6 +48,7 @@ public final class ThrottledDisk {
 
   private void consume(long bytes) {
     if (enabled && bytes > 0) {
+      chargedBytes.addAndGet(bytes);
       pace.consume(bytes);
     }
   }

@@ -34,10 +34,13 @@ class DemoCommandTest {
   @Test
   void aShortDemoRunsToCompletionAndReports() {
     String output = runSuccessfully(
-        "demo", "--ranges", "4", "--warmup-seconds", "1", "--foreground-seconds", "2", "--overload-seconds", "3",
-        "--rate", "50", "--elastic-workers", "2");
-    assertTrue(output.contains("what the clients saw"), output);
-    assertTrue(output.contains("elastic overload   regular"), output);
+        "demo", "--ranges", "4", "--warmup-seconds", "1", "--unloaded-seconds", "2", "--overload-seconds", "3",
+        "--recovery-seconds", "1", "--rate", "50", "--elastic-workers", "2");
+    assertTrue(output.contains("each phase alone"), output);
+    assertTrue(output.matches("(?s).*unloaded +elastic overload +recovery.*"), output);
+    assertTrue(output.matches("(?s).*regular p99 / unloaded p99 +1\\.00 .*"), output);
+    assertTrue(output.contains("heartbeat send-queue wait p99 ms"), output);
+    assertTrue(output.contains("RocksDB L0 files (max)"), output);
     assertTrue(output.contains("bytes across zones (MB)"), output);
     assertTrue(output.contains("every regular write succeeded"), output);
   }
