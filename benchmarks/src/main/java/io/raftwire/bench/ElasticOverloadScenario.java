@@ -71,7 +71,7 @@ final class ElasticOverloadScenario implements Scenario {
   public List<Plot> plots() {
     return List.of(
         new Plot("regular latency ms", "worst regular put latency per 250 ms, ms", "regular-latency", true),
-        new Plot("IO tokens MB", "lowest IO tokens per interval of any store, MB", "io-tokens", false),
+        new Plot("elastic IO tokens MB", "lowest elastic IO tokens per interval of any store, MB", "io-tokens", false),
         new Plot("L0 files", "most RocksDB L0 files of any store", "l0-files", false));
   }
 
@@ -113,7 +113,7 @@ final class ElasticOverloadScenario implements Scenario {
           PhaseMetrics.Sample s = metrics.sample(System.nanoTime());
           s.minTokensPerInterval().ifPresent(t -> {
             if (t != Long.MAX_VALUE) {
-              timeline.record("IO tokens MB", s.nowNanos(), t / 1e6);
+              timeline.record("elastic IO tokens MB", s.nowNanos(), t / 1e6);
             }
           });
           s.maxL0Files().ifPresent(l0 -> timeline.record("L0 files", s.nowNanos(), (double) l0));

@@ -123,7 +123,7 @@ final class Report {
         p -> percentOf(p.cluster.slowDiskBytes() / (double) disk.disks / p.cluster.seconds(), (double) disk.bytesPerSecond));
     row(rows, "IO tokens granted, regular MB", phases, p -> megabytes(p.cluster.grantedBytes(Priority.REGULAR)));
     row(rows, "IO tokens granted, elastic MB", phases, p -> megabytes(p.cluster.grantedBytes(Priority.ELASTIC)));
-    row(rows, "IO tokens per interval, lowest MB", phases, p -> tokens(p.cluster.minTokensPerInterval()));
+    row(rows, "elastic IO tokens per interval, lowest MB", phases, p -> tokens(p.cluster.minTokensPerInterval()));
     row(rows, "IO queue, elastic (max)", phases, p -> count(p.cluster.maxQueueLength(Priority.ELASTIC)));
     row(rows, "RocksDB L0 files (max)", phases, p -> count(p.cluster.maxL0Files()));
     row(rows, "RocksDB pending compaction MB (max)", phases, p -> megabytes(p.cluster.maxPendingCompactionBytes()));

@@ -43,7 +43,7 @@ public final class PhaseMetrics {
   static final String L0_FILES = ".rocksdb.l0_files";
   static final String PENDING_COMPACTION_BYTES = ".rocksdb.pending_compaction_bytes";
   static final String WRITE_STOPPED = ".rocksdb.write_stopped";
-  static final String TOKENS_PER_INTERVAL = ".io.tokens_per_interval";
+  static final String TOKENS_PER_INTERVAL = ".io.tokens_per_interval.elastic";
   static final String GRANTED_BYTES = ".io.granted_bytes.";
   static final String QUEUE_LENGTH = ".io.queue_length.";
 
@@ -105,7 +105,7 @@ public final class PhaseMetrics {
 
   /**
    * Reads the gauges of the moment into the phase's extremes and returns what it read (for a
-   * timeline): the lowest IO tokens per interval of any store (admission's budget on the most
+   * timeline): the lowest elastic IO tokens per interval of any store (admission's budget on the most
    * pressed disk; {@link Long#MAX_VALUE} when unlimited) and the most L0 files of any store.
    *
    * @throws IllegalStateException if no phase is open
@@ -268,7 +268,7 @@ public final class PhaseMetrics {
    * One reading of the gauges of the moment.
    *
    * @param nowNanos when ({@code System.nanoTime()})
-   * @param minTokensPerInterval the lowest IO tokens per interval of any store ({@link Long#MAX_VALUE}:
+   * @param minTokensPerInterval the lowest elastic IO tokens per interval of any store ({@link Long#MAX_VALUE}:
    *     unlimited); empty without admission control
    * @param maxL0Files the most RocksDB level-0 files of any store; empty if no store reports them
    */
@@ -365,7 +365,7 @@ public final class PhaseMetrics {
       return v == null ? OptionalLong.empty() : OptionalLong.of(v);
     }
 
-    /** The lowest IO tokens per interval of any store in any sample ({@link Long#MAX_VALUE}: unlimited). */
+    /** The lowest elastic IO tokens per interval of any store in any sample ({@link Long#MAX_VALUE}: unlimited). */
     public OptionalLong minTokensPerInterval() {
       return minTokensPerInterval;
     }

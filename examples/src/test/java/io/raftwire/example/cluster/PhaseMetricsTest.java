@@ -52,8 +52,8 @@ class PhaseMetricsTest {
     AtomicLong granted = new AtomicLong(1000);
     AtomicLong tokens = new AtomicLong(500);
     registry.register("raftwire.s1.io.granted_bytes.elastic", (Gauge<Long>) granted::get);
-    registry.register("raftwire.s1.io.tokens_per_interval", (Gauge<Long>) tokens::get);
-    registry.register("raftwire.s2.io.tokens_per_interval", (Gauge<Long>) () -> Long.MAX_VALUE);
+    registry.register("raftwire.s1.io.tokens_per_interval.elastic", (Gauge<Long>) tokens::get);
+    registry.register("raftwire.s2.io.tokens_per_interval.elastic", (Gauge<Long>) () -> Long.MAX_VALUE);
     registry.counter("raftwire.s1.sender.dropped.EXPIRED").inc(7);
     metrics.begin(0);
     granted.addAndGet(250);
