@@ -69,7 +69,7 @@ final class SlowFollowerScenario implements Scenario {
       DiskPace disk = new DiskPace(CONSUME_BYTES_PER_SECOND);
       pair.sender.addDropListener(d -> {
         if (d.acceptedBySend()) {
-          dropped.addAndGet(d.envelope().sizeBytes());
+          dropped.addAndGet(d.sizeBytes());
         }
       });
       for (long r = 1; r <= RANGES; r++) {

@@ -16,13 +16,22 @@ package io.raftwire.transport;
  *
  * <p><b>Close:</b> drops decided while the transport closes (reason {@link DropReason#CLOSED}) are
  * delivered before {@link RaftTransport#close()} returns; none after.
+ *
+ * <p><b>Bounds:</b> a transport may hold its undelivered notices within a budget. Within it a notice
+ * carries the message ({@link DroppedMessage#envelope()}); beyond a share of it, only the message's
+ * summary; once the budget is full, further notices are not delivered but counted (the transport
+ * documents its metric), until the listeners catch up. A library must therefore treat notices as
+ * prompts to act sooner (Raft's own retransmission remains the safety net), not as a complete
+ * ledger.
  */
 @FunctionalInterface
 public interface DropListener {
   /**
-   * Called once per message that will not be delivered.
+   * Called once per message that will not be delivered (unless the transport's notice budget was
+   * full, see above).
    *
-   * @param dropped the message, why it was dropped and whether {@code send} had accepted it
+   * @param dropped what the message was, why it was dropped and whether {@code send} had accepted
+   *     it; the message itself only within the transport's notice budget
    */
   void onDropped(DroppedMessage dropped);
 }

@@ -153,7 +153,7 @@ class InMemoryNetworkTest {
     for (DroppedMessage d : drops) {
       assertEquals(DropReason.UNREACHABLE, d.reason());
       assertTrue(d.acceptedBySend());
-      dropped.add(seq(d.envelope()));
+      dropped.add(seq(d.envelope().orElseThrow()));
     }
     Set<Long> both = new HashSet<>(dropped);
     both.retainAll(delivered);

@@ -81,6 +81,15 @@ public final class GrpcMetrics {
   /** Drop listeners that threw. */
   public static final MetricName SENDER_LISTENER_FAILURES =
       counter("sender.listener_failures", "drop listener calls that threw");
+  /** Bytes of drop notices waiting for the drop listeners (their budget's charge). */
+  public static final MetricName SENDER_DROP_NOTICES_QUEUED_BYTES =
+      gauge("sender.drop_notices.queued_bytes", "bytes of drop notices waiting for the drop listeners");
+  /** Drop notices that went to the listeners without their message, to stay within budget. */
+  public static final MetricName SENDER_DROP_NOTICES_SUMMARIZED =
+      counter("sender.drop_notices.summarized", "drop notices delivered without their message (budget)");
+  /** Drop notices not delivered because the notice budget was full. */
+  public static final MetricName SENDER_DROP_NOTICES_OVERFLOW =
+      counter("sender.drop_notices.overflow", "drop notices not delivered: the notice budget was full");
   /** Messages this store relayed as a zone fan-out agent. */
   public static final MetricName SENDER_RELAYED =
       counter("sender.relayed", "fan-out members this store relayed to a store of its zone");

@@ -67,6 +67,12 @@ public final class GrpcTransportConfig {
    */
   public static final long DEFAULT_NOTICE_FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   /**
+   * Default budget of the drop notices waiting for the drop listeners: 4 MiB. Up to half of it holds
+   * notices with their messages, the rest notices without (about {@value
+   * io.raftwire.transport.DroppedMessage#SUMMARY_BYTES} bytes each, so some 16 thousand of them).
+   */
+  public static final long DEFAULT_DROP_NOTICE_BUDGET_BYTES = 4 * MiB;
+  /**
    * Default longest time a zone fan-out bundle waits for the APPENDs of the zone's other steady
    * followers before it is sent with what it has: 1 ms. A library normally hands its appends to all
    * followers within microseconds, so bundles are usually complete long before; the wait only
@@ -91,6 +97,7 @@ public final class GrpcTransportConfig {
   private final Reconnect reconnect;
   private final PeerSecurity security;
   private final ServerLimits serverLimits;
+  private final long dropNoticeBudgetBytes;
 
   /** How streams are batched, timed out and delivered. */
   private record Streams(int workerThreads, long targetBatchBytes, int maxBatchMessages, long drrQuantumBytes,
@@ -119,6 +126,7 @@ public final class GrpcTransportConfig {
         b.reconnectBackoffMultiplier, b.reconnectJitter);
     this.security = Objects.requireNonNull(b.security, "security");
     this.serverLimits = b.serverLimits;
+    this.dropNoticeBudgetBytes = b.dropNoticeBudgetBytes;
   }
 
   /**
@@ -256,6 +264,14 @@ public final class GrpcTransportConfig {
     return admission;
   }
 
+  /**
+   * {@return the budget, in bytes, of the drop notices waiting for the drop listeners} See {@link
+   * Builder#dropNoticeBudgetBytes}.
+   */
+  public long dropNoticeBudgetBytes() {
+    return dropNoticeBudgetBytes;
+  }
+
   /** {@return the longest wait, in nanoseconds, of an "admitted" notice for an ack to ride on} */
   public long noticeFlushNanos() {
     return streams.noticeFlushNanos();
@@ -357,6 +373,7 @@ public final class GrpcTransportConfig {
     private boolean controlOnSeparateConnection = true;
     private AdmissionConfig admission = AdmissionConfig.defaults();
     private long noticeFlushNanos = DEFAULT_NOTICE_FLUSH_NANOS;
+    private long dropNoticeBudgetBytes = DEFAULT_DROP_NOTICE_BUDGET_BYTES;
     private Locality locality = Locality.UNKNOWN;
     private String zoneTier = "zone";
     private boolean fanOut = true;
@@ -560,6 +577,22 @@ public final class GrpcTransportConfig {
     }
 
     /**
+     * Default {@link GrpcTransportConfig#DEFAULT_DROP_NOTICE_BUDGET_BYTES}. The drop notices waiting
+     * for slow drop listeners are held within this budget: a notice keeps its message while the
+     * queued notices take at most half of it, then comes without the message ({@code
+     * sender.drop_notices.summarized}); once the budget is full, notices are not delivered ({@code
+     * sender.drop_notices.overflow}).
+     *
+     * @param bytes the budget in bytes; at least {@link
+     *     io.raftwire.transport.DroppedMessage#SUMMARY_BYTES}
+     * @return this builder
+     */
+    public Builder dropNoticeBudgetBytes(long bytes) {
+      this.dropNoticeBudgetBytes = bytes;
+      return this;
+    }
+
+    /**
      * Default {@link Locality#UNKNOWN}.
      *
      * @param locality where this store runs; its {@link #zoneTier(String) zone tier} names its zone
@@ -697,6 +730,10 @@ public final class GrpcTransportConfig {
       positive("helloTimeoutNanos", helloTimeoutNanos);
       positive("idleStreamTimeoutNanos", idleStreamTimeoutNanos);
       positive("noticeFlushNanos", noticeFlushNanos);
+      if (dropNoticeBudgetBytes < io.raftwire.transport.DroppedMessage.SUMMARY_BYTES) {
+        throw new IllegalArgumentException("dropNoticeBudgetBytes must be >= "
+            + io.raftwire.transport.DroppedMessage.SUMMARY_BYTES + ", was " + dropNoticeBudgetBytes);
+      }
       if (fanOutLingerNanos < 0 || fanOutLingerNanos > TimeUnit.SECONDS.toNanos(1)) {
         throw new IllegalArgumentException("fanOutLingerNanos must be in [0, 1 s], was " + fanOutLingerNanos);
       }

@@ -195,7 +195,7 @@ class GrpcTransportTest {
     await().atMost(WAIT).until(() -> !a.isReachable(S2));
     SendResult whileDown = a.send(message(S1, S2, 1, TrafficClass.CONTROL, 2, 0));
     assertEquals(java.util.Optional.of(DropReason.UNREACHABLE), whileDown.reason());
-    await().atMost(WAIT).until(() -> drops.stream().anyMatch(d -> seq(d.envelope()) == 2 && d.reason() == DropReason.UNREACHABLE));
+    await().atMost(WAIT).until(() -> drops.stream().anyMatch(d -> seq(d.envelope().orElseThrow()) == 2 && d.reason() == DropReason.UNREACHABLE));
 
     GrpcTransport restarted = cluster.start(cluster.config(S2, TransportLimits.defaults()).listenAddress(address).build());
     recordInto(restarted);

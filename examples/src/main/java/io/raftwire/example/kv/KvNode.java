@@ -95,6 +95,7 @@ public final class KvNode implements AutoCloseable {
       startedNodes = MicroRaftNodes.builder(transport, codec)
           .admission(config.admissionControl)
           .snapshots(snapshots)
+          .metricRegistry(config.metrics) // refusals by reason and refusal feedback, with the transport's
           .build();
       this.nodes = startedNodes;
       registerSnapshotGauges();

@@ -306,9 +306,9 @@ public abstract class RaftTransportConformance {
     if (!result.isAccepted()) {
       return result.reason().orElseThrow();
     }
-    await().atMost(WAIT).until(() -> drops.reports.stream().anyMatch(d -> d.acceptedBySend() && d.envelope().equals(envelope)));
+    await().atMost(WAIT).until(() -> drops.reports.stream().anyMatch(d -> d.acceptedBySend() && d.envelope().orElseThrow().equals(envelope)));
     return drops.reports.stream()
-        .filter(d -> d.acceptedBySend() && d.envelope().equals(envelope))
+        .filter(d -> d.acceptedBySend() && d.envelope().orElseThrow().equals(envelope))
         .findFirst()
         .orElseThrow()
         .reason();
@@ -352,7 +352,7 @@ public abstract class RaftTransportConformance {
     }
     for (DroppedMessage d : drops.reports) {
       if (d.acceptedBySend()) {
-        assertTrue(fates.add(seq(d.envelope())), "message " + seq(d.envelope()) + " has two fates");
+        assertTrue(fates.add(seq(d.envelope().orElseThrow())), "message " + seq(d.envelope().orElseThrow()) + " has two fates");
         assertTrue(
             EnumSet.of(DropReason.RECEIVER_BUDGET, DropReason.LANE_BUDGET).contains(d.reason()),
             "unexpected drop reason " + d);
@@ -474,7 +474,7 @@ public abstract class RaftTransportConformance {
     for (DroppedMessage d : drops.reports) {
       assertTrue(
           EnumSet.of(DropReason.CLOSED, DropReason.UNREACHABLE).contains(d.reason()), d.toString());
-      reported.add(seq(d.envelope()));
+      reported.add(seq(d.envelope().orElseThrow()));
     }
     assertEquals(SendResult.refused(DropReason.CLOSED), a.send(envelope(S1, S2, 1, TrafficClass.CONTROL, 99, 1)));
     assertThrows(IllegalStateException.class, () -> a.register(RangeId.of(5), new Inbox()));

@@ -1,5 +1,6 @@
 package io.raftwire.adapter.microraft;
 
+import com.codahale.metrics.MetricRegistry;
 import io.microraft.Ordered;
 import io.microraft.RaftNode;
 import io.microraft.persistence.RaftStore;
@@ -10,6 +11,7 @@ import io.raftwire.snapshot.SnapshotTransfers;
 import io.raftwire.time.Timebase;
 import io.raftwire.topology.RangeId;
 import io.raftwire.transport.RaftTransport;
+import io.raftwire.transport.Registration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -41,7 +43,13 @@ import org.slf4j.LoggerFactory;
  * rate-limited problem log ({@link Builder#problemLines}, {@link Builder#problemTimebase}); see
  * {@link RangeRegistry}.
  *
- * <p>Thread-safe. {@link #close()} stops routing to every node; it does not terminate them.
+ * <p>Refusals of the transport reach MicroRaft as heartbeats (see {@link MicroRaftTransport}): the
+ * nodes' transport listens for the transport's drops, and a follower whose appends are refused
+ * keeps hearing its leader ({@link Builder#refusalFeedback}). Its counters are in {@link
+ * #metricRegistry()}.
+ *
+ * <p>Thread-safe. {@link #close()} stops routing to every node and stops listening for drops; it
+ * does not terminate the nodes.
  */
 public final class MicroRaftNodes implements AutoCloseable {
   private final RaftTransport transport;
@@ -49,9 +57,12 @@ public final class MicroRaftNodes implements AutoCloseable {
   private final MicroRaftTransport raftTransport;
   private final Optional<AdmissionHooks> hooks;
   private final Optional<MicroRaftSnapshots> snapshots;
+  private final MetricRegistry metrics;
+  private final Registration dropListener;
 
   private MicroRaftNodes(Builder b) {
     this.transport = b.transport;
+    this.metrics = b.metrics != null ? b.metrics : new MetricRegistry();
     this.hooks = b.admission
         ? Optional.of(new AdmissionHooks(flowControl(b.transport), b.transport.localStore(), b.codec))
         : Optional.empty();
@@ -66,10 +77,10 @@ public final class MicroRaftNodes implements AutoCloseable {
       SnapshotTransfers transfers = b.transport.snapshots().orElseThrow(() -> new IllegalArgumentException(
           "snapshots need a transport with snapshot transfers (its SnapshotConfig's source and sink)"));
       snapshots.get().attach(registry, transfers);
-      this.raftTransport = new MicroRaftTransport(b.transport, b.codec, snapshots.get());
-    } else {
-      this.raftTransport = new MicroRaftTransport(b.transport, b.codec);
     }
+    this.raftTransport = new MicroRaftTransport(b.transport, b.codec, snapshots.orElse(null), metrics,
+        b.feedbackTimebase, b.feedbackIntervalNanos, b.feedback);
+    this.dropListener = b.transport.addDropListener(raftTransport::onDropped);
   }
 
   private static FlowControl flowControl(RaftTransport transport) {
@@ -183,12 +194,21 @@ public final class MicroRaftNodes implements AutoCloseable {
    * @return the node, or empty if the range had none here
    */
   public Optional<RaftNode> remove(RangeId range) {
+    raftTransport.forget(range);
     return registry.remove(range);
   }
 
   /**
+   * {@return the registry of the adapter's counters} The one given to {@link
+   * Builder#metricRegistry}, or the nodes' own; see {@link MicroRaftTransport} for the names.
+   */
+  public MetricRegistry metricRegistry() {
+    return metrics;
+  }
+
+  /**
    * {@return the transport every node sends through} It holds the counters of refused and
-   * unencodable outbound messages.
+   * unencodable outbound messages and of refusal feedback.
    */
   public MicroRaftTransport raftTransport() {
     return raftTransport;
@@ -210,9 +230,10 @@ public final class MicroRaftNodes implements AutoCloseable {
     return registry.refused(problem);
   }
 
-  /** Stops routing to every node (they are not terminated). */
+  /** Stops routing to every node (they are not terminated) and listening for drops. */
   @Override
   public void close() {
+    dropListener.close();
     registry.close();
   }
 
@@ -229,6 +250,10 @@ public final class MicroRaftNodes implements AutoCloseable {
     private Optional<MicroRaftSnapshots> snapshots = Optional.empty();
     private Timebase problemTimebase = InboundProblems.defaultTimebase();
     private Consumer<String> problemLines = LoggerFactory.getLogger(RangeRegistry.class)::warn;
+    private MetricRegistry metrics;
+    private boolean feedback = true;
+    private long feedbackIntervalNanos = MicroRaftTransport.DEFAULT_FEEDBACK_INTERVAL_NANOS;
+    private Timebase feedbackTimebase = InboundProblems.defaultTimebase();
 
     private Builder(RaftTransport transport, MicroRaftCodec codec) {
       this.transport = Objects.requireNonNull(transport, "transport");
@@ -288,6 +313,66 @@ public final class MicroRaftNodes implements AutoCloseable {
      */
     public Builder problemLines(Consumer<String> lines) {
       this.problemLines = Objects.requireNonNull(lines, "lines");
+      return this;
+    }
+
+    /**
+     * Default: a registry of the nodes' own ({@link MicroRaftNodes#metricRegistry()}). Where the
+     * adapter's counters go, under {@code raftwire.<store>.microraft.}; give the transport's
+     * registry to see them with its metrics.
+     *
+     * @param registry the registry; not null
+     * @return this builder
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public Builder metricRegistry(MetricRegistry registry) {
+      this.metrics = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Default on. On, an append the transport refuses (or drops after accepting it) for a reason a
+     * heartbeat can still pass is answered with a heartbeat to its follower, so that the follower
+     * keeps hearing its leader and the leader's back-off ends with the follower's answer (see
+     * {@link MicroRaftTransport}). Off is a diagnostics option: refusals are only counted, and a
+     * follower whose appends are refused hears nothing from its leader for one to two seconds
+     * (MicroRaft's back-off), which the refusal-cliff benchmark (S8) measures.
+     *
+     * @param on whether refusals are answered with heartbeats
+     * @return this builder
+     */
+    public Builder refusalFeedback(boolean on) {
+      this.feedback = on;
+      return this;
+    }
+
+    /**
+     * Default {@link MicroRaftTransport#DEFAULT_FEEDBACK_INTERVAL_NANOS}. The shortest time between
+     * two heartbeats sent in place of refused appends to one follower of one range; refusals in
+     * between are counted ({@code feedback.coalesced}) and left to MicroRaft's own back-off.
+     *
+     * @param nanos the interval in nanoseconds; positive
+     * @return this builder
+     * @throws IllegalArgumentException if {@code nanos} is not positive
+     */
+    public Builder refusalFeedbackIntervalNanos(long nanos) {
+      if (nanos <= 0) {
+        throw new IllegalArgumentException("refusalFeedbackIntervalNanos must be > 0, was " + nanos);
+      }
+      this.feedbackIntervalNanos = nanos;
+      return this;
+    }
+
+    /**
+     * Default: the system clock. The clock of the refusal feedback's interval (only its {@code
+     * nanoTime} is read); a test gives a fake one.
+     *
+     * @param timebase the clock; not null
+     * @return this builder
+     * @throws NullPointerException if {@code timebase} is null
+     */
+    public Builder feedbackTimebase(Timebase timebase) {
+      this.feedbackTimebase = Objects.requireNonNull(timebase, "timebase");
       return this;
     }
 

@@ -1,13 +1,25 @@
 package io.raftwire.adapter.microraft;
 
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
 import io.microraft.RaftEndpoint;
+import io.microraft.model.message.AppendEntriesRequest;
 import io.microraft.model.message.RaftMessage;
 import io.microraft.transport.Transport;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.message.TrafficClass;
+import io.raftwire.time.Timebase;
 import io.raftwire.topology.RangeId;
+import io.raftwire.transport.DropReason;
+import io.raftwire.transport.DroppedMessage;
 import io.raftwire.transport.RaftTransport;
 import io.raftwire.transport.SendResult;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,37 +27,69 @@ import org.slf4j.LoggerFactory;
  * MicroRaft's {@link Transport} on top of a {@link RaftTransport}. One instance per store serves
  * every {@code RaftNode} on it (the range comes from the message's group id).
  *
- * <p><b>Threads:</b> called by Raft node threads. <b>Blocking:</b> never (raftwire's {@code send}
- * does not block). <b>Failure:</b> never throws into the Raft node: a message that cannot be
- * encoded is logged and counted ({@link #encodeFailures()}); a refusal by the transport is counted
- * ({@link #refusedSends()}) and left to Raft's retransmission, since MicroRaft has no
- * "unreachable" callback.
+ * <p><b>Refusals:</b> MicroRaft has no "unreachable" callback, and a leader whose append is never
+ * answered sends that follower nothing, heartbeats included, for one to two seconds. So when the
+ * transport refuses an append with entries for a reason a heartbeat can still pass (budgets, size,
+ * a failed relay: {@link #FEEDBACK_REASONS}), at once or later through {@link #onDropped}, the
+ * follower gets the same request without its entries as a CONTROL heartbeat; its real answer ends
+ * the leader's back-off. At most one such heartbeat per (range, follower) per {@link
+ * #DEFAULT_FEEDBACK_INTERVAL_NANOS} (configurable through {@link MicroRaftNodes.Builder}).
+ *
+ * <p><b>Metrics</b>, in the registry given (see {@link MicroRaftNodes.Builder#metricRegistry}),
+ * under {@code raftwire.<store>.microraft.}: {@code refused.<reason>} (messages {@code send}
+ * refused, by {@link DropReason}), {@code dropped.<reason>} (this store's messages dropped after
+ * acceptance), {@code encode_failures}, {@code feedback.heartbeats} (heartbeats sent in place of a
+ * refused or dropped append) and {@code feedback.coalesced} (refusals that found one sent to that
+ * follower within the interval).
+ *
+ * <p><b>Threads:</b> called by Raft node threads, {@link #onDropped} by the transport's
+ * notification thread. <b>Blocking:</b> never (raftwire's {@code send} does not block).
+ * <b>Failure:</b> never throws into the Raft node: a message that cannot be encoded is logged and
+ * counted ({@link #encodeFailures()}); a refusal by the transport is counted ({@link
+ * #refusedSends()}) and answered as above, the rest left to Raft's retransmission.
  */
 public final class MicroRaftTransport implements Transport {
+  /**
+   * Default shortest time between two heartbeats sent in place of refused appends to one follower
+   * of one range: 250 ms, MicroRaft 0.7's back-off tick, well inside its shortest back-off (four
+   * ticks), so a follower whose appends keep being refused hears its leader at least once per
+   * back-off.
+   */
+  public static final long DEFAULT_FEEDBACK_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+  /** The refusal reasons answered with a heartbeat; the others are only counted. */
+  public static final Set<DropReason> FEEDBACK_REASONS = Collections.unmodifiableSet(RefusalFeedback.ACTED_ON);
+
   private static final Logger log = LoggerFactory.getLogger(MicroRaftTransport.class);
 
   private final RaftTransport transport;
   private final MicroRaftCodec codec;
   private final MicroRaftSnapshots snapshots; // null: MicroRaft's own snapshot messages
-  private final AtomicLong encodeFailures = new AtomicLong();
-  private final AtomicLong refusedSends = new AtomicLong();
+  private final RefusalFeedback feedback; // null: refusals are only counted
+  private final Counter encodeFailures;
+  private final Map<DropReason, Counter> refused = new EnumMap<>(DropReason.class);
+  private final Map<DropReason, Counter> dropped = new EnumMap<>(DropReason.class);
+  private final Counter feedbackHeartbeats;
+  private final Counter feedbackCoalesced;
 
   /**
-   * Snapshots travel as MicroRaft's own chunk messages (the SNAPSHOT lane).
+   * Snapshots travel as MicroRaft's own chunk messages (the SNAPSHOT lane); refusals are answered
+   * with heartbeats at the default interval on the system clock, and counted in a registry of its
+   * own. {@link MicroRaftNodes} is the usual way to make one.
    *
    * @param transport the raftwire transport of this store; not null
    * @param codec encodes outbound messages; not null
    * @throws NullPointerException if an argument is null
    */
   public MicroRaftTransport(RaftTransport transport, MicroRaftCodec codec) {
-    this.transport = Objects.requireNonNull(transport, "transport");
-    this.codec = Objects.requireNonNull(codec, "codec");
-    this.snapshots = null;
+    this(transport, codec, null, new MetricRegistry(), InboundProblems.defaultTimebase(),
+        DEFAULT_FEEDBACK_INTERVAL_NANOS, true);
   }
 
   /**
    * Snapshots travel as raftwire snapshot transfers: the leader's offer to install one is handed
-   * to {@code snapshots} (see {@link MicroRaftSnapshots}) instead of being sent.
+   * to {@code snapshots} (see {@link MicroRaftSnapshots}) instead of being sent. Refusals as for
+   * {@link #MicroRaftTransport(RaftTransport, MicroRaftCodec)}.
    *
    * @param transport the raftwire transport of this store; its snapshot transfers must have {@code
    *     snapshots} as source and sink; not null
@@ -55,9 +99,26 @@ public final class MicroRaftTransport implements Transport {
    * @throws NullPointerException if an argument is null
    */
   public MicroRaftTransport(RaftTransport transport, MicroRaftCodec codec, MicroRaftSnapshots snapshots) {
+    this(transport, codec, Objects.requireNonNull(snapshots, "snapshots"), new MetricRegistry(),
+        InboundProblems.defaultTimebase(), DEFAULT_FEEDBACK_INTERVAL_NANOS, true);
+  }
+
+  MicroRaftTransport(RaftTransport transport, MicroRaftCodec codec, MicroRaftSnapshots snapshots,
+      MetricRegistry metrics, Timebase clock, long feedbackIntervalNanos, boolean feedback) {
     this.transport = Objects.requireNonNull(transport, "transport");
     this.codec = Objects.requireNonNull(codec, "codec");
-    this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
+    this.snapshots = snapshots;
+    String prefix = MetricRegistry.name("raftwire", transport.localStore().toString(), "microraft");
+    this.encodeFailures = metrics.counter(MetricRegistry.name(prefix, "encode_failures"));
+    for (DropReason reason : DropReason.values()) {
+      refused.put(reason, metrics.counter(MetricRegistry.name(prefix, "refused", reason.name())));
+      dropped.put(reason, metrics.counter(MetricRegistry.name(prefix, "dropped", reason.name())));
+    }
+    this.feedbackHeartbeats = metrics.counter(MetricRegistry.name(prefix, "feedback", "heartbeats"));
+    this.feedbackCoalesced = metrics.counter(MetricRegistry.name(prefix, "feedback", "coalesced"));
+    this.feedback = feedback
+        ? new RefusalFeedback(transport, codec, clock, feedbackIntervalNanos, feedbackHeartbeats, feedbackCoalesced)
+        : null;
   }
 
   @Override
@@ -76,18 +137,29 @@ public final class MicroRaftTransport implements Transport {
         message = snapshots.withoutChunkSources((io.microraft.model.message.InstallSnapshotRequest) message);
         transfer = true;
       }
-      SendResult result = transport.send(codec.encode(message, target));
+      RaftEnvelope envelope = codec.encode(message, target);
+      SendResult result = transport.send(envelope);
       if (result.isAccepted() && transfer) {
         snapshots.catchUp((RangeId) message.getGroupId(), StoreEndpoint.storeOf(target));
       }
-      if (!result.isAccepted()) {
-        refusedSends.incrementAndGet();
+      boolean append = feedback != null && envelope.trafficClass() == TrafficClass.APPEND
+          && message instanceof AppendEntriesRequest;
+      if (result.isAccepted()) {
+        if (append) {
+          feedback.accepted((AppendEntriesRequest) message, target);
+        }
+      } else {
+        DropReason reason = result.reason().orElseThrow();
+        refused.get(reason).inc();
         if (log.isDebugEnabled()) {
           log.debug("{}: {} to {} refused: {}", transport.localStore(), message.getClass().getSimpleName(), target, result);
         }
+        if (append) {
+          feedback.refused((AppendEntriesRequest) message, target, reason);
+        }
       }
     } catch (RuntimeException e) {
-      encodeFailures.incrementAndGet();
+      encodeFailures.inc();
       log.warn("{}: cannot send {} to {}", transport.localStore(), message.getClass().getSimpleName(), target, e);
     }
   }
@@ -102,18 +174,74 @@ public final class MicroRaftTransport implements Transport {
   }
 
   /**
-   * {@return the number of messages that could not be encoded (a bug in an operation codec, or a
-   * foreign endpoint)} Counts since this transport was created.
+   * The drop listener to add to this store's transport ({@link MicroRaftNodes} adds it): counts
+   * this store's messages dropped after acceptance, and answers the drop of the latest append to a
+   * follower like a refusal (see the class documentation). A notice without its message is enough.
+   * Never blocks, never throws.
+   *
+   * @param notice the transport's notice of a message that will not be delivered
    */
-  public long encodeFailures() {
-    return encodeFailures.get();
+  public void onDropped(DroppedMessage notice) {
+    if (!notice.acceptedBySend() || !notice.from().store().equals(transport.localStore())) {
+      return; // refusals were counted when send returned them
+    }
+    dropped.get(notice.reason()).inc();
+    if (feedback != null) {
+      feedback.dropped(notice);
+    }
+  }
+
+  /** Forgets what refusal feedback remembers of {@code range} (its node was removed). */
+  void forget(RangeId range) {
+    if (feedback != null) {
+      feedback.forget(range);
+    }
   }
 
   /**
-   * {@return the number of messages the transport refused (budget, unreachable, ...)} Raft resends
-   * what matters. Counts since this transport was created.
+   * {@return the number of messages that could not be encoded (a bug in an operation codec, or a
+   * foreign endpoint)} Counts since this transport was created ({@code encode_failures}).
+   */
+  public long encodeFailures() {
+    return encodeFailures.getCount();
+  }
+
+  /**
+   * {@return the number of messages the transport refused (budget, unreachable, ...), all reasons}
+   * Counts since this transport was created; by reason: {@link #refused(DropReason)}.
    */
   public long refusedSends() {
-    return refusedSends.get();
+    long sum = 0;
+    for (Counter c : refused.values()) {
+      sum += c.getCount();
+    }
+    return sum;
+  }
+
+  /**
+   * The messages the transport refused for {@code reason} since this transport was created ({@code
+   * refused.<reason>}).
+   *
+   * @param reason the refusal reason
+   * @return the count
+   */
+  public long refused(DropReason reason) {
+    return refused.get(Objects.requireNonNull(reason, "reason")).getCount();
+  }
+
+  /**
+   * {@return the heartbeats sent in place of refused or dropped appends since this transport was
+   * created ({@code feedback.heartbeats})}
+   */
+  public long feedbackHeartbeats() {
+    return feedbackHeartbeats.getCount();
+  }
+
+  /**
+   * {@return the refusals and drops of appends not answered with a heartbeat because one went to
+   * that follower within the interval ({@code feedback.coalesced})}
+   */
+  public long feedbackCoalesced() {
+    return feedbackCoalesced.getCount();
   }
 }

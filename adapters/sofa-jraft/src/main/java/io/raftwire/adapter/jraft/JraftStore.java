@@ -610,7 +610,13 @@ public final class JraftStore implements AutoCloseable {
     if (!dropped.acceptedBySend()) {
       return; // send refused it and the caller was told at once; the report may come before or after
     }
-    RaftEnvelope envelope = dropped.envelope();
+    if (dropped.envelope().isEmpty()) {
+      // The transport's notice budget was full: the call id is unknown here, so the call ends by
+      // its own timeout (jraft retries then, as it would after Bolt lost a request).
+      count("drops.summary_only." + dropped.reason());
+      return;
+    }
+    RaftEnvelope envelope = dropped.envelope().get();
     Frame header;
     try {
       header = JraftCodec.header(envelope);

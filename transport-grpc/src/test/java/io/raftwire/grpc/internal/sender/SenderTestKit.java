@@ -1,6 +1,7 @@
 package io.raftwire.grpc.internal.sender;
 
 import com.codahale.metrics.MetricRegistry;
+import io.raftwire.grpc.GrpcTransportConfig;
 import io.raftwire.grpc.internal.budget.ByteBudget;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.message.Priority;
@@ -45,7 +46,7 @@ public final class SenderTestKit {
       }
     };
     StoreMetrics metrics = new StoreMetrics(new MetricRegistry(), local);
-    this.drops = new Drops(local, ledger, AppendPolicy.DIRECT, new DropNotifier("test-" + local, metrics),
+    this.drops = new Drops(local, ledger, AppendPolicy.DIRECT, new DropNotifier("test-" + local, metrics, GrpcTransportConfig.DEFAULT_DROP_NOTICE_BUDGET_BYTES),
         (relayed, reason) -> {}, metrics.counters(io.raftwire.grpc.GrpcMetrics.SENDER_RELAY_DROPPED, DropReason.class));
   }
 
