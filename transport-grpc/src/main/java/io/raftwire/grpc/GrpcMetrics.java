@@ -66,6 +66,9 @@ public final class GrpcMetrics {
   /** The breaker state of a destination. */
   public static final MetricName SENDER_BREAKER =
       gauge("sender.<destination>.breaker", "breaker state: 0 unknown, 1 healthy, 2 probing, 3 down");
+  /** Probes of a destination brought forward because it said hello while its breaker was open. */
+  public static final MetricName SENDER_REDIALS_ON_HELLO = counter("sender.<destination>.redials_on_hello",
+      "probes brought forward: the destination said hello on its own stream while its breaker was open");
   /** Serialized bytes written between two zones. */
   public static final MetricName SENDER_ZONE_BYTES =
       counter("sender.zone_bytes.<from>.<to>", "serialized bytes written on all streams, by the zones of the two stores");

@@ -146,7 +146,8 @@ final class GrpcTransportImpl implements GrpcTransport {
       // The frame limit is fixed for the server's life and the same on every service. Senders learn
       // it from the hello answer and keep below it.
       List<ServerServiceDefinition> services = new ArrayList<>();
-      services.add(streams.service(frameLimit, queues, agent));
+      // A verified hello from a store whose breaker is open here probes it now (case 58).
+      services.add(streams.service(frameLimit, queues, agent, peers::heardHello));
       if (snapshotService != null) {
         services.add(snapshotService.service());
       }

@@ -26,6 +26,11 @@ public final class Backoff {
     this.random = random;
   }
 
+  /** The first delay, before jitter: also the shortest time between two redials a peer's hello forces. */
+  public long initialNanos() {
+    return initialNanos;
+  }
+
   /** The delay before the next attempt after {@code consecutiveFailures} (>= 1) failures. */
   public long delayNanos(int consecutiveFailures) {
     double base = (double) initialNanos * Math.pow(multiplier, Math.max(0, consecutiveFailures - 1));

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * {@link Listener#down} and refuse traffic, and after a backoff (exponential with jitter, by
  * consecutive failures) the peer re-resolves its address, reconnects if it moved, turns {@code
  * PROBING} and asks the listeners to {@link Listener#probe} it; a {@link #connected} answer makes
- * it {@code HEALTHY} again.
+ * it {@code HEALTHY} again. A verified hello from the peer on a stream of its own ({@link
+ * #heardHello}) shows it is up: the backoff starts over and the probe runs now rather than when the
+ * backoff ends, at most once per {@link Backoff#initialNanos()}.
  *
  * <p>Thread-safe. Listeners are called outside the peer's lock, so a listener may call back into
  * the peer and take its own locks.
@@ -66,6 +68,7 @@ public final class Peer {
   private final Backoff backoff;
   private final Timebase timebase;
   private final Counter reconnects;
+  private final Counter redialsOnHello;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   @GuardedBy("this")
@@ -78,11 +81,20 @@ public final class Peer {
   @GuardedBy("this")
   private Timebase.@Nullable Cancellable probe;
 
+  /** Whether a hello ever made this peer redial; {@link #lastRedialNanos} is meaningful only then. */
+  @GuardedBy("this")
+  private boolean redialedOnHello;
+
+  /** When a hello last made this peer redial (timebase nanos). */
+  @GuardedBy("this")
+  private long lastRedialNanos;
+
   @GuardedBy("this")
   private boolean closed;
 
   Peer(StoreId local, StoreId store, @Nullable String zone, InetSocketAddress address, Peers peers,
-      ChannelSettings channelSettings, Backoff backoff, Timebase timebase, Counter reconnects) {
+      ChannelSettings channelSettings, Backoff backoff, Timebase timebase, Counter reconnects,
+      Counter redialsOnHello) {
     this.local = local;
     this.store = store;
     this.zone = zone;
@@ -90,6 +102,7 @@ public final class Peer {
     this.backoff = backoff;
     this.timebase = timebase;
     this.reconnects = reconnects;
+    this.redialsOnHello = redialsOnHello;
     this.channels = new Channels(channelSettings, store);
     synchronized (this) {
       channels.connectTo(address);
@@ -164,6 +177,39 @@ public final class Peer {
     for (Listener listener : listeners) {
       listener.down(this);
     }
+  }
+
+  /**
+   * The peer said hello on a stream it opened to this store, and the hello passed the receiver's
+   * checks (its identity, the allow-list, this store as its destination): the peer is up. If the
+   * breaker is open and waiting out its backoff, the backoff starts over and the probe is scheduled
+   * on the timebase now instead of when the backoff ends. Nothing happens while the breaker lets
+   * traffic through or a probe is under way, after close, or if a hello redialed less than {@link
+   * Backoff#initialNanos()} ago: a peer that reconnects in a loop cannot make this store dial in a
+   * loop. Any thread; never blocks, calls no listener and dials nothing itself.
+   *
+   * @return true if the hello brought the probe forward
+   */
+  public boolean heardHello() {
+    synchronized (this) {
+      if (closed || state != State.DOWN) {
+        return false;
+      }
+      long now = timebase.nanoTime();
+      if (redialedOnHello && now - lastRedialNanos < backoff.initialNanos()) {
+        return false;
+      }
+      redialedOnHello = true;
+      lastRedialNanos = now;
+      failures = 0;
+      if (probe != null) {
+        probe.cancel();
+      }
+      scheduleProbe(0);
+    }
+    redialsOnHello.inc();
+    log.info("{} -> {}: it said hello; probing now instead of waiting out the backoff", local, store);
+    return true;
   }
 
   @GuardedBy("this")

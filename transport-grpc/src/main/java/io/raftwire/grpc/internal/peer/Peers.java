@@ -59,7 +59,8 @@ public final class Peers implements AutoCloseable {
     }
     return peers.computeIfAbsent(store, s -> {
       Peer peer = new Peer(local, s, locality(s).value(zoneTier).orElse(null), address.get(), this,
-          channelSettings, backoff, timebase, metrics.counter(GrpcMetrics.SENDER_RECONNECTS, s));
+          channelSettings, backoff, timebase, metrics.counter(GrpcMetrics.SENDER_RECONNECTS, s),
+          metrics.counter(GrpcMetrics.SENDER_REDIALS_ON_HELLO, s));
       metrics.gauge(GrpcMetrics.SENDER_BREAKER, () -> peer.state().code(), s);
       return peer;
     });
@@ -68,6 +69,18 @@ public final class Peers implements AutoCloseable {
   /** The peer {@code store} if it was used before; null otherwise. */
   public @Nullable Peer existing(StoreId store) {
     return peers.get(store);
+  }
+
+  /**
+   * {@code store} said hello on a stream of its own and the hello passed the receiver's checks: a
+   * peer in use whose breaker is open is probed now (see {@link Peer#heardHello}). A store this one
+   * never talked to gets no peer. Any thread; never blocks.
+   */
+  public void heardHello(StoreId store) {
+    Peer peer = peers.get(store);
+    if (peer != null) {
+      peer.heardHello();
+    }
   }
 
   /** The resolver's address of {@code store}; empty if unknown or if the resolver failed. */

@@ -60,6 +60,7 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
   private final InboundStreams streams;
   private final Intake intake;
   private final BundleSink bundles;
+  private final VerifiedHellos hellos;
   private final ReceiverMetrics counters;
   private final ServerCallStreamObserver<ServerFrame> responses;
 
@@ -97,7 +98,7 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
    *     authenticates nobody
    */
   StreamIntake(StoreId local, long maxFrameBytes, @Nullable StoreId authenticated, SenderRules rules,
-      InboundStreams streams, Intake intake, BundleSink bundles, ReceiverMetrics counters,
+      InboundStreams streams, Intake intake, BundleSink bundles, VerifiedHellos hellos, ReceiverMetrics counters,
       ServerCallStreamObserver<ServerFrame> responses) {
     this.local = local;
     this.maxFrameBytes = maxFrameBytes;
@@ -106,6 +107,7 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
     this.streams = streams;
     this.intake = intake;
     this.bundles = bundles;
+    this.hellos = hellos;
     this.counters = counters;
     this.responses = responses;
     responses.setOnReadyHandler(this::flush);
@@ -169,6 +171,11 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
     }
     if (hello.getLane() == Lane.LANE_DATA) {
       streams.dataStreamOpened(from, this);
+    }
+    if (hello.getDestinationStore() == local.value()) {
+      // Before the answer, so that a sender that has its answer knows it was heard. A hello for
+      // another store (a stale address) says nothing about the sender's own address.
+      hellos.verified(from);
     }
     write(
         ServerFrame.newBuilder()

@@ -17,9 +17,10 @@
  *
  * <p>May call: {@code internal.budget}, {@code internal.wire}, {@code internal.metrics}, the
  * handlers the library registered, and its ports: {@link
- * io.raftwire.grpc.internal.receiver.BundleSink} (zone fan-out) and {@link
- * io.raftwire.grpc.internal.receiver.DeliveredAppends} (flow control). Nothing here calls the
- * sender.
+ * io.raftwire.grpc.internal.receiver.BundleSink} (zone fan-out), {@link
+ * io.raftwire.grpc.internal.receiver.DeliveredAppends} (flow control) and {@link
+ * io.raftwire.grpc.internal.receiver.VerifiedHellos} (the peers' breakers). Nothing here calls the
+ * sender or the peers.
  */
 @NullMarked
 package io.raftwire.grpc.internal.receiver;

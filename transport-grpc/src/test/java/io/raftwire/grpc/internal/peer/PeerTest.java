@@ -127,6 +127,94 @@ class PeerTest {
     assertTrue(before.isShutdown(), "the old one is shut down");
   }
 
+  private long redials() {
+    return Readings.read(registry, LOCAL, GrpcMetrics.SENDER_REDIALS_ON_HELLO, S2);
+  }
+
+  private String lastHeard() {
+    return heard.get(heard.size() - 1);
+  }
+
+  @Test
+  void aVerifiedHelloWhileTheBreakerIsOpenProbesNowAndStartsTheBackoffOver() {
+    Peer peer = s2();
+    peer.failed("DATA stream", "x");
+    time.advanceNanos(100);
+    peer.failed("hello", "no answer");
+    time.advanceNanos(200);
+    peer.failed("hello", "no answer");
+    assertEquals(List.of(400L), time.pendingDelaysNanos(), "down, the next probe 400 ns away");
+    long now = time.nanoTime();
+
+    peers.heardHello(S2);
+    time.runDue(); // the clock does not move
+    assertEquals(now, time.nanoTime());
+    assertEquals("probe@" + now, lastHeard(), "probed at once, not after the backoff");
+    assertEquals(Peer.State.PROBING, peer.state());
+    assertEquals(List.of(), time.pendingDelaysNanos(), "the backoff's own probe is gone");
+    assertEquals(1, redials());
+
+    peer.failed("hello", "no answer"); // the brought-forward probe failed too
+    assertEquals(List.of(100L), time.pendingDelaysNanos(), "the backoff started over");
+    time.advanceNanos(100);
+    peer.connected();
+    assertEquals(Peer.State.HEALTHY, peer.state());
+  }
+
+  @Test
+  void hellosRedialAtMostOncePerInitialBackoff() {
+    Peer peer = s2();
+    peer.failed("DATA stream", "x");
+    peers.heardHello(S2);
+    time.runDue();
+    assertEquals(List.of("down", "probe@0"), heard);
+    peer.failed("hello", "no answer");
+    assertEquals(List.of(100L), time.pendingDelaysNanos());
+
+    time.advanceNanos(50);
+    peers.heardHello(S2); // 50 ns after the last redial: within the initial backoff of 100
+    peers.heardHello(S2);
+    time.runDue();
+    assertEquals(List.of("down", "probe@0", "down"), heard, "no second redial within the interval");
+    assertEquals(List.of(50L), time.pendingDelaysNanos(), "the backoff's probe stays as it was");
+    assertEquals(1, redials());
+
+    time.advanceNanos(50); // the backoff's own probe
+    assertEquals("probe@100", lastHeard());
+    peer.failed("hello", "no answer");
+    assertEquals(List.of(200L), time.pendingDelaysNanos());
+    peers.heardHello(S2); // 100 ns after the last redial
+    time.runDue();
+    assertEquals("probe@100", lastHeard());
+    assertEquals(List.of("down", "probe@0", "down", "probe@100", "down", "probe@100"), heard);
+    assertEquals(2, redials());
+  }
+
+  @Test
+  void aHelloWhileTrafficFlowsOrAProbeIsUnderWayDoesNothing() {
+    Peer peer = s2();
+    peers.heardHello(S2); // never connected: traffic goes
+    time.runDue();
+    assertEquals(Peer.State.UNKNOWN, peer.state());
+    peer.connected();
+    peers.heardHello(S2);
+    time.runDue();
+    assertEquals(Peer.State.HEALTHY, peer.state());
+    assertEquals(List.of(), heard);
+    assertEquals(0, time.pendingTasks(), "nothing scheduled");
+
+    peer.failed("DATA stream", "x");
+    time.advanceNanos(100);
+    assertEquals(Peer.State.PROBING, peer.state());
+    peers.heardHello(S2); // the probe's hello is out already
+    time.runDue();
+    assertEquals(List.of("down", "probe@100"), heard);
+    assertEquals(0, redials());
+
+    peers.heardHello(StoreId.of(3));
+    assertNull(peers.existing(StoreId.of(3)), "a store never talked to gets no peer");
+  }
+
   @Test
   void closingStopsProbingAndChannels() {
     Peer peer = s2();
@@ -134,6 +222,9 @@ class PeerTest {
     peers.close();
     time.advanceNanos(1_000);
     assertEquals(Peer.State.DOWN, peer.state(), "no probe after close");
+    peers.heardHello(S2);
+    time.runDue();
+    assertEquals(Peer.State.DOWN, peer.state(), "nor after a hello");
     assertThrows(IllegalStateException.class, () -> peer.channel(ChannelKind.SNAPSHOT));
     assertNull(peers.peer(StoreId.of(3)), "no new peers after close");
   }
