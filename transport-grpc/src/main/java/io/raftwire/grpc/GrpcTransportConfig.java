@@ -502,9 +502,12 @@ public final class GrpcTransportConfig {
     }
 
     /**
-     * Defaults 100 ms, 5 s, 2.0 and 0.2: see the {@code DEFAULT_RECONNECT_*} constants.
+     * Defaults 100 ms, 5 s, 2.0 and 0.2: see the {@code DEFAULT_RECONNECT_*} constants. A store
+     * that says hello on a stream of its own while its breaker is open here is probed at once and
+     * its backoff starts over, at most once per {@code initialNanos}.
      *
-     * @param initialNanos the first delay after a failure, in nanoseconds; positive
+     * @param initialNanos the first delay after a failure, in nanoseconds; positive; also the
+     *     shortest time between two probes that a store's hellos bring forward
      * @param maxNanos the longest delay, in nanoseconds; at least {@code initialNanos}
      * @param multiplier the growth of the delay per consecutive failure; at least 1
      * @param jitter the relative jitter of each delay, in [0, 1)

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Status;
+import io.raftwire.grpc.internal.wire.ClientFrame;
 import io.raftwire.grpc.internal.wire.Envelope;
+import io.raftwire.grpc.internal.wire.Lane;
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
@@ -204,6 +207,67 @@ class GrpcTransportTest {
     sendAndAwait(a, S2, TrafficClass.APPEND, 4);
     assertTrue(read(a, GrpcMetrics.SENDER_RECONNECTS, S2) >= 1);
     assertEquals(1, read(a, GrpcMetrics.SENDER_BREAKER, S2), "breaker healthy again");
+  }
+
+  /** A reconnect backoff far longer than any wait below: what happens within a wait did not wait it out. */
+  private static final long MINUTE_NANOS = TimeUnit.SECONDS.toNanos(60);
+  private static final Duration WELL_WITHIN_THE_BACKOFF = Duration.ofSeconds(20);
+
+  /** s1 whose breaker to s2 is open for a minute, because s2 stopped; s1 records into range 1. */
+  private GrpcTransport s1WithItsBreakerToS2OpenForAMinute() {
+    GrpcTransport a = cluster.start(S1, TransportLimits.defaults(),
+        c -> c.reconnectBackoff(MINUTE_NANOS, MINUTE_NANOS, 2.0, 0.0));
+    recordInto(a);
+    GrpcTransport b = cluster.start(S2, TransportLimits.defaults());
+    recordInto(b);
+    sendAndAwait(a, S2, TrafficClass.CONTROL, 1);
+    b.close();
+    await().atMost(WAIT).until(() -> !a.isReachable(S2));
+    return a;
+  }
+
+  /** s2 again, on the address it had. */
+  private GrpcTransport restartS2() {
+    GrpcTransport restarted =
+        cluster.start(cluster.config(S2, TransportLimits.defaults()).listenAddress(cluster.addresses.get(S2)).build());
+    recordInto(restarted);
+    return restarted;
+  }
+
+  @Test
+  void aRestartedStoreThatSaysHelloIsReconnectedToAtOnceRatherThanAfterTheBackoff() {
+    GrpcTransport a = s1WithItsBreakerToS2OpenForAMinute();
+    GrpcTransport b = restartS2();
+    assertFalse(a.isReachable(S2), "s2 is up, but s1's breaker waits out its minute");
+
+    sendAndAwait(b, S1, TrafficClass.CONTROL, 2); // s2's stream to s1 starts with its hello
+    await().atMost(WELL_WITHIN_THE_BACKOFF).until(() -> a.isReachable(S2));
+    sendAndAwait(a, S2, TrafficClass.CONTROL, 3);
+    sendAndAwait(a, S2, TrafficClass.APPEND, 4);
+    assertEquals(1, read(a, GrpcMetrics.SENDER_REDIALS_ON_HELLO, S2));
+    assertEquals(1, read(a, GrpcMetrics.SENDER_BREAKER, S2), "breaker healthy again");
+  }
+
+  @Test
+  void aRefusedHelloOrOneForAnotherStoreDoesNotBringTheProbeForward() throws Exception {
+    GrpcTransport a = s1WithItsBreakerToS2OpenForAMinute();
+    GrpcTransport b = restartS2();
+    RawPeer raw = RawPeer.plaintext(a.listenAddress());
+    others.add(raw);
+
+    RawPeer.Responses wrongVersion = new RawPeer.Responses();
+    ClientFrame hello = RawPeer.hello(2, 1, Lane.LANE_CONTROL);
+    raw.open(wrongVersion).onNext(hello.toBuilder().setHello(hello.getHello().toBuilder().setProtocolVersion(99)).build());
+    assertEquals(Status.Code.FAILED_PRECONDITION, wrongVersion.end.get(30, TimeUnit.SECONDS).getCode());
+    RawPeer.Responses staleAddress = new RawPeer.Responses();
+    raw.open(staleAddress).onNext(RawPeer.hello(2, 9, Lane.LANE_CONTROL)); // s2 believes s9 is here
+    staleAddress.helloAck.get(30, TimeUnit.SECONDS); // answered, but says nothing of s2's own address
+    assertEquals(0, read(a, GrpcMetrics.SENDER_REDIALS_ON_HELLO, S2));
+    assertFalse(a.isReachable(S2));
+
+    sendAndAwait(b, S1, TrafficClass.CONTROL, 2); // the real hello
+    await().atMost(WELL_WITHIN_THE_BACKOFF).until(() -> a.isReachable(S2));
+    assertEquals(1, read(a, GrpcMetrics.SENDER_REDIALS_ON_HELLO, S2));
   }
 
   @Test

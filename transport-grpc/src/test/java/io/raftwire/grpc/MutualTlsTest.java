@@ -64,7 +64,11 @@ class MutualTlsTest {
   }
 
   private GrpcTransport start(StoreId store, PeerSecurity security) {
-    GrpcTransport t = cluster.start(store, TransportLimits.defaults(), b -> b.security(security));
+    return start(cluster.config(store, TransportLimits.defaults()).security(security));
+  }
+
+  private GrpcTransport start(GrpcTransportConfig.Builder config) {
+    GrpcTransport t = cluster.start(config.build());
     t.register(RangeId.of(1), (range, batch) -> batch.forEach(e -> received.add(seq(e))));
     return t;
   }
@@ -170,6 +174,36 @@ class MutualTlsTest {
     deliver(a, S2, 7); // the real s1 is unaffected
     await().atMost(WAIT).until(() -> received.contains(7L));
     assertEquals(List.of(7L), List.copyOf(received));
+  }
+
+  @Test
+  void aHelloInAnotherStoresNameDoesNotBringItsProbeForwardButThatStoresOwnHelloDoes() throws Exception {
+    long minute = TimeUnit.SECONDS.toNanos(60);
+    PeerSecurity s2 = certificate(S2).security().clusterId(CLUSTER).reloadCheckNanos(RELOAD_CHECK_NANOS).build();
+    GrpcTransport a = start(cluster.config(S1, TransportLimits.defaults())
+        .security(certificate(S1).security().clusterId(CLUSTER).reloadCheckNanos(RELOAD_CHECK_NANOS).build())
+        .reconnectBackoff(minute, minute, 2.0, 0.0));
+    GrpcTransport b = start(S2, s2);
+    deliver(a, S2, 1);
+    await().atMost(WAIT).until(() -> received.contains(1L));
+    b.close();
+    await().atMost(WAIT).until(() -> !a.isReachable(S2));
+    GrpcTransport restarted = start(cluster.config(S2, TransportLimits.defaults()).security(s2)
+        .listenAddress(cluster.addresses.get(S2)));
+
+    Responses forged = new Responses();
+    raw(a, certificate(S3), true).open(forged).onNext(RawPeer.hello(2, 1, Lane.LANE_CONTROL)); // s3 claiming to be s2
+    assertEquals(Status.Code.PERMISSION_DENIED, end(forged).getCode());
+    assertEquals(1, read(a, GrpcMetrics.RECEIVER_PROTOCOL_ERRORS, "SENDER_NOT_AUTHENTICATED"));
+    assertEquals(0, read(a, GrpcMetrics.SENDER_REDIALS_ON_HELLO, S2), "a refused hello dials nothing");
+    assertTrue(!a.isReachable(S2));
+
+    deliver(restarted, S1, 2); // s2's own hello, on a connection whose certificate names s2
+    await().atMost(WAIT).until(() -> received.contains(2L));
+    await().atMost(Duration.ofSeconds(20)).until(() -> a.isReachable(S2)); // well within the minute
+    deliver(a, S2, 3);
+    await().atMost(WAIT).until(() -> received.contains(3L));
+    assertEquals(1, read(a, GrpcMetrics.SENDER_REDIALS_ON_HELLO, S2));
   }
 
   @Test
