@@ -350,7 +350,7 @@ public final class KvNode implements AutoCloseable {
       private int replicas = 3;
       private long maxValueBytes = 1024 * 1024;
       private RaftConfig raftConfig = RaftConfig.newBuilder()
-          .setLeaderElectionTimeoutMillis(1000).setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(5)
+          .setLeaderElectionTimeoutMillis(1000).setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(2)
           .setCommitCountToTakeSnapshot(10_000).build();
       private MetricRegistry metrics = new MetricRegistry();
       private java.util.function.UnaryOperator<AdmissionConfig.Builder> admission = b -> b;
@@ -405,7 +405,7 @@ public final class KvNode implements AutoCloseable {
         return this;
       }
 
-      /** Default: 1 s election timeout, 1 s heartbeats, 5 s heartbeat timeout, snapshot every 10k commits. */
+      /** Default: 1 s election timeout, 1 s heartbeats, 2 s leader heartbeat timeout, snapshot every 10k commits. */
       public Builder raftConfig(RaftConfig config) {
         this.raftConfig = Objects.requireNonNull(config);
         return this;
