@@ -106,7 +106,7 @@ final class DemoCommand implements Callable<Integer> {
    */
   private int snapshot() throws Exception {
     io.microraft.RaftConfig raft = io.microraft.RaftConfig.newBuilder().setLeaderElectionTimeoutMillis(1000)
-        .setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(5).setCommitCountToTakeSnapshot(100).build();
+        .setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(2).setCommitCountToTakeSnapshot(100).build();
     try (LocalCluster cluster = secured(LocalCluster.builder().zones("a", "b", "b").ranges(ranges).raftConfig(raft)).start()) {
       System.out.printf("raftwire demo, snapshot scenario: store 1 in zone a, stores 2 and 3 in zone b, %d ranges x 3 "
           + "replicas, a snapshot every 100 commits, RocksDB in %s%n", ranges, cluster.dataDirectory());

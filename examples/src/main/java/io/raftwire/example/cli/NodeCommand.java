@@ -6,13 +6,18 @@ import io.raftwire.topology.StoreId;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Runs one store until interrupted. */
+/** Runs one store until the process is told to stop (SIGTERM, Ctrl-C), then shuts it down gracefully. */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run one store of a cluster.")
 final class NodeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
+
   @Option(names = "--id", required = true, description = "This store's id (one of --peers).")
   long id;
 
@@ -56,24 +61,57 @@ final class NodeCommand implements Callable<Integer> {
     }
     MetricRegistry metrics = new MetricRegistry();
     MetricsEndpoints endpoints = new MetricsEndpoints(metrics, "0.0.0.0", metricsPort);
-    try (KvNode node = KvNode.start(
-        KvNode.Config.builder(store, cluster.addresses, data)
-            .security(security)
-            .localities(cluster.localities)
-            .listenAddress(listen == null ? null : Peers.address(listen))
-            .clientAddress(Peers.address(client))
-            .rangeCount(ranges)
-            .metrics(metrics)
-            .transport(t -> t.fanOut(fanOut))
-            .build())) {
-      System.out.printf("store %d up: clients on %s%s; peers over %s; Ctrl-C to stop%n", id, node.clientAddress(),
-          metricsPort > 0 ? ", metrics on :" + metricsPort + "/metrics" : "", tls.describe());
-      CountDownLatch stop = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-      stop.await();
-    } finally {
+    KvNode node;
+    try {
+      node = KvNode.start(
+          KvNode.Config.builder(store, cluster.addresses, data)
+              .security(security)
+              .localities(cluster.localities)
+              .listenAddress(listen == null ? null : Peers.address(listen))
+              .clientAddress(Peers.address(client))
+              .rangeCount(ranges)
+              .metrics(metrics)
+              .transport(t -> t.fanOut(fanOut))
+              .build());
+    } catch (java.io.IOException | RuntimeException e) {
       endpoints.close();
+      throw e;
     }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(shutdownHook(node, endpoints, stopped));
+    System.out.printf("store %d up: clients on %s%s; peers over %s; SIGTERM or Ctrl-C stops it gracefully%n", id,
+        node.clientAddress(), metricsPort > 0 ? ", metrics on :" + metricsPort + "/metrics" : "", tls.describe());
+    stopped.await();
     return 0;
+  }
+
+  /**
+   * The JVM shutdown hook (SIGTERM, Ctrl-C): closes {@code node} gracefully (see {@link
+   * KvNode#close()}: client requests refused, its ranges handed off, then Raft nodes, storage and
+   * transport closed) and returns, so letting the JVM exit, only once that has finished or {@link
+   * KvNode#closeTimeoutNanos()} has passed; then closes {@code alsoClose} and releases {@code
+   * stopped}.
+   */
+  static Thread shutdownHook(KvNode node, AutoCloseable alsoClose, CountDownLatch stopped) {
+    return new Thread(() -> {
+      Thread closer = new Thread(node::close, "raftwire-kv-close-" + node.store());
+      closer.setDaemon(true); // a close past its bound must not keep the JVM alive
+      closer.start();
+      try {
+        closer.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(node.closeTimeoutNanos())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (closer.isAlive()) {
+        log.warn("{} did not finish shutting down within {} ms; exiting anyway", node.store(),
+            TimeUnit.NANOSECONDS.toMillis(node.closeTimeoutNanos()));
+      }
+      try {
+        alsoClose.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed", alsoClose, e);
+      }
+      stopped.countDown();
+    }, "raftwire-kv-shutdown");
   }
 }

@@ -210,7 +210,7 @@ public final class LocalCluster implements AutoCloseable {
     private int slowStores;
     private boolean admissionControl = true;
     private io.microraft.RaftConfig raftConfig = io.microraft.RaftConfig.newBuilder()
-        .setLeaderElectionTimeoutMillis(1000).setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(5)
+        .setLeaderElectionTimeoutMillis(1000).setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(2)
         .setCommitCountToTakeSnapshot(10_000).build();
     private java.util.function.UnaryOperator<io.raftwire.grpc.SnapshotConfig.Builder> snapshots = x -> x;
     private boolean fanOut = true;
@@ -275,7 +275,7 @@ public final class LocalCluster implements AutoCloseable {
       return this;
     }
 
-    /** Default: 1 s election timeout and heartbeats, 5 s heartbeat timeout, a snapshot every 10k commits. */
+    /** Default: 1 s election timeout and heartbeats, 2 s leader heartbeat timeout, a snapshot every 10k commits. */
     public Builder raftConfig(io.microraft.RaftConfig config) {
       this.raftConfig = java.util.Objects.requireNonNull(config);
       return this;

@@ -26,8 +26,9 @@ import java.util.function.Function;
 
 /**
  * A client of the KV cluster: routes each key to its range's leader (learned from the stores'
- * answers), and retries on leader changes and unavailability for up to {@link #RETRY_NANOS}.
- * Thread-safe; blocking calls.
+ * answers), and retries on leader changes and unavailability for up to {@link #RETRY_NANOS}; after
+ * an {@code UNAVAILABLE} (a store down or shutting down) the next try goes to another store, or to
+ * the leader the answer named. Thread-safe; blocking calls.
  */
 public final class KvClient implements AutoCloseable {
   /** How long a call keeps retrying before it fails. */
@@ -77,8 +78,15 @@ public final class KvClient implements AutoCloseable {
     RangeId range = ranges.rangeOf(key.isEmpty() ? ByteString.copyFromUtf8("-") : key);
     long deadline = System.nanoTime() + RETRY_NANOS;
     int attempt = 0;
+    StoreId unavailable = null; // the store that last answered UNAVAILABLE (e.g. it is shutting down)
     while (true) {
-      StoreId target = leaders.getOrDefault(range, stores.get(attempt % stores.size()));
+      StoreId target = leaders.get(range);
+      if (target == null) {
+        target = stores.get(attempt % stores.size());
+        if (target.equals(unavailable) && stores.size() > 1) {
+          target = stores.get((attempt + 1) % stores.size());
+        }
+      }
       try {
         return rpc.apply(KvGrpc.newBlockingStub(channels.get(target)).withDeadlineAfter(10, TimeUnit.SECONDS));
       } catch (StatusRuntimeException e) {
@@ -86,10 +94,14 @@ public final class KvClient implements AutoCloseable {
         if (code == Status.Code.INVALID_ARGUMENT || code == Status.Code.NOT_FOUND || System.nanoTime() > deadline) {
           throw e;
         }
+        unavailable = code == Status.Code.UNAVAILABLE ? target : null;
+        // A store that does not lead the range, or is shutting down, names the leader it follows.
         Metadata trailers = e.getTrailers();
-        String leader = trailers == null ? null : trailers.get(KvService.LEADER);
-        if (code == Status.Code.FAILED_PRECONDITION && leader != null && channels.containsKey(StoreId.of(Long.parseLong(leader)))) {
-          leaders.put(range, StoreId.of(Long.parseLong(leader)));
+        String hint = trailers == null ? null : trailers.get(KvService.LEADER);
+        StoreId leader = hint == null ? null : StoreId.of(Long.parseLong(hint));
+        if ((code == Status.Code.FAILED_PRECONDITION || code == Status.Code.UNAVAILABLE)
+            && leader != null && !leader.equals(target) && channels.containsKey(leader)) {
+          leaders.put(range, leader);
         } else {
           leaders.remove(range);
           backoff(attempt);

@@ -1,6 +1,7 @@
 package io.raftwire.example.kv;
 
 import com.codahale.metrics.MetricRegistry;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.microraft.RaftConfig;
@@ -35,6 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
@@ -43,10 +46,17 @@ import org.slf4j.LoggerFactory;
 /**
  * One store of the KV cluster: its RocksDB, its raftwire transport (with admission), one MicroRaft
  * node per hosted range (restored from RocksDB when it has run before), and the client API server.
- * Start with {@link #start(Config)}; {@link #close()} stops everything and closes the database.
+ * Start with {@link #start(Config)}; {@link #close()} shuts the store down gracefully, handing off
+ * the ranges it leads first.
  */
 public final class KvNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KvNode.class);
+  /** How long {@link #close()} waits for every Raft node to terminate, all together. */
+  static final long TERMINATE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /** How long {@link #close()} lets client calls in progress finish before cancelling them. */
+  static final long CLIENT_DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** What {@link #close()} may take beyond the leadership handoff: node, client and transport shutdown. */
+  static final long CLOSE_MARGIN_NANOS = TimeUnit.SECONDS.toNanos(20);
 
   private final Config config;
   private final RocksStorage storage;
@@ -57,6 +67,14 @@ public final class KvNode implements AutoCloseable {
   private final Ranges ranges;
   private final Server clientServer;
   private final LsmHealth health;
+  private final Map<RangeId, LeaderWatch> watches = new ConcurrentHashMap<>();
+  private final Object closeLock = new Object();
+
+  @GuardedBy("closeLock")
+  private boolean closed;
+
+  /** Set first thing in {@link #close()}: client requests are refused from then on. */
+  private volatile boolean closing;
 
   private KvNode(Config config) throws IOException {
     this.config = config;
@@ -66,7 +84,7 @@ public final class KvNode implements AutoCloseable {
     MicroRaftNodes startedNodes = null;
     try {
       // RocksDB's L0 files and compaction debt cut the measured throughput, elastic work first.
-      this.health = new LsmHealth(new RocksLsmStats(storage.db()),
+      this.health = new LsmHealth(new RocksLsmStats(storage),
           new ThroughputHealth(AdmissionConfig.DEFAULT_TARGET_WRITE_LATENCY_NANOS, AdmissionConfig.DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND),
           LsmHealthConfig.defaults());
       this.codec = new MicroRaftCodec(new KvOperations(), new DefaultRaftModelFactory(), KvOperations::priorityOf);
@@ -173,6 +191,9 @@ public final class KvNode implements AutoCloseable {
         .setGroupId(range)
         .setConfig(config.raftConfig)
         .setStateMachine(new KvStateMachine(storage.db(), range));
+    LeaderWatch watch = new LeaderWatch();
+    watches.put(range, watch);
+    builder.setRaftNodeReportListener(watch);
     Optional<RestoredRaftState> restored = storage.restore(range, codec);
     if (restored.isEmpty()) {
       List<RaftEndpoint> members = new ArrayList<>();
@@ -268,25 +289,159 @@ public final class KvNode implements AutoCloseable {
     return health.lastState() + " " + health.lastStats();
   }
 
+  /** Whether {@link #close()} has begun: client requests are refused. */
+  boolean closing() {
+    return closing;
+  }
+
+  /**
+   * The longest {@link #close()} takes: the leadership transfer timeout plus {@value
+   * #CLOSE_MARGIN_NANOS} ns for terminating the Raft nodes, draining client calls and closing the
+   * transport (each bounded on its own). What a shutdown hook waits for.
+   */
+  public long closeTimeoutNanos() {
+    return config.shutdownLeadershipTransferTimeoutNanos + CLOSE_MARGIN_NANOS;
+  }
+
+  /**
+   * Shuts the store down gracefully, in this order: (1) new client requests get {@code
+   * UNAVAILABLE} "store sN is shutting down; retry on another store" (with the range's new leader
+   * in the {@value KvService#LEADER_KEY} trailer once known); (2) every range this store leads is
+   * handed to its reachable voting follower with the highest match index by MicroRaft's leadership
+   * transfer, all at once, waiting at most {@link Config.Builder#shutdownLeadershipTransferTimeoutNanos}
+   * (a handoff that fails or runs out of time is logged and the shutdown goes on; its followers
+   * then elect a leader after their heartbeat timeout); (3) the Raft nodes terminate (at most
+   * {@value #TERMINATE_TIMEOUT_NANOS} ns), the client API stops (calls in progress get {@value
+   * #CLIENT_DRAIN_TIMEOUT_NANOS} ns), RocksDB closes after syncing its write-ahead log, and the
+   * transport closes last. Logs one INFO line: ranges led, handed off, failed, elapsed time.
+   * Idempotent and thread-safe: a second call returns once the first has finished.
+   */
   @Override
   public void close() {
-    clientServer.shutdownNow();
-    for (RangeId range : nodes.ranges()) {
-      nodes.remove(range).ifPresent(node -> {
-        try {
-          node.terminate().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          log.warn("{}: {} did not terminate cleanly", config.store, range, e);
-        }
-      });
+    synchronized (closeLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      shutDown();
     }
-    transport.close();
+  }
+
+  /**
+   * {@link #close()} without step (2): the ranges this store leads are left to their followers'
+   * heartbeat timeout, as after a crash. For tests of failover.
+   */
+  void closeWithoutHandoff() {
+    synchronized (closeLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      shutDown(false);
+    }
+  }
+
+  private void shutDown() {
+    shutDown(config.shutdownLeadershipTransferTimeoutNanos > 0);
+  }
+
+  private void shutDown(boolean handOff) {
+    long start = System.nanoTime();
+    closing = true;
+    observe(ShutdownStep.CLIENTS_REFUSED);
+    Map<RangeId, RaftNode> led = new TreeMap<>();
+    for (RangeId range : nodes.ranges()) {
+      nodes.node(range).filter(n -> n.getLocalEndpoint().equals(n.getTerm().getLeaderEndpoint()))
+          .ifPresent(n -> led.put(range, n));
+    }
+    List<LeadershipHandoff.Outcome> outcomes = !handOff
+        ? led.keySet().stream().map(r -> new LeadershipHandoff.Outcome(r, false, "no handoff asked for")).toList()
+        : LeadershipHandoff.run(led, watches,
+            e -> e instanceof StoreEndpoint && transport.isReachable(((StoreEndpoint) e).store()),
+            start + config.shutdownLeadershipTransferTimeoutNanos);
+    List<String> handedOff = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
+    for (LeadershipHandoff.Outcome o : outcomes) {
+      if (o.handedOff()) {
+        handedOff.add(o.range() + " " + o.detail());
+      } else {
+        failed.add(o.range().toString());
+        log.warn("{}: {} was not handed off ({}); its followers will elect a leader after their heartbeat timeout",
+            config.store, o.range(), o.detail());
+      }
+    }
+    observe(ShutdownStep.LEADERSHIP_HANDED_OFF);
+    terminateNodes();
+    observe(ShutdownStep.RAFT_NODES_TERMINATED);
+    clientServer.shutdown();
+    try {
+      if (!clientServer.awaitTermination(CLIENT_DRAIN_TIMEOUT_NANOS, TimeUnit.NANOSECONDS)) {
+        clientServer.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      clientServer.shutdownNow();
+    }
+    observe(ShutdownStep.CLIENT_API_CLOSED);
     storage.close();
-    log.info("{} stopped", config.store);
+    observe(ShutdownStep.STORAGE_CLOSED);
+    transport.close();
+    observe(ShutdownStep.TRANSPORT_CLOSED);
+    log.info("{} shut down in {} ms: led {} ranges, handed off {}{}, failed {}{}; then closed its Raft nodes, "
+            + "storage and transport", config.store, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+        led.size(), handedOff.size(), handedOff.isEmpty() ? "" : " " + handedOff, failed.size(),
+        failed.isEmpty() ? "" : " " + failed);
+  }
+
+  /** Terminates every Raft node at once, waiting for them together; stops routing to them. */
+  private void terminateNodes() {
+    Map<RangeId, java.util.concurrent.CompletableFuture<?>> terminations = new TreeMap<>();
+    for (RangeId range : nodes.ranges()) {
+      nodes.node(range).ifPresent(node -> terminations.put(range, node.terminate()));
+    }
+    long deadline = System.nanoTime() + TERMINATE_TIMEOUT_NANOS;
+    terminations.forEach((range, termination) -> {
+      try {
+        termination.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        log.warn("{}: interrupted while {} terminated", config.store, range);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        log.warn("{}: {} did not terminate cleanly", config.store, range, e);
+      }
+      var unused = nodes.remove(range);
+    });
+    nodes.close();
+  }
+
+  private void observe(ShutdownStep step) {
+    try {
+      config.shutdownObserver.accept(step);
+    } catch (RuntimeException e) {
+      log.warn("{}: the shutdown observer failed at {}", config.store, step, e);
+    }
+  }
+
+  /** Whether RocksDB is still open (for tests of the shutdown order). */
+  boolean storageOpen() {
+    return storage.isOpen();
+  }
+
+  /** Whether the transport still accepts registrations, i.e. is not closed (for tests of the shutdown order). */
+  boolean transportOpen() {
+    try {
+      transport.addDropListener(dropped -> { }).close();
+      return true;
+    } catch (IllegalStateException e) {
+      return false;
+    }
   }
 
   /** How to start a store. Immutable; build with {@link #builder}. */
   public static final class Config {
+    /** The default of {@link Builder#shutdownLeadershipTransferTimeoutNanos}: 5 s. */
+    public static final long DEFAULT_SHUTDOWN_LEADERSHIP_TRANSFER_TIMEOUT_NANOS = 5_000_000_000L;
+
     final StoreId store;
     final Map<StoreId, InetSocketAddress> raftAddresses;
     final Map<StoreId, Locality> localities;
@@ -304,6 +459,8 @@ public final class KvNode implements AutoCloseable {
     final java.util.function.UnaryOperator<SnapshotConfig.Builder> snapshots;
     final java.util.function.UnaryOperator<GrpcTransportConfig.Builder> transport;
     final PeerSecurity security;
+    final long shutdownLeadershipTransferTimeoutNanos;
+    final java.util.function.Consumer<ShutdownStep> shutdownObserver;
 
     private Config(Builder b) {
       this.store = b.store;
@@ -324,6 +481,8 @@ public final class KvNode implements AutoCloseable {
       this.snapshots = b.snapshots;
       this.transport = b.transport;
       this.security = b.security;
+      this.shutdownLeadershipTransferTimeoutNanos = b.shutdownLeadershipTransferTimeoutNanos;
+      this.shutdownObserver = b.shutdownObserver;
     }
 
     /**
@@ -350,7 +509,7 @@ public final class KvNode implements AutoCloseable {
       private int replicas = 3;
       private long maxValueBytes = 1024 * 1024;
       private RaftConfig raftConfig = RaftConfig.newBuilder()
-          .setLeaderElectionTimeoutMillis(1000).setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(5)
+          .setLeaderElectionTimeoutMillis(1000).setLeaderHeartbeatPeriodSecs(1).setLeaderHeartbeatTimeoutSecs(2)
           .setCommitCountToTakeSnapshot(10_000).build();
       private MetricRegistry metrics = new MetricRegistry();
       private java.util.function.UnaryOperator<AdmissionConfig.Builder> admission = b -> b;
@@ -359,6 +518,8 @@ public final class KvNode implements AutoCloseable {
       private java.util.function.UnaryOperator<SnapshotConfig.Builder> snapshots = b -> b;
       private java.util.function.UnaryOperator<GrpcTransportConfig.Builder> transport = b -> b;
       private PeerSecurity security = PeerSecurity.insecure();
+      private long shutdownLeadershipTransferTimeoutNanos = DEFAULT_SHUTDOWN_LEADERSHIP_TRANSFER_TIMEOUT_NANOS;
+      private java.util.function.Consumer<ShutdownStep> shutdownObserver = step -> { };
 
       private Builder(StoreId store, Map<StoreId, InetSocketAddress> raftAddresses, Path dataDir) {
         this.store = Objects.requireNonNull(store, "store");
@@ -405,7 +566,7 @@ public final class KvNode implements AutoCloseable {
         return this;
       }
 
-      /** Default: 1 s election timeout, 1 s heartbeats, 5 s heartbeat timeout, snapshot every 10k commits. */
+      /** Default: 1 s election timeout, 1 s heartbeats, 2 s leader heartbeat timeout, snapshot every 10k commits. */
       public Builder raftConfig(RaftConfig config) {
         this.raftConfig = Objects.requireNonNull(config);
         return this;
@@ -464,7 +625,28 @@ public final class KvNode implements AutoCloseable {
         return this;
       }
 
+      /**
+       * Default {@value Config#DEFAULT_SHUTDOWN_LEADERSHIP_TRANSFER_TIMEOUT_NANOS} ns (5 s): how long
+       * {@link KvNode#close()} waits for the ranges this store leads to be handed to followers
+       * before it terminates its Raft nodes anyway. 0 hands nothing off: the followers elect a new
+       * leader after their heartbeat timeout, as if the store had crashed.
+       */
+      public Builder shutdownLeadershipTransferTimeoutNanos(long nanos) {
+        this.shutdownLeadershipTransferTimeoutNanos = nanos;
+        return this;
+      }
+
+      /** Default none: hears of each step of {@link KvNode#close()} once done (a test hook). */
+      Builder shutdownObserver(java.util.function.Consumer<ShutdownStep> observer) {
+        this.shutdownObserver = Objects.requireNonNull(observer, "observer");
+        return this;
+      }
+
       public Config build() {
+        if (shutdownLeadershipTransferTimeoutNanos < 0) {
+          throw new IllegalArgumentException(
+              "shutdownLeadershipTransferTimeoutNanos must be >= 0, was " + shutdownLeadershipTransferTimeoutNanos);
+        }
         if (rangeCount < 1 || replicas < 1 || maxValueBytes < 1) {
           throw new IllegalArgumentException(
               "rangeCount, replicas and maxValueBytes must be >= 1, were " + rangeCount + ", " + replicas + ", " + maxValueBytes);

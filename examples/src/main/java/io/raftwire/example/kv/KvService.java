@@ -32,7 +32,10 @@ import java.util.concurrent.CompletionException;
  * key, an oversized value or a key sent to the wrong range; {@code NOT_FOUND} for a range that does
  * not exist or is not hosted here; {@code FAILED_PRECONDITION} with the leader's store id in the
  * {@value #LEADER_KEY} trailer when this store does not lead the range; {@code UNAVAILABLE} while
- * the range has no leader or the outcome is unknown (retry; puts and deletes are idempotent).
+ * the range has no leader or the outcome is unknown (retry; puts and deletes are idempotent), and
+ * for every request once the store is shutting down ("store sN is shutting down; retry on another
+ * store", with the range's new leader in the {@value #LEADER_KEY} trailer once this store follows
+ * one).
  */
 final class KvService extends KvGrpc.KvImplBase {
   static final String LEADER_KEY = "raftwire-leader";
@@ -109,6 +112,10 @@ final class KvService extends KvGrpc.KvImplBase {
 
   /** The range's local node, or an error sent to {@code responses}. */
   private Optional<RaftNode> route(ByteString key, long rangeId, StreamObserver<?> responses) {
+    if (node.closing()) {
+      responses.onError(shuttingDown(key));
+      return Optional.empty();
+    }
     if (key.isEmpty() || key.size() > MAX_KEY_BYTES) {
       responses.onError(Status.INVALID_ARGUMENT
           .withDescription("keys must have 1 to " + MAX_KEY_BYTES + " bytes, this one has " + key.size())
@@ -136,6 +143,21 @@ final class KvService extends KvGrpc.KvImplBase {
           .asRuntimeException());
     }
     return raft;
+  }
+
+  /** The answer of a closing store, naming the range's leader if this store follows another one. */
+  private Throwable shuttingDown(ByteString key) {
+    Metadata trailers = new Metadata();
+    if (!key.isEmpty() && key.size() <= MAX_KEY_BYTES) {
+      node.node(node.ranges().rangeOf(key)).ifPresent(raft -> {
+        if (raft.getTerm().getLeaderEndpoint() instanceof StoreEndpoint leader
+            && !leader.equals(raft.getLocalEndpoint())) {
+          trailers.put(LEADER, Long.toString(leader.store().value()));
+        }
+      });
+    }
+    return Status.UNAVAILABLE.withDescription("store " + node.store() + " is shutting down; retry on another store")
+        .asRuntimeException(trailers);
   }
 
   private static Throwable toStatus(Throwable error, RaftNode raft) {

@@ -1,5 +1,6 @@
 package io.raftwire.example.storage;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.microraft.RaftEndpoint;
 import io.microraft.model.RaftModelFactory;
 import io.microraft.model.log.LogEntry;
@@ -22,12 +23,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One store's RocksDB. Key layout: {@code range (8 bytes) | kind (1) | index (8) | chunk (4)},
@@ -35,6 +40,7 @@ import org.rocksdb.WriteOptions;
  * using it is done.
  */
 public final class RocksStorage implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RocksStorage.class);
   static final byte ENDPOINT = 1;
   static final byte MEMBERS = 2;
   static final byte TERM = 3;
@@ -48,6 +54,11 @@ public final class RocksStorage implements AutoCloseable {
   private final Path directory;
   private final Options options;
   private final RocksDB db;
+  /** Readers from other threads (the health signal) hold it shared; {@link #close} exclusive. */
+  private final ReentrantReadWriteLock open = new ReentrantReadWriteLock();
+
+  @GuardedBy("open")
+  private boolean closed;
   final WriteOptions synced = new WriteOptions().setSync(true);
   final WriteOptions buffered = new WriteOptions();
 
@@ -72,6 +83,35 @@ public final class RocksStorage implements AutoCloseable {
   /** The RocksDB itself (for the state machine and the health signal). */
   public RocksDB db() {
     return db;
+  }
+
+  /**
+   * Runs {@code read} on the database unless it is closed, and keeps it open meanwhile: for
+   * readers on threads that may outlive the store's Raft nodes (the transport's admission reads
+   * RocksDB's statistics on its own timer), which must never touch a closed handle.
+   *
+   * @throws IllegalStateException if the database is closed
+   */
+  public <T> T whileOpen(Function<RocksDB, T> read) {
+    open.readLock().lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("RocksDB in " + directory + " is closed");
+      }
+      return read.apply(db);
+    } finally {
+      open.readLock().unlock();
+    }
+  }
+
+  /** Whether {@link #close} has not run yet. */
+  public boolean isOpen() {
+    open.readLock().lock();
+    try {
+      return !closed;
+    } finally {
+      open.readLock().unlock();
+    }
   }
 
   /** The directory the database lives in. */
@@ -183,11 +223,30 @@ public final class RocksStorage implements AutoCloseable {
     }
   }
 
+  /**
+   * Syncs the write-ahead log (what was written unsynced then survives a machine crash after a
+   * clean stop) and closes the database, after any {@link #whileOpen} read in progress.
+   * Idempotent.
+   */
   @Override
   public void close() {
-    synced.close();
-    buffered.close();
-    db.close();
-    options.close();
+    open.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        db.syncWal();
+      } catch (RocksDBException e) {
+        log.warn("cannot sync the write-ahead log of {} before closing it", directory, e);
+      }
+      synced.close();
+      buffered.close();
+      db.close();
+      options.close();
+    } finally {
+      open.writeLock().unlock();
+    }
   }
 }

@@ -98,7 +98,7 @@ class KvClusterTest {
     client.put(bytes(key), bytes("before"), Priority.REGULAR);
     await().atMost(WAIT).until(() -> cluster.leaderOf(range).isPresent());
     StoreId leader = cluster.leaderOf(range).orElseThrow();
-    cluster.stop(leader);
+    cluster.kill(leader);
     client.put(bytes(key), bytes("after"), Priority.REGULAR);
     assertArrayEquals(bytes("after"), client.get(bytes(key)).orElseThrow());
     StoreId newLeader = cluster.leaderOf(range).orElseThrow();
@@ -147,7 +147,7 @@ class KvClusterTest {
       workers.add(history.start(cluster::client, w, 12));
       if (w == 1) {
         await().atMost(WAIT).until(() -> history.ops.size() >= 6);
-        cluster.stop(cluster.leaderOf(range).orElseThrow()); // the leader dies mid-history
+        cluster.kill(cluster.leaderOf(range).orElseThrow()); // the leader dies mid-history
       }
     }
     CompletableFuture.allOf(workers.toArray(new CompletableFuture<?>[0])).get(150, TimeUnit.SECONDS);
