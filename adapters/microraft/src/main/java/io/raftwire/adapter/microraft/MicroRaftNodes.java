@@ -48,10 +48,18 @@ import org.slf4j.LoggerFactory;
  * keeps hearing its leader ({@link Builder#refusalFeedback}). Its counters are in {@link
  * #metricRegistry()}.
  *
+ * <p>A leader watchdog ({@link Builder#leaderWatchdog}, on by default) makes a follower that still
+ * names a leader it has not heard from for longer than MicroRaft allows start an election: MicroRaft
+ * 0.7 can leave a follower in that state for ever, and a range whose survivors all are in it
+ * leaderless (see {@link #watchdogElections()}).
+ *
  * <p>Thread-safe. {@link #close()} stops routing to every node and stops listening for drops; it
  * does not terminate the nodes.
  */
 public final class MicroRaftNodes implements AutoCloseable {
+  /** The default of {@link Builder#leaderWatchdogIntervalNanos}: 500 ms. */
+  public static final long DEFAULT_WATCHDOG_INTERVAL_NANOS = 500_000_000L;
+
   private final RaftTransport transport;
   private final RangeRegistry registry;
   private final MicroRaftTransport raftTransport;
@@ -59,6 +67,7 @@ public final class MicroRaftNodes implements AutoCloseable {
   private final Optional<MicroRaftSnapshots> snapshots;
   private final MetricRegistry metrics;
   private final Registration dropListener;
+  private final Optional<LeaderWatchdog> watchdog;
 
   private MicroRaftNodes(Builder b) {
     this.transport = b.transport;
@@ -72,7 +81,8 @@ public final class MicroRaftNodes implements AutoCloseable {
     this.registry = new RangeRegistry(b.transport, b.codec,
         hooks.isPresent() ? hooks.get().onAppend() : envelope -> {},
         snapshots.isPresent() ? snapshots.get()::received : (envelope, message) -> {},
-        new InboundProblems(b.transport.localStore(), b.problemTimebase, b.problemLines));
+        new InboundProblems(b.transport.localStore(), b.problemTimebase, b.problemLines),
+        b.watchdogTimebase::nanoTime);
     if (snapshots.isPresent()) {
       SnapshotTransfers transfers = b.transport.snapshots().orElseThrow(() -> new IllegalArgumentException(
           "snapshots need a transport with snapshot transfers (its SnapshotConfig's source and sink)"));
@@ -81,6 +91,10 @@ public final class MicroRaftNodes implements AutoCloseable {
     this.raftTransport = new MicroRaftTransport(b.transport, b.codec, snapshots.orElse(null), metrics,
         b.feedbackTimebase, b.feedbackIntervalNanos, b.feedback);
     this.dropListener = b.transport.addDropListener(raftTransport::onDropped);
+    this.watchdog = b.watchdog
+        ? Optional.of(new LeaderWatchdog(b.transport.localStore(), registry, b.codec.modelFactory(),
+            b.watchdogTimebase, b.watchdogIntervalNanos, metrics))
+        : Optional.empty();
   }
 
   private static FlowControl flowControl(RaftTransport transport) {
@@ -230,9 +244,21 @@ public final class MicroRaftNodes implements AutoCloseable {
     return registry.refused(problem);
   }
 
-  /** Stops routing to every node (they are not terminated) and listening for drops. */
+  /**
+   * {@return the elections the leader watchdog started since these nodes were built} 0 if it is
+   * off; see {@link Builder#leaderWatchdog}.
+   */
+  public long watchdogElections() {
+    return watchdog.map(LeaderWatchdog::electionsTriggered).orElse(0L);
+  }
+
+  /**
+   * Stops routing to every node (they are not terminated), listening for drops and the leader
+   * watchdog.
+   */
   @Override
   public void close() {
+    watchdog.ifPresent(LeaderWatchdog::close);
     dropListener.close();
     registry.close();
   }
@@ -254,6 +280,9 @@ public final class MicroRaftNodes implements AutoCloseable {
     private boolean feedback = true;
     private long feedbackIntervalNanos = MicroRaftTransport.DEFAULT_FEEDBACK_INTERVAL_NANOS;
     private Timebase feedbackTimebase = InboundProblems.defaultTimebase();
+    private boolean watchdog = true;
+    private long watchdogIntervalNanos = DEFAULT_WATCHDOG_INTERVAL_NANOS;
+    private Timebase watchdogTimebase = InboundProblems.defaultTimebase();
 
     private Builder(RaftTransport transport, MicroRaftCodec codec) {
       this.transport = Objects.requireNonNull(transport, "transport");
@@ -373,6 +402,54 @@ public final class MicroRaftNodes implements AutoCloseable {
      */
     public Builder feedbackTimebase(Timebase timebase) {
       this.feedbackTimebase = Objects.requireNonNull(timebase, "timebase");
+      return this;
+    }
+
+    /**
+     * Default on. On, a follower that still names a leader it has not heard from for longer than
+     * MicroRaft's heartbeat timeout plus one heartbeat period (plus one check interval) is made to
+     * start an election, through MicroRaft's {@code TriggerLeaderElectionRequest} in that leader's
+     * name. MicroRaft 0.7 can leave a follower in that state for ever (a pre-vote that a message
+     * from the leader of the same term interrupted disables its heartbeat check), and a range whose
+     * every survivor is in it stays leaderless until its dead leader returns. A healthy follower is
+     * never touched. Elections it starts are counted in {@code
+     * raftwire.<store>.microraft.watchdog.elections_triggered} ({@link #watchdogElections()}).
+     *
+     * @param on whether the watchdog runs
+     * @return this builder
+     */
+    public Builder leaderWatchdog(boolean on) {
+      this.watchdog = on;
+      return this;
+    }
+
+    /**
+     * Default {@link #DEFAULT_WATCHDOG_INTERVAL_NANOS}. How often the watchdog looks at every node;
+     * it acts at most one interval after MicroRaft's own limit.
+     *
+     * @param nanos the interval in nanoseconds; positive
+     * @return this builder
+     * @throws IllegalArgumentException if {@code nanos} is not positive
+     */
+    public Builder leaderWatchdogIntervalNanos(long nanos) {
+      if (nanos <= 0) {
+        throw new IllegalArgumentException("leaderWatchdogIntervalNanos must be > 0, was " + nanos);
+      }
+      this.watchdogIntervalNanos = nanos;
+      return this;
+    }
+
+    /**
+     * Default: the system clock, with the process's one shared daemon timer thread. The clock and
+     * timer of the leader watchdog (and of the time each node last heard its leader); a test gives
+     * a fake one, which must then also drive the nodes' MicroRaft clock.
+     *
+     * @param timebase the clock and timer; not null
+     * @return this builder
+     * @throws NullPointerException if {@code timebase} is null
+     */
+    public Builder watchdogTimebase(Timebase timebase) {
+      this.watchdogTimebase = Objects.requireNonNull(timebase, "timebase");
       return this;
     }
 

@@ -1,12 +1,16 @@
 package io.raftwire.adapter.microraft;
 
 import io.microraft.RaftNode;
+import io.microraft.model.message.AppendEntriesRequest;
+import io.microraft.model.message.InstallSnapshotRequest;
 import io.microraft.model.message.RaftMessage;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
+import io.raftwire.topology.StoreId;
 import io.raftwire.transport.RaftTransport;
 import io.raftwire.transport.Registration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -15,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The {@code RaftNode}s of one store, one per range, and the routing of inbound batches to them.
@@ -36,6 +41,7 @@ public final class RangeRegistry implements AutoCloseable {
   private final BiConsumer<RaftEnvelope, RaftMessage> onMessage;
   private final InboundCheck check;
   private final InboundProblems problems;
+  private final LongSupplier nanoClock;
   private final Map<RangeId, Entry> ranges = new ConcurrentHashMap<>();
 
   /**
@@ -76,6 +82,16 @@ public final class RangeRegistry implements AutoCloseable {
    */
   RangeRegistry(RaftTransport transport, MicroRaftCodec codec, Consumer<RaftEnvelope> onAppend,
       BiConsumer<RaftEnvelope, RaftMessage> onMessage, InboundProblems problems) {
+    this(transport, codec, onAppend, onMessage, problems, System::nanoTime);
+  }
+
+  /**
+   * As above, reading the time of each range's last message from its leader ({@link
+   * #lastLeaderMessage}) from {@code nanoClock}.
+   */
+  RangeRegistry(RaftTransport transport, MicroRaftCodec codec, Consumer<RaftEnvelope> onAppend,
+      BiConsumer<RaftEnvelope, RaftMessage> onMessage, InboundProblems problems, LongSupplier nanoClock) {
+    this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     this.transport = Objects.requireNonNull(transport, "transport");
     this.codec = Objects.requireNonNull(codec, "codec");
     this.onAppend = Objects.requireNonNull(onAppend, "onAppend");
@@ -103,14 +119,14 @@ public final class RangeRegistry implements AutoCloseable {
       throw new IllegalStateException(range + " already has a node on " + transport.localStore());
     }
     try {
-      entry.registration = transport.register(range, (r, batch) -> deliver(node, batch));
+      entry.registration = transport.register(range, (r, batch) -> deliver(entry, batch));
     } catch (RuntimeException e) {
       ranges.remove(range, entry);
       throw e;
     }
   }
 
-  private void deliver(RaftNode node, List<RaftEnvelope> batch) {
+  private void deliver(Entry entry, List<RaftEnvelope> batch) {
     for (RaftEnvelope envelope : batch) {
       RaftMessage message;
       try {
@@ -124,7 +140,10 @@ public final class RangeRegistry implements AutoCloseable {
         onAppend.accept(envelope);
       }
       onMessage.accept(envelope, message);
-      node.handle(message);
+      if (message instanceof AppendEntriesRequest || message instanceof InstallSnapshotRequest) {
+        entry.lastLeaderMessage = new LeaderContact(envelope.from().store(), nanoClock.getAsLong());
+      }
+      entry.node.handle(message);
     }
   }
 
@@ -141,6 +160,42 @@ public final class RangeRegistry implements AutoCloseable {
   /** {@return the ranges with a node here, as an immutable copy} */
   public Set<RangeId> ranges() {
     return Set.copyOf(ranges.keySet());
+  }
+
+  /** {@return the nodes here by range, as an immutable copy} */
+  Map<RangeId, RaftNode> nodes() {
+    Map<RangeId, RaftNode> copy = new HashMap<>();
+    ranges.forEach((range, entry) -> copy.put(range, entry.node));
+    return Map.copyOf(copy);
+  }
+
+  /**
+   * {@return the last message only a leader sends (an append or a snapshot request) that reached
+   * {@code range}'s node here, or empty if none did} Messages that failed the inbound check do not
+   * count.
+   *
+   * @param range the range to look up
+   */
+  Optional<LeaderContact> lastLeaderMessage(RangeId range) {
+    Entry entry = ranges.get(range);
+    return entry == null ? Optional.empty() : Optional.ofNullable(entry.lastLeaderMessage);
+  }
+
+  /** {@return the clock {@link #lastLeaderMessage} is read on, in nanoseconds} */
+  long nanoTime() {
+    return nanoClock.getAsLong();
+  }
+
+  /**
+   * A message from a range's leader, handed to its node.
+   *
+   * @param from the store it came from (checked against its envelope)
+   * @param nanos when it was handed to the node, on the registry's clock
+   */
+  record LeaderContact(StoreId from, long nanos) {
+    LeaderContact {
+      Objects.requireNonNull(from, "from");
+    }
   }
 
   /**
@@ -186,6 +241,8 @@ public final class RangeRegistry implements AutoCloseable {
   private static final class Entry {
     final RaftNode node;
     volatile Registration registration;
+    // Written by the range's delivery (serial per range), read by the watchdog's timer.
+    volatile LeaderContact lastLeaderMessage;
 
     Entry(RaftNode node) {
       this.node = node;

@@ -16,8 +16,6 @@ import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import io.raftwire.transport.DropReason;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -42,42 +40,12 @@ class RefusalFeedbackTest {
 
   private void start(long oneWayNanos, boolean feedback) {
     network = new LoopbackNetwork(time, oneWayNanos);
-    Clock clock = new Clock() {
-      @Override
-      public ZoneOffset getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return Instant.ofEpochMilli(time.nanoTime() / MS);
-      }
-    };
-    RaftNodeExecutor executor = new RaftNodeExecutor() {
-      @Override
-      public void execute(Runnable task) {
-        var unused = time.schedule(task, 0);
-      }
-
-      @Override
-      public void submit(Runnable task) {
-        var unused = time.schedule(task, 0);
-      }
-
-      @Override
-      public void schedule(Runnable task, long delay, TimeUnit unit) {
-        var unused = time.schedule(task, unit.toNanos(delay));
-      }
-    };
+    Clock clock = VirtualTime.clock(time);
+    RaftNodeExecutor executor = VirtualTime.executor(time);
     for (long s = 1; s <= 3; s++) {
       MicroRaftCodec codec = new MicroRaftCodec(new StringOperations());
       MicroRaftNodes store = MicroRaftNodes.builder(network.transport(StoreId.of(s)), codec).admission(false)
-          .refusalFeedback(feedback).feedbackTimebase(time).problemTimebase(time).metricRegistry(new MetricRegistry())
+          .refusalFeedback(feedback).feedbackTimebase(time).problemTimebase(time).watchdogTimebase(time).metricRegistry(new MetricRegistry())
           .build();
       stores.add(store);
       nodes.add(store.start(RANGE, RaftNode.newBuilder().setGroupId(RANGE).setLocalEndpoint(StoreEndpoint.of(s))
