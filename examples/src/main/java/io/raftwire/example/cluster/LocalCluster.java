@@ -40,8 +40,10 @@ import org.slf4j.LoggerFactory;
  * each range replicated on every store, RocksDB in a temporary directory that {@link #close()}
  * deletes. The disks of the last {@code slowStores} stores can be throttled ({@link
  * #slowDisks(boolean)}), each its own disk: the situation admission control is for. Stores can be
- * stopped and restarted on their data. Used by the {@code demo} command (store 3 slow, or the
- * snapshot scenario's zones a, b, b), benchmark S3 (every store slow) and the example's tests.
+ * stopped (or crashed, {@link #crash}) and restarted on their data. Used by the {@code demo}
+ * command (store 3 slow, or the snapshot scenario's zones a, b, b), benchmark S3 (every store
+ * slow), benchmark S10 (crashes and restarts; a FIFO baseline through {@link
+ * Builder#transportFactory}) and the example's tests.
  *
  * <p>The stores talk plaintext unless told otherwise: {@link Builder#mutualTls} makes a throwaway
  * CA and a certificate per store in the cluster's directory and runs every store over mutual TLS;
