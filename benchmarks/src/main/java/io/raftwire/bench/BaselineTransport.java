@@ -10,6 +10,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.raftwire.example.kv.RaftTransportFactory;
+import io.raftwire.grpc.StoreResolver;
 import io.raftwire.grpc.internal.wire.Envelope;
 import io.raftwire.grpc.internal.wire.MalformedEnvelopeException;
 import io.raftwire.grpc.internal.wire.WireCodec;
@@ -76,7 +78,7 @@ final class BaselineTransport implements RaftTransport {
 
   private final Mode mode;
   private final StoreId store;
-  private final Map<StoreId, InetSocketAddress> addresses;
+  private final StoreResolver peers;
   private final Server server;
   private final Map<RangeId, InboundHandler> handlers = new ConcurrentHashMap<>();
   private final Map<StoreId, Link> links = new ConcurrentHashMap<>();
@@ -84,10 +86,20 @@ final class BaselineTransport implements RaftTransport {
   final AtomicLong queuedBytes = new AtomicLong();
   private volatile boolean closed;
 
+  /** Listens on a free port of 127.0.0.1 and publishes it into {@code addresses}, where it finds its peers. */
   BaselineTransport(Mode mode, StoreId store, Map<StoreId, InetSocketAddress> addresses) throws IOException {
+    this(mode, store, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), StoreResolver.of(addresses));
+    addresses.put(store, listenAddress());
+  }
+
+  /**
+   * Listens on {@code listenAddress} (port 0: a free one, see {@link #listenAddress()}) and finds
+   * its peers with {@code peers}; a peer not resolved yet is unreachable (its sends are refused).
+   */
+  BaselineTransport(Mode mode, StoreId store, InetSocketAddress listenAddress, StoreResolver peers) throws IOException {
     this.mode = mode;
     this.store = store;
-    this.addresses = addresses;
+    this.peers = peers;
     ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
         .addMethod(STREAM, ServerCalls.asyncClientStreamingCall(responses -> new StreamObserver<byte[]>() {
           @Override
@@ -110,8 +122,20 @@ final class BaselineTransport implements RaftTransport {
           responses.onCompleted();
         }))
         .build();
-    this.server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).addService(service).build().start();
-    addresses.put(store, (InetSocketAddress) server.getListenSockets().get(0));
+    this.server = NettyServerBuilder.forAddress(listenAddress).addService(service).build().start();
+  }
+
+  /** Where this transport's server listens. */
+  InetSocketAddress listenAddress() {
+    return (InetSocketAddress) server.getListenSockets().get(0);
+  }
+
+  /** A factory of FIFO baselines for the example cluster ({@code LocalCluster.Builder#transportFactory}). */
+  static RaftTransportFactory factory(Mode mode) {
+    return (store, listenAddress, peers) -> {
+      BaselineTransport transport = new BaselineTransport(mode, store, listenAddress, peers);
+      return new RaftTransportFactory.Started(transport, transport.listenAddress());
+    };
   }
 
   private void deliver(byte[] bytes) {
@@ -139,8 +163,12 @@ final class BaselineTransport implements RaftTransport {
     if (closed) {
       return SendResult.refused(io.raftwire.transport.DropReason.CLOSED);
     }
+    StoreId destination = envelope.to().store();
+    if (!links.containsKey(destination) && peers.resolve(destination).isEmpty()) {
+      return SendResult.refused(io.raftwire.transport.DropReason.UNREACHABLE);
+    }
     byte[] bytes = WireCodec.encodeWithSender(envelope).toByteArray();
-    Link link = links.computeIfAbsent(envelope.to().store(), Link::new);
+    Link link = links.computeIfAbsent(destination, Link::new);
     if (mode == Mode.UNARY) {
       ClientCalls.asyncUnaryCall(link.channel.newCall(UNARY, CallOptions.DEFAULT), bytes, IGNORE);
     } else {
@@ -169,7 +197,7 @@ final class BaselineTransport implements RaftTransport {
     final Thread writer;
 
     Link(StoreId destination) {
-      this.channel = NettyChannelBuilder.forAddress(addresses.get(destination)).usePlaintext().build();
+      this.channel = NettyChannelBuilder.forAddress(peers.resolve(destination).orElseThrow()).usePlaintext().build();
       this.writer = new Thread(this::writeLoop, "baseline-" + store + "-to-" + destination);
       writer.setDaemon(true);
       if (mode == Mode.FIFO) {
@@ -194,7 +222,7 @@ final class BaselineTransport implements RaftTransport {
 
   @Override
   public boolean isReachable(StoreId destination) {
-    return addresses.containsKey(destination);
+    return peers.resolve(destination).isPresent();
   }
 
   @Override

@@ -61,7 +61,7 @@ public final class Bench implements Callable<Integer> {
     Map<String, Scenario> known = new LinkedHashMap<>();
     for (Scenario s : List.of(new HeartbeatScenario(), new SlowFollowerScenario(), new ElasticOverloadScenario(false),
         new ElasticOverloadScenario(true),
-        new ThroughputScenario(), new FairnessScenario(), new CrossZoneScenario())) {
+        new ThroughputScenario(), new FairnessScenario(), new CrossZoneScenario(), new AvailabilityScenario())) {
       known.put(s.id(), s);
     }
     Files.createDirectories(out);
@@ -146,6 +146,11 @@ public final class Bench implements Callable<Integer> {
         System.getProperty("java.version"), ManagementFactory.getRuntimeMXBean().getVmName(), System.getProperty("os.name"),
         settings.runs, settings.measureNanos / 1_000_000_000L, settings.warmupNanos / 1_000_000_000L));
     md.append("Median, with the spread (min..max) over the runs in brackets.\n\n");
+    if (!scenario.tables().isEmpty()) {
+      appendTables(md, scenario, variants, transports, results);
+      appendNotes(md, scenario);
+      return md.toString();
+    }
     md.append("| ").append(variants.size() > 1 || !variants.get(0).isEmpty() ? "payload | " : "").append("transport |");
     scenario.figures().forEach(f -> md.append(' ').append(f).append(" |"));
     md.append("\n|").append(variants.size() > 1 || !variants.get(0).isEmpty() ? "---|" : "").append("---|");
@@ -176,11 +181,43 @@ public final class Bench implements Callable<Integer> {
       }
     }
     appendRatios(md, scenario, variants, transports, results);
+    appendNotes(md, scenario);
+    return md.toString();
+  }
+
+  private static void appendNotes(StringBuilder md, Scenario scenario) {
     if (!scenario.notes().isEmpty()) {
       md.append('\n');
       scenario.notes().forEach(note -> md.append("- ").append(note).append('\n'));
     }
-    return md.toString();
+  }
+
+  /** The scenario's own tables ({@link Scenario#tables()}), per variant, with the rows of the transports that ran. */
+  private static void appendTables(StringBuilder md, Scenario scenario, List<String> variants, List<String> transports,
+      Map<String, Map<String, Map<String, List<Double>>>> results) {
+    for (String variant : variants) {
+      for (Scenario.Table table : scenario.tables()) {
+        List<String> rows = table.transports().stream().filter(transports::contains).toList();
+        if (rows.isEmpty()) {
+          continue;
+        }
+        md.append("### ").append(table.heading()).append(variant.isEmpty() ? "" : ", " + variant + " B").append("\n\n");
+        md.append("| transport |");
+        table.figures().forEach(f -> md.append(' ').append(f).append(" |"));
+        md.append("\n|---|");
+        table.figures().forEach(f -> md.append("---:|"));
+        md.append('\n');
+        for (String transport : rows) {
+          Map<String, List<Double>> figures = results.get(variant).get(transport);
+          md.append("| ").append(transport).append(" |");
+          for (String figure : table.figures()) {
+            md.append(' ').append(cell(figures == null ? null : figures.get(figure))).append(" |");
+          }
+          md.append('\n');
+        }
+        md.append('\n');
+      }
+    }
   }
 
   /** The scenario's same-run ratios: per variant, the ratio of each run, as median [min..max]. */

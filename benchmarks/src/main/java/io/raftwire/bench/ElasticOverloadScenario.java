@@ -29,12 +29,13 @@ import java.util.concurrent.TimeUnit;
 final class ElasticOverloadScenario implements Scenario {
   static final String WITH = "with admission";
   static final String WITHOUT = "without admission";
-  private static final int RANGES = 8;
-  private static final int REGULAR_PER_SECOND = 200;
-  private static final int ELASTIC_WORKERS = 64;
-  private static final int ELASTIC_VALUE_BYTES = 16 * 1024;
-  private static final long SLOW_DISK_BYTES_PER_SECOND = 4_000_000;
-  private static final int SLOW_STORES = 3;
+  // Package-private: S10 (AvailabilityScenario) runs the same overload.
+  static final int RANGES = 8;
+  static final int REGULAR_PER_SECOND = 200;
+  static final int ELASTIC_WORKERS = 64;
+  static final int ELASTIC_VALUE_BYTES = 16 * 1024;
+  static final long SLOW_DISK_BYTES_PER_SECOND = 4_000_000;
+  static final int SLOW_STORES = 3;
 
   private final boolean sharedRanges;
 
@@ -153,7 +154,7 @@ final class ElasticOverloadScenario implements Scenario {
   }
 
   /** Regular puts at the rate for {@code nanos}, with {@code workers} elastic writers beside them; the regular stats. */
-  private static LoadGenerator.Stats phase(LoadGenerator load, int workers, long nanos, Timeline timeline,
+  static LoadGenerator.Stats phase(LoadGenerator load, int workers, long nanos, Timeline timeline,
       LoadGenerator.Stats elastic) throws InterruptedException {
     LoadGenerator.Stats regular = new LoadGenerator.Stats(Priority.REGULAR,
         (start, latency) -> timeline.record("regular latency ms", start + latency, latency / 1e6));

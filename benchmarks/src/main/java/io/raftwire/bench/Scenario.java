@@ -36,6 +36,14 @@ interface Scenario {
     return List.of();
   }
 
+  /**
+   * Tables to report instead of the one table of every figure by transport: for a scenario
+   * whose parts measure different things on different transports. None by default.
+   */
+  default List<Table> tables() {
+    return List.of();
+  }
+
   /** What to plot over time, from the timelines {@link #run} fills; none by default. */
   default List<Plot> plots() {
     return List.of();
@@ -47,6 +55,17 @@ interface Scenario {
    * @param timeline where to record values over time for {@link #plots()}
    */
   Map<String, Double> run(String transport, String variant, Settings settings, Timeline timeline) throws Exception;
+
+  /** A table of the report: a row per transport (those that ran), a column per figure. */
+  record Table(String heading, List<String> transports, List<String> figures) {
+    public Table {
+      transports = List.copyOf(transports);
+      figures = List.copyOf(figures);
+      if (transports.isEmpty() || figures.isEmpty()) {
+        throw new IllegalArgumentException("a table needs transports and figures: " + heading);
+      }
+    }
+  }
 
   /** A same-run ratio of two of the scenario's transports. */
   record Ratio(String numerator, String denominator) {}

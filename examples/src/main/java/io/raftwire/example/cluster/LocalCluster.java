@@ -40,8 +40,10 @@ import org.slf4j.LoggerFactory;
  * each range replicated on every store, RocksDB in a temporary directory that {@link #close()}
  * deletes. The disks of the last {@code slowStores} stores can be throttled ({@link
  * #slowDisks(boolean)}), each its own disk: the situation admission control is for. Stores can be
- * stopped and restarted on their data. Used by the {@code demo} command (store 3 slow, or the
- * snapshot scenario's zones a, b, b), benchmark S3 (every store slow) and the example's tests.
+ * stopped (or crashed, {@link #crash}) and restarted on their data. Used by the {@code demo}
+ * command (store 3 slow, or the snapshot scenario's zones a, b, b), benchmark S3 (every store
+ * slow), benchmark S10 (crashes and restarts; a FIFO baseline through {@link
+ * Builder#transportFactory}) and the example's tests.
  *
  * <p>The stores talk plaintext unless told otherwise: {@link Builder#mutualTls} makes a throwaway
  * CA and a certificate per store in the cluster's directory and runs every store over mutual TLS;
@@ -101,6 +103,9 @@ public final class LocalCluster implements AutoCloseable {
           slowDisks.add(disk);
           config.storeWrapper((range, s) -> disk.wrap(s));
         }
+        if (b.transportFactory != null) {
+          config.transportFactory(b.transportFactory);
+        }
         configs.put(store, config.build());
         start(store);
       }
@@ -137,7 +142,7 @@ public final class LocalCluster implements AutoCloseable {
     }
     KvNode node = KvNode.start(config);
     nodes.put(store, node);
-    raft.put(store, node.transport().listenAddress());
+    raft.put(store, node.raftListenAddress());
     return node;
   }
 
@@ -148,6 +153,20 @@ public final class LocalCluster implements AutoCloseable {
       throw new IllegalArgumentException(store + " is not a running store of this cluster");
     }
     node.close();
+  }
+
+  /**
+   * Fault injection: crashes {@code store} as {@code kill -9} looks to its peers ({@link
+   * KvNode#crash()}: no leadership transfer, its server and connections shut at once), keeping its
+   * data (and its port) for {@link #start(StoreId)}. For failover benchmarks and tests; {@link
+   * #stop(StoreId)} is the orderly way.
+   */
+  public void crash(StoreId store) {
+    KvNode node = nodes.remove(store);
+    if (node == null) {
+      throw new IllegalArgumentException(store + " is not a running store of this cluster");
+    }
+    node.crash();
   }
 
   /** The running store {@code store}. */
@@ -218,8 +237,20 @@ public final class LocalCluster implements AutoCloseable {
     private boolean securityGiven;
     private String tlsClusterId; // null: no throwaway certificates
     private ServerLimits serverLimits = ServerLimits.defaults();
+    private io.raftwire.example.kv.RaftTransportFactory transportFactory; // null: raftwire
 
     private Builder() {}
+
+    /**
+     * Default none: every store runs on raftwire. Given, every store's Raft traffic goes through
+     * the factory's transport instead (a comparison baseline; benchmark S10 runs the FIFO one):
+     * see {@link KvNode.Config.Builder#transportFactory} for what then does not apply. Such a
+     * transport has no flow control, so {@link #admissionControl} must be off.
+     */
+    public Builder transportFactory(io.raftwire.example.kv.RaftTransportFactory factory) {
+      this.transportFactory = java.util.Objects.requireNonNull(factory, "factory");
+      return this;
+    }
 
     /**
      * Default: plaintext. Runs every store over mutual TLS with a throwaway CA made at start and

@@ -27,6 +27,7 @@ import io.raftwire.grpc.StoreResolver;
 import io.raftwire.topology.Locality;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
+import io.raftwire.transport.RaftTransport;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -60,7 +61,9 @@ public final class KvNode implements AutoCloseable {
 
   private final Config config;
   private final RocksStorage storage;
-  private final GrpcTransport transport;
+  private final GrpcTransport transport; // null when config.transportFactory made the transport
+  private final RaftTransport raftTransport; // the transport the Raft nodes use: this one or the factory's
+  private final InetSocketAddress raftListenAddress;
   private final MicroRaftCodec codec;
   private final MicroRaftNodes nodes;
   private final MicroRaftSnapshots snapshots;
@@ -81,6 +84,7 @@ public final class KvNode implements AutoCloseable {
     this.ranges = new Ranges(config.rangeCount, new ArrayList<>(config.raftAddresses.keySet()), config.replicas);
     this.storage = RocksStorage.open(config.dataDir);
     GrpcTransport startedTransport = null;
+    RaftTransport startedPlugged = null;
     MicroRaftNodes startedNodes = null;
     try {
       // RocksDB's L0 files and compaction debt cut the measured throughput, elastic work first.
@@ -89,32 +93,49 @@ public final class KvNode implements AutoCloseable {
           LsmHealthConfig.defaults());
       this.codec = new MicroRaftCodec(new KvOperations(), new DefaultRaftModelFactory(), KvOperations::priorityOf);
       this.snapshots = new MicroRaftSnapshots(codec);
-      startedTransport = GrpcTransport.start(config.transport.apply(
-          GrpcTransportConfig.builder(config.store, peers(config)).security(config.security)
-              // Snapshots of a range travel as raftwire transfers, sent by the replica nearest the
-              // lagging one; the spool stages them on this store's disk.
-              .snapshots(config.snapshots.apply(
-                  SnapshotConfig.builder(snapshots, snapshots, config.dataDir.resolve("snapshot-spool"))).build())
-              .listenAddress(config.listenAddress != null ? config.listenAddress : config.raftAddresses.get(config.store))
-              .locality(config.localities.getOrDefault(config.store, Locality.UNKNOWN))
-              .metricRegistry(config.metrics)
-              .admission(config.admission.apply(AdmissionConfig.builder()
-                  // Without admission control nothing reports durability: the receiver returns
-                  // credits itself, so their bookkeeping stays bounded although nobody waits on them.
-                  .libraryReportsDurability(config.admissionControl)
-                  .storeHealth(health)
-                  // React within a second: the example's disks change speed in seconds, not minutes.
-                  .ioTiming(TimeUnit.SECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1)))
-                  .build()))
-              .build());
-      this.transport = startedTransport;
+      RaftTransport started;
+      if (config.transportFactory != null) {
+        // A comparison baseline: no flow control, no snapshot transfers (MicroRaft sends its own
+        // snapshot chunks), none of the settings below.
+        RaftTransportFactory.Started plugged = config.transportFactory.start(config.store,
+            config.listenAddress != null ? config.listenAddress : config.raftAddresses.get(config.store), peers(config));
+        startedPlugged = plugged.transport();
+        started = plugged.transport();
+        this.transport = null;
+        this.raftListenAddress = plugged.listenAddress();
+      } else {
+        startedTransport = GrpcTransport.start(config.transport.apply(
+            GrpcTransportConfig.builder(config.store, peers(config)).security(config.security)
+                // Snapshots of a range travel as raftwire transfers, sent by the replica nearest the
+                // lagging one; the spool stages them on this store's disk.
+                .snapshots(config.snapshots.apply(
+                    SnapshotConfig.builder(snapshots, snapshots, config.dataDir.resolve("snapshot-spool"))).build())
+                .listenAddress(config.listenAddress != null ? config.listenAddress : config.raftAddresses.get(config.store))
+                .locality(config.localities.getOrDefault(config.store, Locality.UNKNOWN))
+                .metricRegistry(config.metrics)
+                .admission(config.admission.apply(AdmissionConfig.builder()
+                    // Without admission control nothing reports durability: the receiver returns
+                    // credits itself, so their bookkeeping stays bounded although nobody waits on them.
+                    .libraryReportsDurability(config.admissionControl)
+                    .storeHealth(health)
+                    // React within a second: the example's disks change speed in seconds, not minutes.
+                    .ioTiming(TimeUnit.SECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1)))
+                    .build()))
+                .build());
+        this.transport = startedTransport;
+        this.raftListenAddress = startedTransport.listenAddress();
+        started = startedTransport;
+      }
+      this.raftTransport = started;
       // One call wires MicroRaft to the transport: flow control (proposals wait for credits,
       // followers report durable entries) and snapshot transfers.
-      startedNodes = MicroRaftNodes.builder(transport, codec)
+      MicroRaftNodes.Builder wiring = MicroRaftNodes.builder(started, codec)
           .admission(config.admissionControl)
-          .snapshots(snapshots)
-          .metricRegistry(config.metrics) // refusals by reason and refusal feedback, with the transport's
-          .build();
+          .metricRegistry(config.metrics); // refusals by reason and refusal feedback, with the transport's
+      if (started.snapshots().isPresent()) {
+        wiring.snapshots(snapshots);
+      }
+      startedNodes = wiring.build();
       this.nodes = startedNodes;
       registerSnapshotGauges();
       registerStorageGauges();
@@ -137,11 +158,14 @@ public final class KvNode implements AutoCloseable {
       if (startedTransport != null) {
         startedTransport.close();
       }
+      if (startedPlugged != null) {
+        startedPlugged.close();
+      }
       storage.close();
       throw e;
     }
     log.info("{} serving {} ranges; raft on {}, clients on {}", config.store, nodes.ranges().size(),
-        transport.listenAddress(), clientAddress());
+        raftListenAddress, clientAddress());
   }
 
   /**
@@ -219,9 +243,22 @@ public final class KvNode implements AutoCloseable {
     return config.security;
   }
 
-  /** The raftwire transport (its metrics, its flow control). */
+  /**
+   * The raftwire transport (its metrics, its flow control).
+   *
+   * @throws IllegalStateException if the store runs on a transport of {@link
+   *     Config.Builder#transportFactory}
+   */
   public GrpcTransport transport() {
+    if (transport == null) {
+      throw new IllegalStateException(config.store + " runs on a transport of its config's transportFactory: " + raftTransport);
+    }
     return transport;
+  }
+
+  /** Where this store's Raft transport listens (raftwire's or a {@link Config.Builder#transportFactory} one). */
+  public InetSocketAddress raftListenAddress() {
+    return raftListenAddress;
   }
 
   /** How this store's MicroRaft snapshots travel (counters of catch-ups and installs). */
@@ -357,7 +394,7 @@ public final class KvNode implements AutoCloseable {
     List<LeadershipHandoff.Outcome> outcomes = !handOff
         ? led.keySet().stream().map(r -> new LeadershipHandoff.Outcome(r, false, "no handoff asked for")).toList()
         : LeadershipHandoff.run(led, watches,
-            e -> e instanceof StoreEndpoint && transport.isReachable(((StoreEndpoint) e).store()),
+            e -> e instanceof StoreEndpoint && raftTransport.isReachable(((StoreEndpoint) e).store()),
             start + config.shutdownLeadershipTransferTimeoutNanos);
     List<String> handedOff = new ArrayList<>();
     List<String> failed = new ArrayList<>();
@@ -385,7 +422,7 @@ public final class KvNode implements AutoCloseable {
     observe(ShutdownStep.CLIENT_API_CLOSED);
     storage.close();
     observe(ShutdownStep.STORAGE_CLOSED);
-    transport.close();
+    raftTransport.close();
     observe(ShutdownStep.TRANSPORT_CLOSED);
     log.info("{} shut down in {} ms: led {} ranges, handed off {}{}, failed {}{}; then closed its Raft nodes, "
             + "storage and transport", config.store, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
@@ -430,11 +467,43 @@ public final class KvNode implements AutoCloseable {
   /** Whether the transport still accepts registrations, i.e. is not closed (for tests of the shutdown order). */
   boolean transportOpen() {
     try {
-      transport.addDropListener(dropped -> { }).close();
+      raftTransport.addDropListener(dropped -> { }).close();
       return true;
     } catch (IllegalStateException e) {
       return false;
     }
+  }
+
+  /**
+   * Fault injection: stops this store as abruptly as {@code kill -9} looks to its peers, for
+   * benchmarks and tests of failover. The client server and the Raft transport go first, at once:
+   * the transport drops whatever it has queued (nothing more is sent) and closes its connections,
+   * so peers hear nothing more from this store, not even a leadership transfer. Only then are the
+   * local Raft nodes terminated (MicroRaft's terminate sends nothing, and could not any more) and
+   * RocksDB closed, so that the store can be started again on its data. What it wrote to RocksDB
+   * stays (a real crash may also lose the last unsynced writes).
+   */
+  public void crash() {
+    synchronized (closeLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      closing = true;
+    }
+    clientServer.shutdownNow();
+    raftTransport.close();
+    for (RangeId range : nodes.ranges()) {
+      nodes.remove(range).ifPresent(node -> {
+        try {
+          node.terminate().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          log.warn("{}: {} did not stop after the crash", config.store, range, e);
+        }
+      });
+    }
+    storage.close();
+    log.info("{} crashed (fault injection)", config.store);
   }
 
   /** How to start a store. Immutable; build with {@link #builder}. */
@@ -461,6 +530,7 @@ public final class KvNode implements AutoCloseable {
     final PeerSecurity security;
     final long shutdownLeadershipTransferTimeoutNanos;
     final java.util.function.Consumer<ShutdownStep> shutdownObserver;
+    final RaftTransportFactory transportFactory; // null: raftwire's GrpcTransport
 
     private Config(Builder b) {
       this.store = b.store;
@@ -483,6 +553,7 @@ public final class KvNode implements AutoCloseable {
       this.security = b.security;
       this.shutdownLeadershipTransferTimeoutNanos = b.shutdownLeadershipTransferTimeoutNanos;
       this.shutdownObserver = b.shutdownObserver;
+      this.transportFactory = b.transportFactory;
     }
 
     /**
@@ -520,6 +591,7 @@ public final class KvNode implements AutoCloseable {
       private PeerSecurity security = PeerSecurity.insecure();
       private long shutdownLeadershipTransferTimeoutNanos = DEFAULT_SHUTDOWN_LEADERSHIP_TRANSFER_TIMEOUT_NANOS;
       private java.util.function.Consumer<ShutdownStep> shutdownObserver = step -> { };
+      private RaftTransportFactory transportFactory;
 
       private Builder(StoreId store, Map<StoreId, InetSocketAddress> raftAddresses, Path dataDir) {
         this.store = Objects.requireNonNull(store, "store");
@@ -639,6 +711,19 @@ public final class KvNode implements AutoCloseable {
       /** Default none: hears of each step of {@link KvNode#close()} once done (a test hook). */
       Builder shutdownObserver(java.util.function.Consumer<ShutdownStep> observer) {
         this.shutdownObserver = Objects.requireNonNull(observer, "observer");
+        return this;
+      }
+
+      /**
+       * Default none: the store runs on raftwire's {@code GrpcTransport}, configured as above.
+       * Given, the store's Raft traffic goes through the factory's transport instead, for
+       * comparisons with other transports (benchmark S10 runs the FIFO baseline so): then the
+       * {@link #transport}, {@link #snapshots} and {@link #admission} settings do not apply,
+       * snapshots travel as MicroRaft's own messages unless the transport has snapshot transfers,
+       * and {@link #admissionControl} must be off unless it has flow control.
+       */
+      public Builder transportFactory(RaftTransportFactory factory) {
+        this.transportFactory = Objects.requireNonNull(factory, "factory");
         return this;
       }
 
