@@ -56,6 +56,9 @@ public final class LocalCluster implements AutoCloseable {
 
   private final Path dir;
   private final MetricRegistry metrics = new PhaseRegistry();
+  /** The share of a slow disk's speed elastic work may use, once regular work has its part. */
+  static final double SLOW_DISK_ELASTIC_SHARE = 0.9;
+
   private final List<ThrottledDisk> slowDisks = new ArrayList<>();
   private final Map<StoreId, KvNode.Config> configs = new TreeMap<>();
   private final Map<StoreId, KvNode> nodes = new java.util.concurrent.ConcurrentSkipListMap<>();
@@ -102,6 +105,11 @@ public final class LocalCluster implements AutoCloseable {
           ThrottledDisk disk = new ThrottledDisk(b.slowDiskBytesPerSecond, new MicroRaftCodec(new SizeOnlyCodec()));
           slowDisks.add(disk);
           config.storeWrapper((range, s) -> disk.wrap(s));
+          // The cluster knows its slow disk's speed: tell admission, so that elastic tokens never
+          // rise past what the disk moves (the health signal alone overshoots it between cuts, and
+          // regular flushes then queue behind the excess).
+          config.admission(a -> a.elasticCreditBytes(1L << 20).regularCreditBytes(8L << 20)
+              .provisionedWriteBytesPerSecond(b.slowDiskBytesPerSecond).elasticBandwidthShare(SLOW_DISK_ELASTIC_SHARE));
         }
         if (b.transportFactory != null) {
           config.transportFactory(b.transportFactory);
