@@ -356,11 +356,9 @@ public final class KvNode implements AutoCloseable {
   @Override
   public void close() {
     synchronized (closeLock) {
-      if (closed) {
-        return;
+      if (claimClose()) {
+        shutDown();
       }
-      closed = true;
-      shutDown();
     }
   }
 
@@ -370,12 +368,20 @@ public final class KvNode implements AutoCloseable {
    */
   void closeWithoutHandoff() {
     synchronized (closeLock) {
-      if (closed) {
-        return;
+      if (claimClose()) {
+        shutDown(false);
       }
-      closed = true;
-      shutDown(false);
     }
+  }
+
+  /** {@return whether this call is the one that closes the store} Marks it closed. */
+  @GuardedBy("closeLock")
+  private boolean claimClose() {
+    if (closed) {
+      return false;
+    }
+    closed = true;
+    return true;
   }
 
   private void shutDown() {
@@ -485,23 +491,14 @@ public final class KvNode implements AutoCloseable {
    */
   public void crash() {
     synchronized (closeLock) {
-      if (closed) {
+      if (!claimClose()) {
         return;
       }
-      closed = true;
       closing = true;
     }
     clientServer.shutdownNow();
     raftTransport.close();
-    for (RangeId range : nodes.ranges()) {
-      nodes.remove(range).ifPresent(node -> {
-        try {
-          node.terminate().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          log.warn("{}: {} did not stop after the crash", config.store, range, e);
-        }
-      });
-    }
+    terminateNodes();
     storage.close();
     log.info("{} crashed (fault injection)", config.store);
   }

@@ -127,6 +127,7 @@ public final class RangeRegistry implements AutoCloseable {
   }
 
   private void deliver(Entry entry, List<RaftEnvelope> batch) {
+    StoreId leaderFrom = null; // the sender of the batch's last leader-only message, if any
     for (RaftEnvelope envelope : batch) {
       RaftMessage message;
       try {
@@ -141,9 +142,12 @@ public final class RangeRegistry implements AutoCloseable {
       }
       onMessage.accept(envelope, message);
       if (message instanceof AppendEntriesRequest || message instanceof InstallSnapshotRequest) {
-        entry.lastLeaderMessage = new LeaderContact(envelope.from().store(), nanoClock.getAsLong());
+        leaderFrom = envelope.from().store();
       }
       entry.node.handle(message);
+    }
+    if (leaderFrom != null) { // one clock read and record per batch, not per message
+      entry.lastLeaderMessage = new LeaderContact(leaderFrom, nanoClock.getAsLong());
     }
   }
 
