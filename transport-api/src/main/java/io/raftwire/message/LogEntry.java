@@ -2,6 +2,7 @@ package io.raftwire.message;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * One Raft log entry as the transport sees it: its position (index, term) and its encoded bytes.
@@ -34,13 +35,18 @@ public final class LogEntry {
    * @throws NullPointerException if {@code data} is null
    */
   public static LogEntry of(long index, long term, byte[] data) {
+    return owning(index, term, data.clone());
+  }
+
+  /** The entry with {@code data} itself, not a copy: see {@link UnsafeBytes#wrapEntry}. */
+  static LogEntry owning(long index, long term, byte[] data) {
     if (index < 1) {
       throw new IllegalArgumentException("log index must be >= 1, was " + index);
     }
     if (term < 0) {
       throw new IllegalArgumentException("term must be >= 0, was " + term);
     }
-    return new LogEntry(index, term, data.clone());
+    return new LogEntry(index, term, Objects.requireNonNull(data, "data"));
   }
 
   /**
@@ -57,13 +63,7 @@ public final class LogEntry {
   public static LogEntry of(long index, long term, ByteBuffer data) {
     byte[] copy = new byte[data.remaining()];
     data.duplicate().get(copy);
-    if (index < 1) {
-      throw new IllegalArgumentException("log index must be >= 1, was " + index);
-    }
-    if (term < 0) {
-      throw new IllegalArgumentException("term must be >= 0, was " + term);
-    }
-    return new LogEntry(index, term, copy);
+    return owning(index, term, copy);
   }
 
   /** {@return the log index, at least 1} */
@@ -82,6 +82,11 @@ public final class LogEntry {
    */
   public ByteBuffer data() {
     return ByteBuffer.wrap(data).asReadOnlyBuffer();
+  }
+
+  /** The entry's own array, for {@link UnsafeBytes#entryArray}: never to be written. */
+  byte[] array() {
+    return data;
   }
 
   /** {@return the number of data bytes} */

@@ -89,6 +89,11 @@ public final class RaftEnvelope {
     return ByteBuffer.wrap(payload).asReadOnlyBuffer();
   }
 
+  /** The envelope's own payload array, for {@link UnsafeBytes#payloadArray}: never to be written. */
+  byte[] payloadArray() {
+    return payload;
+  }
+
   /** {@return the number of payload bytes} */
   public int payloadSize() {
     return payload.length;
@@ -260,6 +265,13 @@ public final class RaftEnvelope {
       byte[] copy = new byte[payload.remaining()];
       payload.duplicate().get(copy);
       this.payload = copy;
+      this.payloadCopied = true;
+      return this;
+    }
+
+    /** The payload itself, not copied at build: see {@link UnsafeBytes#wrapPayload}. */
+    Builder payloadOwned(byte[] payload) {
+      this.payload = Objects.requireNonNull(payload, "payload");
       this.payloadCopied = true;
       return this;
     }

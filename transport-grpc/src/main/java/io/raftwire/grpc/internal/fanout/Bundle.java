@@ -2,7 +2,7 @@ package io.raftwire.grpc.internal.fanout;
 
 import io.raftwire.grpc.internal.sender.EnvelopeMessage;
 import io.raftwire.grpc.internal.sender.Outbound;
-import io.raftwire.grpc.internal.wire.Envelope;
+import io.raftwire.grpc.internal.wire.OutboundFrame;
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
@@ -73,8 +73,8 @@ final class Bundle extends Outbound {
   }
 
   @Override
-  public Envelope encode(long seq, StoreId destination) {
-    return BundleCodec.encode(envelopes, union, destination, seq);
+  public void addTo(OutboundFrame.Builder frame, long seq, StoreId destination) {
+    frame.add(BundleCodec.encode(envelopes, union, destination, seq));
   }
 
   @Override

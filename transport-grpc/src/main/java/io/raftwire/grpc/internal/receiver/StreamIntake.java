@@ -6,11 +6,10 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.raftwire.grpc.internal.wire.Ack;
 import io.raftwire.grpc.internal.wire.Admitted;
-import io.raftwire.grpc.internal.wire.Batch;
-import io.raftwire.grpc.internal.wire.ClientFrame;
-import io.raftwire.grpc.internal.wire.Envelope;
 import io.raftwire.grpc.internal.wire.Hello;
 import io.raftwire.grpc.internal.wire.HelloAck;
+import io.raftwire.grpc.internal.wire.InboundEnvelope;
+import io.raftwire.grpc.internal.wire.InboundFrame;
 import io.raftwire.grpc.internal.wire.Lane;
 import io.raftwire.grpc.internal.wire.MalformedEnvelopeException;
 import io.raftwire.grpc.internal.wire.Refusal;
@@ -121,19 +120,19 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
         return;
       }
     }
-    ClientFrame frame;
+    InboundFrame frame;
     try {
-      frame = ClientFrame.parseFrom(raw);
+      frame = InboundFrame.read(raw, sender);
     } catch (IOException e) {
       fail(ProtocolError.MALFORMED_FRAME, String.valueOf(e.getMessage()));
       return;
     }
-    switch (frame.getKindCase()) {
+    switch (frame.kind()) {
       case HELLO:
-        onHello(frame.getHello());
+        onHello(frame.hello());
         break;
       case BATCH:
-        onBatch(frame.getBatch());
+        onBatch(frame.envelopes());
         break;
       default:
         break; // a frame kind from a newer protocol: ignored
@@ -187,7 +186,7 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
             .build());
   }
 
-  private void onBatch(Batch batch) {
+  private void onBatch(List<InboundEnvelope> batch) {
     StoreId from = sender;
     if (from == null) {
       fail(ProtocolError.BATCH_BEFORE_HELLO, "batch before hello");
@@ -195,39 +194,46 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
     }
     // Check the whole batch before taking any of it, so that nothing of a refused batch is queued.
     long through = lastSeq;
-    for (Envelope wire : batch.getEnvelopesList()) {
-      if (wire.getSeq() != through + 1) {
-        fail(ProtocolError.SEQUENCE, "seq " + wire.getSeq() + " where " + (through + 1) + " was due");
+    for (int i = 0, n = batch.size(); i < n; i++) {
+      InboundEnvelope wire = batch.get(i);
+      if (wire.seq() != through + 1) {
+        fail(ProtocolError.SEQUENCE, "seq " + wire.seq() + " where " + (through + 1) + " was due");
         return;
       }
-      through = wire.getSeq();
-      if (wire.getFromStore() < 0) {
-        fail(ProtocolError.MALFORMED_FRAME, "from_store " + Long.toUnsignedString(wire.getFromStore()) + " is no store id");
+      through = wire.seq();
+      if (wire.fromStore() < 0) {
+        fail(ProtocolError.MALFORMED_FRAME, "from_store " + Long.toUnsignedString(wire.fromStore()) + " is no store id");
         return;
       }
-      if (wire.getFromStore() != 0 && wire.getFromStore() != from.value() && wire.getForwardsCount() == 0
-          && !rules.mayRelay(from, StoreId.of(wire.getFromStore()))) {
+      if (wire.fromStore() != 0 && wire.fromStore() != from.value() && !wire.isBundle()
+          && !rules.mayRelay(from, StoreId.of(wire.fromStore()))) {
         fail(ProtocolError.RELAY_NOT_ALLOWED,
-            from + " may not hand this store a message written by s" + wire.getFromStore());
+            from + " may not hand this store a message written by s" + wire.fromStore());
         return;
       }
     }
     List<Refused> refused = null;
-    for (Envelope wire : batch.getEnvelopesList()) {
+    for (int i = 0, n = batch.size(); i < n; i++) {
+      InboundEnvelope wire = batch.get(i);
       DropReason reason;
-      String detail = "";
-      try {
-        reason = take(wire, from);
-      } catch (MalformedEnvelopeException | IllegalArgumentException e) {
+      String detail = wire.malformed();
+      if (detail != null) {
         reason = DropReason.MALFORMED;
-        detail = String.valueOf(e.getMessage());
+      } else {
+        detail = "";
+        try {
+          reason = take(wire, from);
+        } catch (MalformedEnvelopeException | IllegalArgumentException e) {
+          reason = DropReason.MALFORMED;
+          detail = String.valueOf(e.getMessage());
+        }
       }
       if (reason != null) {
         counters.dropped(reason);
         if (refused == null) {
           refused = new ArrayList<>();
         }
-        refused.add(Refused.newBuilder().setSeq(wire.getSeq()).setCode(WireCodec.refusalCode(reason)).setDetail(detail).build());
+        refused.add(Refused.newBuilder().setSeq(wire.seq()).setCode(WireCodec.refusalCode(reason)).setDetail(detail).build());
       }
     }
     lastSeq = through;
@@ -246,16 +252,14 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
     flush();
   }
 
-  private @Nullable DropReason take(Envelope wire, StoreId from) throws MalformedEnvelopeException {
-    if (wire.getForwardsCount() > 0) {
-      return bundles.accept(wire, from, this);
+  private @Nullable DropReason take(InboundEnvelope wire, StoreId from) throws MalformedEnvelopeException {
+    if (wire.isBundle()) {
+      return bundles.accept(wire.bundleWire(), from, this);
     }
-    StoreId writer = from;
-    if (wire.getFromStore() != 0 && wire.getFromStore() != from.value()) {
-      writer = StoreId.of(wire.getFromStore()); // relayed by the sender, its zone's fan-out agent
-      counters.relayedIn.inc();
+    if (wire.fromStore() != 0 && wire.fromStore() != from.value()) {
+      counters.relayedIn.inc(); // relayed by the sender, its zone's fan-out agent; decoded as written by that store
     }
-    return intake.admit(WireCodec.decode(wire, writer), this);
+    return intake.admit(wire.envelope(), this);
   }
 
   @Override

@@ -1,8 +1,7 @@
 package io.raftwire.grpc.internal.sender;
 
 import io.raftwire.grpc.internal.budget.ByteBudget;
-import io.raftwire.grpc.internal.wire.Envelope;
-import io.raftwire.grpc.internal.wire.WireCodec;
+import io.raftwire.grpc.internal.wire.OutboundFrame;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.topology.StoreId;
 import io.raftwire.transport.DropReason;
@@ -64,8 +63,8 @@ public final class EnvelopeMessage extends Outbound {
   }
 
   @Override
-  public Envelope encode(long seq, StoreId destination) {
-    return relayed ? WireCodec.encodeRelayed(envelope, seq) : WireCodec.encode(envelope, seq);
+  public void addTo(OutboundFrame.Builder frame, long seq, StoreId destination) {
+    frame.add(envelope, seq, relayed);
   }
 
   @Override

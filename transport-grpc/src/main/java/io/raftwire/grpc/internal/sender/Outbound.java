@@ -1,6 +1,6 @@
 package io.raftwire.grpc.internal.sender;
 
-import io.raftwire.grpc.internal.wire.Envelope;
+import io.raftwire.grpc.internal.wire.OutboundFrame;
 import io.raftwire.message.Priority;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
@@ -59,8 +59,8 @@ public abstract class Outbound {
     return enqueuedNanos;
   }
 
-  /** The wire envelope for the stream to {@code destination}, with stream sequence {@code seq}. */
-  public abstract Envelope encode(long seq, StoreId destination);
+  /** Adds its wire envelope for the stream to {@code destination}, with stream sequence {@code seq}, to {@code frame}. */
+  public abstract void addTo(OutboundFrame.Builder frame, long seq, StoreId destination);
 
   /** Gives back the budget charges held for it. Called exactly once. */
   public abstract void release();

@@ -13,11 +13,10 @@ import io.grpc.stub.ClientResponseObserver;
 import io.raftwire.grpc.internal.peer.Peer;
 import io.raftwire.grpc.internal.wire.Ack;
 import io.raftwire.grpc.internal.wire.Admitted;
-import io.raftwire.grpc.internal.wire.Batch;
 import io.raftwire.grpc.internal.wire.ClientFrame;
 import io.raftwire.grpc.internal.wire.Hello;
 import io.raftwire.grpc.internal.wire.MalformedEnvelopeException;
-import io.raftwire.grpc.internal.wire.RaftWireGrpc;
+import io.raftwire.grpc.internal.wire.OutboundFrame;
 import io.raftwire.grpc.internal.wire.Refusal;
 import io.raftwire.grpc.internal.wire.Refused;
 import io.raftwire.grpc.internal.wire.ServerFrame;
@@ -28,6 +27,7 @@ import io.raftwire.message.TrafficClass;
 import io.raftwire.time.Timebase;
 import io.raftwire.topology.RangeId;
 import io.raftwire.transport.DropReason;
+import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -153,15 +153,17 @@ final class StreamWriter {
   }
 
   private void write(Stream stream, List<Outbound> batch) {
-    Batch.Builder b = Batch.newBuilder();
+    OutboundFrame.Builder b = OutboundFrame.builder(batch.size());
     long bytes = 0;
     long oldest = Long.MAX_VALUE;
-    for (Outbound o : batch) {
-      b.addEnvelopes(o.encode(o.seq, peer.store()));
+    for (int i = 0, n = batch.size(); i < n; i++) {
+      Outbound o = batch.get(i);
+      o.addTo(b, o.seq, peer.store());
       bytes += o.sizeBytes();
       oldest = Math.min(oldest, o.enqueuedNanos());
     }
-    ClientFrame frame = ClientFrame.newBuilder().setBatch(b).build();
+    OutboundFrame frame = b.build();
+    int written = frame.frameBytes();
     try {
       stream.requests().onNext(frame);
     } catch (RuntimeException e) {
@@ -171,7 +173,6 @@ final class StreamWriter {
     }
     long now = timebase.nanoTime();
     lastActivityNanos = now;
-    int written = frame.getSerializedSize(); // memoized by the write above
     metrics.batchBytes().update(bytes);
     metrics.batchMessages().update(batch.size());
     metrics.queueWait().update(now - oldest, TimeUnit.NANOSECONDS);
@@ -229,9 +230,9 @@ final class StreamWriter {
   @GuardedBy("this")
   private @Nullable Stream open() {
     Stream stream = new Stream(timebase.nanoTime());
-    ClientCall<ClientFrame, ServerFrame> call;
+    ClientCall<InputStream, ServerFrame> call;
     try {
-      call = peer.channel(kind.channel()).newCall(RaftWireGrpc.getStreamMethod(), CallOptions.DEFAULT);
+      call = peer.channel(kind.channel()).newCall(WireCodec.rawClientMethod(), CallOptions.DEFAULT);
     } catch (IllegalStateException peerClosed) {
       return null;
     }
@@ -246,7 +247,7 @@ final class StreamWriter {
             .setLane(kind.wire())
             .build();
     try {
-      stream.requests().onNext(ClientFrame.newBuilder().setHello(hello).build());
+      stream.requests().onNext(WireCodec.stream(ClientFrame.newBuilder().setHello(hello).build()));
     } catch (RuntimeException e) {
       log.debug("{}: {} stream failed at hello", peer, kind, e);
     }
@@ -404,9 +405,9 @@ final class StreamWriter {
   }
 
   /** One gRPC stream and what was written on it; callbacks of a stream no longer current are ignored. */
-  private final class Stream implements ClientResponseObserver<ClientFrame, ServerFrame> {
+  private final class Stream implements ClientResponseObserver<InputStream, ServerFrame> {
     final long openedNanos;
-    volatile @Nullable ClientCallStreamObserver<ClientFrame> requests;
+    volatile @Nullable ClientCallStreamObserver<InputStream> requests;
     volatile boolean helloAcked;
     volatile long maxFrameBytes = Long.MAX_VALUE;
 
@@ -424,8 +425,8 @@ final class StreamWriter {
       this.openedNanos = openedNanos;
     }
 
-    ClientCallStreamObserver<ClientFrame> requests() {
-      ClientCallStreamObserver<ClientFrame> r = requests;
+    ClientCallStreamObserver<InputStream> requests() {
+      ClientCallStreamObserver<InputStream> r = requests;
       if (r == null) {
         throw new IllegalStateException("stream not started");
       }
@@ -499,7 +500,7 @@ final class StreamWriter {
     }
 
     @Override
-    public void beforeStart(ClientCallStreamObserver<ClientFrame> requestStream) {
+    public void beforeStart(ClientCallStreamObserver<InputStream> requestStream) {
       this.requests = requestStream;
       requestStream.setOnReadyHandler(StreamWriter.this::requestDrain);
     }

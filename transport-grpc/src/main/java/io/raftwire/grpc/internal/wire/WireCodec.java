@@ -6,6 +6,7 @@ import io.raftwire.message.LogEntry;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
+import io.raftwire.message.UnsafeBytes;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.ReplicaAddress;
 import io.raftwire.topology.StoreId;
@@ -29,8 +30,9 @@ public final class WireCodec {
   private WireCodec() {}
 
   /**
-   * The envelope as sent on a stream whose hello names the sender. The payload and the entries'
-   * data are wrapped, not copied, when protobuf can (array-backed buffers).
+   * The envelope as sent on a stream whose hello names the sender, as a protobuf message (for
+   * refusal echoes and tests; batches are written by {@link OutboundFrame}). The payload and the
+   * entries' data are the envelope's own arrays, wrapped, not copied.
    */
   public static Envelope encode(RaftEnvelope envelope, long seq) {
     return builder(envelope, seq).build();
@@ -59,7 +61,7 @@ public final class WireCodec {
             .setToReplica(envelope.to().replicaId())
             .setTrafficClass(wire(envelope.trafficClass()))
             .setPriority(wire(envelope.priority()))
-            .setPayload(UnsafeByteOperations.unsafeWrap(envelope.payload()));
+            .setPayload(UnsafeByteOperations.unsafeWrap(UnsafeBytes.payloadArray(envelope)));
     for (LogEntry entry : envelope.entries()) {
       b.addEntries(wire(entry));
     }
@@ -71,7 +73,7 @@ public final class WireCodec {
     return Entry.newBuilder()
         .setIndex(entry.index())
         .setTerm(entry.term())
-        .setData(UnsafeByteOperations.unsafeWrap(entry.data()))
+        .setData(UnsafeByteOperations.unsafeWrap(UnsafeBytes.entryArray(entry)))
         .build();
   }
 
@@ -155,6 +157,26 @@ public final class WireCodec {
       default:
         throw new IllegalArgumentException("unknown traffic class " + value);
     }
+  }
+
+  /**
+   * The traffic class a wire number names.
+   *
+   * @throws IllegalArgumentException for an unknown or unset number
+   */
+  public static TrafficClass trafficClass(int number) {
+    io.raftwire.grpc.internal.wire.TrafficClass wire = io.raftwire.grpc.internal.wire.TrafficClass.forNumber(number);
+    return trafficClass(wire == null ? io.raftwire.grpc.internal.wire.TrafficClass.UNRECOGNIZED : wire, number);
+  }
+
+  /**
+   * The priority a wire number names.
+   *
+   * @throws IllegalArgumentException for an unknown or unset number
+   */
+  public static Priority priority(int number) {
+    io.raftwire.grpc.internal.wire.Priority wire = io.raftwire.grpc.internal.wire.Priority.forNumber(number);
+    return priority(wire == null ? io.raftwire.grpc.internal.wire.Priority.UNRECOGNIZED : wire, number);
   }
 
   /**
@@ -245,6 +267,21 @@ public final class WireCodec {
     MethodDescriptor<ClientFrame, ServerFrame> generated = RaftWireGrpc.getStreamMethod();
     return generated.toBuilder(RawMarshaller.INSTANCE, generated.getResponseMarshaller()).build();
   }
+
+  /**
+   * The stream method with the request as raw bytes, for the client: batches are {@link
+   * OutboundFrame}s written straight into gRPC's buffers, other frames go through {@link #stream}.
+   */
+  public static MethodDescriptor<InputStream, ServerFrame> rawClientMethod() {
+    return RAW_CLIENT_METHOD;
+  }
+
+  /** The bytes of a frame built as a protobuf message (a hello), for {@link #rawClientMethod()}. */
+  public static InputStream stream(ClientFrame frame) {
+    return RaftWireGrpc.getStreamMethod().streamRequest(frame);
+  }
+
+  private static final MethodDescriptor<InputStream, ServerFrame> RAW_CLIENT_METHOD = rawServerMethod();
 
   private enum RawMarshaller implements MethodDescriptor.Marshaller<InputStream> {
     INSTANCE;

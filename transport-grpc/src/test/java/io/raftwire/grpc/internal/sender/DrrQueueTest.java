@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftwire.grpc.internal.wire.Envelope;
+import io.raftwire.grpc.internal.wire.OutboundFrame;
 import io.raftwire.message.Priority;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
@@ -28,7 +28,7 @@ class DrrQueueTest {
     }
 
     @Override
-    public Envelope encode(long streamSeq, StoreId destination) {
+    public void addTo(OutboundFrame.Builder frame, long streamSeq, StoreId destination) {
       throw new UnsupportedOperationException("never written in this test");
     }
 

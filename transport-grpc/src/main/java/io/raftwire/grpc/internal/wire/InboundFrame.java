@@ -1,0 +1,275 @@
+package io.raftwire.grpc.internal.wire;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.ExtensionRegistryLite;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.WireFormat;
+import io.raftwire.message.LogEntry;
+import io.raftwire.message.RaftEnvelope;
+import io.raftwire.message.UnsafeBytes;
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.ReplicaAddress;
+import io.raftwire.topology.StoreId;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@code ClientFrame} as a receiver reads it: parsed straight from gRPC's stream into the SPI's
+ * types, without intermediate protobuf objects for plain envelopes. Each payload and entry gets an
+ * array of its own, read from the stream (so a kept entry keeps only its own bytes alive, never the
+ * frame). Wire-level garbage (truncated, bad lengths, bad wire types) is an {@link IOException}
+ * that ends the stream; an envelope whose fields are out of range is kept as {@link
+ * InboundEnvelope#malformed()} so that it alone is refused. Reading the same bytes as the generated
+ * parser: unknown fields are skipped, a repeated scalar's last value wins, a oneof's last member
+ * wins and a repeated batch field is merged.
+ *
+ * <p>Immutable once read; read on the stream's thread.
+ */
+public final class InboundFrame {
+  /** The frame kinds this build knows. */
+  public enum Kind {
+    HELLO,
+    BATCH,
+    /** None, or one of a newer protocol: ignored. */
+    OTHER
+  }
+
+  private static final int HELLO = WireFormat.WIRETYPE_LENGTH_DELIMITED | (ClientFrame.HELLO_FIELD_NUMBER << 3);
+  private static final int BATCH = WireFormat.WIRETYPE_LENGTH_DELIMITED | (ClientFrame.BATCH_FIELD_NUMBER << 3);
+  private static final int ENVELOPES = WireFormat.WIRETYPE_LENGTH_DELIMITED | (Batch.ENVELOPES_FIELD_NUMBER << 3);
+  private static final int SEQ = varint(Envelope.SEQ_FIELD_NUMBER);
+  private static final int RANGE = varint(Envelope.RANGE_ID_FIELD_NUMBER);
+  private static final int FROM_REPLICA = varint(Envelope.FROM_REPLICA_FIELD_NUMBER);
+  private static final int TO_STORE = varint(Envelope.TO_STORE_FIELD_NUMBER);
+  private static final int TO_REPLICA = varint(Envelope.TO_REPLICA_FIELD_NUMBER);
+  private static final int TRAFFIC_CLASS = varint(Envelope.TRAFFIC_CLASS_FIELD_NUMBER);
+  private static final int PRIORITY = varint(Envelope.PRIORITY_FIELD_NUMBER);
+  private static final int PAYLOAD = delimited(Envelope.PAYLOAD_FIELD_NUMBER);
+  private static final int ENTRIES = delimited(Envelope.ENTRIES_FIELD_NUMBER);
+  private static final int FROM_STORE = varint(Envelope.FROM_STORE_FIELD_NUMBER);
+  private static final int FORWARDS = delimited(Envelope.FORWARDS_FIELD_NUMBER);
+  private static final int ENTRY_INDEX = varint(Entry.INDEX_FIELD_NUMBER);
+  private static final int ENTRY_TERM = varint(Entry.TERM_FIELD_NUMBER);
+  private static final int ENTRY_DATA = delimited(Entry.DATA_FIELD_NUMBER);
+  private static final int MIN_BUFFER_BYTES = 64;
+  private static final int MAX_BUFFER_BYTES = 4096;
+  private static final byte[] EMPTY = new byte[0];
+
+  private final Kind kind;
+  private final @Nullable Hello hello;
+  private final List<InboundEnvelope> envelopes;
+
+  private InboundFrame(Kind kind, @Nullable Hello hello, List<InboundEnvelope> envelopes) {
+    this.kind = kind;
+    this.hello = hello;
+    this.envelopes = envelopes;
+  }
+
+  /**
+   * Reads one frame.
+   *
+   * @param raw the frame's bytes as gRPC hands them over; read to the end, not closed
+   * @param sender the sending store as the stream's hello named it, or null before the hello (a
+   *     batch then decodes to nothing but its sequence numbers: it is refused as a whole)
+   * @throws IOException if the bytes are not a well-formed frame
+   */
+  public static InboundFrame read(InputStream raw, @Nullable StoreId sender) throws IOException {
+    int available = raw.available();
+    CodedInputStream in = CodedInputStream.newInstance(raw,
+        Math.max(MIN_BUFFER_BYTES, Math.min(MAX_BUFFER_BYTES, available)));
+    Kind kind = Kind.OTHER;
+    Hello hello = null;
+    List<InboundEnvelope> envelopes = List.of();
+    while (true) {
+      int tag = in.readTag();
+      if (tag == 0) {
+        break;
+      }
+      if (tag == HELLO) {
+        hello = in.readMessage(Hello.parser(), ExtensionRegistryLite.getEmptyRegistry());
+        kind = Kind.HELLO;
+        envelopes = List.of();
+      } else if (tag == BATCH) {
+        if (kind != Kind.BATCH) {
+          envelopes = new ArrayList<>();
+        }
+        kind = Kind.BATCH;
+        hello = null;
+        int limit = in.pushLimit(in.readRawVarint32());
+        readBatch(in, sender, envelopes);
+        in.popLimit(limit);
+      } else {
+        skip(in, tag);
+      }
+    }
+    return new InboundFrame(kind, hello, envelopes);
+  }
+
+  /** {@return what the frame carries} */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** {@return the hello of a {@link Kind#HELLO} frame} */
+  public Hello hello() {
+    if (hello == null) {
+      throw new IllegalStateException("not a hello frame: " + kind);
+    }
+    return hello;
+  }
+
+  /** {@return the envelopes of a {@link Kind#BATCH} frame, in order; empty for other kinds} */
+  public List<InboundEnvelope> envelopes() {
+    return envelopes;
+  }
+
+  private static void readBatch(CodedInputStream in, @Nullable StoreId sender, List<InboundEnvelope> out)
+      throws IOException {
+    while (true) {
+      int tag = in.readTag();
+      if (tag == 0) {
+        return;
+      }
+      if (tag == ENVELOPES) {
+        int limit = in.pushLimit(in.readRawVarint32());
+        out.add(readEnvelope(in, sender));
+        in.popLimit(limit);
+      } else {
+        skip(in, tag);
+      }
+    }
+  }
+
+  private static InboundEnvelope readEnvelope(CodedInputStream in, @Nullable StoreId sender) throws IOException {
+    long seq = 0;
+    long range = 0;
+    long fromReplica = 0;
+    long toStore = 0;
+    long toReplica = 0;
+    int trafficClass = 0;
+    int priority = 0;
+    byte[] payload = EMPTY;
+    List<LogEntry> entries = null;
+    String badEntry = null;
+    long fromStore = 0;
+    List<Forward> forwards = null;
+    while (true) {
+      int tag = in.readTag();
+      if (tag == 0) {
+        break;
+      }
+      if (tag == SEQ) {
+        seq = in.readUInt64();
+      } else if (tag == RANGE) {
+        range = in.readUInt64();
+      } else if (tag == FROM_REPLICA) {
+        fromReplica = in.readUInt64();
+      } else if (tag == TO_STORE) {
+        toStore = in.readUInt64();
+      } else if (tag == TO_REPLICA) {
+        toReplica = in.readUInt64();
+      } else if (tag == TRAFFIC_CLASS) {
+        trafficClass = in.readEnum();
+      } else if (tag == PRIORITY) {
+        priority = in.readEnum();
+      } else if (tag == PAYLOAD) {
+        payload = in.readByteArray();
+      } else if (tag == ENTRIES) {
+        if (entries == null) {
+          entries = new ArrayList<>(1);
+        }
+        int limit = in.pushLimit(in.readRawVarint32());
+        String bad = readEntry(in, entries);
+        in.popLimit(limit);
+        if (bad != null && badEntry == null) {
+          badEntry = bad;
+        }
+      } else if (tag == FROM_STORE) {
+        fromStore = in.readUInt64();
+      } else if (tag == FORWARDS) {
+        if (forwards == null) {
+          forwards = new ArrayList<>();
+        }
+        forwards.add(in.readMessage(Forward.parser(), ExtensionRegistryLite.getEmptyRegistry()));
+      } else {
+        skip(in, tag);
+      }
+    }
+    List<LogEntry> all = entries == null ? List.of() : entries;
+    if (badEntry != null) {
+      return InboundEnvelope.malformed(seq, fromStore, forwards != null,
+          "malformed envelope seq " + seq + ": " + badEntry);
+    }
+    if (forwards != null) {
+      Envelope.Builder bundle = Envelope.newBuilder().setSeq(seq).setRangeId(range).setFromReplica(fromReplica)
+          .setToStore(toStore).setToReplica(toReplica).setTrafficClassValue(trafficClass).setPriorityValue(priority)
+          .setPayload(UnsafeByteOperations.unsafeWrap(payload)).setFromStore(fromStore).addAllForwards(forwards);
+      for (LogEntry e : all) {
+        bundle.addEntries(WireCodec.wire(e));
+      }
+      return InboundEnvelope.bundle(seq, fromStore, bundle.build());
+    }
+    if (sender == null) {
+      return InboundEnvelope.malformed(seq, fromStore, false, "no sender named yet");
+    }
+    try {
+      StoreId writer = fromStore != 0 && fromStore != sender.value() ? StoreId.of(fromStore) : sender;
+      RaftEnvelope.Builder b = RaftEnvelope.builder()
+          .range(RangeId.of(range))
+          .from(ReplicaAddress.of(writer, fromReplica))
+          .to(ReplicaAddress.of(StoreId.of(toStore), toReplica))
+          .trafficClass(WireCodec.trafficClass(trafficClass))
+          .priority(WireCodec.priority(priority))
+          .entries(all);
+      return InboundEnvelope.plain(seq, fromStore, UnsafeBytes.wrapPayload(b, payload).build());
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return InboundEnvelope.malformed(seq, fromStore, false, "malformed envelope seq " + seq + ": " + e.getMessage());
+    }
+  }
+
+  /** Reads one entry into {@code out}; the reason it is invalid (and left out), or null. */
+  private static @Nullable String readEntry(CodedInputStream in, List<LogEntry> out) throws IOException {
+    long index = 0;
+    long term = 0;
+    byte[] data = EMPTY;
+    while (true) {
+      int tag = in.readTag();
+      if (tag == 0) {
+        break;
+      }
+      if (tag == ENTRY_INDEX) {
+        index = in.readUInt64();
+      } else if (tag == ENTRY_TERM) {
+        term = in.readUInt64();
+      } else if (tag == ENTRY_DATA) {
+        data = in.readByteArray();
+      } else {
+        skip(in, tag);
+      }
+    }
+    try {
+      out.add(UnsafeBytes.wrapEntry(index, term, data));
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+  }
+
+  private static void skip(CodedInputStream in, int tag) throws IOException {
+    if (!in.skipField(tag)) {
+      throw new InvalidProtocolBufferException("end-group tag " + tag + " outside a group");
+    }
+  }
+
+  private static int varint(int field) {
+    return WireFormat.WIRETYPE_VARINT | (field << 3);
+  }
+
+  private static int delimited(int field) {
+    return WireFormat.WIRETYPE_LENGTH_DELIMITED | (field << 3);
+  }
+}
