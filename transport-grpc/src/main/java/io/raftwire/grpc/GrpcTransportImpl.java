@@ -85,6 +85,8 @@ final class GrpcTransportImpl implements GrpcTransport {
   private final Sender sender;
   private final @Nullable SnapshotService snapshots;
   private final @Nullable Server server;
+  /** Where inbound frames are parsed and admitted; null: on the I/O threads. */
+  private final @Nullable ExecutorService receivers;
   private final List<Timebase.Cancellable> timers = new ArrayList<>();
   private volatile boolean closed;
 
@@ -139,6 +141,7 @@ final class GrpcTransportImpl implements GrpcTransport {
     Agent agent = new Agent(store, queues, sender, relayRule, metrics);
     SnapshotService snapshotService = null;
     Server built = null;
+    this.receivers = config.receiveThreads() == 0 ? null : receivers(config.receiveThreads());
     try {
       if (config.snapshots().isPresent()) {
         snapshotService = snapshots(config, config.snapshots().get(), localZone, backoff, metrics, problems);
@@ -151,7 +154,7 @@ final class GrpcTransportImpl implements GrpcTransport {
       if (snapshotService != null) {
         services.add(snapshotService.service());
       }
-      built = TransportServer.start(config.listenAddress(), security, serverLimits, frameLimit, services);
+      built = TransportServer.start(config.listenAddress(), security, serverLimits, frameLimit, services, receivers);
     } catch (IOException | RuntimeException e) {
       this.snapshots = snapshotService;
       this.server = built;
@@ -165,6 +168,19 @@ final class GrpcTransportImpl implements GrpcTransport {
       timers.add(timebase.scheduleWithFixedDelay(snapshotService::upkeep, SNAPSHOT_UPKEEP_NANOS, SNAPSHOT_UPKEEP_NANOS));
     }
     log.info("{} listening on {}", store, listenAddress());
+  }
+
+  /**
+   * The threads that parse and admit inbound frames. gRPC runs each call's callbacks one at a time,
+   * queueing a call at most once, so the queue holds at most one task per open call.
+   */
+  private ExecutorService receivers(int threads) {
+    AtomicInteger count = new AtomicInteger();
+    return Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "raftwire-" + store + "-receive-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   private SnapshotService snapshots(GrpcTransportConfig config, SnapshotConfig snapshotConfig,
@@ -324,6 +340,9 @@ final class GrpcTransportImpl implements GrpcTransport {
         Thread.currentThread().interrupt();
         server.shutdownNow();
       }
+    }
+    if (receivers != null) {
+      receivers.shutdown();
     }
     peers.close();
     security.close();

@@ -22,6 +22,7 @@ class ConfigTest {
   @Test
   void nonsenseIsRejectedNamingTheField() {
     rejects("workerThreads", b -> b.workerThreads(0));
+    rejects("receiveThreads", b -> b.receiveThreads(-1));
     rejects("targetBatchBytes", b -> b.targetBatchBytes(-1));
     rejects("maxBatchMessages", b -> b.maxBatchMessages(0));
     rejects("reconnectMaxBackoffNanos", b -> b.reconnectBackoff(100, 10, 2, 0.1));
@@ -37,6 +38,7 @@ class ConfigTest {
     assertEquals(1024 * 1024, c.targetBatchBytes());
     assertEquals(64 * 1024, c.drrQuantumBytes());
     assertTrue(c.controlOnSeparateConnection());
+    assertEquals(Math.max(2, Runtime.getRuntime().availableProcessors()), c.receiveThreads());
     assertEquals(ReceiverLimits.defaults(), c.receiverLimits());
     assertEquals(16L << 20, ReceiverLimits.defaults().rangeAppendQueueBytes());
     assertEquals(256L << 20, ReceiverLimits.defaults().receiveBudgetBytes());

@@ -284,8 +284,17 @@ class GrpcTransportTest {
 
   @Test
   void everyAcceptedMessageOf64RangesArrivesExactlyOnceInOrderPerLane() {
-    GrpcTransport a = cluster.start(S1, TransportLimits.defaults());
-    GrpcTransport b = cluster.start(S2, TransportLimits.defaults());
+    everyMessageArrivesOnceInOrder(2);
+  }
+
+  @Test
+  void withFramesReadOnTheNetworkThreadsEveryMessageStillArrivesOnceInOrder() {
+    everyMessageArrivesOnceInOrder(0);
+  }
+
+  private void everyMessageArrivesOnceInOrder(int receiveThreads) {
+    GrpcTransport a = cluster.start(S1, TransportLimits.defaults(), c -> c.receiveThreads(receiveThreads));
+    GrpcTransport b = cluster.start(S2, TransportLimits.defaults(), c -> c.receiveThreads(receiveThreads));
     int ranges = 64;
     int perLane = 150;
     Map<Long, ConcurrentLinkedQueue<RaftEnvelope>> inboxes = new HashMap<>();

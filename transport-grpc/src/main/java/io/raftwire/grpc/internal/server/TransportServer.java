@@ -8,24 +8,26 @@ import io.raftwire.grpc.internal.security.TransportSecurity;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /** Builds and starts a store's gRPC server. Stateless. */
 public final class TransportServer {
   private TransportServer() {}
 
   /**
-   * Binds {@code address} and starts serving {@code services}: calls run on the transport's I/O
-   * threads (the services never block them), every inbound message is at most {@code
+   * Binds {@code address} and starts serving {@code services}: calls run on {@code callExecutor}
+   * (each call's callbacks one at a time), or on the transport's I/O threads if it is null (the
+   * services never block either), every inbound message is at most {@code
    * maxFrameBytes} (refused before buffering otherwise), and {@code limits} hold per connection.
    *
    * @throws IOException if the address cannot be bound
    */
   public static Server start(InetSocketAddress address, TransportSecurity security, ServerLimits limits,
-      long maxFrameBytes, List<ServerServiceDefinition> services) throws IOException {
+      long maxFrameBytes, List<ServerServiceDefinition> services, @Nullable Executor callExecutor) throws IOException {
     GrpcLogLimiter.install();
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address, security.serverCredentials())
-        .directExecutor()
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxFrameBytes))
         .maxConcurrentCallsPerConnection(limits.maxConcurrentCallsPerConnection())
         .maxInboundMetadataSize(limits.maxInboundMetadataBytes())
@@ -37,6 +39,11 @@ public final class TransportServer {
         .maxConnectionAge(limits.maxConnectionAgeNanos(), TimeUnit.NANOSECONDS)
         .maxRstFramesPerWindow(limits.maxRstFramesPerWindow(),
             (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toSeconds(limits.rstFramesWindowNanos()))));
+    if (callExecutor != null) {
+      builder.executor(callExecutor);
+    } else {
+      builder.directExecutor();
+    }
     services.forEach(builder::addService);
     security.configure(builder);
     return builder.build().start();
