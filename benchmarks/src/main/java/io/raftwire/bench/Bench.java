@@ -58,12 +58,7 @@ public final class Bench implements Callable<Integer> {
     Scenario.Settings settings = quick
         ? new Scenario.Settings(true, TimeUnit.SECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(2), 1)
         : new Scenario.Settings(false, TimeUnit.SECONDS.toNanos(warmupSeconds), TimeUnit.SECONDS.toNanos(measureSeconds), runs);
-    Map<String, Scenario> known = new LinkedHashMap<>();
-    for (Scenario s : List.of(new HeartbeatScenario(), new SlowFollowerScenario(), new ElasticOverloadScenario(false),
-        new ElasticOverloadScenario(true),
-        new ThroughputScenario(), new FairnessScenario(), new CrossZoneScenario(), new AvailabilityScenario())) {
-      known.put(s.id(), s);
-    }
+    Map<String, Scenario> known = known();
     Files.createDirectories(out);
     for (String id : scenarios) {
       Scenario scenario = known.get(id.strip());
@@ -83,6 +78,17 @@ public final class Bench implements Callable<Integer> {
       System.out.println("written to " + report);
     }
     return 0;
+  }
+
+  /** Every scenario, new, by id. */
+  static Map<String, Scenario> known() {
+    Map<String, Scenario> known = new LinkedHashMap<>();
+    for (Scenario s : List.of(new HeartbeatScenario(), new SlowFollowerScenario(), new ElasticOverloadScenario(false),
+        new ElasticOverloadScenario(true),
+        new ThroughputScenario(), new FairnessScenario(), new CrossZoneScenario(), new AvailabilityScenario())) {
+      known.put(s.id(), s);
+    }
+    return known;
   }
 
   /** The members of {@code all} that are in {@code wanted}, in their order; all of them if nothing is wanted. */

@@ -23,6 +23,15 @@ interface Scenario {
   List<String> figures();
 
   /**
+   * Whether {@code transport} has {@code figure} at all (S2: the baselines have no budget, and
+   * their cell reads {@code none}); every other figure of every transport has a value in every
+   * report. By default every transport has every figure.
+   */
+  default boolean measures(String transport, String figure) {
+    return true;
+  }
+
+  /**
    * Pairs of transports whose ratio is reported run by run: in each run, the first figure of
    * {@code numerator} divided by that of {@code denominator} (measured one after the other in
    * that run), then the median and spread of those ratios. None by default.

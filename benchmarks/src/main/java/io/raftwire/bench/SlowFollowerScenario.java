@@ -45,6 +45,11 @@ final class SlowFollowerScenario implements Scenario {
   }
 
   @Override
+  public boolean measures(String transport, String figure) {
+    return !figure.equals("budget MiB") || transport.equals("raftwire");
+  }
+
+  @Override
   public List<String> figures() {
     return List.of("peak in transport MiB", "budget MiB", "peak heap used MiB", "peak netty direct MiB",
         "delivered MiB/s", "not accepted %");

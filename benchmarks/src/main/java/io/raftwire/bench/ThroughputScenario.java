@@ -13,12 +13,21 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * S4: messages/s and MB/s one sender delivers to one receiver over 8 ranges, for several payload
- * sizes. raftwire's sender backs off when refused; the baselines never refuse, so the harness stops
- * offering once 64 MiB or 10,000 messages are outstanding (they would otherwise grow without bound).
+ * sizes, and the bytes the whole JVM allocated per message delivered ({@link AllocationMeter}: all
+ * threads, sender and receiver alike, over the measured window). raftwire's sender backs off when
+ * refused; the baselines never refuse, so the harness stops offering once 64 MiB or 10,000
+ * messages are outstanding (they would otherwise grow without bound).
+ *
+ * <p>Two raw gRPC baselines, measured in the same run as raftwire: {@code raw-encoded}
+ * ({@link RawEncoded}) builds one protobuf envelope per message from its fields and parses and
+ * reads every envelope on receipt, as a careful user of gRPC would; {@code raw} ({@link
+ * RawCeiling}) writes one pre-encoded frame again and again and only counts what arrives, the
+ * ceiling. The report gives raftwire / raw-encoded and raftwire / raw run by run.
  *
  * <p>{@code raftwire-tls} and {@code raw-tls} are raftwire and the raw ceiling over mutual TLS,
- * with certificates made for each run; each runs right after its plaintext twin, and the report
- * gives the TLS / plaintext ratio of every run, and which TLS (protocol, cipher, engine) ran.
+ * with certificates made for each run; each is measured in the same run as its plaintext twin, and
+ * the report gives the TLS / plaintext ratio of every run, and which TLS (protocol, cipher,
+ * engine) ran.
  */
 final class ThroughputScenario implements Scenario {
   private final Set<String> notes = new LinkedHashSet<>();
@@ -35,12 +44,13 @@ final class ThroughputScenario implements Scenario {
 
   @Override
   public List<String> transports() {
-    return List.of("raftwire", "raftwire-tls", "raw", "raw-tls", "fifo", "unary");
+    return List.of("raftwire", "raftwire-tls", "raw", "raw-encoded", "raw-tls", "fifo", "unary");
   }
 
   @Override
   public List<Ratio> ratios() {
-    return List.of(new Ratio("raftwire-tls", "raftwire"), new Ratio("raw-tls", "raw"));
+    return List.of(new Ratio("raftwire", "raw-encoded"), new Ratio("raftwire", "raw"),
+        new Ratio("raftwire-tls", "raftwire"), new Ratio("raw-tls", "raw"));
   }
 
   @Override
@@ -55,7 +65,7 @@ final class ThroughputScenario implements Scenario {
 
   @Override
   public List<String> figures() {
-    return List.of("msgs/s", "MB/s");
+    return List.of("msgs/s", "MB/s", "alloc B/msg");
   }
 
   @Override
@@ -63,14 +73,17 @@ final class ThroughputScenario implements Scenario {
     int bytes = Integer.parseInt(variant);
     long size = Transports.message(1, TrafficClass.APPEND, 0, bytes).sizeBytes();
     long delivered;
+    long allocated;
     if (transport.startsWith("raw")) {
-      try (RawCeiling raw = new RawCeiling(transport.equals("raw-tls"))) {
+      try (RawStream raw = transport.equals("raw-encoded") ? RawEncoded.start(bytes)
+          : RawCeiling.start(transport.equals("raw-tls"), bytes)) {
         note(transport, raw.tls());
-        raw.start(bytes);
         LockSupport.parkNanos(settings.warmupNanos);
-        long before = raw.received.get();
+        long before = raw.received();
+        AllocationMeter meter = AllocationMeter.start();
         LockSupport.parkNanos(settings.measureNanos);
-        delivered = raw.received.get() - before;
+        delivered = raw.received() - before;
+        allocated = meter.allocatedBytes();
       }
     } else {
       try (Transports pair = new Transports(transport)) {
@@ -87,11 +100,13 @@ final class ThroughputScenario implements Scenario {
         long measureFrom = start + settings.warmupNanos;
         long end = measureFrom + settings.measureNanos;
         long before = -1;
+        AllocationMeter meter = null;
         long sent = 0;
         boolean bounded = !transport.startsWith("raftwire");
         while (System.nanoTime() < end) {
           if (before < 0 && System.nanoTime() >= measureFrom) {
             before = count.get();
+            meter = AllocationMeter.start();
           }
           long outstanding = sent - count.get();
           if (bounded && (outstanding * size > Flood.OUTSTANDING_BYTES || outstanding > Flood.OUTSTANDING_MESSAGES)) {
@@ -105,12 +120,14 @@ final class ThroughputScenario implements Scenario {
           }
         }
         delivered = count.get() - Math.max(0, before);
+        allocated = meter == null ? 0 : meter.allocatedBytes();
       }
     }
     double seconds = settings.measureNanos / 1e9;
     Map<String, Double> figures = new LinkedHashMap<>();
     figures.put("msgs/s", delivered / seconds);
     figures.put("MB/s", delivered * size / seconds / 1e6);
+    figures.put("alloc B/msg", delivered == 0 ? Double.NaN : (double) allocated / delivered);
     return figures;
   }
 
