@@ -1,7 +1,7 @@
 package io.raftwire.grpc.internal.sender;
 
 import io.raftwire.grpc.internal.budget.ByteBudget;
-import io.raftwire.grpc.internal.wire.Envelope;
+import io.raftwire.grpc.internal.wire.OutboundFrame;
 import io.raftwire.message.Priority;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
@@ -77,7 +77,7 @@ public class LanesBenchmark {
     }
 
     @Override
-    public Envelope encode(long seq, StoreId destination) {
+    public void addTo(OutboundFrame.Builder frame, long seq, StoreId destination) {
       throw new UnsupportedOperationException("not written in this benchmark");
     }
 
