@@ -56,6 +56,10 @@ public final class CreditController {
   }
 
   private FlowTokens stream(StoreId store) {
+    FlowTokens tokens = streams.get(store);
+    if (tokens != null) {
+      return tokens;
+    }
     return streams.computeIfAbsent(
         store, s -> new FlowTokens(s, config.regularCreditBytes(), config.elasticCreditBytes()));
   }
@@ -467,7 +471,7 @@ public final class CreditController {
 
     @Override
     public int hashCode() {
-      return Objects.hash(range, store, priority);
+      return (range.hashCode() * 31 + store.hashCode()) * 31 + priority.hashCode(); // no varargs array per lookup
     }
   }
 }

@@ -104,7 +104,7 @@ final class Destination implements AppendRoute, Peer.Listener {
     }
     accepted.get(message.lane()).inc();
     if (queue) {
-      writer(message.lane()).requestDrain();
+      writer(message.lane()).workQueued();
     }
     return null;
   }
@@ -118,7 +118,7 @@ final class Destination implements AppendRoute, Peer.Listener {
       }
       lanes.enqueue(item);
     }
-    writer(item.lane()).requestDrain();
+    writer(item.lane()).workQueued();
     return null;
   }
 

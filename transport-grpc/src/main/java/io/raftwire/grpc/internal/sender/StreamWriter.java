@@ -72,6 +72,13 @@ final class StreamWriter {
   private final AtomicInteger wip = new AtomicInteger();
   private final AtomicBoolean idleCheckRequested = new AtomicBoolean();
   private volatile long lastActivityNanos;
+  /**
+   * Set by the writer when it stopped because the stream was not ready, cleared when the stream
+   * becomes ready (its handler drains then) or a stream ends or opens: while set, newly queued work
+   * need not wake the writer, which saves a task hand-off and a thread wake-up per send while the
+   * destination is the bottleneck.
+   */
+  private volatile boolean waitingForReady;
 
   @GuardedBy("this")
   private @Nullable Stream current;
@@ -91,6 +98,16 @@ final class StreamWriter {
     this.settings = settings;
     this.metrics = metrics;
     this.lastActivityNanos = timebase.nanoTime();
+  }
+
+  /**
+   * Work was queued in the lanes: asks for it to be written unless the writer waits for the
+   * stream to become ready anyway. Cheap, from any thread.
+   */
+  void workQueued() {
+    if (!waitingForReady) {
+      requestDrain();
+    }
   }
 
   /** Asks for the lanes to be written out; cheap, from any thread. */
@@ -131,7 +148,14 @@ final class StreamWriter {
     long target = Math.min(settings.targetBatchBytes(), stream.maxFrameBytes / 2);
     long largest = stream.maxFrameBytes - WireCodec.FRAME_SLACK_BYTES;
     List<Outbound> batch = new ArrayList<>();
-    while (stream.requests().isReady()) {
+    while (true) {
+      if (!stream.requests().isReady()) {
+        waitingForReady = true;
+        if (!stream.requests().isReady()) {
+          return; // the on-ready handler drains next
+        }
+        waitingForReady = false; // became ready between the two looks: its handler may have run already
+      }
       batch.clear();
       long elasticRoom = Math.min(settings.elasticBatchBytes(),
           settings.elasticInflightBytes() - stream.elasticInflightBytes());
@@ -237,6 +261,7 @@ final class StreamWriter {
       return null;
     }
     current = stream; // before start: a synchronous failure must find it current
+    waitingForReady = false;
     lastActivityNanos = stream.openedNanos;
     ClientCalls.asyncBidiStreamingCall(call, stream);
     Hello hello =
@@ -331,6 +356,7 @@ final class StreamWriter {
         return; // closed on purpose, already accounted
       }
       current = null;
+      waitingForReady = false;
       lost = stream.takeInflight();
       reason = closed ? DropReason.CLOSED : DropReason.UNREACHABLE;
     }
@@ -502,7 +528,10 @@ final class StreamWriter {
     @Override
     public void beforeStart(ClientCallStreamObserver<InputStream> requestStream) {
       this.requests = requestStream;
-      requestStream.setOnReadyHandler(StreamWriter.this::requestDrain);
+      requestStream.setOnReadyHandler(() -> {
+        waitingForReady = false;
+        requestDrain();
+      });
     }
 
     @Override
