@@ -35,6 +35,7 @@ import io.raftwire.adapter.microraft.wire.Vote;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
+import io.raftwire.message.UnsafeBytes;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.ReplicaAddress;
 import io.raftwire.topology.StoreId;
@@ -148,7 +149,7 @@ public final class MicroRaftCodec {
       if (!r.getLogEntries().isEmpty()) {
         entries = new ArrayList<>(r.getLogEntries().size());
         for (LogEntry e : r.getLogEntries()) {
-          entries.add(io.raftwire.message.LogEntry.of(e.getIndex(), e.getTerm(), operation(e.getOperation()).toByteArray()));
+          entries.add(UnsafeBytes.wrapEntry(e.getIndex(), e.getTerm(), operation(e.getOperation()).toByteArray())); // a fresh array: no copy
           if (priorityOf(e.getOperation()) == Priority.ELASTIC) {
             priority = Priority.ELASTIC;
           }
@@ -214,15 +215,14 @@ public final class MicroRaftCodec {
     } else {
       throw new IllegalArgumentException("unknown MicroRaft message type " + message.getClass().getName());
     }
-    return RaftEnvelope.builder()
+    RaftEnvelope.Builder envelope = RaftEnvelope.builder()
         .range(range)
         .from(ReplicaAddress.of(from, from.value()))
         .to(ReplicaAddress.of(to, to.value()))
         .trafficClass(classify(message))
         .priority(priority)
-        .payload(m.build().toByteArray())
-        .entries(entries)
-        .build();
+        .entries(entries);
+    return UnsafeBytes.wrapPayload(envelope, m.build().toByteArray()).build(); // a fresh array: no copy
   }
 
   /**
@@ -237,7 +237,7 @@ public final class MicroRaftCodec {
    */
   public RaftMessage decode(RaftEnvelope envelope) throws MalformedMessageException {
     try {
-      Message m = Message.parseFrom(envelope.payload());
+      Message m = Message.parseFrom(UnsafeBytes.payloadArray(envelope)); // read only, not kept
       RangeId range = RangeId.of(m.getGroupId());
       StoreEndpoint sender = StoreEndpoint.of(m.getSender());
       int term = m.getTerm();
@@ -255,7 +255,7 @@ public final class MicroRaftCodec {
             entries.add(factory.createLogEntryBuilder()
                 .setIndex(e.index())
                 .setTerm(Math.toIntExact(e.term()))
-                .setOperation(operation(Operation.parseFrom(e.data())))
+                .setOperation(operation(Operation.parseFrom(UnsafeBytes.entryArray(e))))
                 .build());
           }
           return factory.createAppendEntriesRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)

@@ -6,6 +6,7 @@ import com.codahale.metrics.Timer;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.ClientInterceptors;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
@@ -256,7 +257,8 @@ final class StreamWriter {
     Stream stream = new Stream(timebase.nanoTime());
     ClientCall<InputStream, ServerFrame> call;
     try {
-      call = peer.channel(kind.channel()).newCall(WireCodec.rawClientMethod(), CallOptions.DEFAULT);
+      call = ClientInterceptors.intercept(peer.channel(kind.channel()), kind.header())
+          .newCall(WireCodec.rawClientMethod(), CallOptions.DEFAULT);
     } catch (IllegalStateException peerClosed) {
       return null;
     }

@@ -1,10 +1,14 @@
 package io.raftwire.grpc.internal.server;
 
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.raftwire.grpc.ServerLimits;
 import io.raftwire.grpc.internal.security.TransportSecurity;
+import io.raftwire.grpc.internal.wire.WireCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -18,7 +22,8 @@ public final class TransportServer {
 
   /**
    * Binds {@code address} and starts serving {@code services}: calls run on {@code callExecutor}
-   * (each call's callbacks one at a time), or on the transport's I/O threads if it is null (the
+   * (each call's callbacks one at a time) except streams whose {@link WireCodec#LANE_HEADER} says
+   * CONTROL, which run on the transport's I/O threads, as every call does if it is null (the
    * services never block either), every inbound message is at most {@code
    * maxFrameBytes} (refused before buffering otherwise), and {@code limits} hold per connection.
    *
@@ -41,6 +46,14 @@ public final class TransportServer {
             (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toSeconds(limits.rstFramesWindowNanos()))));
     if (callExecutor != null) {
       builder.executor(callExecutor);
+      // A CONTROL stream's frames are small and latency-bound: read them where they arrive.
+      Executor network = Runnable::run;
+      builder.callExecutor(new ServerCallExecutorSupplier() {
+        @Override
+        public <ReqT, RespT> @Nullable Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+          return WireCodec.CONTROL_LANE.equals(headers.get(WireCodec.LANE_HEADER)) ? network : null;
+        }
+      });
     } else {
       builder.directExecutor();
     }

@@ -1,6 +1,7 @@
 package io.raftwire.grpc.internal.wire;
 
 import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.Priority;
@@ -23,6 +24,17 @@ import java.util.List;
 public final class WireCodec {
   /** The protocol version this build speaks. */
   public static final int PROTOCOL_VERSION = 1;
+
+  /**
+   * The call header naming a stream's lane ({@code control} or {@code data}), set by senders when
+   * they open a stream. A scheduling hint only: the server reads a CONTROL stream's frames on its
+   * network thread, without a hop to the receive threads, so heartbeats do not queue behind DATA
+   * frames being parsed. Nothing else trusts it (the hello's lane is what counts).
+   */
+  public static final Metadata.Key<String> LANE_HEADER = Metadata.Key.of("raftwire-lane", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** The {@link #LANE_HEADER} value of a CONTROL stream. */
+  public static final String CONTROL_LANE = "control";
 
   /** Serialized bytes a batch frame adds per envelope beyond {@code RaftEnvelope.sizeBytes()}. */
   public static final int FRAME_SLACK_BYTES = 64 * 1024;

@@ -16,6 +16,7 @@ import io.raftwire.message.LogEntry;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
+import io.raftwire.message.UnsafeBytes;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.ReplicaAddress;
 import java.nio.ByteBuffer;
@@ -144,7 +145,7 @@ public final class JraftCodec {
     } else {
       frame.setBody(request.toByteString());
     }
-    return envelope.payload(frame.build().toByteArray()).build();
+    return UnsafeBytes.wrapPayload(envelope, frame.build().toByteArray()).build(); // a fresh array: no copy
   }
 
   /**
@@ -199,13 +200,12 @@ public final class JraftCodec {
   }
 
   private static RaftEnvelope answer(RaftEnvelope request, RangeId replyRange, TrafficClass lane, Frame frame) {
-    return RaftEnvelope.builder()
+    RaftEnvelope.Builder answer = RaftEnvelope.builder()
         .range(replyRange)
         .from(request.to())
         .to(request.from())
-        .trafficClass(lane)
-        .payload(frame.toByteArray())
-        .build();
+        .trafficClass(lane);
+    return UnsafeBytes.wrapPayload(answer, frame.toByteArray()).build(); // a fresh array: no copy
   }
 
   /**
@@ -255,7 +255,7 @@ public final class JraftCodec {
   public static Frame header(RaftEnvelope envelope) throws MalformedFrameException {
     Frame frame;
     try {
-      frame = Frame.parseFrom(envelope.payload());
+      frame = Frame.parseFrom(UnsafeBytes.payloadArray(envelope)); // read only, not kept
     } catch (InvalidProtocolBufferException e) {
       throw new MalformedFrameException(MalformedFrameException.Problem.UNPARSEABLE_FRAME, e.getMessage(), e);
     }
