@@ -11,7 +11,6 @@ import io.raftwire.grpc.internal.wire.HelloAck;
 import io.raftwire.grpc.internal.wire.InboundEnvelope;
 import io.raftwire.grpc.internal.wire.InboundFrame;
 import io.raftwire.grpc.internal.wire.Lane;
-import io.raftwire.grpc.internal.wire.MalformedEnvelopeException;
 import io.raftwire.grpc.internal.wire.Refusal;
 import io.raftwire.grpc.internal.wire.RefusalCode;
 import io.raftwire.grpc.internal.wire.Refused;
@@ -223,7 +222,7 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
         detail = "";
         try {
           reason = take(wire, from);
-        } catch (MalformedEnvelopeException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
           reason = DropReason.MALFORMED;
           detail = String.valueOf(e.getMessage());
         }
@@ -252,7 +251,7 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
     flush();
   }
 
-  private @Nullable DropReason take(InboundEnvelope wire, StoreId from) throws MalformedEnvelopeException {
+  private @Nullable DropReason take(InboundEnvelope wire, StoreId from) {
     if (wire.isBundle()) {
       return bundles.accept(wire.bundleWire(), from, this);
     }

@@ -13,7 +13,7 @@ enum StreamKind {
   DATA;
 
   private static final ClientInterceptor CONTROL_HEADER = MetadataUtils.newAttachHeadersInterceptor(laneHeader(WireCodec.CONTROL_LANE));
-  private static final ClientInterceptor DATA_HEADER = MetadataUtils.newAttachHeadersInterceptor(laneHeader("data"));
+  private static final ClientInterceptor DATA_HEADER = MetadataUtils.newAttachHeadersInterceptor(laneHeader(WireCodec.DATA_LANE));
 
   private static Metadata laneHeader(String lane) {
     Metadata headers = new Metadata();

@@ -202,7 +202,7 @@ public final class InboundFrame {
     List<LogEntry> all = entries == null ? List.of() : entries;
     if (badEntry != null) {
       return InboundEnvelope.malformed(seq, fromStore, forwards != null,
-          "malformed envelope seq " + seq + ": " + badEntry);
+          malformedDetail(seq, badEntry));
     }
     if (forwards != null) {
       Envelope.Builder bundle = Envelope.newBuilder().setSeq(seq).setRangeId(range).setFromReplica(fromReplica)
@@ -227,8 +227,12 @@ public final class InboundFrame {
           .entries(all);
       return InboundEnvelope.plain(seq, fromStore, UnsafeBytes.wrapPayload(b, payload).build());
     } catch (IllegalArgumentException | NullPointerException e) {
-      return InboundEnvelope.malformed(seq, fromStore, false, "malformed envelope seq " + seq + ": " + e.getMessage());
+      return InboundEnvelope.malformed(seq, fromStore, false, malformedDetail(seq, e.getMessage()));
     }
+  }
+
+  private static String malformedDetail(long seq, @Nullable String why) {
+    return "malformed envelope seq " + seq + ": " + why;
   }
 
   /** Reads one entry into {@code out}; the reason it is invalid (and left out), or null. */

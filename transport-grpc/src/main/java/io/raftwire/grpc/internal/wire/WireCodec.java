@@ -36,6 +36,9 @@ public final class WireCodec {
   /** The {@link #LANE_HEADER} value of a CONTROL stream. */
   public static final String CONTROL_LANE = "control";
 
+  /** The {@link #LANE_HEADER} value of a DATA stream. */
+  public static final String DATA_LANE = "data";
+
   /** Serialized bytes a batch frame adds per envelope beyond {@code RaftEnvelope.sizeBytes()}. */
   public static final int FRAME_SLACK_BYTES = 64 * 1024;
 
