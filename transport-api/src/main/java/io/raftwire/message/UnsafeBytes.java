@@ -37,6 +37,7 @@ public final class UnsafeBytes {
    * Sets {@code builder}'s payload to {@code payload} itself: {@link RaftEnvelope.Builder#build()}
    * does not copy it.
    *
+   * @param builder the envelope's builder
    * @param payload the encoded message; from now on owned by the envelope built next and never
    *     written again
    * @return {@code builder}
@@ -49,6 +50,8 @@ public final class UnsafeBytes {
   /**
    * {@return the entry's own data array, all of it the data} To be read, never written: it is the
    * entry's state.
+   *
+   * @param entry the entry whose data is read
    */
   public static byte[] entryArray(LogEntry entry) {
     return entry.array();
@@ -57,6 +60,8 @@ public final class UnsafeBytes {
   /**
    * {@return the envelope's own payload array, all of it the payload} To be read, never written:
    * it is the envelope's state.
+   *
+   * @param envelope the envelope whose payload is read
    */
   public static byte[] payloadArray(RaftEnvelope envelope) {
     return envelope.payloadArray();
