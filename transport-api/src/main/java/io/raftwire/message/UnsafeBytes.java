@@ -1,9 +1,11 @@
 package io.raftwire.message;
 
+import io.raftwire.topology.RangeId;
+import io.raftwire.topology.ReplicaAddress;
 import java.util.Objects;
 
 /**
- * Hands byte arrays into and out of {@link LogEntry} and {@link RaftEnvelope} without copying them,
+ * Hands byte arrays into and out of {@link LogEntry}, {@link RaftEnvelope} and {@link Heartbeat} without copying them,
  * for transports and library adapters that move many bytes: an adapter that encodes an entry into
  * a fresh array, or a transport that writes an entry's bytes to a socket or reads them from one.
  *
@@ -65,5 +67,30 @@ public final class UnsafeBytes {
    */
   public static byte[] payloadArray(RaftEnvelope envelope) {
     return envelope.payloadArray();
+  }
+
+  /**
+   * A heartbeat whose payload is {@code payload} itself, not a copy.
+   *
+   * @param range the range whose replicas talk
+   * @param from the sending replica
+   * @param to the receiving replica, on another store
+   * @param payload the encoded heartbeat; from now on owned by the heartbeat and never written again
+   * @return a heartbeat equal to {@code Heartbeat.of(range, from, to, payload)}
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException as {@link Heartbeat#of} does
+   */
+  public static Heartbeat wrapHeartbeat(RangeId range, ReplicaAddress from, ReplicaAddress to, byte[] payload) {
+    return Heartbeat.owning(range, from, to, payload);
+  }
+
+  /**
+   * {@return the heartbeat's own payload array, all of it the payload} To be read, never written:
+   * it is the heartbeat's state.
+   *
+   * @param heartbeat the heartbeat whose payload is read
+   */
+  public static byte[] heartbeatPayloadArray(Heartbeat heartbeat) {
+    return heartbeat.payloadArray();
   }
 }

@@ -113,6 +113,16 @@ public interface RaftTransport extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * The transport's coalesced heartbeats and store liveness, if it has them; the default has none,
+   * and an adapter then sends heartbeats as CONTROL envelopes.
+   *
+   * @return the heartbeat facility, or empty if the transport has none
+   */
+  default Optional<io.raftwire.heartbeat.Heartbeats> heartbeats() {
+    return Optional.empty();
+  }
+
   /** Closes the transport; see the class documentation. Idempotent. */
   @Override
   void close();
