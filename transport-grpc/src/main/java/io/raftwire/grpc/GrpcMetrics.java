@@ -94,6 +94,30 @@ public final class GrpcMetrics {
   public static final MetricName SENDER_DROP_NOTICES_OVERFLOW =
       counter("sender.drop_notices.overflow", "drop notices not delivered: the notice budget was full");
   /** Messages this store relayed as a zone fan-out agent. */
+  /** Bytes of coalesced heartbeats queued for one destination, not yet written. */
+  public static final MetricName SENDER_HEARTBEATS_QUEUED_BYTES = gauge("sender.<destination>.heartbeats.queued_bytes",
+      "bytes of coalesced heartbeats queued for the destination, not yet written");
+  /** Bytes charged to the destinations' heartbeat budgets, all destinations. */
+  public static final MetricName SENDER_HEARTBEATS_CHARGED_BYTES = gauge("sender.heartbeats.charged_bytes",
+      "bytes of coalesced heartbeats queued or unacknowledged, all destinations (each bounded by heartbeatQueueBytes)");
+  /** Coalesced heartbeats accepted. */
+  public static final MetricName SENDER_HEARTBEATS_ACCEPTED =
+      counter("sender.heartbeats.accepted", "coalesced heartbeats accepted for sending");
+  /** Accepted heartbeats that replaced a queued one of the same range and replicas. */
+  public static final MetricName SENDER_HEARTBEATS_COALESCED = counter("sender.heartbeats.coalesced",
+      "accepted heartbeats that replaced an unsent one of the same range, sender and receiver");
+  /** Heartbeats refused because the destination's heartbeat budget was full: saturation. */
+  public static final MetricName SENDER_HEARTBEATS_REFUSED = counter("sender.heartbeats.refused",
+      "heartbeats refused LANE_BUDGET: the destination's heartbeat budget is full (raise heartbeatQueueBytes)");
+  /** Heartbeat flushes (and beacons) written, each one wire message with one sequence number. */
+  public static final MetricName SENDER_HEARTBEATS_FLUSHES =
+      counter("sender.heartbeats.flushes", "heartbeat flushes and liveness beacons taken for writing");
+  /** Accepted heartbeats reported undelivered to this store's heartbeat handler. */
+  public static final MetricName SENDER_HEARTBEATS_UNDELIVERED = counter("sender.heartbeats.undelivered",
+      "accepted heartbeats reported undelivered to this store's heartbeat handler");
+  /** Undelivered heartbeats that could not be reported: no handler registered, or the notice budget full. */
+  public static final MetricName SENDER_HEARTBEATS_UNREPORTED = counter("sender.heartbeats.unreported",
+      "undelivered heartbeats not reported: no heartbeat handler registered, or the notice budget was full");
   public static final MetricName SENDER_RELAYED =
       counter("sender.relayed", "fan-out members this store relayed to a store of its zone");
   /** Relayed messages that were not delivered, by reason. */
@@ -160,6 +184,24 @@ public final class GrpcMetrics {
   /** Handler calls that threw. */
   public static final MetricName RECEIVER_HANDLER_FAILURES =
       counter("receiver.handler_failures", "handler calls that threw (their batch is refused HANDLER_FAILED)");
+  /** Bytes of coalesced heartbeats waiting for the store's heartbeat handler. */
+  public static final MetricName RECEIVER_HEARTBEATS_QUEUED_BYTES = gauge("receiver.heartbeats.queued_bytes",
+      "bytes of coalesced heartbeats waiting for the heartbeat handler (bounded by heartbeatReceiveBytes)");
+  /** Heartbeats handed to the store's heartbeat handler. */
+  public static final MetricName RECEIVER_HEARTBEATS_DELIVERED =
+      counter("receiver.heartbeats.delivered", "coalesced heartbeats handed to the heartbeat handler");
+  /** Calls of the heartbeat handler's deliver: one per arriving heartbeat message. */
+  public static final MetricName RECEIVER_HEARTBEATS_DELIVERIES =
+      counter("receiver.heartbeats.deliveries", "heartbeat handler calls, one per arriving heartbeat message");
+  /** Heartbeat handler calls that threw. */
+  public static final MetricName RECEIVER_HEARTBEATS_HANDLER_FAILURES = counter("receiver.heartbeats.handler_failures",
+      "heartbeat handler calls that threw (their heartbeats count as delivered)");
+  /** Queued heartbeats discarded because the handler was unregistered or the transport closed. */
+  public static final MetricName RECEIVER_HEARTBEATS_DISCARDED = counter("receiver.heartbeats.discarded",
+      "queued heartbeats discarded when the heartbeat handler was unregistered or the transport closed");
+  /** Peer stores heard from within the liveness timeout. */
+  public static final MetricName LIVENESS_LIVE_STORES =
+      gauge("liveness.live_stores", "peer stores heard from within the liveness timeout");
   /** Streams ended for breaking the protocol, by error. */
   public static final MetricName RECEIVER_PROTOCOL_ERRORS =
       counter("receiver.protocol_errors.<error>", "inbound streams ended for breaking the protocol, by error");

@@ -79,6 +79,30 @@ public final class GrpcTransportConfig {
    * matters when a follower it expected gets nothing this round.
    */
   public static final long DEFAULT_FAN_OUT_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /**
+   * Default budget of the coalesced heartbeats queued for one destination or unacknowledged: 4 MiB,
+   * about 90 thousand heartbeats with a 24-byte payload: every range of a 100k-range store twice
+   * over a tick, if the destination falls that far behind.
+   */
+  public static final long DEFAULT_HEARTBEAT_QUEUE_BYTES = 4 * MiB;
+  /** Default budget of the coalesced heartbeats waiting for the store's heartbeat handler: 16 MiB. */
+  public static final long DEFAULT_HEARTBEAT_RECEIVE_BYTES = 16 * MiB;
+  /**
+   * Default least time between two heartbeat flushes to one destination that heartbeats alone wake:
+   * 1 ms. Heartbeats sent within it travel in one wire message; a heartbeat waits at most this long
+   * for its flush, and at most 1000 heartbeat messages a second go to each destination.
+   */
+  public static final long DEFAULT_HEARTBEAT_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /**
+   * Default time after which a destination that had no heartbeat flush gets a liveness beacon: 250
+   * ms, a quarter of {@link #DEFAULT_LIVENESS_TIMEOUT_NANOS}.
+   */
+  public static final long DEFAULT_BEACON_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  /**
+   * Default time a store stays live after it was last heard from, and a destination reachable while
+   * its oldest heartbeat flush waits for its acknowledgement: 1 s, below common election timeouts.
+   */
+  public static final long DEFAULT_LIVENESS_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** Default time after which a stream with nothing to send is closed: 5 minutes. */
   public static final long DEFAULT_IDLE_STREAM_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(5);
 
@@ -98,6 +122,11 @@ public final class GrpcTransportConfig {
   private final PeerSecurity security;
   private final ServerLimits serverLimits;
   private final long dropNoticeBudgetBytes;
+  private final HeartbeatTuning heartbeats;
+
+  /** How coalesced heartbeats are budgeted and flushed, and how liveness is beaconed. */
+  private record HeartbeatTuning(long queueBytes, long receiveBytes, long lingerNanos, long beaconIntervalNanos,
+      long livenessTimeoutNanos) {}
 
   /** How streams are batched, timed out and delivered. */
   private record Streams(int workerThreads, int receiveThreads, long targetBatchBytes, int maxBatchMessages, long drrQuantumBytes,
@@ -127,6 +156,8 @@ public final class GrpcTransportConfig {
     this.security = Objects.requireNonNull(b.security, "security");
     this.serverLimits = b.serverLimits;
     this.dropNoticeBudgetBytes = b.dropNoticeBudgetBytes;
+    this.heartbeats = new HeartbeatTuning(b.heartbeatQueueBytes, b.heartbeatReceiveBytes, b.heartbeatLingerNanos,
+        b.beaconIntervalNanos, b.livenessTimeoutNanos);
   }
 
   /**
@@ -250,6 +281,31 @@ public final class GrpcTransportConfig {
    */
   public long helloTimeoutNanos() {
     return streams.helloTimeoutNanos();
+  }
+
+  /** {@return each destination's budget for coalesced heartbeats queued or unacknowledged, in bytes} */
+  public long heartbeatQueueBytes() {
+    return heartbeats.queueBytes();
+  }
+
+  /** {@return the budget for coalesced heartbeats waiting for the store's heartbeat handler, in bytes} */
+  public long heartbeatReceiveBytes() {
+    return heartbeats.receiveBytes();
+  }
+
+  /** {@return the least time between two heartbeat flushes to one destination that heartbeats alone wake, in nanoseconds} */
+  public long heartbeatLingerNanos() {
+    return heartbeats.lingerNanos();
+  }
+
+  /** {@return the time without a heartbeat flush after which a destination gets a liveness beacon, in nanoseconds} */
+  public long beaconIntervalNanos() {
+    return heartbeats.beaconIntervalNanos();
+  }
+
+  /** {@return how long a store stays live after it was last heard from, in nanoseconds} */
+  public long livenessTimeoutNanos() {
+    return heartbeats.livenessTimeoutNanos();
   }
 
   /**
@@ -379,6 +435,11 @@ public final class GrpcTransportConfig {
     private double reconnectJitter = DEFAULT_RECONNECT_JITTER;
     private long helloTimeoutNanos = DEFAULT_HELLO_TIMEOUT_NANOS;
     private long idleStreamTimeoutNanos = DEFAULT_IDLE_STREAM_TIMEOUT_NANOS;
+    private long heartbeatQueueBytes = DEFAULT_HEARTBEAT_QUEUE_BYTES;
+    private long heartbeatReceiveBytes = DEFAULT_HEARTBEAT_RECEIVE_BYTES;
+    private long heartbeatLingerNanos = DEFAULT_HEARTBEAT_LINGER_NANOS;
+    private long beaconIntervalNanos = DEFAULT_BEACON_INTERVAL_NANOS;
+    private long livenessTimeoutNanos = DEFAULT_LIVENESS_TIMEOUT_NANOS;
     private boolean controlOnSeparateConnection = true;
     private AdmissionConfig admission = AdmissionConfig.defaults();
     private long noticeFlushNanos = DEFAULT_NOTICE_FLUSH_NANOS;
@@ -565,6 +626,72 @@ public final class GrpcTransportConfig {
      */
     public Builder idleStreamTimeoutNanos(long nanos) {
       this.idleStreamTimeoutNanos = nanos;
+      return this;
+    }
+
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_HEARTBEAT_QUEUE_BYTES}. When it is full, heartbeats
+     * to that destination are refused {@code LANE_BUDGET}, counted in {@code
+     * sender.heartbeats.refused} and logged once per interval.
+     *
+     * @param bytes each destination's budget for coalesced heartbeats queued or unacknowledged, in
+     *     bytes; at least {@link io.raftwire.message.Heartbeat#OVERHEAD_BYTES} plus {@link
+     *     io.raftwire.message.Heartbeat#MAX_PAYLOAD_BYTES}
+     * @return this builder
+     */
+    public Builder heartbeatQueueBytes(long bytes) {
+      this.heartbeatQueueBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_HEARTBEAT_RECEIVE_BYTES}. When it is full, arriving
+     * heartbeat messages are refused {@code RECEIVER_BUDGET} and reported to their sender.
+     *
+     * @param bytes the budget for heartbeats waiting for the store's heartbeat handler, in bytes;
+     *     at least {@link io.raftwire.message.Heartbeat#OVERHEAD_BYTES} plus {@link
+     *     io.raftwire.message.Heartbeat#MAX_PAYLOAD_BYTES}
+     * @return this builder
+     */
+    public Builder heartbeatReceiveBytes(long bytes) {
+      this.heartbeatReceiveBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_HEARTBEAT_LINGER_NANOS}.
+     *
+     * @param nanos the least time between two heartbeat flushes to one destination that heartbeats
+     *     alone wake, in nanoseconds; 0 to 100 ms (0 writes each heartbeat as soon as the writer is free)
+     * @return this builder
+     */
+    public Builder heartbeatLingerNanos(long nanos) {
+      this.heartbeatLingerNanos = nanos;
+      return this;
+    }
+
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_BEACON_INTERVAL_NANOS}.
+     *
+     * @param nanos the time without a heartbeat flush after which a destination gets a liveness
+     *     beacon, in nanoseconds; positive and below {@link #livenessTimeoutNanos}
+     * @return this builder
+     */
+    public Builder beaconIntervalNanos(long nanos) {
+      this.beaconIntervalNanos = nanos;
+      return this;
+    }
+
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_LIVENESS_TIMEOUT_NANOS}.
+     *
+     * @param nanos how long a store stays live after it was last heard from, and a destination
+     *     reachable while its oldest heartbeat flush waits for an acknowledgement, in nanoseconds;
+     *     greater than {@link #beaconIntervalNanos}
+     * @return this builder
+     */
+    public Builder livenessTimeoutNanos(long nanos) {
+      this.livenessTimeoutNanos = nanos;
       return this;
     }
 
@@ -760,6 +887,24 @@ public final class GrpcTransportConfig {
       positive("helloTimeoutNanos", helloTimeoutNanos);
       positive("idleStreamTimeoutNanos", idleStreamTimeoutNanos);
       positive("noticeFlushNanos", noticeFlushNanos);
+      long smallestHeartbeatBudget = io.raftwire.message.Heartbeat.OVERHEAD_BYTES
+          + io.raftwire.message.Heartbeat.MAX_PAYLOAD_BYTES;
+      if (heartbeatQueueBytes < smallestHeartbeatBudget) {
+        throw new IllegalArgumentException("heartbeatQueueBytes must be >= " + smallestHeartbeatBudget
+            + " (one largest heartbeat), was " + heartbeatQueueBytes);
+      }
+      if (heartbeatReceiveBytes < smallestHeartbeatBudget) {
+        throw new IllegalArgumentException("heartbeatReceiveBytes must be >= " + smallestHeartbeatBudget
+            + " (one largest heartbeat), was " + heartbeatReceiveBytes);
+      }
+      if (heartbeatLingerNanos < 0 || heartbeatLingerNanos > TimeUnit.MILLISECONDS.toNanos(100)) {
+        throw new IllegalArgumentException("heartbeatLingerNanos must be in [0, 100 ms], was " + heartbeatLingerNanos);
+      }
+      positive("beaconIntervalNanos", beaconIntervalNanos);
+      if (livenessTimeoutNanos <= beaconIntervalNanos) {
+        throw new IllegalArgumentException("livenessTimeoutNanos (" + livenessTimeoutNanos
+            + ") must be > beaconIntervalNanos (" + beaconIntervalNanos + ")");
+      }
       if (dropNoticeBudgetBytes < io.raftwire.transport.DroppedMessage.SUMMARY_BYTES) {
         throw new IllegalArgumentException("dropNoticeBudgetBytes must be >= "
             + io.raftwire.transport.DroppedMessage.SUMMARY_BYTES + ", was " + dropNoticeBudgetBytes);

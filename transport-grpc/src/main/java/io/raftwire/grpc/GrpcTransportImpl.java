@@ -22,7 +22,10 @@ import io.raftwire.grpc.internal.security.TransportSecurity;
 import io.raftwire.grpc.internal.server.TransportServer;
 import io.raftwire.grpc.internal.sender.AppendPolicy;
 import io.raftwire.grpc.internal.sender.DropNotifier;
+import io.raftwire.grpc.internal.heartbeat.CoalescedHeartbeats;
+import io.raftwire.grpc.internal.sender.HeartbeatSettings;
 import io.raftwire.grpc.internal.sender.Sender;
+import io.raftwire.heartbeat.Heartbeats;
 import io.raftwire.grpc.internal.sender.SenderSettings;
 import io.raftwire.grpc.internal.snapshot.SnapshotService;
 import io.raftwire.grpc.internal.snapshot.delegation.Delegation;
@@ -83,6 +86,7 @@ final class GrpcTransportImpl implements GrpcTransport {
   private final TransportSecurity security;
   private final Peers peers;
   private final Sender sender;
+  private final CoalescedHeartbeats heartbeats;
   private final @Nullable SnapshotService snapshots;
   private final @Nullable Server server;
   /** Where inbound frames are parsed and admitted; null: on the I/O threads. */
@@ -133,11 +137,17 @@ final class GrpcTransportImpl implements GrpcTransport {
     AppendPolicy policy = config.fanOut() && localZone != null
         ? new Bundler(localZone, config.fanOutLingerNanos(), () -> limits, timebase, metrics)
         : AppendPolicy.DIRECT;
+    this.heartbeats = new CoalescedHeartbeats(store, config.heartbeatReceiveBytes(), config.beaconIntervalNanos(),
+        config.livenessTimeoutNanos(), timebase, problems, metrics);
     this.sender = new Sender(
         new SenderSettings(store, localZone, config.targetBatchBytes(), config.maxBatchMessages(),
             config.drrQuantumBytes(), config.elasticBatchBytes(), config.elasticInflightBytes(),
             config.helloTimeoutNanos(), config.idleStreamTimeoutNanos()),
-        () -> limits, peers, flow, policy, notifier, streams::echoToWriter, timebase, metrics);
+        new HeartbeatSettings(config.heartbeatQueueBytes(), config.heartbeatLingerNanos(),
+            config.beaconIntervalNanos(), config.livenessTimeoutNanos()),
+        () -> limits, peers, flow, policy, notifier, streams::echoToWriter, heartbeats.reports(), problems, timebase,
+        metrics);
+    heartbeats.connect(sender);
     Agent agent = new Agent(store, queues, sender, relayRule, metrics);
     SnapshotService snapshotService = null;
     Server built = null;
@@ -150,7 +160,7 @@ final class GrpcTransportImpl implements GrpcTransport {
       // it from the hello answer and keep below it.
       List<ServerServiceDefinition> services = new ArrayList<>();
       // A verified hello from a store whose breaker is open here probes it now (case 58).
-      services.add(streams.service(frameLimit, queues, agent, peers::heardHello));
+      services.add(streams.service(frameLimit, queues, agent, heartbeats.intake(), peers::heardHello));
       if (snapshotService != null) {
         services.add(snapshotService.service());
       }
@@ -266,6 +276,11 @@ final class GrpcTransportImpl implements GrpcTransport {
   }
 
   @Override
+  public Optional<Heartbeats> heartbeats() {
+    return Optional.of(heartbeats);
+  }
+
+  @Override
   public Optional<SnapshotTransfers> snapshots() {
     return Optional.ofNullable(snapshots);
   }
@@ -328,6 +343,7 @@ final class GrpcTransportImpl implements GrpcTransport {
     }
     flow.close();
     sender.close();
+    heartbeats.close(Math.max(0, deadline - System.nanoTime()));
     queues.close(Math.max(0, deadline - System.nanoTime()));
     streams.close();
     if (server != null) {

@@ -18,6 +18,7 @@ import io.raftwire.grpc.internal.wire.Lane;
 import io.raftwire.grpc.internal.wire.RefusalCode;
 import io.raftwire.grpc.internal.wire.Refused;
 import io.raftwire.grpc.internal.wire.ServerFrame;
+import io.raftwire.grpc.internal.wire.WireCodec;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
@@ -94,9 +95,10 @@ class BadInputTest {
   void unknownProtocolVersionIsRefusedWithAClearMessage() throws Exception {
     Responses responses = new Responses();
     open(responses).onNext(hello(7));
+    String speaks = String.valueOf(WireCodec.PROTOCOL_VERSION);
     Status status = responses.end.get(30, TimeUnit.SECONDS);
     assertEquals(Status.Code.FAILED_PRECONDITION, status.getCode());
-    assertEquals("UNSUPPORTED_VERSION: protocol version 7 is not supported by s2, which speaks 1", status.getDescription());
+    assertEquals("UNSUPPORTED_VERSION: protocol version 7 is not supported by s2, which speaks " + speaks, status.getDescription());
     assertEquals(1, read(b, GrpcMetrics.RECEIVER_PROTOCOL_ERRORS, "UNSUPPORTED_VERSION"));
     assertOtherTrafficStillFlows();
   }
@@ -116,7 +118,7 @@ class BadInputTest {
   void nonsenseEnvelopesAreRefusedOneByOneAndTheRestDelivered() {
     Responses responses = new Responses();
     StreamObserver<ClientFrame> requests = open(responses);
-    requests.onNext(hello(1));
+    requests.onNext(hello(WireCodec.PROTOCOL_VERSION));
     Envelope good =
         Envelope.newBuilder().setSeq(1).setRangeId(1).setFromReplica(1).setToStore(2).setToReplica(2)
             .setTrafficClass(io.raftwire.grpc.internal.wire.TrafficClass.CONTROL).setPriority(io.raftwire.grpc.internal.wire.Priority.REGULAR)

@@ -16,6 +16,7 @@ import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.raftwire.grpc.internal.wire.Batch;
 import io.raftwire.grpc.internal.wire.ClientFrame;
 import io.raftwire.grpc.internal.wire.Envelope;
+import io.raftwire.grpc.internal.wire.WireCodec;
 import io.raftwire.grpc.internal.wire.Hello;
 import io.raftwire.grpc.internal.wire.Lane;
 import io.raftwire.grpc.internal.wire.Priority;
@@ -98,7 +99,7 @@ final class RawPeer implements AutoCloseable {
 
   static ClientFrame hello(long sender, long destination, Lane lane) {
     return ClientFrame.newBuilder()
-        .setHello(Hello.newBuilder().setProtocolVersion(1).setSenderStore(sender).setDestinationStore(destination).setLane(lane))
+        .setHello(Hello.newBuilder().setProtocolVersion(WireCodec.PROTOCOL_VERSION).setSenderStore(sender).setDestinationStore(destination).setLane(lane))
         .build();
   }
 

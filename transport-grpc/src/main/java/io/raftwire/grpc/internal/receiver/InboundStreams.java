@@ -52,16 +52,18 @@ public final class InboundStreams implements AutoCloseable {
    * @param maxFrameBytes the server's inbound frame limit, announced to every sender
    * @param intake where arriving messages are queued
    * @param bundles where zone fan-out bundles go
+   * @param heartbeats where coalesced heartbeats go, and who is told of every frame's sender
    * @param hellos told of every stream whose hello passed the checks
    */
-  public ServerServiceDefinition service(long maxFrameBytes, Intake intake, BundleSink bundles, VerifiedHellos hellos) {
+  public ServerServiceDefinition service(long maxFrameBytes, Intake intake, BundleSink bundles,
+      HeartbeatIntake heartbeats, VerifiedHellos hellos) {
     return ServerServiceDefinition.builder(RaftWireGrpc.SERVICE_NAME)
         .addMethod(
             WireCodec.rawServerMethod(),
             ServerCalls.asyncBidiStreamingCall(
                 responses -> {
                   StreamIntake stream = new StreamIntake(local, maxFrameBytes, rules.authenticatedPeer(), rules, this,
-                      intake, bundles, hellos, counters, (ServerCallStreamObserver<ServerFrame>) responses);
+                      intake, bundles, heartbeats, hellos, counters, (ServerCallStreamObserver<ServerFrame>) responses);
                   streams.add(stream);
                   if (closed) {
                     stream.shutdown();

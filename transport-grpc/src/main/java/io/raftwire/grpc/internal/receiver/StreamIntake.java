@@ -10,6 +10,7 @@ import io.raftwire.grpc.internal.wire.Hello;
 import io.raftwire.grpc.internal.wire.HelloAck;
 import io.raftwire.grpc.internal.wire.InboundEnvelope;
 import io.raftwire.grpc.internal.wire.InboundFrame;
+import io.raftwire.grpc.internal.wire.InboundHeartbeats;
 import io.raftwire.grpc.internal.wire.Lane;
 import io.raftwire.grpc.internal.wire.Refusal;
 import io.raftwire.grpc.internal.wire.RefusalCode;
@@ -58,6 +59,7 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
   private final InboundStreams streams;
   private final Intake intake;
   private final BundleSink bundles;
+  private final HeartbeatIntake heartbeats;
   private final VerifiedHellos hellos;
   private final ReceiverMetrics counters;
   private final ServerCallStreamObserver<ServerFrame> responses;
@@ -96,8 +98,9 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
    *     authenticates nobody
    */
   StreamIntake(StoreId local, long maxFrameBytes, @Nullable StoreId authenticated, SenderRules rules,
-      InboundStreams streams, Intake intake, BundleSink bundles, VerifiedHellos hellos, ReceiverMetrics counters,
-      ServerCallStreamObserver<ServerFrame> responses) {
+      InboundStreams streams, Intake intake, BundleSink bundles, HeartbeatIntake heartbeats, VerifiedHellos hellos,
+      ReceiverMetrics counters, ServerCallStreamObserver<ServerFrame> responses) {
+    this.heartbeats = heartbeats;
     this.local = local;
     this.maxFrameBytes = maxFrameBytes;
     this.authenticated = authenticated;
@@ -121,17 +124,21 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
     }
     InboundFrame frame;
     try {
-      frame = InboundFrame.read(raw, sender);
+      frame = InboundFrame.read(raw, sender, local);
     } catch (IOException e) {
       fail(ProtocolError.MALFORMED_FRAME, String.valueOf(e.getMessage()));
       return;
+    }
+    StoreId from = sender;
+    if (from != null) {
+      heartbeats.heard(from);
     }
     switch (frame.kind()) {
       case HELLO:
         onHello(frame.hello());
         break;
       case BATCH:
-        onBatch(frame.envelopes());
+        onBatch(frame.heartbeats(), frame.envelopes());
         break;
       default:
         break; // a frame kind from a newer protocol: ignored
@@ -185,14 +192,22 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
             .build());
   }
 
-  private void onBatch(List<InboundEnvelope> batch) {
+  private void onBatch(@Nullable InboundHeartbeats beats, List<InboundEnvelope> batch) {
     StoreId from = sender;
     if (from == null) {
       fail(ProtocolError.BATCH_BEFORE_HELLO, "batch before hello");
       return;
     }
     // Check the whole batch before taking any of it, so that nothing of a refused batch is queued.
+    // The heartbeat part's sequence number comes before the envelopes'.
     long through = lastSeq;
+    if (beats != null) {
+      if (beats.seq() != through + 1) {
+        fail(ProtocolError.SEQUENCE, "heartbeats seq " + beats.seq() + " where " + (through + 1) + " was due");
+        return;
+      }
+      through = beats.seq();
+    }
     for (int i = 0, n = batch.size(); i < n; i++) {
       InboundEnvelope wire = batch.get(i);
       if (wire.seq() != through + 1) {
@@ -212,6 +227,13 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
       }
     }
     List<Refused> refused = null;
+    if (beats != null) {
+      Refused refusal = takeHeartbeats(beats, from);
+      if (refusal != null) {
+        refused = new ArrayList<>();
+        refused.add(refusal);
+      }
+    }
     for (int i = 0, n = batch.size(); i < n; i++) {
       InboundEnvelope wire = batch.get(i);
       DropReason reason;
@@ -249,6 +271,25 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
       return;
     }
     flush();
+  }
+
+  /** Queues a heartbeat part for the store's handler; its refusal, or null. A beacon is only acknowledged. */
+  private @Nullable Refused takeHeartbeats(InboundHeartbeats beats, StoreId from) {
+    DropReason reason;
+    String detail = beats.malformed();
+    if (detail != null) {
+      reason = DropReason.MALFORMED;
+    } else if (beats.records().isEmpty()) {
+      return null;
+    } else {
+      detail = "";
+      reason = heartbeats.admit(from, beats.records());
+    }
+    if (reason == null) {
+      return null;
+    }
+    counters.dropped(reason);
+    return Refused.newBuilder().setSeq(beats.seq()).setCode(WireCodec.refusalCode(reason)).setDetail(detail).build();
   }
 
   private @Nullable DropReason take(InboundEnvelope wire, StoreId from) {

@@ -5,6 +5,7 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.raftwire.grpc.GrpcMetrics;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.grpc.internal.peer.Peer;
+import io.raftwire.message.Heartbeat;
 import io.raftwire.message.Priority;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.StoreId;
@@ -15,8 +16,8 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Everything that leads to one destination store: its lanes and its CONTROL and DATA stream
- * writers, over the shared {@link Peer} (channels and breaker). Accepting a message charges its
+ * Everything that leads to one destination store: its lanes, its coalesced heartbeats and its
+ * CONTROL and DATA stream writers, over the shared {@link Peer} (channels and breaker). Accepting a message charges its
  * lane and the global budget and, for an APPEND with entries of this store's library (not one it
  * relays), deducts its credits, under this destination's lock, so a failure that empties the lanes afterwards finds the
  * deduction. When the peer's breaker opens, what is queued is reported {@code UNREACHABLE} and
@@ -30,6 +31,7 @@ final class Destination implements AppendRoute, Peer.Listener {
   private final Lanes lanes;
   private final StreamWriter control;
   private final StreamWriter data;
+  private final HeartbeatQueue heartbeats;
   private final CreditLedger ledger;
   private final AppendPolicy policy;
   private final Map<TrafficClass, Counter> accepted = new EnumMap<>(TrafficClass.class);
@@ -37,12 +39,14 @@ final class Destination implements AppendRoute, Peer.Listener {
   @GuardedBy("this")
   private boolean closed;
 
-  Destination(Peer peer, Lanes lanes, StreamWriter control, StreamWriter data, CreditLedger ledger,
-      AppendPolicy policy, StoreMetrics metrics) {
+  Destination(Peer peer, Lanes lanes, HeartbeatQueue heartbeats, StreamWriter control, StreamWriter data,
+      CreditLedger ledger, AppendPolicy policy, StoreMetrics metrics) {
     this.peer = peer;
     this.lanes = lanes;
+    this.heartbeats = heartbeats;
     this.control = control;
     this.data = data;
+    heartbeats.wakeWith(control::workQueued);
     this.ledger = ledger;
     this.policy = policy;
     StoreId store = peer.store();
@@ -59,6 +63,42 @@ final class Destination implements AppendRoute, Peer.Listener {
     }
     metrics.gauge(GrpcMetrics.SENDER_ELASTIC_LANE_CHARGED_BYTES, lanes::chargedElasticBytes, store);
     metrics.gauge(GrpcMetrics.SENDER_ELASTIC_INFLIGHT_BYTES, data::elasticInflightBytes, store);
+    metrics.gauge(GrpcMetrics.SENDER_HEARTBEATS_QUEUED_BYTES, heartbeats::queuedBytes, store);
+  }
+
+  /**
+   * Queues a coalesced heartbeat; its flush is written ahead of the CONTROL lane.
+   *
+   * @return the refusal reason, or null if queued
+   */
+  @Nullable DropReason offerHeartbeat(Heartbeat heartbeat) {
+    synchronized (this) {
+      DropReason refusal = closedOrDown();
+      if (refusal != null) {
+        return refusal;
+      }
+      return heartbeats.offer(heartbeat);
+    }
+  }
+
+  /** Asks for a liveness beacon if nothing was flushed to this destination for {@code intervalNanos}. */
+  void beacon(long nowNanos, long intervalNanos) {
+    synchronized (this) {
+      if (closed || !peer.allowsTraffic()) {
+        return;
+      }
+    }
+    if (heartbeats.beaconDue(nowNanos, intervalNanos)) {
+      control.workQueued();
+    }
+  }
+
+  /**
+   * True if traffic is let through and the destination acknowledged its heartbeat flushes and
+   * beacons within {@code timeoutNanos}.
+   */
+  boolean isResponsive(long nowNanos, long timeoutNanos) {
+    return peer.allowsTraffic() && !heartbeats.stalled(nowNanos, timeoutNanos);
   }
 
   @Override
@@ -155,6 +195,7 @@ final class Destination implements AppendRoute, Peer.Listener {
     }
     policy.routeDown(this);
     Outbounds.fail(queued, DropReason.UNREACHABLE);
+    heartbeats.failQueued(DropReason.UNREACHABLE);
   }
 
   @Override
@@ -181,6 +222,7 @@ final class Destination implements AppendRoute, Peer.Listener {
       queued = lanes.removeQueued();
     }
     Outbounds.fail(queued, DropReason.CLOSED);
+    heartbeats.failQueued(DropReason.CLOSED);
     control.close(DropReason.CLOSED);
     data.close(DropReason.CLOSED);
   }

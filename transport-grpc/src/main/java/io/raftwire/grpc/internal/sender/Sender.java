@@ -6,6 +6,8 @@ import io.raftwire.grpc.internal.budget.ByteBudget;
 import io.raftwire.grpc.internal.metrics.StoreMetrics;
 import io.raftwire.grpc.internal.peer.Peer;
 import io.raftwire.grpc.internal.peer.Peers;
+import io.raftwire.diagnostics.ProblemLog;
+import io.raftwire.message.Heartbeat;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.time.Timebase;
 import io.raftwire.topology.StoreId;
@@ -48,6 +50,12 @@ public final class Sender implements Relay, AutoCloseable {
   private final StoreMetrics metrics;
   private final Counter relayed;
   private final Timebase.Cancellable upkeep;
+  private final Timebase.Cancellable beacons;
+  private final HeartbeatSettings heartbeatSettings;
+  private final HeartbeatReports heartbeatReports;
+  private final ProblemLog problems;
+  private final ByteBudget heartbeatBytes;
+  private final HeartbeatQueue.Metrics heartbeatMetrics;
   private volatile boolean closing;
 
   /**
@@ -56,9 +64,17 @@ public final class Sender implements Relay, AutoCloseable {
    * @param policy how APPENDs with entries travel (zone fan-out or direct)
    * @param relayDrops where drops of messages relayed for other stores go
    */
-  public Sender(SenderSettings settings, Supplier<TransportLimits> limits, Peers peers, CreditLedger ledger,
-      AppendPolicy policy, DropNotifier notifier, RelayDrops relayDrops, Timebase timebase, StoreMetrics metrics) {
+  public Sender(SenderSettings settings, HeartbeatSettings heartbeatSettings, Supplier<TransportLimits> limits,
+      Peers peers, CreditLedger ledger, AppendPolicy policy, DropNotifier notifier, RelayDrops relayDrops,
+      HeartbeatReports heartbeatReports, ProblemLog problems, Timebase timebase, StoreMetrics metrics) {
     this.settings = settings;
+    this.heartbeatSettings = heartbeatSettings;
+    this.heartbeatReports = heartbeatReports;
+    this.problems = problems;
+    this.heartbeatBytes = ByteBudget.root("sender.heartbeats", () -> Long.MAX_VALUE);
+    this.heartbeatMetrics = new HeartbeatQueue.Metrics(metrics.counter(GrpcMetrics.SENDER_HEARTBEATS_ACCEPTED),
+        metrics.counter(GrpcMetrics.SENDER_HEARTBEATS_COALESCED), metrics.counter(GrpcMetrics.SENDER_HEARTBEATS_REFUSED),
+        metrics.counter(GrpcMetrics.SENDER_HEARTBEATS_FLUSHES));
     this.limits = limits;
     this.peers = peers;
     this.ledger = ledger;
@@ -81,6 +97,31 @@ public final class Sender implements Relay, AutoCloseable {
     });
     long period = settings.upkeepPeriodNanos();
     this.upkeep = timebase.scheduleWithFixedDelay(this::maintain, period, period);
+    long beaconCheck = Math.max(1, heartbeatSettings.beaconIntervalNanos() / 2);
+    this.beacons = timebase.scheduleWithFixedDelay(this::beacon, beaconCheck, beaconCheck);
+    metrics.gauge(GrpcMetrics.SENDER_HEARTBEATS_CHARGED_BYTES, heartbeatBytes::usedBytes);
+  }
+
+  /**
+   * Queues a coalesced heartbeat (from this store) for its destination; returns the refusal
+   * reason, or null if accepted.
+   */
+  public @Nullable DropReason sendHeartbeat(Heartbeat heartbeat) {
+    if (closing) {
+      return DropReason.CLOSED;
+    }
+    Destination destination = destination(heartbeat.to().store());
+    if (destination == null) {
+      return DropReason.UNREACHABLE;
+    }
+    return destination.offerHeartbeat(heartbeat);
+  }
+
+  private void beacon() {
+    long now = timebase.nanoTime();
+    for (Destination destination : destinations.values()) {
+      destination.beacon(now, heartbeatSettings.beaconIntervalNanos());
+    }
   }
 
   /** Queues {@code envelope} (from this store); returns the refusal reason, or null if accepted. */
@@ -134,7 +175,8 @@ public final class Sender implements Relay, AutoCloseable {
       return false;
     }
     Destination destination = destination(store);
-    return destination != null && destination.allowsTraffic();
+    return destination != null
+        && destination.isResponsive(timebase.nanoTime(), heartbeatSettings.livenessTimeoutNanos());
   }
 
   private @Nullable Destination destination(StoreId store) {
@@ -155,11 +197,17 @@ public final class Sender implements Relay, AutoCloseable {
     Lanes lanes = new Lanes(store.toString(), global, globalElastic, limits, settings.drrQuantumBytes());
     String from = zoneName(settings.localZone());
     String to = zoneName(peer.zone());
-    StreamWriter control = new StreamWriter(StreamKind.CONTROL, peer, lanes, ledger, drops, writers, timebase,
-        settings, writerMetrics(store, StreamKind.CONTROL, from, to));
-    StreamWriter data = new StreamWriter(StreamKind.DATA, peer, lanes, ledger, drops, writers, timebase,
+    ByteBudget heartbeatBudget = heartbeatBytes.child(store + ".heartbeats", heartbeatSettings::queueBytes);
+    HeartbeatQueue heartbeats = new HeartbeatQueue(store, heartbeatBudget, heartbeatReports, heartbeatMetrics,
+        () -> problems.report(store, "heartbeat budget full",
+            "heartbeats to " + store + " refused: " + heartbeatBudget.usedBytes() + " of "
+                + heartbeatSettings.queueBytes() + " bytes queued or unacknowledged (heartbeatQueueBytes)"),
+        timebase, heartbeatSettings.lingerNanos());
+    StreamWriter control = new StreamWriter(StreamKind.CONTROL, peer, lanes, heartbeats, ledger, drops, writers,
+        timebase, settings, writerMetrics(store, StreamKind.CONTROL, from, to));
+    StreamWriter data = new StreamWriter(StreamKind.DATA, peer, lanes, null, ledger, drops, writers, timebase,
         settings, writerMetrics(store, StreamKind.DATA, from, to));
-    Destination destination = new Destination(peer, lanes, control, data, ledger, policy, metrics);
+    Destination destination = new Destination(peer, lanes, heartbeats, control, data, ledger, policy, metrics);
     peer.addListener(destination);
     return destination;
   }
@@ -195,6 +243,7 @@ public final class Sender implements Relay, AutoCloseable {
   public void close() {
     closing = true;
     upkeep.cancel();
+    beacons.cancel();
     policy.close();
     for (Destination destination : destinations.values()) {
       destination.close();

@@ -70,6 +70,8 @@ final class StreamWriter {
   private final Timebase timebase;
   private final SenderSettings settings;
   private final Metrics metrics;
+  /** The destination's coalesced heartbeats, written ahead of the lane; CONTROL only, else null. */
+  private final @Nullable HeartbeatQueue heartbeats;
   private final AtomicInteger wip = new AtomicInteger();
   private final AtomicBoolean idleCheckRequested = new AtomicBoolean();
   private volatile long lastActivityNanos;
@@ -87,8 +89,9 @@ final class StreamWriter {
   @GuardedBy("this")
   private boolean closed;
 
-  StreamWriter(StreamKind kind, Peer peer, Lanes lanes, CreditLedger ledger, Drops drops, Executor writers,
-      Timebase timebase, SenderSettings settings, Metrics metrics) {
+  StreamWriter(StreamKind kind, Peer peer, Lanes lanes, @Nullable HeartbeatQueue heartbeats, CreditLedger ledger,
+      Drops drops, Executor writers, Timebase timebase, SenderSettings settings, Metrics metrics) {
+    this.heartbeats = heartbeats;
     this.kind = kind;
     this.peer = peer;
     this.lanes = lanes;
@@ -158,9 +161,19 @@ final class StreamWriter {
         waitingForReady = false; // became ready between the two looks: its handler may have run already
       }
       batch.clear();
+      long room = target;
+      if (heartbeats != null) {
+        // Every heartbeat queued for the destination, as one item ahead of the lane (its sequence
+        // number comes first); it takes at most half a frame, the lane's messages the rest.
+        Outbound flush = heartbeats.take(largest / 2, timebase.nanoTime());
+        if (flush != null) {
+          batch.add(flush);
+          room = Math.max(1, room - flush.sizeBytes());
+        }
+      }
       long elasticRoom = Math.min(settings.elasticBatchBytes(),
           settings.elasticInflightBytes() - stream.elasticInflightBytes());
-      lanes.poll(kind, target, settings.maxBatchMessages(), elasticRoom, batch);
+      lanes.poll(kind, room, settings.maxBatchMessages(), elasticRoom, batch);
       if (batch.isEmpty()) {
         return;
       }
@@ -229,10 +242,15 @@ final class StreamWriter {
     if (current != null) {
       return current;
     }
-    if (closed || !lanes.hasQueued(kind) || !peer.allowsTraffic()) {
+    if (closed || !hasQueued() || !peer.allowsTraffic()) {
       return null;
     }
     return open();
+  }
+
+  /** True if the lane, or for CONTROL the destination's heartbeats, hold something to write. */
+  private boolean hasQueued() {
+    return lanes.hasQueued(kind) || (heartbeats != null && heartbeats.hasPending());
   }
 
   /**
@@ -385,7 +403,7 @@ final class StreamWriter {
       stream = current;
       if (stream == null
           || stream.hasInflight()
-          || lanes.hasQueued(kind)
+          || hasQueued()
           || (kind == StreamKind.DATA && ledger.hasOutstanding(peer.store()))
           || timebase.nanoTime() - lastActivityNanos < settings.idleStreamTimeoutNanos()) {
         return;

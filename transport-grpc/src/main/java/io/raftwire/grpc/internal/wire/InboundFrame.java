@@ -5,6 +5,7 @@ import com.google.protobuf.ExtensionRegistryLite;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.WireFormat;
+import io.raftwire.message.Heartbeat;
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.UnsafeBytes;
@@ -41,6 +42,13 @@ public final class InboundFrame {
   private static final int HELLO = WireFormat.WIRETYPE_LENGTH_DELIMITED | (ClientFrame.HELLO_FIELD_NUMBER << 3);
   private static final int BATCH = WireFormat.WIRETYPE_LENGTH_DELIMITED | (ClientFrame.BATCH_FIELD_NUMBER << 3);
   private static final int ENVELOPES = WireFormat.WIRETYPE_LENGTH_DELIMITED | (Batch.ENVELOPES_FIELD_NUMBER << 3);
+  private static final int HEARTBEATS = delimited(Batch.HEARTBEATS_FIELD_NUMBER);
+  private static final int HEARTBEATS_SEQ = varint(HeartbeatBatch.SEQ_FIELD_NUMBER);
+  private static final int RECORDS = delimited(HeartbeatBatch.RECORDS_FIELD_NUMBER);
+  private static final int RECORD_RANGE = varint(HeartbeatRecord.RANGE_ID_FIELD_NUMBER);
+  private static final int RECORD_FROM_REPLICA = varint(HeartbeatRecord.FROM_REPLICA_FIELD_NUMBER);
+  private static final int RECORD_TO_REPLICA = varint(HeartbeatRecord.TO_REPLICA_FIELD_NUMBER);
+  private static final int RECORD_PAYLOAD = delimited(HeartbeatRecord.PAYLOAD_FIELD_NUMBER);
   private static final int SEQ = varint(Envelope.SEQ_FIELD_NUMBER);
   private static final int RANGE = varint(Envelope.RANGE_ID_FIELD_NUMBER);
   private static final int FROM_REPLICA = varint(Envelope.FROM_REPLICA_FIELD_NUMBER);
@@ -62,11 +70,19 @@ public final class InboundFrame {
   private final Kind kind;
   private final @Nullable Hello hello;
   private final List<InboundEnvelope> envelopes;
+  private final @Nullable InboundHeartbeats heartbeats;
 
-  private InboundFrame(Kind kind, @Nullable Hello hello, List<InboundEnvelope> envelopes) {
+  private InboundFrame(Kind kind, @Nullable Hello hello, List<InboundEnvelope> envelopes,
+      @Nullable InboundHeartbeats heartbeats) {
     this.kind = kind;
     this.hello = hello;
     this.envelopes = envelopes;
+    this.heartbeats = heartbeats;
+  }
+
+  /** What {@link #readBatch} collects besides the envelopes. */
+  private static final class BatchState {
+    @Nullable InboundHeartbeats heartbeats;
   }
 
   /**
@@ -78,12 +94,27 @@ public final class InboundFrame {
    * @throws IOException if the bytes are not a well-formed frame
    */
   public static InboundFrame read(InputStream raw, @Nullable StoreId sender) throws IOException {
+    return read(raw, sender, null);
+  }
+
+  /**
+   * Reads one frame, heartbeats included.
+   *
+   * @param raw the frame's bytes as gRPC hands them over; read to the end, not closed
+   * @param sender the sending store as the stream's hello named it, or null before the hello
+   * @param receiver the store reading (the heartbeats' destination), or null if unknown (heartbeat
+   *     records then decode as malformed)
+   * @throws IOException if the bytes are not a well-formed frame
+   */
+  public static InboundFrame read(InputStream raw, @Nullable StoreId sender, @Nullable StoreId receiver)
+      throws IOException {
     int available = raw.available();
     CodedInputStream in = CodedInputStream.newInstance(raw,
         Math.max(MIN_BUFFER_BYTES, Math.min(MAX_BUFFER_BYTES, available)));
     Kind kind = Kind.OTHER;
     Hello hello = null;
     List<InboundEnvelope> envelopes = List.of();
+    BatchState state = new BatchState();
     while (true) {
       int tag = in.readTag();
       if (tag == 0) {
@@ -96,17 +127,18 @@ public final class InboundFrame {
       } else if (tag == BATCH) {
         if (kind != Kind.BATCH) {
           envelopes = new ArrayList<>();
+          state.heartbeats = null;
         }
         kind = Kind.BATCH;
         hello = null;
         int limit = in.pushLimit(in.readRawVarint32());
-        readBatch(in, sender, envelopes);
+        readBatch(in, sender, receiver, envelopes, state);
         in.popLimit(limit);
       } else {
         skip(in, tag);
       }
     }
-    return new InboundFrame(kind, hello, envelopes);
+    return new InboundFrame(kind, hello, envelopes, kind == Kind.BATCH ? state.heartbeats : null);
   }
 
   /** {@return what the frame carries} */
@@ -127,8 +159,16 @@ public final class InboundFrame {
     return envelopes;
   }
 
-  private static void readBatch(CodedInputStream in, @Nullable StoreId sender, List<InboundEnvelope> out)
-      throws IOException {
+  /**
+   * {@return the heartbeat part of a {@link Kind#BATCH} frame, or null if it has none} Its
+   * sequence number precedes the envelopes'.
+   */
+  public @Nullable InboundHeartbeats heartbeats() {
+    return heartbeats;
+  }
+
+  private static void readBatch(CodedInputStream in, @Nullable StoreId sender, @Nullable StoreId receiver,
+      List<InboundEnvelope> out, BatchState state) throws IOException {
     while (true) {
       int tag = in.readTag();
       if (tag == 0) {
@@ -137,6 +177,10 @@ public final class InboundFrame {
       if (tag == ENVELOPES) {
         int limit = in.pushLimit(in.readRawVarint32());
         out.add(readEnvelope(in, sender));
+        in.popLimit(limit);
+      } else if (tag == HEARTBEATS) {
+        int limit = in.pushLimit(in.readRawVarint32());
+        state.heartbeats = readHeartbeats(in, sender, receiver, state.heartbeats);
         in.popLimit(limit);
       } else {
         skip(in, tag);
@@ -228,6 +272,73 @@ public final class InboundFrame {
       return InboundEnvelope.plain(seq, fromStore, UnsafeBytes.wrapPayload(b, payload).build());
     } catch (IllegalArgumentException | NullPointerException e) {
       return InboundEnvelope.malformed(seq, fromStore, false, malformedDetail(seq, e.getMessage()));
+    }
+  }
+
+  /**
+   * Reads a heartbeat part, merged into {@code earlier} as the generated parser merges a repeated
+   * message field. A record out of range makes the whole part malformed: it is refused as one.
+   */
+  private static InboundHeartbeats readHeartbeats(CodedInputStream in, @Nullable StoreId sender,
+      @Nullable StoreId receiver, @Nullable InboundHeartbeats earlier) throws IOException {
+    long seq = earlier == null ? 0 : earlier.seq();
+    List<Heartbeat> records = earlier == null ? new ArrayList<>() : new ArrayList<>(earlier.records());
+    String bad = earlier == null ? null : earlier.malformed();
+    while (true) {
+      int tag = in.readTag();
+      if (tag == 0) {
+        break;
+      }
+      if (tag == HEARTBEATS_SEQ) {
+        seq = in.readUInt64();
+      } else if (tag == RECORDS) {
+        int limit = in.pushLimit(in.readRawVarint32());
+        String why = readRecord(in, sender, receiver, records);
+        in.popLimit(limit);
+        if (why != null && bad == null) {
+          bad = why;
+        }
+      } else {
+        skip(in, tag);
+      }
+    }
+    return bad == null ? InboundHeartbeats.of(seq, records) : InboundHeartbeats.malformed(seq,
+        "malformed heartbeats seq " + seq + ": " + bad);
+  }
+
+  /** Reads one heartbeat record into {@code out}; the reason it is invalid (and left out), or null. */
+  private static @Nullable String readRecord(CodedInputStream in, @Nullable StoreId sender,
+      @Nullable StoreId receiver, List<Heartbeat> out) throws IOException {
+    long range = 0;
+    long fromReplica = 0;
+    long toReplica = 0;
+    byte[] payload = EMPTY;
+    while (true) {
+      int tag = in.readTag();
+      if (tag == 0) {
+        break;
+      }
+      if (tag == RECORD_RANGE) {
+        range = in.readUInt64();
+      } else if (tag == RECORD_FROM_REPLICA) {
+        fromReplica = in.readUInt64();
+      } else if (tag == RECORD_TO_REPLICA) {
+        toReplica = in.readUInt64();
+      } else if (tag == RECORD_PAYLOAD) {
+        payload = in.readByteArray();
+      } else {
+        skip(in, tag);
+      }
+    }
+    if (sender == null || receiver == null) {
+      return "no sender named yet";
+    }
+    try {
+      out.add(UnsafeBytes.wrapHeartbeat(RangeId.of(range), ReplicaAddress.of(sender, fromReplica),
+          ReplicaAddress.of(receiver, toReplica), payload));
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
     }
   }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import io.grpc.Drainable;
 import io.grpc.KnownLength;
+import io.raftwire.message.Heartbeat;
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.UnsafeBytes;
@@ -33,6 +34,13 @@ import org.jspecify.annotations.Nullable;
 public final class OutboundFrame extends InputStream implements Drainable, KnownLength {
   private static final int FRAME_BATCH_FIELD = 2;
   private static final int BATCH_ENVELOPES_FIELD = 1;
+  private static final int BATCH_HEARTBEATS_FIELD = 2;
+  private static final int HEARTBEATS_SEQ_FIELD = 1;
+  private static final int HEARTBEATS_RECORDS_FIELD = 2;
+  private static final int RECORD_RANGE_FIELD = 1;
+  private static final int RECORD_FROM_REPLICA_FIELD = 2;
+  private static final int RECORD_TO_REPLICA_FIELD = 3;
+  private static final int RECORD_PAYLOAD_FIELD = 4;
   private static final int SCRATCH_BYTES = 8192;
 
   private final Object[] items; // RaftEnvelope (encoded here) or Envelope (prebuilt)
@@ -40,6 +48,10 @@ public final class OutboundFrame extends InputStream implements Drainable, Known
   private final boolean[] namesWriter;
   private final int[] sizes;
   private final int count;
+  private final long heartbeatSeq; // 0: no heartbeat part
+  private final List<Heartbeat> heartbeats;
+  private final int[] recordSizes;
+  private final int heartbeatBytes;
   private final int batchBytes;
   private final int frameBytes;
   private boolean drained;
@@ -51,7 +63,27 @@ public final class OutboundFrame extends InputStream implements Drainable, Known
     this.namesWriter = b.namesWriter;
     this.count = b.count;
     this.sizes = new int[count];
+    this.heartbeatSeq = b.heartbeatSeq;
+    this.heartbeats = b.heartbeats;
+    this.recordSizes = new int[heartbeats.size()];
     long batch = 0;
+    if (heartbeatSeq != 0) {
+      long part = uint64Bytes(HEARTBEATS_SEQ_FIELD, heartbeatSeq);
+      for (int i = 0; i < recordSizes.length; i++) {
+        int size = recordBytes(heartbeats.get(i));
+        recordSizes[i] = size;
+        part += CodedOutputStream.computeTagSize(HEARTBEATS_RECORDS_FIELD) + CodedOutputStream.computeUInt32SizeNoTag(size)
+            + size;
+      }
+      if (part > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("a heartbeat part of " + part + " bytes is larger than any stream carries");
+      }
+      this.heartbeatBytes = (int) part;
+      batch += CodedOutputStream.computeTagSize(BATCH_HEARTBEATS_FIELD) + CodedOutputStream.computeUInt32SizeNoTag(
+          heartbeatBytes) + heartbeatBytes;
+    } else {
+      this.heartbeatBytes = 0;
+    }
     for (int i = 0; i < count; i++) {
       Object item = items[i];
       int size = item instanceof RaftEnvelope
@@ -138,6 +170,22 @@ public final class OutboundFrame extends InputStream implements Drainable, Known
         out.message((Envelope) item);
       }
     }
+    // After the envelopes, as the generated code writes field 2 after field 1; its sequence
+    // number still comes before theirs.
+    if (heartbeatSeq != 0) {
+      out.tag(BATCH_HEARTBEATS_FIELD, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      out.varint(heartbeatBytes);
+      out.uint64(HEARTBEATS_SEQ_FIELD, heartbeatSeq);
+      for (int i = 0; i < recordSizes.length; i++) {
+        Heartbeat h = heartbeats.get(i);
+        out.tag(HEARTBEATS_RECORDS_FIELD, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        out.varint(recordSizes[i]);
+        out.uint64(RECORD_RANGE_FIELD, h.range().value());
+        out.uint64(RECORD_FROM_REPLICA_FIELD, h.from().replicaId());
+        out.uint64(RECORD_TO_REPLICA_FIELD, h.to().replicaId());
+        out.bytes(RECORD_PAYLOAD_FIELD, UnsafeBytes.heartbeatPayloadArray(h));
+      }
+    }
     out.flush();
   }
 
@@ -197,6 +245,16 @@ public final class OutboundFrame extends InputStream implements Drainable, Known
     if (namesWriter) {
       out.uint64(Envelope.FROM_STORE_FIELD_NUMBER, e.from().store().value());
     }
+  }
+
+  /** The encoded size of a heartbeat record, as {@link #writeTo} writes it. */
+  private static int recordBytes(Heartbeat h) {
+    int payload = UnsafeBytes.heartbeatPayloadArray(h).length;
+    return uint64Bytes(RECORD_RANGE_FIELD, h.range().value())
+        + uint64Bytes(RECORD_FROM_REPLICA_FIELD, h.from().replicaId())
+        + uint64Bytes(RECORD_TO_REPLICA_FIELD, h.to().replicaId())
+        + (payload == 0 ? 0 : CodedOutputStream.computeTagSize(RECORD_PAYLOAD_FIELD)
+            + CodedOutputStream.computeUInt32SizeNoTag(payload) + payload);
   }
 
   private static int uint64Bytes(int field, long value) {
@@ -282,6 +340,8 @@ public final class OutboundFrame extends InputStream implements Drainable, Known
     private long[] seqs;
     private boolean[] namesWriter;
     private int count;
+    private long heartbeatSeq;
+    private List<Heartbeat> heartbeats = List.of();
 
     private Builder(int expected) {
       int capacity = Math.max(1, expected);
@@ -310,6 +370,22 @@ public final class OutboundFrame extends InputStream implements Drainable, Known
       grow();
       items[count] = prebuilt;
       count++;
+      return this;
+    }
+
+    /**
+     * Sets the frame's heartbeat part: {@code records} (none: a liveness beacon) under stream
+     * sequence {@code seq}, which must precede the envelopes' sequence numbers.
+     *
+     * @param seq the part's stream sequence number, {@code >= 1}
+     * @param records the heartbeats, kept (not copied) until the frame is written
+     */
+    public Builder heartbeats(long seq, List<Heartbeat> records) {
+      if (seq < 1) {
+        throw new IllegalArgumentException("heartbeat seq must be >= 1, was " + seq);
+      }
+      heartbeatSeq = seq;
+      heartbeats = records;
       return this;
     }
 

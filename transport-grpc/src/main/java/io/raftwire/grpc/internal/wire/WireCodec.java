@@ -22,8 +22,8 @@ import java.util.List;
  * switch: reordering an SPI enum cannot change the protocol. Stateless.
  */
 public final class WireCodec {
-  /** The protocol version this build speaks. */
-  public static final int PROTOCOL_VERSION = 1;
+  /** The protocol version this build speaks: 2 added coalesced heartbeats to batches. */
+  public static final int PROTOCOL_VERSION = 2;
 
   /**
    * The call header naming a stream's lane ({@code control} or {@code data}), set by senders when

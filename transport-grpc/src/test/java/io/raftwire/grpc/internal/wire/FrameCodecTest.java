@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
+import io.raftwire.message.Heartbeat;
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
@@ -107,6 +108,67 @@ class FrameCodecTest {
     assertEquals(0, frame.available(), "drained once");
   }
 
+  private static List<Heartbeat> heartbeats() {
+    return List.of(
+        Heartbeat.of(RangeId.of(1), ReplicaAddress.of(SENDER, 1), ReplicaAddress.of(RECEIVER, 2), new byte[] {1, 2}),
+        Heartbeat.of(RangeId.of(300_000), ReplicaAddress.of(SENDER, 7), ReplicaAddress.of(RECEIVER, 9), new byte[0]),
+        Heartbeat.of(RangeId.of(Long.MAX_VALUE), ReplicaAddress.of(SENDER, 1), ReplicaAddress.of(RECEIVER, 1),
+            new byte[Heartbeat.MAX_PAYLOAD_BYTES]));
+  }
+
+  private static HeartbeatBatch generatedHeartbeats(long seq, List<Heartbeat> records) {
+    HeartbeatBatch.Builder b = HeartbeatBatch.newBuilder().setSeq(seq);
+    for (Heartbeat h : records) {
+      b.addRecords(HeartbeatRecord.newBuilder().setRangeId(h.range().value()).setFromReplica(h.from().replicaId())
+          .setToReplica(h.to().replicaId()).setPayload(ByteString.copyFrom(h.payload())));
+    }
+    return b.build();
+  }
+
+  @Test
+  void aFrameWithHeartbeatsIsByteForByteWhatTheGeneratedCodeWritesAndReadsBackAsTheSameHeartbeats()
+      throws IOException {
+    RaftEnvelope vote = envelope(1, TrafficClass.CONTROL, Priority.REGULAR, 8);
+    OutboundFrame frame = OutboundFrame.builder(1).heartbeats(5, heartbeats()).add(vote, 6, false).build();
+    byte[] want = ClientFrame.newBuilder().setBatch(Batch.newBuilder().setHeartbeats(generatedHeartbeats(5, heartbeats()))
+        .addEnvelopes(WireCodec.encode(vote, 6))).build().toByteArray();
+    byte[] written = drain(frame);
+    assertArrayEquals(want, written);
+
+    InboundFrame read = InboundFrame.read(new ByteArrayInputStream(written), SENDER, RECEIVER);
+    InboundHeartbeats beats = read.heartbeats();
+    assertEquals(5, beats.seq());
+    assertNull(beats.malformed());
+    assertEquals(heartbeats(), beats.records());
+    assertEquals(List.of(6L), read.envelopes().stream().map(InboundEnvelope::seq).toList());
+
+    OutboundFrame beacon = OutboundFrame.builder(0).heartbeats(9, List.of()).build();
+    InboundFrame beaconRead = InboundFrame.read(new ByteArrayInputStream(drain(beacon)), SENDER, RECEIVER);
+    assertEquals(9, beaconRead.heartbeats().seq(), "a beacon is a heartbeat part without records");
+    assertEquals(List.of(), beaconRead.heartbeats().records());
+  }
+
+  @Test
+  void aHeartbeatRecordOutOfRangeMakesItsPartMalformedAndLeavesTheEnvelopesReadable() throws IOException {
+    HeartbeatBatch bad = generatedHeartbeats(3, heartbeats()).toBuilder()
+        .addRecords(HeartbeatRecord.newBuilder().setRangeId(0).setFromReplica(1).setToReplica(2)).build();
+    RaftEnvelope vote = envelope(1, TrafficClass.CONTROL, Priority.REGULAR, 8);
+    byte[] bytes = ClientFrame.newBuilder().setBatch(Batch.newBuilder().setHeartbeats(bad)
+        .addEnvelopes(WireCodec.encode(vote, 4))).build().toByteArray();
+    InboundFrame read = InboundFrame.read(new ByteArrayInputStream(bytes), SENDER, RECEIVER);
+    assertEquals(3, read.heartbeats().seq());
+    assertNotNull(read.heartbeats().malformed());
+    assertTrue(read.heartbeats().malformed().contains("heartbeats seq 3"), read.heartbeats().malformed());
+    assertEquals(List.of(), read.heartbeats().records(), "refused as one");
+    assertEquals(1, read.envelopes().size());
+    assertNull(read.envelopes().get(0).malformed());
+
+    byte[] oversized = ClientFrame.newBuilder().setBatch(Batch.newBuilder().setHeartbeats(HeartbeatBatch.newBuilder()
+        .setSeq(1).addRecords(HeartbeatRecord.newBuilder().setRangeId(1).setFromReplica(1).setToReplica(1)
+            .setPayload(ByteString.copyFrom(new byte[Heartbeat.MAX_PAYLOAD_BYTES + 1]))))).build().toByteArray();
+    assertNotNull(InboundFrame.read(new ByteArrayInputStream(oversized), SENDER, RECEIVER).heartbeats().malformed());
+  }
+
   @Test
   void readAsAPlainStreamAFrameGivesTheSameBytes() throws IOException {
     OutboundFrame.Builder b = OutboundFrame.builder(8);
@@ -197,7 +259,7 @@ class FrameCodecTest {
 
   @Test
   void aHelloFrameAndFrameKindsOfANewerProtocolAreReadAsTheGeneratedParserWould() throws IOException {
-    Hello hello = Hello.newBuilder().setProtocolVersion(1).setSenderStore(1).setDestinationStore(2)
+    Hello hello = Hello.newBuilder().setProtocolVersion(WireCodec.PROTOCOL_VERSION).setSenderStore(1).setDestinationStore(2)
         .setLane(Lane.LANE_DATA).build();
     InboundFrame frame = InboundFrame.read(
         new ByteArrayInputStream(ClientFrame.newBuilder().setHello(hello).build().toByteArray()), null);
