@@ -1,7 +1,9 @@
 package io.raftwire.adapter.microraft;
 
 import io.microraft.model.message.RaftMessage;
+import io.raftwire.message.Heartbeat;
 import io.raftwire.message.RaftEnvelope;
+import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.util.Objects;
 
@@ -41,18 +43,33 @@ final class InboundCheck {
    * @throws MalformedMessageException naming the first claim that does not match
    */
   void check(RaftEnvelope envelope, RaftMessage message) throws MalformedMessageException {
-    if (!envelope.to().store().equals(local)) {
+    check(envelope.to().store(), envelope.range(), envelope.from().store(), message);
+  }
+
+  /**
+   * Passes if {@code message}, decoded from a coalesced heartbeat, claims only what the heartbeat
+   * says: the same rule, with the heartbeat's addresses (whose sending store the transport vouches
+   * for) in place of the envelope's.
+   *
+   * @throws MalformedMessageException naming the first claim that does not match
+   */
+  void check(Heartbeat heartbeat, RaftMessage message) throws MalformedMessageException {
+    check(heartbeat.to().store(), heartbeat.range(), heartbeat.from().store(), message);
+  }
+
+  private void check(StoreId to, RangeId range, StoreId from, RaftMessage message) throws MalformedMessageException {
+    if (!to.equals(local)) {
       throw refused(MalformedMessageException.Problem.WRONG_DESTINATION, message,
-          "is addressed to " + envelope.to() + ", not to " + local);
+          "is addressed to " + to + ", not to " + local);
     }
-    if (!envelope.range().equals(message.getGroupId())) {
+    if (!range.equals(message.getGroupId())) {
       throw refused(MalformedMessageException.Problem.WRONG_GROUP, message,
-          "names group " + message.getGroupId() + " but travels on " + envelope.range());
+          "names group " + message.getGroupId() + " but travels on " + range);
     }
     if (!(message.getSender() instanceof StoreEndpoint)
-        || !((StoreEndpoint) message.getSender()).store().equals(envelope.from().store())) {
+        || !((StoreEndpoint) message.getSender()).store().equals(from)) {
       throw refused(MalformedMessageException.Problem.WRONG_SENDER, message,
-          "claims sender " + message.getSender() + " but came from " + envelope.from().store());
+          "claims sender " + message.getSender() + " but came from " + from);
     }
   }
 

@@ -4,6 +4,7 @@ import io.raftwire.diagnostics.ProblemLog;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.time.ExecutorTimebase;
 import io.raftwire.time.Timebase;
+import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -65,9 +66,13 @@ final class InboundProblems implements AutoCloseable {
 
   /** Counts {@code refusal} and reports it as a problem of the store {@code envelope} came from. */
   void refused(RaftEnvelope envelope, MalformedMessageException refusal) {
+    refused(envelope.from().store(), envelope.range(), refusal);
+  }
+
+  /** Counts {@code refusal} of a message of {@code range} and reports it as a problem of {@code from}. */
+  void refused(StoreId from, RangeId range, MalformedMessageException refusal) {
     counts.get(refusal.problem()).incrementAndGet();
-    problems.report(envelope.from().store(), refusal.problem().metricName(),
-        "at " + local + " on " + envelope.range() + ": " + refusal.getMessage());
+    problems.report(from, refusal.problem().metricName(), "at " + local + " on " + range + ": " + refusal.getMessage());
     if (flushing.get() == null) {
       Timebase.Cancellable task = timebase.scheduleWithFixedDelay(problems::flush, ProblemLog.DEFAULT_INTERVAL_NANOS,
           ProblemLog.DEFAULT_INTERVAL_NANOS);

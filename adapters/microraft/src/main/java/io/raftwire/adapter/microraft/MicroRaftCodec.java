@@ -32,6 +32,7 @@ import io.raftwire.adapter.microraft.wire.Operation;
 import io.raftwire.adapter.microraft.wire.StoredEntry;
 import io.raftwire.adapter.microraft.wire.UpdateMembers;
 import io.raftwire.adapter.microraft.wire.Vote;
+import io.raftwire.message.Heartbeat;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
@@ -60,6 +61,10 @@ import java.util.function.Function;
  * fit. An APPEND is REGULAR only if all its operations are: a batch that mixes in elastic
  * work is charged to elastic credits, so elastic bytes never use up regular credits (the regular
  * entries in it still commit at once; only the return of credits is paced).
+ *
+ * <p>Appends without entries and append responses may instead travel as coalesced heartbeats
+ * ({@link #isHeartbeat}, {@link #encodeHeartbeat}, {@link #decode(Heartbeat)}): the same encoding
+ * as the envelope's payload, in a {@link Heartbeat}.
  */
 public final class MicroRaftCodec {
   private final OperationCodec operations;
@@ -127,16 +132,79 @@ public final class MicroRaftCodec {
    *     {@link StoreEndpoint}, or the message type is unknown
    */
   public RaftEnvelope encode(RaftMessage message, RaftEndpoint target) {
+    RangeId range = rangeOf(message);
+    StoreId from = StoreEndpoint.storeOf(message.getSender());
+    StoreId to = StoreEndpoint.storeOf(target);
+    List<io.raftwire.message.LogEntry> entries = List.of();
+    Priority priority = Priority.REGULAR;
+    if (message instanceof AppendEntriesRequest && !((AppendEntriesRequest) message).getLogEntries().isEmpty()) {
+      List<LogEntry> logEntries = ((AppendEntriesRequest) message).getLogEntries();
+      entries = new ArrayList<>(logEntries.size());
+      for (LogEntry e : logEntries) {
+        entries.add(UnsafeBytes.wrapEntry(e.getIndex(), e.getTerm(), operation(e.getOperation()).toByteArray())); // a fresh array: no copy
+        if (priorityOf(e.getOperation()) == Priority.ELASTIC) {
+          priority = Priority.ELASTIC;
+        }
+      }
+    }
+    RaftEnvelope.Builder envelope = RaftEnvelope.builder()
+        .range(range)
+        .from(ReplicaAddress.of(from, from.value()))
+        .to(ReplicaAddress.of(to, to.value()))
+        .trafficClass(classify(message))
+        .priority(priority)
+        .entries(entries);
+    return UnsafeBytes.wrapPayload(envelope, message(message, range, from).toByteArray()).build(); // a fresh array: no copy
+  }
+
+  /**
+   * {@return whether {@code message} may travel as a coalesced {@link Heartbeat}} True for an append
+   * request without entries (MicroRaft's heartbeat and probe) and for every append response,
+   * success or failure: each is a few tens of bytes, and of several waiting for one (range, sender,
+   * receiver) only the newest matters (its term, commit index, log position and sequence numbers
+   * supersede the older ones'), which is what coalescing keeps.
+   *
+   * @param message any MicroRaft message; not null
+   */
+  public static boolean isHeartbeat(RaftMessage message) {
+    if (message instanceof AppendEntriesRequest) {
+      return ((AppendEntriesRequest) message).getLogEntries().isEmpty();
+    }
+    return message instanceof AppendEntriesSuccessResponse || message instanceof AppendEntriesFailureResponse;
+  }
+
+  /**
+   * The coalesced heartbeat carrying {@code message} to {@code target}: its payload is the same
+   * encoding an envelope's would be.
+   *
+   * @param message a message {@link #isHeartbeat} accepts
+   * @param target the endpoint the node sends to
+   * @return a new heartbeat
+   * @throws IllegalArgumentException if {@link #isHeartbeat} refuses the message, the group id is not
+   *     a {@link RangeId} or an endpoint is not a {@link StoreEndpoint}
+   */
+  public Heartbeat encodeHeartbeat(RaftMessage message, RaftEndpoint target) {
+    if (!isHeartbeat(message)) {
+      throw new IllegalArgumentException(message.getClass().getSimpleName() + " cannot travel as a heartbeat");
+    }
+    RangeId range = rangeOf(message);
+    StoreId from = StoreEndpoint.storeOf(message.getSender());
+    StoreId to = StoreEndpoint.storeOf(target);
+    return UnsafeBytes.wrapHeartbeat(range, ReplicaAddress.of(from, from.value()), ReplicaAddress.of(to, to.value()),
+        message(message, range, from).toByteArray()); // a fresh array: no copy
+  }
+
+  private static RangeId rangeOf(RaftMessage message) {
     if (!(message.getGroupId() instanceof RangeId)) {
       throw new IllegalArgumentException("group id " + message.getGroupId() + " is not a RangeId");
     }
-    RangeId range = (RangeId) message.getGroupId();
-    StoreId from = StoreEndpoint.storeOf(message.getSender());
-    StoreId to = StoreEndpoint.storeOf(target);
+    return (RangeId) message.getGroupId();
+  }
+
+  /** The wire form of {@code message} without its log entries (an envelope carries those apart). */
+  private Message message(RaftMessage message, RangeId range, StoreId from) {
     Message.Builder m =
         Message.newBuilder().setGroupId(range.value()).setSender(from.value()).setTerm(message.getTerm());
-    List<io.raftwire.message.LogEntry> entries = List.of();
-    Priority priority = Priority.REGULAR;
     if (message instanceof AppendEntriesRequest) {
       AppendEntriesRequest r = (AppendEntriesRequest) message;
       m.setAppendRequest(
@@ -146,15 +214,6 @@ public final class MicroRaftCodec {
               .setCommitIndex(r.getCommitIndex())
               .setQuerySequenceNumber(r.getQuerySequenceNumber())
               .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()));
-      if (!r.getLogEntries().isEmpty()) {
-        entries = new ArrayList<>(r.getLogEntries().size());
-        for (LogEntry e : r.getLogEntries()) {
-          entries.add(UnsafeBytes.wrapEntry(e.getIndex(), e.getTerm(), operation(e.getOperation()).toByteArray())); // a fresh array: no copy
-          if (priorityOf(e.getOperation()) == Priority.ELASTIC) {
-            priority = Priority.ELASTIC;
-          }
-        }
-      }
     } else if (message instanceof AppendEntriesSuccessResponse) {
       AppendEntriesSuccessResponse r = (AppendEntriesSuccessResponse) message;
       m.setAppendSuccess(AppendSuccess.newBuilder().setLastLogIndex(r.getLastLogIndex())
@@ -215,14 +274,7 @@ public final class MicroRaftCodec {
     } else {
       throw new IllegalArgumentException("unknown MicroRaft message type " + message.getClass().getName());
     }
-    RaftEnvelope.Builder envelope = RaftEnvelope.builder()
-        .range(range)
-        .from(ReplicaAddress.of(from, from.value()))
-        .to(ReplicaAddress.of(to, to.value()))
-        .trafficClass(classify(message))
-        .priority(priority)
-        .entries(entries);
-    return UnsafeBytes.wrapPayload(envelope, m.build().toByteArray()).build(); // a fresh array: no copy
+    return m.build();
   }
 
   /**
@@ -238,95 +290,126 @@ public final class MicroRaftCodec {
   public RaftMessage decode(RaftEnvelope envelope) throws MalformedMessageException {
     try {
       Message m = Message.parseFrom(UnsafeBytes.payloadArray(envelope)); // read only, not kept
-      RangeId range = RangeId.of(m.getGroupId());
-      StoreEndpoint sender = StoreEndpoint.of(m.getSender());
-      int term = m.getTerm();
-      switch (m.getKindCase()) {
-        case APPEND_REQUEST: {
-          AppendRequest r = m.getAppendRequest();
-          if (!envelope.entries().isEmpty() && envelope.entries().get(0).index() != r.getPreviousLogIndex() + 1) {
-            // The header and the entries travel apart (a zone fan-out agent rebuilds the message):
-            // they must still describe one consistent append.
-            throw new MalformedMessageException("append entries start at " + envelope.entries().get(0).index()
-                + " but the header's previous log index is " + r.getPreviousLogIndex(), null);
-          }
-          List<LogEntry> entries = new ArrayList<>(envelope.entries().size());
-          for (io.raftwire.message.LogEntry e : envelope.entries()) {
-            entries.add(factory.createLogEntryBuilder()
-                .setIndex(e.index())
-                .setTerm(Math.toIntExact(e.term()))
-                .setOperation(operation(Operation.parseFrom(UnsafeBytes.entryArray(e))))
-                .build());
-          }
-          return factory.createAppendEntriesRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
-              .setPreviousLogTerm(r.getPreviousLogTerm()).setPreviousLogIndex(r.getPreviousLogIndex())
-              .setCommitIndex(r.getCommitIndex()).setLogEntries(entries)
-              .setQuerySequenceNumber(r.getQuerySequenceNumber())
-              .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
-        }
-        case APPEND_SUCCESS: {
-          AppendSuccess r = m.getAppendSuccess();
-          return factory.createAppendEntriesSuccessResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
-              .setLastLogIndex(r.getLastLogIndex()).setQuerySequenceNumber(r.getQuerySequenceNumber())
-              .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
-        }
-        case APPEND_FAILURE: {
-          AppendFailure r = m.getAppendFailure();
-          return factory.createAppendEntriesFailureResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
-              .setExpectedNextIndex(r.getExpectedNextIndex()).setQuerySequenceNumber(r.getQuerySequenceNumber())
-              .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
-        }
-        case VOTE_REQUEST: {
-          Vote r = m.getVoteRequest();
-          return factory.createVoteRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
-              .setLastLogTerm(r.getLastLogTerm()).setLastLogIndex(r.getLastLogIndex()).setSticky(r.getSticky()).build();
-        }
-        case VOTE_RESPONSE:
-          return factory.createVoteResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
-              .setGranted(m.getVoteResponse().getGranted()).build();
-        case PRE_VOTE_REQUEST: {
-          LogPosition r = m.getPreVoteRequest();
-          return factory.createPreVoteRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
-              .setLastLogTerm(r.getLastLogTerm()).setLastLogIndex(r.getLastLogIndex()).build();
-        }
-        case PRE_VOTE_RESPONSE:
-          return factory.createPreVoteResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
-              .setGranted(m.getPreVoteResponse().getGranted()).build();
-        case TRIGGER_LEADER_ELECTION: {
-          LogPosition r = m.getTriggerLeaderElection();
-          return factory.createTriggerLeaderElectionRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
-              .setLastLogTerm(r.getLastLogTerm()).setLastLogIndex(r.getLastLogIndex()).build();
-        }
-        case INSTALL_SNAPSHOT_REQUEST: {
-          io.raftwire.adapter.microraft.wire.InstallSnapshotRequest r = m.getInstallSnapshotRequest();
-          SnapshotChunk chunk = null;
-          if (r.hasChunk()) {
-            io.raftwire.adapter.microraft.wire.SnapshotChunk c = r.getChunk();
-            chunk = factory.createSnapshotChunkBuilder().setIndex(c.getIndex()).setTerm(c.getTerm())
-                .setOperation(operations.decode(c.getOperation().toByteArray()))
-                .setSnapshotChunkIndex(c.getChunkIndex()).setSnapshotChunkCount(c.getChunkCount())
-                .setGroupMembersView(membersView(c.getGroupMembersView())).build();
-          }
-          return factory.createInstallSnapshotRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
-              .setSenderLeader(r.getSenderLeader()).setSnapshotTerm(r.getSnapshotTerm())
-              .setSnapshotIndex(r.getSnapshotIndex()).setTotalSnapshotChunkCount(r.getTotalSnapshotChunkCount())
-              .setSnapshotChunk(chunk).setSnapshottedMembers(endpoints(r.getSnapshottedMembersList()))
-              .setGroupMembersView(membersView(r.getGroupMembersView()))
-              .setQuerySequenceNumber(r.getQuerySequenceNumber())
-              .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
-        }
-        case INSTALL_SNAPSHOT_RESPONSE: {
-          io.raftwire.adapter.microraft.wire.InstallSnapshotResponse r = m.getInstallSnapshotResponse();
-          return factory.createInstallSnapshotResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
-              .setSnapshotIndex(r.getSnapshotIndex()).setRequestedSnapshotChunkIndex(r.getRequestedSnapshotChunkIndex())
-              .setQuerySequenceNumber(r.getQuerySequenceNumber())
-              .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
-        }
-        default:
-          throw new MalformedMessageException("no MicroRaft message in " + envelope, null);
+      if (m.getKindCase() == Message.KindCase.APPEND_REQUEST && !envelope.entries().isEmpty()
+          && envelope.entries().get(0).index() != m.getAppendRequest().getPreviousLogIndex() + 1) {
+        // The header and the entries travel apart (a zone fan-out agent rebuilds the message):
+        // they must still describe one consistent append.
+        throw new MalformedMessageException("append entries start at " + envelope.entries().get(0).index()
+            + " but the header's previous log index is " + m.getAppendRequest().getPreviousLogIndex(), null);
       }
+      return message(m, envelope.entries());
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       throw new MalformedMessageException("cannot decode " + envelope + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The MicroRaft message in {@code heartbeat}. Decodes only, as {@link #decode(RaftEnvelope)} does.
+   *
+   * @param heartbeat a heartbeat received from the transport; its payload may be corrupt or hostile
+   * @return the message, one {@link #isHeartbeat} accepts, built with {@link #modelFactory()}
+   * @throws MalformedMessageException if the payload does not decode, a field is out of range, or it
+   *     holds a message that may not travel as a heartbeat
+   */
+  public RaftMessage decode(Heartbeat heartbeat) throws MalformedMessageException {
+    try {
+      Message m = Message.parseFrom(UnsafeBytes.heartbeatPayloadArray(heartbeat)); // read only, not kept
+      switch (m.getKindCase()) {
+        case APPEND_REQUEST:
+        case APPEND_SUCCESS:
+        case APPEND_FAILURE:
+          return message(m, List.of());
+        default:
+          throw new MalformedMessageException("a heartbeat cannot carry " + m.getKindCase(), null);
+      }
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      throw new MalformedMessageException("cannot decode " + heartbeat + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code m} as a MicroRaft message; {@code logEntries} are an append request's entries. */
+  private RaftMessage message(Message m, List<io.raftwire.message.LogEntry> logEntries)
+      throws MalformedMessageException, InvalidProtocolBufferException {
+    RangeId range = RangeId.of(m.getGroupId());
+    StoreEndpoint sender = StoreEndpoint.of(m.getSender());
+    int term = m.getTerm();
+    switch (m.getKindCase()) {
+      case APPEND_REQUEST: {
+        AppendRequest r = m.getAppendRequest();
+        List<LogEntry> entries = new ArrayList<>(logEntries.size());
+        for (io.raftwire.message.LogEntry e : logEntries) {
+          entries.add(factory.createLogEntryBuilder()
+              .setIndex(e.index())
+              .setTerm(Math.toIntExact(e.term()))
+              .setOperation(operation(Operation.parseFrom(UnsafeBytes.entryArray(e))))
+              .build());
+        }
+        return factory.createAppendEntriesRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
+            .setPreviousLogTerm(r.getPreviousLogTerm()).setPreviousLogIndex(r.getPreviousLogIndex())
+            .setCommitIndex(r.getCommitIndex()).setLogEntries(entries)
+            .setQuerySequenceNumber(r.getQuerySequenceNumber())
+            .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
+      }
+      case APPEND_SUCCESS: {
+        AppendSuccess r = m.getAppendSuccess();
+        return factory.createAppendEntriesSuccessResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
+            .setLastLogIndex(r.getLastLogIndex()).setQuerySequenceNumber(r.getQuerySequenceNumber())
+            .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
+      }
+      case APPEND_FAILURE: {
+        AppendFailure r = m.getAppendFailure();
+        return factory.createAppendEntriesFailureResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
+            .setExpectedNextIndex(r.getExpectedNextIndex()).setQuerySequenceNumber(r.getQuerySequenceNumber())
+            .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
+      }
+      case VOTE_REQUEST: {
+        Vote r = m.getVoteRequest();
+        return factory.createVoteRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
+            .setLastLogTerm(r.getLastLogTerm()).setLastLogIndex(r.getLastLogIndex()).setSticky(r.getSticky()).build();
+      }
+      case VOTE_RESPONSE:
+        return factory.createVoteResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
+            .setGranted(m.getVoteResponse().getGranted()).build();
+      case PRE_VOTE_REQUEST: {
+        LogPosition r = m.getPreVoteRequest();
+        return factory.createPreVoteRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
+            .setLastLogTerm(r.getLastLogTerm()).setLastLogIndex(r.getLastLogIndex()).build();
+      }
+      case PRE_VOTE_RESPONSE:
+        return factory.createPreVoteResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
+            .setGranted(m.getPreVoteResponse().getGranted()).build();
+      case TRIGGER_LEADER_ELECTION: {
+        LogPosition r = m.getTriggerLeaderElection();
+        return factory.createTriggerLeaderElectionRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
+            .setLastLogTerm(r.getLastLogTerm()).setLastLogIndex(r.getLastLogIndex()).build();
+      }
+      case INSTALL_SNAPSHOT_REQUEST: {
+        io.raftwire.adapter.microraft.wire.InstallSnapshotRequest r = m.getInstallSnapshotRequest();
+        SnapshotChunk chunk = null;
+        if (r.hasChunk()) {
+          io.raftwire.adapter.microraft.wire.SnapshotChunk c = r.getChunk();
+          chunk = factory.createSnapshotChunkBuilder().setIndex(c.getIndex()).setTerm(c.getTerm())
+              .setOperation(operations.decode(c.getOperation().toByteArray()))
+              .setSnapshotChunkIndex(c.getChunkIndex()).setSnapshotChunkCount(c.getChunkCount())
+              .setGroupMembersView(membersView(c.getGroupMembersView())).build();
+        }
+        return factory.createInstallSnapshotRequestBuilder().setGroupId(range).setSender(sender).setTerm(term)
+            .setSenderLeader(r.getSenderLeader()).setSnapshotTerm(r.getSnapshotTerm())
+            .setSnapshotIndex(r.getSnapshotIndex()).setTotalSnapshotChunkCount(r.getTotalSnapshotChunkCount())
+            .setSnapshotChunk(chunk).setSnapshottedMembers(endpoints(r.getSnapshottedMembersList()))
+            .setGroupMembersView(membersView(r.getGroupMembersView()))
+            .setQuerySequenceNumber(r.getQuerySequenceNumber())
+            .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
+      }
+      case INSTALL_SNAPSHOT_RESPONSE: {
+        io.raftwire.adapter.microraft.wire.InstallSnapshotResponse r = m.getInstallSnapshotResponse();
+        return factory.createInstallSnapshotResponseBuilder().setGroupId(range).setSender(sender).setTerm(term)
+            .setSnapshotIndex(r.getSnapshotIndex()).setRequestedSnapshotChunkIndex(r.getRequestedSnapshotChunkIndex())
+            .setQuerySequenceNumber(r.getQuerySequenceNumber())
+            .setFlowControlSequenceNumber(r.getFlowControlSequenceNumber()).build();
+      }
+      default:
+        throw new MalformedMessageException("no MicroRaft message in " + m.getKindCase(), null);
     }
   }
 

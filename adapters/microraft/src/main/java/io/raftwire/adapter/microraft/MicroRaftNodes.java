@@ -7,6 +7,7 @@ import io.microraft.persistence.RaftStore;
 import io.microraft.persistence.RestoredRaftState;
 import io.raftwire.diagnostics.ProblemLog;
 import io.raftwire.flow.FlowControl;
+import io.raftwire.heartbeat.Heartbeats;
 import io.raftwire.snapshot.SnapshotTransfers;
 import io.raftwire.time.Timebase;
 import io.raftwire.topology.RangeId;
@@ -53,8 +54,21 @@ import org.slf4j.LoggerFactory;
  * 0.7 can leave a follower in that state for ever, and a range whose survivors all are in it
  * leaderless (see {@link #watchdogElections()}).
  *
- * <p>Thread-safe. {@link #close()} stops routing to every node and stops listening for drops; it
- * does not terminate the nodes.
+ * <p><b>Coalesced heartbeats</b> ({@link Builder#coalescedHeartbeats}, on by default when the
+ * transport offers them): MicroRaft's appends without entries and all append responses travel as
+ * the transport's coalesced heartbeats, one wire message per destination store per flush and one
+ * handler call per wire message on the receiving store, instead of one envelope each. Every store
+ * of a cluster must make the same choice: a store that registers no heartbeat handler refuses the
+ * heartbeats of one that sends them (they are counted undelivered, and its ranges lose their
+ * leaders). <b>Quiescence:</b> MicroRaft 0.7 cannot let an idle range stop heartbeating: a leader
+ * sends every follower an append each heartbeat period from a timer of its own, and a follower
+ * that misses them for its heartbeat timeout starts an election; neither can be paused from
+ * outside. So the transport's store liveness ({@code Heartbeats.liveness()}) feeds only {@code
+ * isReachable} here, and the cost of an idle MicroRaft range stays one small record per follower
+ * per heartbeat period, coalesced.
+ *
+ * <p>Thread-safe. {@link #close()} stops routing to every node and stops listening for drops and
+ * heartbeats; it does not terminate the nodes.
  */
 public final class MicroRaftNodes implements AutoCloseable {
   /** The default of {@link Builder#leaderWatchdogIntervalNanos}: 500 ms. */
@@ -67,6 +81,7 @@ public final class MicroRaftNodes implements AutoCloseable {
   private final Optional<MicroRaftSnapshots> snapshots;
   private final MetricRegistry metrics;
   private final Registration dropListener;
+  private final Optional<Registration> heartbeatHandler;
   private final Optional<LeaderWatchdog> watchdog;
 
   private MicroRaftNodes(Builder b) {
@@ -88,8 +103,14 @@ public final class MicroRaftNodes implements AutoCloseable {
           "snapshots need a transport with snapshot transfers (its SnapshotConfig's source and sink)"));
       snapshots.get().attach(registry, transfers);
     }
+    Heartbeats heartbeats = b.coalescedHeartbeats
+        ? b.transport.heartbeats().orElseThrow(() -> new IllegalArgumentException(
+            "coalesced heartbeats need a transport that offers them (" + b.transport + " does not)"))
+        : null;
     this.raftTransport = new MicroRaftTransport(b.transport, b.codec, snapshots.orElse(null), metrics,
-        b.feedbackTimebase, b.feedbackIntervalNanos, b.feedback);
+        b.feedbackTimebase, b.feedbackIntervalNanos, b.feedback, heartbeats);
+    this.heartbeatHandler = heartbeats == null ? Optional.empty() : Optional.of(heartbeats.register(
+        new HeartbeatRouting(registry, raftTransport, b.transport.localStore(), metrics)));
     this.dropListener = b.transport.addDropListener(raftTransport::onDropped);
     this.watchdog = b.watchdog
         ? Optional.of(new LeaderWatchdog(b.transport.localStore(), registry, b.codec.modelFactory(),
@@ -259,6 +280,7 @@ public final class MicroRaftNodes implements AutoCloseable {
   @Override
   public void close() {
     watchdog.ifPresent(LeaderWatchdog::close);
+    heartbeatHandler.ifPresent(Registration::close);
     dropListener.close();
     registry.close();
   }
@@ -283,11 +305,27 @@ public final class MicroRaftNodes implements AutoCloseable {
     private boolean watchdog = true;
     private long watchdogIntervalNanos = DEFAULT_WATCHDOG_INTERVAL_NANOS;
     private Timebase watchdogTimebase = InboundProblems.defaultTimebase();
+    private boolean coalescedHeartbeats;
 
     private Builder(RaftTransport transport, MicroRaftCodec codec) {
       this.transport = Objects.requireNonNull(transport, "transport");
       this.codec = Objects.requireNonNull(codec, "codec");
       this.admission = transport.flowControl().isPresent();
+      this.coalescedHeartbeats = transport.heartbeats().isPresent();
+    }
+
+    /**
+     * Default: on if the transport offers coalesced heartbeats ({@code RaftTransport.heartbeats()}).
+     * Sends MicroRaft's appends without entries and its append responses as coalesced heartbeats,
+     * and registers this store's heartbeat handler (so the transport must have none yet). Every
+     * store of a cluster must make the same choice (see the class documentation).
+     *
+     * @param on whether to use them
+     * @return this builder
+     */
+    public Builder coalescedHeartbeats(boolean on) {
+      this.coalescedHeartbeats = on;
+      return this;
     }
 
     /**
@@ -457,8 +495,10 @@ public final class MicroRaftNodes implements AutoCloseable {
      * Wires the nodes' parts.
      *
      * @return the nodes of the transport's store, none started yet
-     * @throws IllegalArgumentException if admission or snapshots are asked of a transport without
-     *     them
+     * @throws IllegalArgumentException if admission, snapshots or coalesced heartbeats are asked of
+     *     a transport without them
+     * @throws IllegalStateException if coalesced heartbeats are on and the transport has a heartbeat
+     *     handler already
      */
     public MicroRaftNodes build() {
       return new MicroRaftNodes(this);

@@ -6,6 +6,8 @@ import io.microraft.RaftEndpoint;
 import io.microraft.model.message.AppendEntriesRequest;
 import io.microraft.model.message.RaftMessage;
 import io.microraft.transport.Transport;
+import io.raftwire.heartbeat.Heartbeats;
+import io.raftwire.message.Heartbeat;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.time.Timebase;
@@ -16,6 +18,7 @@ import io.raftwire.transport.RaftTransport;
 import io.raftwire.transport.SendResult;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -39,8 +42,11 @@ import org.slf4j.LoggerFactory;
  * under {@code raftwire.<store>.microraft.}: {@code refused.<reason>} (messages {@code send}
  * refused, by {@link DropReason}), {@code dropped.<reason>} (this store's messages dropped after
  * acceptance), {@code encode_failures}, {@code feedback.heartbeats} (heartbeats sent in place of a
- * refused or dropped append) and {@code feedback.coalesced} (refusals that found one sent to that
- * follower within the interval).
+ * refused or dropped append), {@code feedback.coalesced} (refusals that found one sent to that
+ * follower within the interval), and for coalesced heartbeats ({@link
+ * MicroRaftNodes.Builder#coalescedHeartbeats}) {@code heartbeats.sent}, {@code heartbeats.fallbacks}
+ * (sent as envelopes because the destination's heartbeat budget was full) and {@code
+ * heartbeats.undelivered}.
  *
  * <p><b>Threads:</b> called by Raft node threads, {@link #onDropped} by the transport's
  * notification thread. <b>Blocking:</b> never (raftwire's {@code send} does not block).
@@ -71,6 +77,10 @@ public final class MicroRaftTransport implements Transport {
   private final Map<DropReason, Counter> dropped = new EnumMap<>(DropReason.class);
   private final Counter feedbackHeartbeats;
   private final Counter feedbackCoalesced;
+  private final Heartbeats heartbeats; // null: every message travels as an envelope
+  private final Counter heartbeatsSent;
+  private final Counter heartbeatFallbacks;
+  private final Counter heartbeatsUndelivered;
 
   /**
    * Snapshots travel as MicroRaft's own chunk messages (the SNAPSHOT lane); refusals are answered
@@ -83,7 +93,7 @@ public final class MicroRaftTransport implements Transport {
    */
   public MicroRaftTransport(RaftTransport transport, MicroRaftCodec codec) {
     this(transport, codec, null, new MetricRegistry(), InboundProblems.defaultTimebase(),
-        DEFAULT_FEEDBACK_INTERVAL_NANOS, true);
+        DEFAULT_FEEDBACK_INTERVAL_NANOS, true, null);
   }
 
   /**
@@ -100,12 +110,17 @@ public final class MicroRaftTransport implements Transport {
    */
   public MicroRaftTransport(RaftTransport transport, MicroRaftCodec codec, MicroRaftSnapshots snapshots) {
     this(transport, codec, Objects.requireNonNull(snapshots, "snapshots"), new MetricRegistry(),
-        InboundProblems.defaultTimebase(), DEFAULT_FEEDBACK_INTERVAL_NANOS, true);
+        InboundProblems.defaultTimebase(), DEFAULT_FEEDBACK_INTERVAL_NANOS, true, null);
   }
 
+  /**
+   * As above; with {@code heartbeats} not null, appends without entries and append responses travel
+   * as coalesced heartbeats (the caller registers the receiving side: {@link MicroRaftNodes} does).
+   */
   MicroRaftTransport(RaftTransport transport, MicroRaftCodec codec, MicroRaftSnapshots snapshots,
-      MetricRegistry metrics, Timebase clock, long feedbackIntervalNanos, boolean feedback) {
+      MetricRegistry metrics, Timebase clock, long feedbackIntervalNanos, boolean feedback, Heartbeats heartbeats) {
     this.transport = Objects.requireNonNull(transport, "transport");
+    this.heartbeats = heartbeats;
     this.codec = Objects.requireNonNull(codec, "codec");
     this.snapshots = snapshots;
     String prefix = MetricRegistry.name("raftwire", transport.localStore().toString(), "microraft");
@@ -116,6 +131,9 @@ public final class MicroRaftTransport implements Transport {
     }
     this.feedbackHeartbeats = metrics.counter(MetricRegistry.name(prefix, "feedback", "heartbeats"));
     this.feedbackCoalesced = metrics.counter(MetricRegistry.name(prefix, "feedback", "coalesced"));
+    this.heartbeatsSent = metrics.counter(MetricRegistry.name(prefix, "heartbeats", "sent"));
+    this.heartbeatFallbacks = metrics.counter(MetricRegistry.name(prefix, "heartbeats", "fallbacks"));
+    this.heartbeatsUndelivered = metrics.counter(MetricRegistry.name(prefix, "heartbeats", "undelivered"));
     this.feedback = feedback
         ? new RefusalFeedback(transport, codec, clock, feedbackIntervalNanos, feedbackHeartbeats, feedbackCoalesced)
         : null;
@@ -126,6 +144,9 @@ public final class MicroRaftTransport implements Transport {
     RaftMessage message = offered;
     boolean transfer = false;
     try {
+      if (heartbeats != null && MicroRaftCodec.isHeartbeat(message) && sentAsHeartbeat(message, target)) {
+        return;
+      }
       if (snapshots != null && MicroRaftSnapshots.isLeaderSnapshotOffer(message)
           && message.getGroupId() instanceof RangeId && snapshots.attached()
           // A follower that is down gets no transfer (it would fail, and its fallbacks would
@@ -162,6 +183,59 @@ public final class MicroRaftTransport implements Transport {
       encodeFailures.inc();
       log.warn("{}: cannot send {} to {}", transport.localStore(), message.getClass().getSimpleName(), target, e);
     }
+  }
+
+  /**
+   * Sends {@code message} as a coalesced heartbeat; false if it must go as an envelope instead (the
+   * destination's heartbeat budget is full: an envelope waits in the CONTROL lane's budget).
+   */
+  private boolean sentAsHeartbeat(RaftMessage message, RaftEndpoint target) {
+    SendResult result = heartbeats.send(codec.encodeHeartbeat(message, target));
+    if (result.isAccepted()) {
+      heartbeatsSent.inc();
+      return true;
+    }
+    DropReason reason = result.reason().orElseThrow();
+    if (reason == DropReason.LANE_BUDGET) {
+      heartbeatFallbacks.inc();
+      return false;
+    }
+    refused.get(reason).inc(); // an envelope would be refused for the same reason (unreachable, closed)
+    return true;
+  }
+
+  /**
+   * Counts this store's coalesced heartbeats that were not delivered, as {@link #onDropped} counts
+   * envelopes. Raft needs nothing more: a leader sends its followers a heartbeat every period, and
+   * a follower's lost answer to one is answered again at the next.
+   */
+  void undelivered(List<Heartbeat> lost, DropReason reason) {
+    heartbeatsUndelivered.inc(lost.size());
+    dropped.get(reason).inc(lost.size());
+  }
+
+  /**
+   * {@return the messages sent as coalesced heartbeats since this transport was created ({@code
+   * heartbeats.sent})}
+   */
+  public long heartbeatsSent() {
+    return heartbeatsSent.getCount();
+  }
+
+  /**
+   * {@return the messages sent as envelopes because the destination's heartbeat budget was full
+   * ({@code heartbeats.fallbacks})}
+   */
+  public long heartbeatFallbacks() {
+    return heartbeatFallbacks.getCount();
+  }
+
+  /**
+   * {@return this store's coalesced heartbeats the transport reported undelivered ({@code
+   * heartbeats.undelivered}; also counted in {@code dropped.<reason>})}
+   */
+  public long heartbeatsUndelivered() {
+    return heartbeatsUndelivered.getCount();
   }
 
   @Override

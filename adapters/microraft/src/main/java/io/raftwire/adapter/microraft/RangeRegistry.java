@@ -4,6 +4,7 @@ import io.microraft.RaftNode;
 import io.microraft.model.message.AppendEntriesRequest;
 import io.microraft.model.message.InstallSnapshotRequest;
 import io.microraft.model.message.RaftMessage;
+import io.raftwire.message.Heartbeat;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
@@ -32,7 +33,9 @@ import java.util.function.LongSupplier;
  * envelope does not say is never handed to the node: it is counted by problem ({@link
  * #refused(MalformedMessageException.Problem)}) and reported through a rate-limited problem log
  * (one line per sending store and problem per interval, with a count of the rest); the rest of its
- * batch is delivered. Nothing is thrown into the transport or the node for it.
+ * batch is delivered. Nothing is thrown into the transport or the node for it. Coalesced
+ * heartbeats ({@link MicroRaftNodes.Builder#coalescedHeartbeats}) get the same decoding, check and
+ * refusal, on the transport's heartbeat thread.
  */
 public final class RangeRegistry implements AutoCloseable {
   private final RaftTransport transport;
@@ -149,6 +152,35 @@ public final class RangeRegistry implements AutoCloseable {
     if (leaderFrom != null) { // one clock read and record per batch, not per message
       entry.lastLeaderMessage = new LeaderContact(leaderFrom, nanoClock.getAsLong());
     }
+  }
+
+  /**
+   * Hands the MicroRaft message in {@code heartbeat} to its range's node, after the same decoding
+   * and check as an envelope's. Called on the transport's heartbeat thread; a heartbeat racing the
+   * removal of its range may still reach the removed node, which ignores it once terminated.
+   *
+   * @param heartbeat a coalesced heartbeat received from the transport
+   * @param nowNanos the registry's clock, read once per delivered batch
+   * @return false if no node of the heartbeat's range is here (the heartbeat is not looked at)
+   */
+  boolean deliver(Heartbeat heartbeat, long nowNanos) {
+    Entry entry = ranges.get(heartbeat.range());
+    if (entry == null) {
+      return false;
+    }
+    RaftMessage message;
+    try {
+      message = codec.decode(heartbeat);
+      check.check(heartbeat, message);
+    } catch (MalformedMessageException e) {
+      problems.refused(heartbeat.from().store(), heartbeat.range(), e);
+      return true;
+    }
+    if (message instanceof AppendEntriesRequest) {
+      entry.lastLeaderMessage = new LeaderContact(heartbeat.from().store(), nowNanos);
+    }
+    entry.node.handle(message);
+    return true;
   }
 
   /**

@@ -128,6 +128,43 @@ class MicroRaftCodecTest {
   }
 
   @Test
+  void emptyAppendsAndAppendResponsesTravelAsHeartbeatsAndSurviveARoundTrip() throws Exception {
+    List<RaftMessage> m = everyMessage();
+    for (int i = 0; i < m.size(); i++) {
+      RaftMessage message = m.get(i);
+      boolean heartbeat = i >= 1 && i <= 3; // the empty append and both append responses
+      assertEquals(heartbeat, MicroRaftCodec.isHeartbeat(message), message.toString());
+      if (!heartbeat) {
+        assertThrows(IllegalArgumentException.class, () -> codec.encodeHeartbeat(message, target(message)));
+        continue;
+      }
+      io.raftwire.message.Heartbeat hb = codec.encodeHeartbeat(message, target(message));
+      assertEquals(RANGE, hb.range());
+      assertEquals(((StoreEndpoint) message.getSender()).store(), hb.from().store());
+      assertEquals(target(message).store(), hb.to().store());
+      assertTrue(hb.payloadSize() <= 64, "a heartbeat record is a few tens of bytes: " + hb.payloadSize());
+      RaftMessage decoded = codec.decode(hb);
+      assertEquals(message.getClass(), decoded.getClass());
+      assertEquals(hb, codec.encodeHeartbeat(decoded, target(message)), "byte-identical after a round trip");
+      assertEquals(codec.encode(message, target(message)).payload(), hb.payload(), "the envelope's encoding");
+    }
+  }
+
+  @Test
+  void aHeartbeatCarryingAnythingButAnEmptyAppendOrAResponseIsUndecodable() {
+    RaftMessage vote = everyMessage().get(4);
+    RaftEnvelope envelope = codec.encode(vote, S1);
+    io.raftwire.message.Heartbeat forged = io.raftwire.message.UnsafeBytes.wrapHeartbeat(RANGE, envelope.from(),
+        envelope.to(), io.raftwire.message.UnsafeBytes.payloadArray(envelope));
+    MalformedMessageException e = assertThrows(MalformedMessageException.class, () -> codec.decode(forged));
+    assertEquals(MalformedMessageException.Problem.UNDECODABLE, e.problem());
+    io.raftwire.message.Heartbeat garbage = io.raftwire.message.Heartbeat.of(RANGE, envelope.from(), envelope.to(),
+        new byte[] {(byte) 0xff, 0x01, 0x02});
+    assertEquals(MalformedMessageException.Problem.UNDECODABLE,
+        assertThrows(MalformedMessageException.class, () -> codec.decode(garbage)).problem());
+  }
+
+  @Test
   void anAppendIsRegularOnlyIfAllItsOperationsAre() {
     RaftMessage bulk = f.createAppendEntriesRequestBuilder().setGroupId(RANGE).setSender(S1).setTerm(1)
         .setLogEntries(List.of(entry(1, "bulk 1"), entry(2, "bulk 2"))).build();
