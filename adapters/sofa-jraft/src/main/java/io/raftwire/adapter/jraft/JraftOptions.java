@@ -40,6 +40,7 @@ public final class JraftOptions {
   private final long timeoutTickNanos;
   private final long nodeScanNanos;
   private final LongSupplier nanoClock;
+  private final boolean coalescedHeartbeats;
   private final Timebase problemTimebase; // null: the store's timer thread
   private final Consumer<String> problemLines; // null: the store's SLF4J logger at WARN
 
@@ -55,8 +56,17 @@ public final class JraftOptions {
     this.timeoutTickNanos = b.timeoutTickNanos;
     this.nodeScanNanos = b.nodeScanNanos;
     this.nanoClock = b.nanoClock;
+    this.coalescedHeartbeats = b.coalescedHeartbeats;
     this.problemTimebase = b.problemTimebase;
     this.problemLines = b.problemLines;
+  }
+
+  /**
+   * {@return whether heartbeats and their answers travel as the transport's coalesced heartbeats
+   * when it offers them} See {@link Builder#coalescedHeartbeats}.
+   */
+  public boolean coalescedHeartbeats() {
+    return coalescedHeartbeats;
   }
 
   /** {@return a new builder holding the documented defaults} */
@@ -175,6 +185,7 @@ public final class JraftOptions {
     private long timeoutTickNanos = DEFAULT_TIMEOUT_TICK_NANOS;
     private long nodeScanNanos = DEFAULT_NODE_SCAN_NANOS;
     private LongSupplier nanoClock = System::nanoTime;
+    private boolean coalescedHeartbeats = true;
     private Timebase problemTimebase;
     private Consumer<String> problemLines;
 
@@ -344,6 +355,22 @@ public final class JraftOptions {
      */
     public Builder problemLines(Consumer<String> lines) {
       this.problemLines = Objects.requireNonNull(lines, "lines");
+      return this;
+    }
+
+    /**
+     * Default: true. When the store's transport offers coalesced heartbeats ({@code
+     * RaftTransport.heartbeats()}), jraft's heartbeats (appends without entries and without data)
+     * and their answers travel as heartbeat records, many per wire message, instead of one
+     * envelope each; the store registers the transport's heartbeat handler, so the transport must
+     * have none yet. Every store of a cluster must make the same choice: a store without a
+     * heartbeat handler refuses the records, and the heartbeats' calls fail.
+     *
+     * @param on whether to use coalesced heartbeats where the transport offers them
+     * @return this builder
+     */
+    public Builder coalescedHeartbeats(boolean on) {
+      this.coalescedHeartbeats = on;
       return this;
     }
 

@@ -23,6 +23,9 @@ import io.raftwire.adapter.jraft.wire.FailureCode;
 import io.raftwire.adapter.jraft.wire.Frame;
 import io.raftwire.adapter.jraft.wire.Kind;
 import io.raftwire.diagnostics.ProblemLog;
+import io.raftwire.heartbeat.HeartbeatHandler;
+import io.raftwire.heartbeat.Heartbeats;
+import io.raftwire.message.Heartbeat;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.time.ExecutorTimebase;
@@ -36,9 +39,11 @@ import io.raftwire.transport.RaftTransport;
 import io.raftwire.transport.Registration;
 import io.raftwire.transport.SendResult;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -111,6 +116,8 @@ public final class JraftStore implements AutoCloseable {
   private final Map<RangeId, Hosted> hosted = new ConcurrentHashMap<>(); // bounded by the groups hosted
   private final Set<RangeId> leading = new HashSet<>(); // @GuardedBy("itself"): bounded by the groups hosted
   private final Registration dropRegistration;
+  private final Heartbeats heartbeats; // null: every message travels as an envelope
+  private final Registration heartbeatRegistration;
   private final Object serverLock = new Object();
   private volatile StoreRpcServer server; // @GuardedBy("serverLock") for writes
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -154,6 +161,20 @@ public final class JraftStore implements AutoCloseable {
     metrics.gauge(MetricRegistry.name(prefix, "groups"), () -> () -> Math.max(0, hosted.size() - 1));
     metrics.gauge(MetricRegistry.name(prefix, "connections"), () -> connections::size);
     this.dropRegistration = transport.addDropListener(this::onDropped);
+    Heartbeats offered = options.coalescedHeartbeats() ? transport.heartbeats().orElse(null) : null;
+    Registration registration = () -> {};
+    if (offered != null) {
+      try {
+        registration = offered.register(new HeartbeatRoute());
+      } catch (RuntimeException e) {
+        dropRegistration.close();
+        timer.shutdownNow();
+        dispatch.shutdown();
+        throw e;
+      }
+    }
+    this.heartbeats = offered;
+    this.heartbeatRegistration = registration;
     host(GroupRanges.SERVICE_RANGE, "");
   }
 
@@ -269,6 +290,7 @@ public final class JraftStore implements AutoCloseable {
     problemFlushes.cancel();
     timer.shutdownNow();
     dropRegistration.close();
+    heartbeatRegistration.close();
     for (Hosted h : hosted.values()) {
       h.registration.close();
     }
@@ -347,21 +369,50 @@ public final class JraftStore implements AutoCloseable {
     String type = request.getClass().getSimpleName();
     PendingCalls.Call call = calls.open(owner, destination, replyRange, type,
         TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMs)), completion);
+    boolean heartbeat = heartbeats != null && JraftCodec.isHeartbeat(request);
+    // A heartbeat names its call as its sending replica: records coalesce by (range, sender,
+    // receiver), and two heartbeat calls of one group to one peer (the timer's and a read-index
+    // confirmation) must not, or the older call would wait for its timeout. Nothing routes by the
+    // replica id; the answer comes back to it.
+    ReplicaAddress sender = heartbeat ? ReplicaAddress.of(from.store(), call.id) : from;
     RaftEnvelope envelope;
     try {
-      envelope = codec.request(request, call.id, range, replyRange, from, to, incarnation);
+      envelope = codec.request(request, call.id, range, replyRange, sender, to, incarnation);
     } catch (RuntimeException e) {
       calls.cancel(call);
       count("encode_failures");
       throw new RemotingException("raftwire cannot encode " + type + ": " + e.getMessage(), e);
     }
-    SendResult result = transport.send(envelope);
+    SendResult result = send(envelope, heartbeat);
     if (!result.isAccepted()) {
       calls.cancel(call);
       DropReason reason = result.reason().orElseThrow();
       count("requests.refused." + reason);
       throw new RemotingException("raftwire refused " + type + " to " + destination + ": " + reason);
     }
+  }
+
+  /**
+   * Sends {@code envelope}; with {@code coalesce}, as a coalesced heartbeat record if the transport
+   * offers them and it fits one. A full heartbeat budget sends the envelope instead, which waits
+   * in the CONTROL lane's budget; any other refusal of the record is the result.
+   */
+  private SendResult send(RaftEnvelope envelope, boolean coalesce) {
+    if (coalesce && heartbeats != null) {
+      Optional<Heartbeat> record = JraftCodec.asHeartbeat(envelope);
+      if (record.isPresent()) {
+        SendResult result = heartbeats.send(record.get());
+        if (result.isAccepted()) {
+          count("heartbeats.sent");
+          return result;
+        }
+        if (result.reason().orElseThrow() != DropReason.LANE_BUDGET) {
+          return result;
+        }
+        count("heartbeats.fallbacks");
+      }
+    }
+    return transport.send(envelope);
   }
 
   /**
@@ -419,6 +470,10 @@ public final class JraftStore implements AutoCloseable {
   }
 
   private void deliver(RangeId range, List<RaftEnvelope> batch) {
+    deliver(batch);
+  }
+
+  private void deliver(List<RaftEnvelope> batch) {
     for (RaftEnvelope envelope : batch) {
       JraftFrame frame;
       try {
@@ -504,7 +559,7 @@ public final class JraftStore implements AutoCloseable {
       return;
     }
     PeerConnection connection = connectionOf(envelope.from().store(), frame.incarnation());
-    Context context = new Context(envelope, frame.callId(), replyRange, connection);
+    Context context = new Context(envelope, frame.callId(), replyRange, connection, JraftCodec.isHeartbeat(request));
     Executor executor = executorFor(processor, request, className);
     try {
       executor.execute(() -> {
@@ -588,7 +643,12 @@ public final class JraftStore implements AutoCloseable {
   }
 
   private void answer(RaftEnvelope answer) {
-    SendResult result = transport.send(answer);
+    answer(answer, false);
+  }
+
+  /** Sends {@code answer}; with {@code coalesce} (it answers a heartbeat), as a heartbeat record if it can. */
+  private void answer(RaftEnvelope answer, boolean coalesce) {
+    SendResult result = send(answer, coalesce);
     if (!result.isAccepted()) {
       DropReason reason = result.reason().orElseThrow();
       count("answers.refused." + reason);
@@ -616,14 +676,17 @@ public final class JraftStore implements AutoCloseable {
       count("drops.summary_only." + dropped.reason());
       return;
     }
-    RaftEnvelope envelope = dropped.envelope().get();
+    dropped(dropped.envelope().get(), dropped.reason());
+  }
+
+  /** Ends the call of a request this store sent that will not be delivered, or counts a lost answer. */
+  private void dropped(RaftEnvelope envelope, DropReason reason) {
     Frame header;
     try {
       header = JraftCodec.header(envelope);
     } catch (MalformedFrameException e) {
       return; // not one of this adapter's envelopes
     }
-    DropReason reason = dropped.reason();
     if (header.getKind() == Kind.REQUEST) {
       if (calls.fail(header.getCallId(), new RemotingException(
           "raftwire dropped the request to " + envelope.to().store() + ": " + reason))) {
@@ -638,7 +701,11 @@ public final class JraftStore implements AutoCloseable {
   }
 
   private void count(String name) {
-    counters.computeIfAbsent(name, n -> metrics.counter(MetricRegistry.name(prefix, n))).inc();
+    count(name, 1);
+  }
+
+  private void count(String name, long n) {
+    counters.computeIfAbsent(name, c -> metrics.counter(MetricRegistry.name(prefix, c))).inc(n);
   }
 
   /**
@@ -659,6 +726,58 @@ public final class JraftStore implements AutoCloseable {
     return "JraftStore{" + store + " at " + endpoint + "}";
   }
 
+  /**
+   * The store's heartbeat handler: each record is the envelope it stands for ({@link
+   * JraftCodec#envelopeOf}) and goes the envelopes' way (decoding, {@link InboundCheck}, the
+   * processor's executor or the call table), on the transport's heartbeat thread. A request for a
+   * range that serves no group here is answered {@code UNKNOWN_GROUP} at once (as a record, so it
+   * reaches the caller whichever range it asked the answer on), as an envelope would have been
+   * refused. An answer is routed whatever its range: it ends its call by id, and the check
+   * compares responder and range with the call's. Records of this store that were not delivered end their calls as dropped
+   * envelopes do.
+   */
+  private final class HeartbeatRoute implements HeartbeatHandler {
+    @Override
+    public void deliver(StoreId from, List<Heartbeat> records) {
+      List<RaftEnvelope> routed = new ArrayList<>(records.size());
+      for (Heartbeat record : records) {
+        RaftEnvelope envelope = JraftCodec.envelopeOf(record);
+        if (hosted.containsKey(envelope.range()) || !unhostedRequest(envelope)) {
+          routed.add(envelope);
+        }
+      }
+      count("heartbeats.received", records.size());
+      JraftStore.this.deliver(routed);
+    }
+
+    @Override
+    public void undelivered(StoreId to, List<Heartbeat> records, DropReason reason) {
+      count("heartbeats.undelivered", records.size());
+      for (Heartbeat record : records) {
+        dropped(JraftCodec.envelopeOf(record), reason);
+      }
+    }
+
+    /** Answers a request record for a range with no group here; false if it is not a request. */
+    private boolean unhostedRequest(RaftEnvelope envelope) {
+      Frame header;
+      try {
+        header = JraftCodec.header(envelope);
+      } catch (MalformedFrameException e) {
+        return false; // decoding reports it
+      }
+      if (header.getKind() != Kind.REQUEST) {
+        return false; // an answer ends its call whatever range it names: the check looks at that
+      }
+      count("heartbeats.unrouted");
+      if (envelope.to().store().equals(store) && header.getReplyRange() >= 1) {
+        answer(codec.failure(envelope, header.getCallId(), RangeId.of(header.getReplyRange()), FailureCode.UNKNOWN_GROUP,
+            "no group is served on " + envelope.range() + " at " + store, incarnation), true);
+      }
+      return true;
+    }
+  }
+
   private static final class Hosted {
     final String group;
     final Registration registration;
@@ -676,13 +795,15 @@ public final class JraftStore implements AutoCloseable {
     private final long callId;
     private final RangeId replyRange;
     private final PeerConnection connection;
+    private final boolean heartbeat;
     private final AtomicBoolean answered = new AtomicBoolean();
 
-    Context(RaftEnvelope request, long callId, RangeId replyRange, PeerConnection connection) {
+    Context(RaftEnvelope request, long callId, RangeId replyRange, PeerConnection connection, boolean heartbeat) {
       this.request = request;
       this.callId = callId;
       this.replyRange = replyRange;
       this.connection = connection;
+      this.heartbeat = heartbeat;
     }
 
     @Override
@@ -697,7 +818,7 @@ public final class JraftStore implements AutoCloseable {
         return;
       }
       try {
-        answer(codec.response(request, callId, replyRange, (Message) response, incarnation));
+        answer(codec.response(request, callId, replyRange, (Message) response, incarnation), heartbeat);
       } catch (RuntimeException e) {
         problem(request.from().store(), "encode_failures", "cannot encode the answer " + response.getClass().getSimpleName(), e);
       }

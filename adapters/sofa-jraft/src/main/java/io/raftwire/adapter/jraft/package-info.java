@@ -35,7 +35,13 @@
  * order they were sent: both travel on APPEND, which raftwire keeps in order per range and sending
  * store. Heartbeats (no entries, no data) are not numbered and travel on CONTROL, so they overtake
  * appends; they carry the last index the follower acknowledged, so overtaking never makes them
- * fail. Votes, pre-votes, timeout-now, read-index, pings, CLI calls and every answer travel on
+ * fail. Where the transport offers coalesced heartbeats ({@link
+ * io.raftwire.adapter.jraft.JraftOptions.Builder#coalescedHeartbeats}, on by default) heartbeats
+ * and their answers travel as heartbeat records instead, all of a flush to one store in one wire
+ * message; each record names its call as its sending replica, so the records of two calls never
+ * replace one another, and every call still ends exactly once. jraft cannot let idle groups stop
+ * heartbeating (each leader's replicators heartbeat on a timer, each follower elects on a timeout
+ * of its own), so the transport's store liveness only feeds {@code isReachable} here. Votes, pre-votes, timeout-now, read-index, pings, CLI calls and every answer travel on
  * CONTROL, except the answer to a file read, which carries snapshot bytes and travels on SNAPSHOT
  * with install-snapshot requests and file reads.
  *

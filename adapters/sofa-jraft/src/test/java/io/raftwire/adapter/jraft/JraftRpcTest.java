@@ -147,16 +147,75 @@ class JraftRpcTest {
   @Test
   void aRequestRaftwireDropsFailsTheCallThroughTheDropListener() throws Exception {
     server2.init(null);
-    // Group "nowhere" is hosted by no node on store 2: its range is unknown there.
-    AppendEntriesRequest heartbeat = AppendEntriesRequest.newBuilder().setGroupId("nowhere")
+    // Group "nowhere" is hosted by no node on store 2: its range is unknown there. A probe (no
+    // entries, empty data) travels as an envelope.
+    AppendEntriesRequest probe = AppendEntriesRequest.newBuilder().setGroupId("nowhere")
         .setServerId(e1 + ":0").setPeerId(e2 + ":0").setTerm(1).setPrevLogIndex(0).setPrevLogTerm(0).setCommittedIndex(0)
-        .build();
+        .setData(com.google.protobuf.ByteString.EMPTY).build();
     Ends ends = new Ends();
-    client.invokeAsync(e2, heartbeat, null, ends, 10_000);
+    client.invokeAsync(e2, probe, null, ends, 10_000);
     awaitEndedOnce(ends);
     assertInstanceOf(RemotingException.class, ends.ends.get(0));
     assertTrue(((Throwable) ends.ends.get(0)).getMessage().contains("UNKNOWN_RANGE"), ends.ends.toString());
     assertEquals(1, t1.metrics().counter("raftwire.s1.jraft.requests.dropped.UNKNOWN_RANGE").getCount());
+  }
+
+  private AppendEntriesRequest heartbeat(String group) {
+    return AppendEntriesRequest.newBuilder().setGroupId(group).setServerId(e1 + ":0").setPeerId(e2 + ":0").setTerm(1)
+        .setPrevLogIndex(0).setPrevLogTerm(0).setCommittedIndex(0).build();
+  }
+
+  @Test
+  void heartbeatsAndTheirAnswersTravelAsCoalescedRecordsAndEachCallEndsOnce() throws Exception {
+    AtomicInteger handled = new AtomicInteger();
+    server2.registerProcessor(processor(AppendEntriesRequest.class.getName(), null, (ctx, req) -> {
+      handled.incrementAndGet();
+      ctx.sendResponse(RpcRequests.AppendEntriesResponse.newBuilder().setTerm(1).setSuccess(true).setLastLogIndex(0).build());
+    }));
+    server2.init(null);
+    List<Ends> calls = new ArrayList<>();
+    for (int g = 0; g < 20; g++) {
+      String group = "g" + g;
+      s2.host(GroupRanges.hashed().rangeOf(group), group);
+      s1.host(GroupRanges.hashed().rangeOf(group), group); // the leader's node: answers travel on its range
+      Ends ends = new Ends();
+      calls.add(ends);
+      client.invokeAsync(e2, heartbeat(group).toBuilder().setServerId(e1 + ":" + g).build(), null, ends, 30_000);
+    }
+    await().atMost(WAIT).until(() -> calls.stream().allMatch(c -> !c.ends.isEmpty()) && s1.pendingCalls() == 0);
+    for (Ends ends : calls) {
+      assertEquals(1, ends.ends.size(), "ended exactly once");
+      assertInstanceOf(RpcRequests.AppendEntriesResponse.class, ends.ends.get(0));
+    }
+    assertEquals(20, handled.get());
+    assertEquals(20, t1.metrics().counter("raftwire.s1.jraft.heartbeats.sent").getCount(), "requests as records");
+    assertEquals(20, t2.metrics().counter("raftwire.s2.jraft.heartbeats.sent").getCount(), "answers as records");
+    assertEquals(20, t2.metrics().counter("raftwire.s2.jraft.heartbeats.received").getCount());
+    assertEquals(0, t1.metrics().counter("raftwire.s1.jraft.heartbeats.fallbacks").getCount());
+  }
+
+  @Test
+  void aHeartbeatForAGroupNotServedThereFailsAtOnceAndOneToAnUnreachableStoreFailsToo() throws Exception {
+    server2.init(null);
+    Ends ends = new Ends();
+    client.invokeAsync(e2, heartbeat("nowhere"), null, ends, 30_000);
+    awaitEndedOnce(ends);
+    assertInstanceOf(RemotingException.class, ends.ends.get(0));
+    assertTrue(((Throwable) ends.ends.get(0)).getMessage().contains("UNKNOWN_GROUP"), ends.ends.toString());
+    assertEquals(1, t2.metrics().counter("raftwire.s2.jraft.heartbeats.unrouted").getCount());
+
+    // A record lost with its connection ends its call as a dropped envelope would.
+    s2.host(GroupRanges.hashed().rangeOf("g"), "g");
+    t2.close();
+    Ends lost = new Ends();
+    try {
+      client.invokeAsync(e2, heartbeat("g"), null, lost, 30_000);
+      awaitEndedOnce(lost);
+      assertInstanceOf(RemotingException.class, lost.ends.get(0));
+    } catch (RemotingException refusedAtOnce) {
+      assertTrue(refusedAtOnce.getMessage().contains("UNREACHABLE"), refusedAtOnce.getMessage());
+    }
+    assertEquals(0, s1.pendingCalls());
   }
 
   @Test

@@ -12,6 +12,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.raftwire.adapter.jraft.wire.FailureCode;
 import io.raftwire.adapter.jraft.wire.Frame;
 import io.raftwire.adapter.jraft.wire.Kind;
+import io.raftwire.message.Heartbeat;
 import io.raftwire.message.LogEntry;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
@@ -23,6 +24,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -100,6 +102,35 @@ public final class JraftCodec {
     return request instanceof AppendEntriesRequest
         && ((AppendEntriesRequest) request).getEntriesCount() == 0
         && !((AppendEntriesRequest) request).hasData();
+  }
+
+  /**
+   * {@return {@code envelope} as a coalesced heartbeat record, or empty if it cannot be one} A
+   * CONTROL envelope without entries between two stores whose payload fits {@link
+   * Heartbeat#MAX_PAYLOAD_BYTES} can; the record carries the same payload, so {@link #envelopeOf}
+   * gives back an envelope that decodes to the same frame.
+   *
+   * @param envelope a request or answer of this codec
+   */
+  public static Optional<Heartbeat> asHeartbeat(RaftEnvelope envelope) {
+    if (envelope.trafficClass() != TrafficClass.CONTROL || !envelope.entries().isEmpty()
+        || envelope.payloadSize() > Heartbeat.MAX_PAYLOAD_BYTES || envelope.from().store().equals(envelope.to().store())) {
+      return Optional.empty();
+    }
+    return Optional.of(UnsafeBytes.wrapHeartbeat(envelope.range(), envelope.from(), envelope.to(),
+        UnsafeBytes.payloadArray(envelope))); // the envelope's own array: both are read only
+  }
+
+  /**
+   * {@return the CONTROL envelope a heartbeat record of {@link #asHeartbeat} stands for} Its
+   * payload is the record's, so {@link #decode} reads and checks it as any envelope.
+   *
+   * @param heartbeat a record received from the transport; its payload may be hostile
+   */
+  public static RaftEnvelope envelopeOf(Heartbeat heartbeat) {
+    RaftEnvelope.Builder envelope = RaftEnvelope.builder().range(heartbeat.range()).from(heartbeat.from())
+        .to(heartbeat.to()).trafficClass(TrafficClass.CONTROL);
+    return UnsafeBytes.wrapPayload(envelope, UnsafeBytes.heartbeatPayloadArray(heartbeat)).build();
   }
 
   /**
