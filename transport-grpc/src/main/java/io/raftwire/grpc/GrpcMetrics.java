@@ -118,6 +118,7 @@ public final class GrpcMetrics {
   /** Undelivered heartbeats that could not be reported: no handler registered, or the notice budget full. */
   public static final MetricName SENDER_HEARTBEATS_UNREPORTED = counter("sender.heartbeats.unreported",
       "undelivered heartbeats not reported: no heartbeat handler registered, or the notice budget was full");
+  /** Fan-out members this store relayed to a store of its zone. */
   public static final MetricName SENDER_RELAYED =
       counter("sender.relayed", "fan-out members this store relayed to a store of its zone");
   /** Relayed messages that were not delivered, by reason. */

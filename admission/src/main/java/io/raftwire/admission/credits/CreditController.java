@@ -7,11 +7,13 @@ import io.raftwire.topology.StoreId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -26,14 +28,22 @@ import java.util.function.ObjLongConsumer;
  * would let a slow follower's stream fall into unbounded debt, so the leader's memory for it would
  * be unbounded again. A disconnected follower costs nothing here, because its stream's credits all
  * returned when it disconnected.
+ *
+ * <p>Deductions are indexed by destination store and by range, so a disconnect touches only that
+ * store's tracks, a leadership loss or replica removal only that range's, and {@link
+ * #hasOutstanding} is one lookup: none of them walks every range's tracks.
  */
 public final class CreditController {
   private final AdmissionConfig config;
   private final LongSupplier nanoClock;
   private final ObjLongConsumer<Priority> waitObserver;
   private final ConcurrentHashMap<StoreId, FlowTokens> streams = new ConcurrentHashMap<>();
-  /** Deductions not yet returned, by (range, stream, priority), in log order. */
-  private final Map<TrackKey, ArrayDeque<long[]>> tracked = new HashMap<>(); // @GuardedBy("this")
+  /** Deductions not yet returned, by (range, stream, priority), in log order; never empty. */
+  private final Map<TrackKey, Track> tracked = new HashMap<>(); // @GuardedBy("this")
+  /** The same tracks by destination store; a store without tracks has no entry. */
+  private final Map<StoreId, Set<Track>> byStore = new HashMap<>(); // @GuardedBy("this")
+  /** The same tracks by range; a range without tracks has no entry. */
+  private final Map<RangeId, List<Track>> byRange = new HashMap<>(); // @GuardedBy("this")
   private long trackedBytes; // @GuardedBy("this")
   private long deductedBytes; // @GuardedBy("this")
   private long returnedBytes; // @GuardedBy("this")
@@ -115,8 +125,15 @@ public final class CreditController {
     FlowTokens tokens = stream(store);
     synchronized (this) {
       tokens.deduct(priority, bytes);
-      tracked.computeIfAbsent(new TrackKey(range, store, priority), k -> new ArrayDeque<>())
-          .addLast(new long[] {lastIndex, bytes});
+      TrackKey key = new TrackKey(range, store, priority);
+      Track track = tracked.get(key);
+      if (track == null) {
+        track = new Track(key);
+        tracked.put(key, track);
+        byStore.computeIfAbsent(store, s -> new HashSet<>()).add(track);
+        byRange.computeIfAbsent(range, r -> new ArrayList<>(4)).add(track);
+      }
+      track.deductions.addLast(new long[] {lastIndex, bytes});
       trackedBytes += bytes;
       deductedBytes += bytes;
     }
@@ -137,17 +154,17 @@ public final class CreditController {
   public void onAdmitted(RangeId range, StoreId store, Priority priority, long index) {
     List<FlowTokens.Waiter> wake;
     synchronized (this) {
-      TrackKey key = new TrackKey(range, store, priority);
-      ArrayDeque<long[]> deductions = tracked.get(key);
-      if (deductions == null) {
+      Track track = tracked.get(new TrackKey(range, store, priority));
+      if (track == null) {
         return; // already returned (disconnect, leadership change): a late notice
       }
+      ArrayDeque<long[]> deductions = track.deductions;
       long bytes = 0;
       while (!deductions.isEmpty() && deductions.peekFirst()[0] <= index) {
         bytes += deductions.pollFirst()[1];
       }
       if (deductions.isEmpty()) {
-        tracked.remove(key);
+        untrack(track);
       }
       wake = giveBack(store, priority, bytes);
     }
@@ -171,11 +188,11 @@ public final class CreditController {
   public void onDropped(RangeId range, StoreId store, Priority priority, long lastIndex, long bytes) {
     List<FlowTokens.Waiter> wake;
     synchronized (this) {
-      TrackKey key = new TrackKey(range, store, priority);
-      ArrayDeque<long[]> deductions = tracked.get(key);
-      if (deductions == null) {
+      Track track = tracked.get(new TrackKey(range, store, priority));
+      if (track == null) {
         return;
       }
+      ArrayDeque<long[]> deductions = track.deductions;
       long[] match = null;
       for (long[] d : deductions) {
         if (d[0] == lastIndex && d[1] == bytes) {
@@ -188,7 +205,7 @@ public final class CreditController {
       }
       deductions.remove(match);
       if (deductions.isEmpty()) {
-        tracked.remove(key);
+        untrack(track);
       }
       wake = giveBack(store, priority, bytes);
     }
@@ -196,39 +213,71 @@ public final class CreditController {
   }
 
   /**
-   * The stream to {@code store} broke: every credit tracked for it returns, over all ranges.
+   * The stream to {@code store} broke: every credit tracked for it returns, over all ranges. Touches
+   * only that store's tracks.
    *
    * @param store the destination store whose stream broke
    * @throws IllegalStateException if a return would lift the stream above its limit: credits
    *     returned twice
    */
   public void onDisconnect(StoreId store) {
-    releaseWhere(key -> key.store.equals(store));
+    List<FlowTokens.Waiter> wake;
+    synchronized (this) {
+      Set<Track> tracks = byStore.get(store);
+      if (tracks == null) {
+        return;
+      }
+      wake = release(List.copyOf(tracks));
+    }
+    wakeAll(wake);
   }
 
   /**
    * This store stopped leading {@code range}: every credit tracked for the range returns, on every
-   * stream. Later admission notices for it find nothing to return and are ignored.
+   * stream. Later admission notices for it find nothing to return and are ignored. Touches only
+   * that range's tracks.
    *
    * @param range the range this store no longer leads
    * @throws IllegalStateException if a return would lift a stream above its limit: credits
    *     returned twice
    */
   public void onLeadershipLost(RangeId range) {
-    releaseWhere(key -> key.range.equals(range));
+    List<FlowTokens.Waiter> wake;
+    synchronized (this) {
+      List<Track> tracks = byRange.get(range);
+      if (tracks == null) {
+        return;
+      }
+      wake = release(List.copyOf(tracks));
+    }
+    wakeAll(wake);
   }
 
   /**
    * {@code store} no longer holds a replica of {@code range}: the credits tracked for that pair
-   * return.
+   * return. Touches only that range's tracks.
    *
    * @param range the range the replica was removed from
    * @param store the store that held the removed replica
-   * @throws IllegalStateException if a return would lift the stream above its limit: credits
+   * @throws IllegalStateException if the return would lift the stream above its limit: credits
    *     returned twice
    */
   public void onReplicaRemoved(RangeId range, StoreId store) {
-    releaseWhere(key -> key.range.equals(range) && key.store.equals(store));
+    List<FlowTokens.Waiter> wake;
+    synchronized (this) {
+      List<Track> tracks = byRange.get(range);
+      if (tracks == null) {
+        return;
+      }
+      List<Track> pair = new ArrayList<>(2);
+      for (Track track : tracks) {
+        if (track.key.store.equals(store)) {
+          pair.add(track);
+        }
+      }
+      wake = release(pair);
+    }
+    wakeAll(wake);
   }
 
   /**
@@ -237,32 +286,91 @@ public final class CreditController {
    * @param store the destination store to look at
    */
   public synchronized boolean hasOutstanding(StoreId store) {
-    for (TrackKey key : tracked.keySet()) {
-      if (key.store.equals(store)) {
-        return true;
-      }
-    }
-    return false;
+    return byStore.containsKey(store);
   }
 
-  private void releaseWhere(java.util.function.Predicate<TrackKey> which) {
+  /**
+   * Untracks {@code tracks} and returns their bytes, summed per stream and priority (one return
+   * each).
+   *
+   * @return the waiters to wake, outside the lock
+   */
+  // @GuardedBy("this")
+  private List<FlowTokens.Waiter> release(Collection<Track> tracks) {
+    Map<StoreId, EnumMap<Priority, long[]>> sums = new HashMap<>();
+    for (Track track : tracks) {
+      untrack(track);
+      long bytes = 0;
+      for (long[] d : track.deductions) {
+        bytes += d[1];
+      }
+      sums.computeIfAbsent(track.key.store, s -> new EnumMap<>(Priority.class))
+          .computeIfAbsent(track.key.priority, p -> new long[1])[0] += bytes;
+    }
     List<FlowTokens.Waiter> wake = new ArrayList<>();
-    synchronized (this) {
-      Iterator<Map.Entry<TrackKey, ArrayDeque<long[]>>> it = tracked.entrySet().iterator();
-      while (it.hasNext()) {
-        Map.Entry<TrackKey, ArrayDeque<long[]>> entry = it.next();
-        TrackKey key = entry.getKey();
-        if (which.test(key)) {
-          long bytes = 0;
-          for (long[] d : entry.getValue()) {
-            bytes += d[1];
-          }
-          it.remove();
-          wake.addAll(giveBack(key.store, key.priority, bytes));
+    for (Map.Entry<StoreId, EnumMap<Priority, long[]>> stream : sums.entrySet()) {
+      for (Map.Entry<Priority, long[]> sum : stream.getValue().entrySet()) {
+        wake.addAll(giveBack(stream.getKey(), sum.getKey(), sum.getValue()[0]));
+      }
+    }
+    return wake;
+  }
+
+  /** Removes {@code track} from the tracker and both indexes. */
+  // @GuardedBy("this")
+  private void untrack(Track track) {
+    TrackKey key = track.key;
+    tracked.remove(key);
+    Set<Track> ofStore = byStore.get(key.store);
+    if (ofStore != null && ofStore.remove(track) && ofStore.isEmpty()) {
+      byStore.remove(key.store);
+    }
+    List<Track> ofRange = byRange.get(key.range);
+    if (ofRange != null && ofRange.remove(track) && ofRange.isEmpty()) {
+      byRange.remove(key.range);
+    }
+  }
+
+  /**
+   * Checks that the store and range indexes hold exactly the tracked deductions, each once (for
+   * tests).
+   *
+   * @return a description of the first inconsistency, or the empty string
+   */
+  synchronized String indexProblems() {
+    int inStores = 0;
+    for (Map.Entry<StoreId, Set<Track>> e : byStore.entrySet()) {
+      if (e.getValue().isEmpty()) {
+        return "empty store entry " + e.getKey();
+      }
+      for (Track t : e.getValue()) {
+        inStores++;
+        if (!t.key.store.equals(e.getKey()) || tracked.get(t.key) != t) {
+          return "store index holds a stray track " + t.key;
         }
       }
     }
-    wakeAll(wake);
+    int inRanges = 0;
+    for (Map.Entry<RangeId, List<Track>> e : byRange.entrySet()) {
+      if (e.getValue().isEmpty()) {
+        return "empty range entry " + e.getKey();
+      }
+      for (Track t : e.getValue()) {
+        inRanges++;
+        if (!t.key.range.equals(e.getKey()) || tracked.get(t.key) != t) {
+          return "range index holds a stray track " + t.key;
+        }
+      }
+    }
+    for (Track t : tracked.values()) {
+      if (t.deductions.isEmpty()) {
+        return "an empty track " + t.key;
+      }
+    }
+    if (inStores != tracked.size() || inRanges != tracked.size()) {
+      return "indexes hold " + inStores + " and " + inRanges + " tracks of " + tracked.size();
+    }
+    return "";
   }
 
   // @GuardedBy("this")
@@ -287,7 +395,11 @@ public final class CreditController {
    */
   public void close() {
     closed = true;
-    releaseWhere(key -> true);
+    List<FlowTokens.Waiter> wake;
+    synchronized (this) {
+      wake = release(List.copyOf(tracked.values()));
+    }
+    wakeAll(wake);
     for (FlowTokens tokens : streams.values()) {
       for (FlowTokens.Waiter waiter : tokens.drainWaiters()) {
         ((Proposal.StreamWaiter) waiter).proposal().future.completeExceptionally(closedError());
@@ -449,15 +561,28 @@ public final class CreditController {
     }
   }
 
+  /** The deductions of one (range, stream, priority), in log order; equal only to itself. */
+  private static final class Track {
+    final TrackKey key;
+    final ArrayDeque<long[]> deductions = new ArrayDeque<>(4);
+
+    Track(TrackKey key) {
+      this.key = key;
+    }
+  }
+
+  /** (range, stream, priority): value equality, hash computed once. */
   private static final class TrackKey {
     final RangeId range;
     final StoreId store;
     final Priority priority;
+    private final int hash;
 
     TrackKey(RangeId range, StoreId store, Priority priority) {
       this.range = range;
       this.store = store;
       this.priority = priority;
+      this.hash = (range.hashCode() * 31 + store.hashCode()) * 31 + priority.hashCode();
     }
 
     @Override
@@ -466,12 +591,17 @@ public final class CreditController {
         return false;
       }
       TrackKey k = (TrackKey) o;
-      return range.equals(k.range) && store.equals(k.store) && priority == k.priority;
+      return hash == k.hash && range.equals(k.range) && store.equals(k.store) && priority == k.priority;
     }
 
     @Override
     public int hashCode() {
-      return (range.hashCode() * 31 + store.hashCode()) * 31 + priority.hashCode(); // no varargs array per lookup
+      return hash;
+    }
+
+    @Override
+    public String toString() {
+      return "(" + range + ", " + store + ", " + priority + ")";
     }
   }
 }

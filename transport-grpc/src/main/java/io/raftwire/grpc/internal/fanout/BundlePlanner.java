@@ -5,7 +5,6 @@ import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,6 +34,11 @@ import org.jspecify.annotations.Nullable;
  * down, the next is the lowest-id other tracked store of that zone that lets traffic through, else
  * the next bundle's lowest-id member that does.
  *
+ * <p><b>Forgetting.</b> A follower without APPENDs for {@link #FORGET_AFTER_NANOS} is forgotten by
+ * the next {@link #prune}, and with the last follower of a range go the range's group states that
+ * wait for no bundle. Tracks are kept in a list ordered by their last APPEND, so a prune visits the
+ * expired tracks and one more, never every tracked follower; an APPEND moves its track to the end.
+ *
  * @param <M> a member: whatever the caller needs to send it
  */
 final class BundlePlanner<M> {
@@ -46,10 +50,20 @@ final class BundlePlanner<M> {
   private static final int MAX_MISSES = 6;
 
   private final long lingerNanos;
-  private final Map<RangeId, Map<StoreId, Track>> tracks = new HashMap<>();
+  /** Ranges with tracked followers, or with group states still waiting to be forgotten. */
+  private final Map<RangeId, RangeTracks> tracks = new HashMap<>();
   private final Map<GroupKey, Pending<M>> pending = new HashMap<>();
-  private final Map<GroupKey, GroupState> groups = new HashMap<>();
   private final Map<String, StoreId> agents = new HashMap<>();
+  /** Per zone, the tracked stores and how many ranges track each: whom {@link #agentDown} picks from. */
+  private final Map<String, Map<StoreId, int[]>> zoneStores = new HashMap<>();
+  /** Every track, oldest APPEND first: the head expires first. */
+  private @Nullable Track oldest;
+  private @Nullable Track newest;
+  private int trackedFollowers;
+  /** Ranges in {@link #tracks} without followers: their group states go once no bundle waits. */
+  private List<RangeTracks> followerless = new ArrayList<>();
+  /** Tracks a prune looked at, since creation: the expired ones and the first that was not. */
+  private long pruneVisits;
 
   BundlePlanner(long lingerNanos) {
     this.lingerNanos = lingerNanos;
@@ -111,12 +125,25 @@ final class BundlePlanner<M> {
    * @return true if it is steady (it continues exactly where the previous one ended)
    */
   boolean observe(RangeId range, StoreId follower, String zone, long first, long last, long now) {
-    Map<StoreId, Track> followers = tracks.computeIfAbsent(range, r -> new HashMap<>());
-    Track track = followers.computeIfAbsent(follower, f -> new Track(zone));
+    RangeTracks followers = tracks.get(range);
+    if (followers == null) {
+      followers = new RangeTracks(range);
+      tracks.put(range, followers);
+    }
+    Track track = followers.followers.get(follower);
+    if (track == null) {
+      track = new Track(followers, follower, zone);
+      followers.followers.put(follower, track);
+      zoneStores.computeIfAbsent(zone, z -> new HashMap<>()).computeIfAbsent(follower, f -> new int[1])[0]++;
+      trackedFollowers++;
+    } else {
+      unlink(track);
+    }
     boolean steady = track.lastIndex > 0 && first == track.lastIndex + 1;
     track.steady = steady;
     track.lastIndex = last;
     track.lastNanos = now;
+    link(track);
     return steady;
   }
 
@@ -135,7 +162,7 @@ final class BundlePlanner<M> {
       pending.put(key, bundle);
     }
     bundle.add(follower, member, first, last);
-    GroupState group = groups.computeIfAbsent(key, k -> new GroupState());
+    GroupState group = group(key);
     if (bundle.members.size() > 1) {
       group.misses = 0; // waiting pays off again
     }
@@ -161,7 +188,7 @@ final class BundlePlanner<M> {
     if (bundle.members.size() == 1) {
       // Nobody joined: the followers are out of step (e.g. one has an APPEND in flight). Skip the
       // wait for the next 1, 2, 4 .. 64 bundles of this group rather than delay each.
-      GroupState group = groups.computeIfAbsent(bundle.key, k -> new GroupState());
+      GroupState group = group(bundle.key);
       group.misses = Math.min(group.misses + 1, MAX_MISSES);
       group.skipWaits = 1 << (group.misses - 1);
     }
@@ -173,7 +200,11 @@ final class BundlePlanner<M> {
       group.skipWaits--;
       return false;
     }
-    for (Map.Entry<StoreId, Track> e : tracks.getOrDefault(bundle.key.range(), Map.of()).entrySet()) {
+    RangeTracks followers = tracks.get(bundle.key.range());
+    if (followers == null) {
+      return false;
+    }
+    for (Map.Entry<StoreId, Track> e : followers.followers.entrySet()) {
       Track t = e.getValue();
       if (t.steady
           && t.zone.equals(bundle.key.zone())
@@ -184,6 +215,17 @@ final class BundlePlanner<M> {
       }
     }
     return false;
+  }
+
+  /** The state of {@code key}'s group, created if new; its range gets an entry if it had none. */
+  private GroupState group(GroupKey key) {
+    RangeTracks range = tracks.get(key.range());
+    if (range == null) {
+      range = new RangeTracks(key.range());
+      tracks.put(key.range(), range);
+      listFollowerless(range);
+    }
+    return range.groups.computeIfAbsent(key, k -> new GroupState());
   }
 
   /**
@@ -217,13 +259,9 @@ final class BundlePlanner<M> {
       return;
     }
     StoreId next = null;
-    for (Map<StoreId, Track> followers : tracks.values()) {
-      for (Map.Entry<StoreId, Track> e : followers.entrySet()) {
-        StoreId s = e.getKey();
-        if (zone.equals(e.getValue().zone) && !s.equals(down) && allowsTraffic.test(s)
-            && (next == null || s.value() < next.value())) {
-          next = s;
-        }
+    for (StoreId s : zoneStores.getOrDefault(zone, Map.of()).keySet()) {
+      if (!s.equals(down) && allowsTraffic.test(s) && (next == null || s.value() < next.value())) {
+        next = s;
       }
     }
     if (next == null) {
@@ -240,25 +278,126 @@ final class BundlePlanner<M> {
 
   /** A message to {@code follower} of {@code range} was dropped: its next APPEND is not steady. */
   void forget(RangeId range, StoreId follower) {
-    Map<StoreId, Track> followers = tracks.get(range);
-    Track track = followers == null ? null : followers.get(follower);
+    RangeTracks followers = tracks.get(range);
+    Track track = followers == null ? null : followers.followers.get(follower);
     if (track != null) {
       track.steady = false;
       track.lastIndex = -1;
     }
   }
 
-  /** Forgets followers that had no APPEND for {@link #FORGET_AFTER_NANOS}, and their groups. */
-  void prune(long now) {
-    Iterator<Map<StoreId, Track>> ranges = tracks.values().iterator();
-    while (ranges.hasNext()) {
-      Map<StoreId, Track> followers = ranges.next();
-      followers.values().removeIf(t -> now - t.lastNanos > FORGET_AFTER_NANOS);
-      if (followers.isEmpty()) {
-        ranges.remove();
+  /**
+   * Forgets followers that had no APPEND for {@link #FORGET_AFTER_NANOS}, and the group states of
+   * ranges left without followers that wait for no bundle. Visits only what expired (and the first
+   * track that did not), at most {@code maxExpirations} of them per call, so the caller can let go
+   * of its lock between calls.
+   *
+   * @return true if more may have expired: call again with the same {@code now}
+   */
+  boolean prune(long now, int maxExpirations) {
+    int expired = 0;
+    while (oldest != null) {
+      Track track = oldest;
+      if (now - track.lastNanos <= FORGET_AFTER_NANOS) {
+        pruneVisits++;
+        break;
+      }
+      if (expired == maxExpirations) {
+        return true;
+      }
+      pruneVisits++;
+      expired++;
+      unlink(track);
+      RangeTracks range = track.range;
+      range.followers.remove(track.store);
+      trackedFollowers--;
+      Map<StoreId, int[]> stores = zoneStores.get(track.zone);
+      if (stores != null) {
+        int[] count = stores.get(track.store);
+        if (count != null && --count[0] == 0) {
+          stores.remove(track.store);
+          if (stores.isEmpty()) {
+            zoneStores.remove(track.zone);
+          }
+        }
+      }
+      if (range.followers.isEmpty()) {
+        listFollowerless(range);
       }
     }
-    groups.keySet().removeIf(k -> !tracks.containsKey(k.range()) && !pending.containsKey(k));
+    forgetIdleGroups();
+    return false;
+  }
+
+  /** Forgets everything {@link #FORGET_AFTER_NANOS} old at {@code now}, in one call. */
+  void prune(long now) {
+    while (prune(now, Integer.MAX_VALUE)) {
+      // one call does it all
+    }
+  }
+
+  private void forgetIdleGroups() {
+    if (followerless.isEmpty()) {
+      return;
+    }
+    List<RangeTracks> still = new ArrayList<>(0);
+    for (RangeTracks range : followerless) {
+      range.listed = false;
+      if (!range.followers.isEmpty() || tracks.get(range.range) != range) {
+        continue; // it has followers again, or was forgotten already
+      }
+      range.groups.keySet().removeIf(k -> !pending.containsKey(k));
+      if (range.groups.isEmpty()) {
+        tracks.remove(range.range);
+      } else {
+        range.listed = true; // a bundle of it still waits: look again next time
+        still.add(range);
+      }
+    }
+    followerless = still;
+  }
+
+  private void listFollowerless(RangeTracks range) {
+    if (!range.listed) {
+      range.listed = true;
+      followerless.add(range);
+    }
+  }
+
+  /** Appends {@code track} to the expiry list, after every track with an APPEND no later than its. */
+  private void link(Track track) {
+    Track before = newest;
+    while (before != null && before.lastNanos > track.lastNanos) {
+      before = before.older; // an APPEND whose clock reading came before another's lock: rare, short
+    }
+    Track after = before == null ? oldest : before.newer;
+    track.older = before;
+    track.newer = after;
+    if (before == null) {
+      oldest = track;
+    } else {
+      before.newer = track;
+    }
+    if (after == null) {
+      newest = track;
+    } else {
+      after.older = track;
+    }
+  }
+
+  private void unlink(Track track) {
+    if (track.older == null) {
+      oldest = track.newer;
+    } else {
+      track.older.newer = track.newer;
+    }
+    if (track.newer == null) {
+      newest = track.older;
+    } else {
+      track.newer.older = track.older;
+    }
+    track.older = null;
+    track.newer = null;
   }
 
   /** Removes every waiting bundle (closing): their members must be sent directly. */
@@ -272,9 +411,24 @@ final class BundlePlanner<M> {
   }
 
   int trackedFollowers() {
+    return trackedFollowers;
+  }
+
+  /** Tracks looked at by every prune so far: what expired, and one more per prune that stopped. */
+  long pruneVisits() {
+    return pruneVisits;
+  }
+
+  /** Ranges with an entry: tracked followers or group states (for tests). */
+  int trackedRanges() {
+    return tracks.size();
+  }
+
+  /** Group states kept, over all ranges (for tests). */
+  int groupStates() {
     int n = 0;
-    for (Map<StoreId, Track> followers : tracks.values()) {
-      n += followers.size();
+    for (RangeTracks range : tracks.values()) {
+      n += range.groups.size();
     }
     return n;
   }
@@ -289,14 +443,33 @@ final class BundlePlanner<M> {
     int skipWaits;
   }
 
-  /** What this sender last sent one follower of one range. */
+  /** One range's tracked followers and the states of its groups. */
+  private static final class RangeTracks {
+    final RangeId range;
+    final Map<StoreId, Track> followers = new HashMap<>(4);
+    final Map<GroupKey, GroupState> groups = new HashMap<>(2);
+    /** In {@link #followerless}. */
+    boolean listed;
+
+    RangeTracks(RangeId range) {
+      this.range = range;
+    }
+  }
+
+  /** What this sender last sent one follower of one range; a link of the expiry list. */
   private static final class Track {
+    final RangeTracks range;
+    final StoreId store;
     final String zone;
     long lastIndex = -1;
     long lastNanos;
     boolean steady;
+    @Nullable Track older;
+    @Nullable Track newer;
 
-    Track(String zone) {
+    Track(RangeTracks range, StoreId store, String zone) {
+      this.range = range;
+      this.store = store;
       this.zone = zone;
     }
   }

@@ -58,6 +58,9 @@ public final class Bundler implements AppendPolicy {
     INCONSISTENT
   }
 
+  /** The most followers one hold of this lock forgets in {@link #upkeep}. */
+  static final int PRUNE_BATCH = 1024;
+
   private final String localZone;
   private final Supplier<TransportLimits> limits;
   private final Timebase timebase;
@@ -261,9 +264,19 @@ public final class Bundler implements AppendPolicy {
     planner.forget(range, store);
   }
 
+  /**
+   * Forgets idle followers, at most {@link #PRUNE_BATCH} per hold of the lock that APPENDs take, so
+   * a mass expiry (a store restart that moved many leaderships) does not hold them up; the work is
+   * proportional to what expired.
+   */
   @Override
-  public synchronized void upkeep(long nowNanos) {
-    planner.prune(nowNanos);
+  public void upkeep(long nowNanos) {
+    boolean more;
+    do {
+      synchronized (this) {
+        more = planner.prune(nowNanos, PRUNE_BATCH);
+      }
+    } while (more);
   }
 
   /** Sends every waiting bundle's members directly: the sender is closing. */

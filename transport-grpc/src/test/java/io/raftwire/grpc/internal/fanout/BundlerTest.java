@@ -46,12 +46,16 @@ class BundlerTest {
   private final FakeRoute s3 = new FakeRoute(3, "b");
 
   private static RaftEnvelope append(FakeRoute to, long first, long last, long term) {
+    return append(RANGE, to, first, last, term);
+  }
+
+  private static RaftEnvelope append(RangeId range, FakeRoute to, long first, long last, long term) {
     List<LogEntry> entries = new ArrayList<>();
     for (long i = first; i <= last; i++) {
       entries.add(LogEntry.of(i, term, new byte[100]));
     }
     return RaftEnvelope.builder()
-        .range(RANGE)
+        .range(range)
         .from(ReplicaAddress.of(LEADER, 1))
         .to(ReplicaAddress.of(to.store, to.store.value()))
         .trafficClass(TrafficClass.APPEND)
@@ -254,6 +258,24 @@ class BundlerTest {
     assertEquals(0, metric(GrpcMetrics.FANOUT_TRACKED_FOLLOWERS));
     assertNull(send(s2, 3, 3));
     assertEquals(2, s2.offered, "forgotten: its next APPEND is not steady");
+  }
+
+  @Test
+  void oneUpkeepForgetsEveryIdleFollowerEvenBeyondOneBatch() {
+    int ranges = 2 * Bundler.PRUNE_BATCH + 7;
+    for (int r = 1; r <= ranges; r++) {
+      RaftEnvelope other = append(RangeId.of(1000 + r), s2, 1, 1, 3);
+      assertNull(bundler.accept(kit.own(other, time.nanoTime()), s2));
+    }
+    time.advance(Duration.ofSeconds(30));
+    warmUp(); // range 7's followers stay fresh
+    assertEquals(ranges + 2, metric(GrpcMetrics.FANOUT_TRACKED_FOLLOWERS));
+    time.advance(Duration.ofSeconds(31));
+    bundler.upkeep(time.nanoTime());
+    assertEquals(2, metric(GrpcMetrics.FANOUT_TRACKED_FOLLOWERS), "every idle follower forgotten in one upkeep");
+    int reserved = s2.reserved;
+    assertNull(send(s2, 3, 3));
+    assertEquals(reserved + 1, s2.reserved, "range 7's S2 was kept: steady, reserved for a bundle");
   }
 
   @Test
