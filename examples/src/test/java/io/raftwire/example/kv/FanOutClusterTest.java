@@ -46,14 +46,18 @@ class FanOutClusterTest {
     return cluster.metrics().counter("raftwire.s1.sender." + name).getCount();
   }
 
-  /** APPEND bytes store 1 wrote towards zone b while it committed {@link #WRITES} puts of 1 KiB. */
+  /** APPEND bytes store 1 wrote towards zone b to replicate {@link #WRITES} puts of 1 KiB there. */
   private static long appendBytesToZoneB(LocalCluster cluster) {
+    // Both sides of the measure wait until every replica holds the whole log: a write commits on a
+    // majority, so a zone b follower may still be owed entries when the last put returns.
+    await().atMost(WAIT).until(() -> RaftState.of(cluster).quiet());
     long before = counter(cluster, "zone_data_bytes.a.b");
     try (KvClient client = cluster.client()) {
       for (int i = 0; i < WRITES; i++) {
         client.put(bytes("measure-" + i), VALUE, Priority.REGULAR);
       }
     }
+    await().atMost(WAIT).until(() -> RaftState.of(cluster).quiet());
     return counter(cluster, "zone_data_bytes.a.b") - before;
   }
 
