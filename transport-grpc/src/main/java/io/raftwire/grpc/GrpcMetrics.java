@@ -177,11 +177,21 @@ public final class GrpcMetrics {
   /** Arriving or queued messages refused, by reason. */
   public static final MetricName RECEIVER_DROPPED =
       counter("receiver.dropped.<reason>", "inbound messages refused on arrival or after queueing, by reason");
-  /** Arrival to handler call of each delivered batch's oldest message. */
-  public static final MetricName RECEIVER_DELIVER_LATENCY =
-      timer("receiver.deliver_latency", "time from arrival to handler call of each batch's oldest message");
-  /** Time spent in handlers. */
-  public static final MetricName RECEIVER_HANDLER_TIME = timer("receiver.handler_time", "time spent in handler calls");
+  /** Worker wake-ups: a waiting worker notified because ranges became ready. */
+  public static final MetricName RECEIVER_SCHEDULER_WAKEUPS = counter("receiver.scheduler.wakeups",
+      "waiting workers woken because ranges became ready (one per idle worker needed, not per range)");
+  /** Handler calls (each delivers one batch of one range). */
+  public static final MetricName RECEIVER_DELIVERIES =
+      counter("receiver.deliveries", "handler calls, each with one batch of one range");
+  /** Messages handed to handlers. */
+  public static final MetricName RECEIVER_DELIVERED_MESSAGES =
+      counter("receiver.delivered_messages", "messages handed to the ranges' handlers");
+  /** Arrival to handler call of each delivered batch's oldest message, sampled. */
+  public static final MetricName RECEIVER_DELIVER_LATENCY = timer("receiver.deliver_latency",
+      "time from arrival to handler call of a batch's oldest message, sampled: one handler call in 16");
+  /** Time spent in handlers, sampled. */
+  public static final MetricName RECEIVER_HANDLER_TIME =
+      timer("receiver.handler_time", "time spent in handler calls, sampled: one call in 16");
   /** Handler calls that threw. */
   public static final MetricName RECEIVER_HANDLER_FAILURES =
       counter("receiver.handler_failures", "handler calls that threw (their batch is refused HANDLER_FAILED)");

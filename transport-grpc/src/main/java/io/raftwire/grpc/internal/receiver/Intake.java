@@ -18,6 +18,19 @@ public interface Intake {
    */
   @Nullable DropReason admit(RaftEnvelope envelope, LateRefusals origin);
 
+  /**
+   * Checks and queues {@code envelope} as one of a batch: a range it makes ready is added to
+   * {@code ready} (when not null) instead of being handed to a worker at once; the caller hands
+   * the batch over with {@link #schedule} once it has taken the whole frame, so many ranges cost
+   * one scheduler lock and at most one wake-up.
+   *
+   * @return the refusal reason, or null if queued
+   */
+  @Nullable DropReason admit(RaftEnvelope envelope, LateRefusals origin, @Nullable ReadyRanges ready);
+
+  /** Hands the ranges collected in {@code ready} to the workers, and clears it. */
+  void schedule(ReadyRanges ready);
+
   /** True once the receiver is closing: nothing more is admitted. */
   boolean closed();
 }

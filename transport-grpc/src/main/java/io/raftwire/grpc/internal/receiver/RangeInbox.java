@@ -11,7 +11,7 @@ import io.raftwire.transport.InboundHandler;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,14 +20,28 @@ import org.jspecify.annotations.Nullable;
  * in messages. Elastic APPENDs are also charged to the receiver's elastic share, so they never fill
  * the shared budget regular appends need. The APPEND queue stays FIFO (a range's log order), so
  * priority acts across ranges: a range with a regular APPEND queued waits in the scheduler's
- * regular queue, one with only elastic work in the elastic queue ({@link Turn}). Queue state is guarded by the inbox's monitor; {@link #deliveryLock} is held while a
- * batch is taken and delivered, which makes deliveries serial and lets unregistration wait for the
- * one in progress.
+ * regular queue, one with only elastic work in the elastic queue ({@link Turn}).
+ *
+ * <p>All state is guarded by the inbox's monitor; there is no lock of its own for deliveries. A
+ * worker claims the range ({@link #claim}: {@code running}, and the delivering thread is
+ * remembered) before it takes a batch and gives it back in {@link #finishRound}, so deliveries are
+ * serial, and unregistration waits on the monitor for the one in progress ({@link
+ * #awaitIdle}).
+ *
+ * <p><b>Small when idle.</b> The queues are allocated with the first message that needs one and
+ * dropped again when a batch empties them after a burst (a queue that held more than {@link
+ * #KEEP_QUEUE_UP_TO} messages), so a registered range that gets no envelopes (its heartbeats
+ * coalesced) holds no queue at all, and one burst does not leave a large array behind.
  */
 final class RangeInbox {
   final RangeId range;
   final InboundHandler handler;
-  final ReentrantLock deliveryLock = new ReentrantLock();
+
+  /** A queue that held more messages than this is dropped once emptied (kept for reuse below it). */
+  static final int KEEP_QUEUE_UP_TO = 16;
+
+  /** Initial capacity of a queue: one heartbeat and its company. */
+  private static final int INITIAL_QUEUE_CAPACITY = 4;
   private final ByteBudget controlBudget;
   private final ByteBudget bulkBudget;
   private final ByteBudget elasticShared;
@@ -38,6 +52,22 @@ final class RangeInbox {
   /** A worker is delivering this range. */
   @GuardedBy("this")
   private boolean running;
+
+  /** The thread delivering this range while {@link #running}. */
+  @GuardedBy("this")
+  private @Nullable Thread deliverer;
+
+  /** A thread waits in {@link #awaitIdle} for the delivery in progress to end. */
+  @GuardedBy("this")
+  private boolean idleAwaited;
+
+  /** Most messages {@link #control} held since it was allocated. */
+  @GuardedBy("this")
+  private int controlPeak;
+
+  /** Most messages {@link #bulk} held since it was allocated. */
+  @GuardedBy("this")
+  private int bulkPeak;
 
   /** Queued for the scheduler's urgent (CONTROL) queue. */
   @GuardedBy("this")
@@ -55,11 +85,13 @@ final class RangeInbox {
   @GuardedBy("this")
   private int regularBulk;
 
+  /** CONTROL messages; null while none came since it was last dropped. */
   @GuardedBy("this")
-  private final ArrayDeque<InboundMessage> control = new ArrayDeque<>();
+  private @Nullable ArrayDeque<InboundMessage> control;
 
+  /** APPEND and SNAPSHOT messages, FIFO; null while none came since it was last dropped. */
   @GuardedBy("this")
-  private final ArrayDeque<InboundMessage> bulk = new ArrayDeque<>();
+  private @Nullable ArrayDeque<InboundMessage> bulk;
 
   /**
    * @param controlBudget this range's CONTROL bytes, under the receiver's CONTROL budget
@@ -98,9 +130,13 @@ final class RangeInbox {
       if (controlBudget.tryAcquire(message.sizeBytes) != null) {
         return DropReason.RECEIVER_BUDGET;
       }
+      if (control == null) {
+        control = new ArrayDeque<>(INITIAL_QUEUE_CAPACITY);
+      }
       control.addLast(message);
+      controlPeak = Math.max(controlPeak, control.size());
     } else {
-      if (bulk.size() >= limits.rangeAppendQueueMessages()) {
+      if (bulkSize() >= limits.rangeAppendQueueMessages()) {
         return DropReason.RECEIVER_BUDGET;
       }
       boolean elastic = isElastic(message);
@@ -113,7 +149,11 @@ final class RangeInbox {
         }
         return DropReason.RECEIVER_BUDGET;
       }
+      if (bulk == null) {
+        bulk = new ArrayDeque<>(INITIAL_QUEUE_CAPACITY);
+      }
       bulk.addLast(message);
+      bulkPeak = Math.max(bulkPeak, bulk.size());
       if (isRegularAppend(message)) {
         regularBulk++;
       }
@@ -127,29 +167,61 @@ final class RangeInbox {
    */
   @GuardedBy("this")
   List<InboundMessage> takeBatch(int maxBulk) {
-    List<InboundMessage> batch = new ArrayList<>(control.size() + Math.min(maxBulk, bulk.size()));
-    long controlBytes = 0;
-    for (InboundMessage m : control) {
-      controlBytes += m.sizeBytes;
+    int controlCount = control == null ? 0 : control.size();
+    int bulkCount = bulk == null ? 0 : Math.min(maxBulk, bulk.size());
+    if (controlCount + bulkCount == 0) {
+      return List.of();
     }
-    batch.addAll(control);
-    control.clear();
-    long bulkBytes = 0;
-    long elasticBytes = 0;
-    for (int i = 0; i < maxBulk && !bulk.isEmpty(); i++) {
-      InboundMessage m = bulk.pollFirst();
-      bulkBytes += m.sizeBytes;
-      if (isElastic(m)) {
-        elasticBytes += m.sizeBytes;
-      } else if (isRegularAppend(m)) {
-        regularBulk--;
+    List<InboundMessage> batch = new ArrayList<>(controlCount + bulkCount);
+    if (control != null) {
+      long controlBytes = 0;
+      for (InboundMessage m : control) {
+        controlBytes += m.sizeBytes;
       }
-      batch.add(m);
+      batch.addAll(control);
+      control.clear();
+      controlBudget.release(controlBytes);
+      if (controlPeak > KEEP_QUEUE_UP_TO) {
+        control = null; // after a burst: let its large array go
+        controlPeak = 0;
+      }
     }
-    controlBudget.release(controlBytes);
-    bulkBudget.release(bulkBytes);
-    elasticShared.release(elasticBytes);
+    if (bulk != null) {
+      long bulkBytes = 0;
+      long elasticBytes = 0;
+      for (int i = 0; i < bulkCount; i++) {
+        InboundMessage m = bulk.pollFirst();
+        bulkBytes += m.sizeBytes;
+        if (isElastic(m)) {
+          elasticBytes += m.sizeBytes;
+        } else if (isRegularAppend(m)) {
+          regularBulk--;
+        }
+        batch.add(m);
+      }
+      bulkBudget.release(bulkBytes);
+      elasticShared.release(elasticBytes);
+      if (bulk.isEmpty() && bulkPeak > KEEP_QUEUE_UP_TO) {
+        bulk = null;
+        bulkPeak = 0;
+      }
+    }
     return batch;
+  }
+
+  @GuardedBy("this")
+  private boolean controlEmpty() {
+    return control == null || control.isEmpty();
+  }
+
+  @GuardedBy("this")
+  private int bulkSize() {
+    return bulk == null ? 0 : bulk.size();
+  }
+
+  /** True if the queues hold nothing (for tests: an idle inbox holds no queue arrays). */
+  synchronized boolean holdsNoQueues() {
+    return control == null && bulk == null;
   }
 
   /**
@@ -164,11 +236,11 @@ final class RangeInbox {
     if (running) {
       return null; // its worker schedules it again when done
     }
-    if (!control.isEmpty() && !inUrgent) {
+    if (!controlEmpty() && !inUrgent) {
       inUrgent = true;
       return Turn.URGENT;
     }
-    if (inUrgent || inRegular || bulk.isEmpty()) {
+    if (inUrgent || inRegular || bulkSize() == 0) {
       return null; // the urgent turn reschedules what it leaves
     }
     if (regularBulk > 0) {
@@ -195,19 +267,49 @@ final class RangeInbox {
         inElastic = false;
         break;
     }
-    if (running || (control.isEmpty() && bulk.isEmpty())) {
+    if (running || (controlEmpty() && bulkSize() == 0)) {
       return false; // a stale entry: another worker has it, or nothing is left
     }
     running = true;
+    deliverer = Thread.currentThread();
     return true;
   }
 
   /** Ends a worker's turn: which queue the range must join again, if more is queued. */
   synchronized @Nullable Turn finishRound() {
     running = false;
-    if (control.isEmpty() && bulk.isEmpty()) {
+    deliverer = null;
+    if (idleAwaited) {
+      idleAwaited = false;
+      notifyAll();
+    }
+    if (controlEmpty() && bulkSize() == 0) {
       return null;
     }
     return toSchedule();
+  }
+
+  /** True if the calling thread is delivering this range (unregistration from inside the handler). */
+  synchronized boolean deliveringOnThisThread() {
+    return deliverer == Thread.currentThread();
+  }
+
+  /**
+   * Waits up to {@code nanos} (real time) for the delivery in progress, if any, to end.
+   *
+   * @return true if no delivery is in progress any more
+   */
+  synchronized boolean awaitIdle(long nanos) throws InterruptedException {
+    long left = nanos;
+    while (running) {
+      if (left <= 0) {
+        return false;
+      }
+      idleAwaited = true;
+      long start = System.nanoTime();
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+      left -= System.nanoTime() - start;
+    }
+    return true;
   }
 }

@@ -26,13 +26,17 @@ import org.slf4j.LoggerFactory;
  * The registered ranges' inboxes: admission of arriving messages against the per-range and
  * shared budgets, and the worker turns that drain them through {@link Delivery}. A range is
  * scheduled once while it has pending work; its deliveries are serial, CONTROL first, and a worker
- * delivers one batch before it yields to the next range. Ranges with regular APPENDs queued are
- * served before ranges with only elastic work, within the bound {@link RangeScheduler} keeps. Messages refused after they were queued
- * (handler failure, unregistration, close) are refused to the stream they came on. Thread-safe.
+ * delivers one batch before it yields to the next range. Ranges with CONTROL waiting get most
+ * turns and ranges with regular APPENDs queued are served before ranges with only elastic work,
+ * each within the weights {@link RunQueue} keeps, so no kind of work is starved. The ranges a frame
+ * makes ready are handed to the workers together ({@link #admit(RaftEnvelope, LateRefusals,
+ * ReadyRanges)}, {@link #schedule}). Messages refused after they were queued (handler failure,
+ * unregistration, close) are refused to the stream they came on. Thread-safe.
  *
  * <p>Metrics: {@link GrpcMetrics#RECEIVER_QUEUED_APPEND_BYTES}, {@link
  * GrpcMetrics#RECEIVER_QUEUED_CONTROL_BYTES}, {@link GrpcMetrics#RECEIVER_QUEUED_MESSAGES}, {@link
- * GrpcMetrics#RECEIVER_SCHEDULER_BACKLOG}, and drops by reason.
+ * GrpcMetrics#RECEIVER_SCHEDULER_BACKLOG}, {@link GrpcMetrics#RECEIVER_SCHEDULER_WAKEUPS}, and drops
+ * by reason.
  */
 public final class RangeQueues implements Intake, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RangeQueues.class);
@@ -69,7 +73,8 @@ public final class RangeQueues implements Intake, AutoCloseable {
     this.bulkBytes = ByteBudget.root("receiver.append", () -> limits.get().receiveBudgetBytes());
     this.elasticBytes = ByteBudget.root("receiver.elastic", () -> limits.get().elasticReceiveBudgetBytes());
     this.delivery = new Delivery(local, timebase, delivered, metrics);
-    this.scheduler = new RangeScheduler(workerThreads, "raftwire-" + local + "-worker-", this::drain);
+    this.scheduler = new RangeScheduler(workerThreads, "raftwire-" + local + "-worker-", this::drain,
+        metrics.counter(GrpcMetrics.RECEIVER_SCHEDULER_WAKEUPS));
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_APPEND_BYTES, bulkBytes::usedBytes);
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_CONTROL_BYTES, controlBytes::usedBytes);
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_ELASTIC_BYTES, elasticBytes::usedBytes);
@@ -100,6 +105,11 @@ public final class RangeQueues implements Intake, AutoCloseable {
 
   @Override
   public @Nullable DropReason admit(RaftEnvelope envelope, LateRefusals origin) {
+    return admit(envelope, origin, null);
+  }
+
+  @Override
+  public @Nullable DropReason admit(RaftEnvelope envelope, LateRefusals origin, @Nullable ReadyRanges ready) {
     if (closed) {
       return DropReason.CLOSED;
     }
@@ -125,27 +135,52 @@ public final class RangeQueues implements Intake, AutoCloseable {
       queue = inbox.toSchedule();
     }
     if (queue != null) {
-      schedule(inbox, queue);
+      if (ready != null) {
+        ready.add(inbox, queue);
+      } else {
+        schedule(inbox, queue);
+      }
     }
     return null;
   }
 
+  @Override
+  public void schedule(ReadyRanges ready) {
+    if (ready.isEmpty()) {
+      return;
+    }
+    if (!scheduler.submitAll(ready)) {
+      for (RangeInbox inbox : ready.inboxes) {
+        refuseAll(inbox);
+      }
+    }
+    ready.clear();
+  }
+
   private void schedule(RangeInbox inbox, Turn turn) {
     if (!scheduler.submit(inbox, turn)) {
-      List<InboundMessage> all;
-      synchronized (inbox) {
-        all = take(inbox, Integer.MAX_VALUE);
-      }
-      refuse(all, DropReason.CLOSED);
+      refuseAll(inbox);
     }
   }
 
-  /** A worker's turn on {@code inbox}: one batch, then the worker yields to the next range. */
-  private void drain(RangeInbox inbox, Turn turn) {
-    if (!inbox.claim(turn)) {
-      return;
+  private void refuseAll(RangeInbox inbox) {
+    List<InboundMessage> all;
+    synchronized (inbox) {
+      all = take(inbox, Integer.MAX_VALUE);
     }
-    inbox.deliveryLock.lock();
+    refuse(all, DropReason.CLOSED);
+  }
+
+  /**
+   * A worker's turn on {@code inbox}: one batch, then the worker yields to the next range.
+   *
+   * @return the turn the range waits for again, or null
+   */
+  private @Nullable Turn drain(RangeInbox inbox, Turn turn) {
+    if (!inbox.claim(turn)) {
+      return null;
+    }
+    Turn again;
     try {
       List<InboundMessage> batch;
       boolean open;
@@ -163,12 +198,9 @@ public final class RangeQueues implements Intake, AutoCloseable {
         }
       }
     } finally {
-      inbox.deliveryLock.unlock();
+      again = inbox.finishRound(); // its worker hands it back to the scheduler with its next take
     }
-    Turn again = inbox.finishRound();
-    if (again != null) {
-      schedule(inbox, again);
-    }
+    return again;
   }
 
   @GuardedBy("inbox")
@@ -193,13 +225,11 @@ public final class RangeQueues implements Intake, AutoCloseable {
     }
     ranges.remove(inbox.range, inbox);
     refuse(queued, reason);
-    if (inbox.deliveryLock.isHeldByCurrentThread()) {
+    if (inbox.deliveringOnThisThread()) {
       return; // from inside the handler: the current delivery is the last
     }
     try {
-      if (inbox.deliveryLock.tryLock(waitNanos, TimeUnit.NANOSECONDS)) {
-        inbox.deliveryLock.unlock();
-      } else {
+      if (!inbox.awaitIdle(waitNanos)) {
         log.warn("{}: handler of {} still delivering at close", local, inbox.range);
       }
     } catch (InterruptedException e) {

@@ -1,43 +1,58 @@
 package io.raftwire.grpc.internal.receiver;
 
+import com.codahale.metrics.Counter;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The fixed worker threads that deliver ranges. Ranges with a CONTROL message waiting are served
- * first, and an urgent turn delivers the CONTROL messages alone: a heartbeat waits for at most one
- * batch of appends per worker plus a round of cheap CONTROL deliveries, not for a round over every
- * busy range. Then ranges with a regular APPEND waiting, then ranges with only elastic work; each
- * queue round robin. Regular's precedence is bounded: after {@link #REGULAR_TURNS_PER_ELASTIC}
- * regular turns in a row while elastic ranges wait, one elastic turn, so bulk work keeps a share of
- * the workers (at least one turn in {@code REGULAR_TURNS_PER_ELASTIC + 1}) and is never starved.
+ * The fixed worker threads that deliver ranges, in the weighted order of a {@link RunQueue}
+ * (CONTROL first, four urgent turns to one APPEND turn while both wait; regular before elastic,
+ * eight to one).
+ *
+ * <p><b>Wake-ups are batched.</b> A submission wakes a worker only if one is waiting and no
+ * wake-up is already on its way to it; submitting while every worker is busy costs one lock hold
+ * and no {@code notify}, and {@link #submitAll} hands a whole frame's ready ranges over under one
+ * lock with at most one wake-up per idle worker needed. A range that is already queued is never
+ * submitted again ({@link RangeInbox} remembers it), so it costs nothing here. A worker takes up to
+ * {@link #MAX_TAKE} ranges per lock hold (no more than its share of the backlog, so other workers
+ * are not left idle), serves them, and hands back the ones with work left with its next take; it
+ * waits only when nothing is queued. {@link io.raftwire.grpc.GrpcMetrics#RECEIVER_SCHEDULER_WAKEUPS}
+ * counts the wake-ups.
  */
 final class RangeScheduler {
-  /** Regular turns in a row, with elastic ranges waiting, before an elastic range gets one. */
-  static final int REGULAR_TURNS_PER_ELASTIC = 8;
+  /** Most ranges a worker takes per lock hold. */
+  static final int MAX_TAKE = 16;
+
+  /** A worker's turn on one range. */
+  @FunctionalInterface
+  interface Drain {
+    /** Delivers {@code inbox} for {@code turn}; returns the turn it must wait for again, or null. */
+    @Nullable Turn drain(RangeInbox inbox, Turn turn);
+  }
 
   @GuardedBy("this")
-  private final ArrayDeque<RangeInbox> urgent = new ArrayDeque<>();
+  private final RunQueue queue = new RunQueue();
 
+  /** Workers waiting for work. */
   @GuardedBy("this")
-  private final ArrayDeque<RangeInbox> regular = new ArrayDeque<>();
+  private int idle;
 
+  /** Wake-ups issued that no waiting worker has taken yet. */
   @GuardedBy("this")
-  private final ArrayDeque<RangeInbox> elastic = new ArrayDeque<>();
-
-  /** Regular turns taken in a row while elastic ranges waited. */
-  @GuardedBy("this")
-  private int regularStreak;
-
-  private final Thread[] workers;
+  private int wakeupsOnTheirWay;
 
   @GuardedBy("this")
   private boolean shutdown;
 
-  /** @param drain called by a worker with a range and the queue it came from */
-  RangeScheduler(int threads, String namePrefix, BiConsumer<RangeInbox, Turn> drain) {
+  private final Thread[] workers;
+  private final Counter wakeups;
+
+  /** @param drain called by a worker with a range and the turn it was queued for */
+  RangeScheduler(int threads, String namePrefix, Drain drain, Counter wakeups) {
+    this.wakeups = wakeups;
     workers = new Thread[threads];
     for (int i = 0; i < threads; i++) {
       workers[i] = new Thread(() -> work(drain), namePrefix + (i + 1));
@@ -51,64 +66,97 @@ final class RangeScheduler {
     if (shutdown) {
       return false;
     }
-    queue(turn).addLast(inbox);
-    notify();
+    queue.add(inbox, turn);
+    wake(1);
     return true;
   }
 
-  @GuardedBy("this")
-  private ArrayDeque<RangeInbox> queue(Turn turn) {
-    switch (turn) {
-      case URGENT:
-        return urgent;
-      case REGULAR:
-        return regular;
-      case ELASTIC:
-        return elastic;
+  /** Queues every range of {@code ready} under one lock; false (none queued) once shut down. */
+  synchronized boolean submitAll(ReadyRanges ready) {
+    if (shutdown) {
+      return false;
     }
-    throw new AssertionError(turn);
+    for (int i = 0, n = ready.size(); i < n; i++) {
+      queue.add(ready.inboxes.get(i), ready.turns.get(i));
+    }
+    wake(ready.size());
+    return true;
   }
 
-  /** The next turn to serve (under this lock, with something queued). */
+  /** Wakes idle workers for {@code ranges} newly queued: only those not already being woken. */
   @GuardedBy("this")
-  private Turn next() {
-    if (!urgent.isEmpty()) {
-      return Turn.URGENT;
+  private void wake(int ranges) {
+    int wanted = Math.min(ranges, idle - wakeupsOnTheirWay);
+    for (int i = 0; i < wanted; i++) {
+      wakeupsOnTheirWay++;
+      wakeups.inc();
+      notify();
     }
-    if (!regular.isEmpty() && (elastic.isEmpty() || regularStreak < REGULAR_TURNS_PER_ELASTIC)) {
-      regularStreak = elastic.isEmpty() ? 0 : regularStreak + 1;
-      return Turn.REGULAR;
-    }
-    regularStreak = 0;
-    return Turn.ELASTIC;
   }
 
-  private void work(BiConsumer<RangeInbox, Turn> drain) {
+  private void work(Drain drain) {
+    RangeInbox[] taken = new RangeInbox[MAX_TAKE];
+    Turn[] turns = new Turn[MAX_TAKE];
+    List<RangeInbox> again = new ArrayList<>();
+    List<Turn> againTurns = new ArrayList<>();
     while (true) {
-      RangeInbox next;
-      Turn turn;
+      int n;
       synchronized (this) {
-        while (backlog() == 0 && !shutdown) {
+        for (int i = 0; i < again.size(); i++) {
+          queue.add(again.get(i), againTurns.get(i)); // also after shutdown: queued work is finished
+        }
+        again.clear();
+        againTurns.clear();
+        while (queue.isEmpty() && !shutdown) {
+          idle++;
           try {
             wait();
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
+          } finally {
+            idle--;
+            if (wakeupsOnTheirWay > 0) {
+              wakeupsOnTheirWay--;
+            }
           }
         }
-        if (backlog() == 0) {
+        if (queue.isEmpty()) {
           return; // shut down and nothing left
         }
-        turn = next();
-        next = queue(turn).pollFirst();
+        n = Math.min(MAX_TAKE, Math.max(1, queue.size() / workers.length));
+        for (int i = 0; i < n; i++) {
+          Turn turn = queue.next();
+          if (turn == null) {
+            n = i;
+            break;
+          }
+          turns[i] = turn;
+          taken[i] = queue.take(turn);
+        }
+        if (!queue.isEmpty()) {
+          wake(1); // more than this worker's share waits: pass the wake-up on
+        }
       }
-      drain.accept(next, turn);
+      for (int i = 0; i < n; i++) {
+        Turn turn = drain.drain(taken[i], turns[i]);
+        if (turn != null) {
+          again.add(taken[i]);
+          againTurns.add(turn);
+        }
+        taken[i] = null;
+      }
     }
   }
 
-  /** Ranges waiting for a worker. */
+  /** Ranges waiting for a worker (not counting those a worker has taken and not served yet). */
   synchronized int backlog() {
-    return urgent.size() + regular.size() + elastic.size();
+    return queue.size();
+  }
+
+  /** Workers waiting for work. */
+  synchronized int idleWorkers() {
+    return idle;
   }
 
   /** Stops taking work; workers finish what is queued, then exit. */

@@ -58,6 +58,9 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
   private final SenderRules rules;
   private final InboundStreams streams;
   private final Intake intake;
+
+  /** Ranges the frame being taken made ready; handed to the workers once per frame. */
+  private final ReadyRanges ready = new ReadyRanges();
   private final BundleSink bundles;
   private final HeartbeatIntake heartbeats;
   private final VerifiedHellos hellos;
@@ -234,28 +237,32 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
         refused.add(refusal);
       }
     }
-    for (int i = 0, n = batch.size(); i < n; i++) {
-      InboundEnvelope wire = batch.get(i);
-      DropReason reason;
-      String detail = wire.malformed();
-      if (detail != null) {
-        reason = DropReason.MALFORMED;
-      } else {
-        detail = "";
-        try {
-          reason = take(wire, from);
-        } catch (IllegalArgumentException e) {
+    try {
+      for (int i = 0, n = batch.size(); i < n; i++) {
+        InboundEnvelope wire = batch.get(i);
+        DropReason reason;
+        String detail = wire.malformed();
+        if (detail != null) {
           reason = DropReason.MALFORMED;
-          detail = String.valueOf(e.getMessage());
+        } else {
+          detail = "";
+          try {
+            reason = take(wire, from);
+          } catch (IllegalArgumentException e) {
+            reason = DropReason.MALFORMED;
+            detail = String.valueOf(e.getMessage());
+          }
+        }
+        if (reason != null) {
+          counters.dropped(reason);
+          if (refused == null) {
+            refused = new ArrayList<>();
+          }
+          refused.add(Refused.newBuilder().setSeq(wire.seq()).setCode(WireCodec.refusalCode(reason)).setDetail(detail).build());
         }
       }
-      if (reason != null) {
-        counters.dropped(reason);
-        if (refused == null) {
-          refused = new ArrayList<>();
-        }
-        refused.add(Refused.newBuilder().setSeq(wire.seq()).setCode(WireCodec.refusalCode(reason)).setDetail(detail).build());
-      }
+    } finally {
+      intake.schedule(ready); // one hand-over per frame, however many ranges it made ready
     }
     lastSeq = through;
     boolean overflow;
@@ -299,7 +306,7 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
     if (wire.fromStore() != 0 && wire.fromStore() != from.value()) {
       counters.relayedIn.inc(); // relayed by the sender, its zone's fan-out agent; decoded as written by that store
     }
-    return intake.admit(wire.envelope(), this);
+    return intake.admit(wire.envelope(), this, ready);
   }
 
   @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.codahale.metrics.Counter;
 import io.raftwire.grpc.ReceiverLimits;
 import io.raftwire.grpc.internal.budget.ByteBudget;
 import io.raftwire.message.Priority;
@@ -32,6 +33,7 @@ class RangeSchedulerTest {
   private static final class Recorder {
     final List<Long> order = new CopyOnWriteArrayList<>();
     final CountDownLatch release = new CountDownLatch(1);
+    final Counter wakeups = new Counter();
     final RangeScheduler scheduler = new RangeScheduler(1, "test-worker-", (inbox, turn) -> {
       order.add(inbox.range.value());
       if (inbox.range.value() == 1) {
@@ -41,7 +43,8 @@ class RangeSchedulerTest {
           Thread.currentThread().interrupt();
         }
       }
-    });
+      return null;
+    }, wakeups);
 
     void holdTheWorker() {
       scheduler.submit(inbox(1), Turn.REGULAR);
@@ -80,10 +83,62 @@ class RangeSchedulerTest {
   }
 
   @Test
+  void aFrameOfManyReadyRangesWakesTheIdleWorkerOnce() throws Exception {
+    Recorder r = new Recorder();
+    r.release.countDown(); // nothing holds the worker
+    await().until(() -> r.scheduler.idleWorkers() == 1);
+    ReadyRanges ready = new ReadyRanges();
+    for (int i = 0; i < 100; i++) {
+      ready.add(inbox(100 + i), i % 2 == 0 ? Turn.URGENT : Turn.REGULAR);
+    }
+    assertTrue(r.scheduler.submitAll(ready));
+    await().until(() -> r.order.size() == 100);
+    assertEquals(1, r.wakeups.getCount(), "one wake-up for a hundred ranges");
+    await().until(() -> r.scheduler.idleWorkers() == 1);
+    r.scheduler.shutdown();
+    assertTrue(r.scheduler.awaitTermination(TimeUnit.SECONDS.toNanos(10)));
+  }
+
+  @Test
+  void submittingWhileTheWorkerIsAwakeCostsNoWakeUp() throws Exception {
+    Recorder r = new Recorder();
+    await().until(() -> r.scheduler.idleWorkers() == 1);
+    r.holdTheWorker(); // one wake-up: the worker was waiting
+    assertEquals(1, r.wakeups.getCount());
+    for (int i = 0; i < 50; i++) {
+      assertTrue(r.scheduler.submit(inbox(200 + i), Turn.URGENT));
+    }
+    assertEquals(1, r.wakeups.getCount(), "the worker is awake: no notify per submitted range");
+    r.release.countDown();
+    await().until(() -> r.order.size() == 51);
+    assertEquals(1, r.wakeups.getCount(), "it drains them all without waiting in between");
+    r.scheduler.shutdown();
+  }
+
+  @Test
+  void anInboxHoldsNoQueueUntilAMessageComesAndDropsItAfterABurst() {
+    RangeInbox inbox = inbox(12);
+    assertTrue(inbox.holdsNoQueues(), "a range that got no envelope holds no queue");
+    synchronized (inbox) {
+      assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.control(12), NOWHERE, 0), ReceiverLimits.defaults()));
+      assertEquals(1, inbox.takeBatch(10).size());
+    }
+    assertFalse(inbox.holdsNoQueues(), "a small queue is kept for the next heartbeat");
+    synchronized (inbox) {
+      for (int i = 0; i <= RangeInbox.KEEP_QUEUE_UP_TO; i++) {
+        assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.control(12), NOWHERE, 0), ReceiverLimits.defaults()));
+        assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.append(12), NOWHERE, 0), ReceiverLimits.defaults()));
+      }
+      assertEquals(2 * (RangeInbox.KEEP_QUEUE_UP_TO + 1), inbox.takeBatch(Integer.MAX_VALUE).size());
+    }
+    assertTrue(inbox.holdsNoQueues(), "after a burst both queues are let go");
+  }
+
+  @Test
   void elasticWorkKeepsABoundedShareWhileRegularWorkGoesFirst() throws Exception {
     Recorder r = new Recorder();
     r.holdTheWorker();
-    int n = RangeScheduler.REGULAR_TURNS_PER_ELASTIC;
+    int n = RunQueue.REGULAR_TURNS_PER_ELASTIC;
     for (int i = 0; i < 3; i++) {
       r.scheduler.submit(inbox(1000 + i), Turn.ELASTIC);
     }
