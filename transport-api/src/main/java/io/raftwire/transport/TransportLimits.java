@@ -15,7 +15,10 @@ import java.util.Objects;
  *
  * <p>Elastic APPENDs (bulk work, {@link io.raftwire.message.Priority#ELASTIC}) may hold at most
  * {@link #elasticQueueShare()} of each APPEND lane and of the global budget, so however much bulk
- * work is queued, regular appends always find the rest free.
+ * work is queued, regular appends always find the rest free. Elastic CONTROL messages (background
+ * CONTROL such as the heartbeats of idle ranges sent as envelopes) may likewise hold at most that
+ * share of each CONTROL lane, so responses and votes (regular CONTROL) always find the rest free
+ * however many heartbeats wait.
  */
 public final class TransportLimits {
   private static final long MiB = 1024L * 1024L;
@@ -131,8 +134,9 @@ public final class TransportLimits {
 
   /**
    * {@return the share of each APPEND lane and of the global budget that elastic APPENDs may hold,
-   * in {@code (0, 1]}} An elastic APPEND that would take more is refused as {@code LANE_BUDGET} or
-   * {@code GLOBAL_BUDGET} while regular ones are still accepted.
+   * and of each CONTROL lane that elastic CONTROL messages may hold, in {@code (0, 1]}} An elastic
+   * message that would take more is refused as {@code LANE_BUDGET} or {@code GLOBAL_BUDGET} while
+   * regular ones are still accepted.
    */
   public double elasticQueueShare() {
     return elasticQueueShare;
@@ -256,7 +260,8 @@ public final class TransportLimits {
     }
 
     /**
-     * Sets the share of each APPEND lane and of the global budget that elastic APPENDs may hold.
+     * Sets the share of each APPEND lane and of the global budget that elastic APPENDs may hold,
+     * and of each CONTROL lane that elastic CONTROL messages may hold.
      *
      * @param share a fraction in {@code (0, 1]}; {@code 1} lets elastic work take every byte;
      *     default {@link #DEFAULT_ELASTIC_QUEUE_SHARE}

@@ -45,6 +45,13 @@ public final class GrpcMetrics {
   /** Bytes charged to the elastic share of one destination's APPEND lane. */
   public static final MetricName SENDER_ELASTIC_LANE_CHARGED_BYTES = gauge("sender.<destination>.append.elastic.charged_bytes",
       "bytes of elastic APPENDs charged to the lane's elastic share: queued or unacknowledged");
+  /** Bytes charged to the elastic share of one destination's CONTROL lane. */
+  public static final MetricName SENDER_ELASTIC_CONTROL_CHARGED_BYTES = gauge(
+      "sender.<destination>.control.elastic.charged_bytes",
+      "bytes of elastic CONTROL (background heartbeats) charged to the CONTROL lane's elastic share: queued or unacknowledged");
+  /** CONTROL messages to one destination refused for the CONTROL lane's budget: the lane is saturated. */
+  public static final MetricName SENDER_CONTROL_SATURATED = counter("sender.<destination>.control.saturated",
+      "CONTROL messages refused LANE_BUDGET (the lane or its elastic share full): the CONTROL lane is saturated");
   /** Elastic APPEND bytes written to one destination and not yet acknowledged. */
   public static final MetricName SENDER_ELASTIC_INFLIGHT_BYTES = gauge("sender.<destination>.elastic_inflight_bytes",
       "elastic APPEND bytes written and not yet acknowledged (bounded by elasticInflightBytes)");

@@ -62,6 +62,7 @@ final class Destination implements AppendRoute, Peer.Listener {
           StoreMetrics.lower(priority));
     }
     metrics.gauge(GrpcMetrics.SENDER_ELASTIC_LANE_CHARGED_BYTES, lanes::chargedElasticBytes, store);
+    metrics.gauge(GrpcMetrics.SENDER_ELASTIC_CONTROL_CHARGED_BYTES, lanes::chargedElasticControlBytes, store);
     metrics.gauge(GrpcMetrics.SENDER_ELASTIC_INFLIGHT_BYTES, data::elasticInflightBytes, store);
     metrics.gauge(GrpcMetrics.SENDER_HEARTBEATS_QUEUED_BYTES, heartbeats::queuedBytes, store);
   }

@@ -29,11 +29,25 @@ import org.jspecify.annotations.Nullable;
  * follow its regular ones. A batch takes elastic bytes only up to the caller's bound (see {@link
  * #poll}).
  *
+ * <p>Priority is a dimension of the CONTROL lane too, for a different reason: there it protects
+ * responses. A CONTROL message marked {@link Priority#ELASTIC} (background CONTROL, such as the
+ * heartbeats of idle ranges that an adapter sends as envelopes rather than coalesced) is charged
+ * to an elastic share of the lane ({@link #elasticControlLaneBytes}: {@link
+ * TransportLimits#elasticQueueShare()} of {@link TransportLimits#controlLaneBytes()}, half by
+ * default), so the rest of the lane (2 MiB of 4 by default) is reserved for regular CONTROL:
+ * append and vote responses, votes, timeout-now. However many idle heartbeats wait, a response
+ * still finds room. Only the budget is split: the CONTROL queue stays one FIFO, so a range's
+ * CONTROL messages keep their order whatever their priorities. A CONTROL refusal for the lane's
+ * budget is the lane's saturation signal ({@link ControlSaturation}: a metric and a rate-limited line).
+ *
  * <p>Thread-safe: queue state is guarded by this object's lock, held briefly; charging is
  * lock-free.
  */
 final class Lanes {
   private final Lane control;
+  private final ByteBudget elasticControl;
+  private final ControlSaturation saturation;
+  private final Supplier<TransportLimits> limits;
   private final Lane append;
   private final Lane snapshot;
   private final ByteBudget elasticAppend;
@@ -61,7 +75,9 @@ final class Lanes {
    *     elastic APPEND is charged to it and to its lane, which sits under {@code global})
    */
   Lanes(String destination, ByteBudget global, ByteBudget globalElastic, Supplier<TransportLimits> limits,
-      long drrQuantumBytes) {
+      long drrQuantumBytes, ControlSaturation saturation) {
+    this.limits = limits;
+    this.saturation = saturation;
     this.global = global;
     this.globalElastic = globalElastic;
     this.control = new Lane(global.child(destination + ".control", () -> limits.get().controlLaneBytes()));
@@ -69,6 +85,8 @@ final class Lanes {
     this.snapshot = new Lane(global.child(destination + ".snapshot", () -> limits.get().snapshotLaneBytes()));
     this.elasticAppend =
         append.budget.child(destination + ".append.elastic", () -> limits.get().elasticAppendLaneBytes());
+    this.elasticControl =
+        control.budget.child(destination + ".control.elastic", () -> elasticControlLaneBytes(limits.get()));
     this.regularQueue = new DrrQueue(drrQuantumBytes);
     this.elasticQueue = new DrrQueue(drrQuantumBytes);
   }
@@ -89,6 +107,19 @@ final class Lanes {
     return item.lane() == TrafficClass.APPEND && item.priority() == Priority.ELASTIC;
   }
 
+  private static boolean elasticControl(Outbound item) {
+    return item.lane() == TrafficClass.CONTROL && item.priority() == Priority.ELASTIC;
+  }
+
+  /**
+   * The most bytes elastic CONTROL may hold in one destination's CONTROL lane: {@link
+   * TransportLimits#elasticQueueShare()} of {@link TransportLimits#controlLaneBytes()} (2 MiB of 4
+   * by default); the rest is reserved for regular CONTROL.
+   */
+  static long elasticControlLaneBytes(TransportLimits limits) {
+    return (long) (limits.controlLaneBytes() * limits.elasticQueueShare());
+  }
+
   /**
    * Takes {@code message}'s bytes from its lane's budget and the global one; an elastic APPEND from
    * the lane's and the sender's elastic shares too.
@@ -97,11 +128,21 @@ final class Lanes {
    *     null if charged
    */
   @Nullable DropReason charge(EnvelopeMessage message) {
+    if (elasticControl(message)) {
+      ByteBudget refused = elasticControl.tryAcquire(message.sizeBytes());
+      if (refused != null) {
+        return controlRefused(refused, true);
+      }
+      message.chargedTo(elasticControl, null);
+      return null;
+    }
     if (!elastic(message)) {
       ByteBudget budget = lane(message.lane()).budget;
       ByteBudget refused = budget.tryAcquire(message.sizeBytes());
       if (refused != null) {
-        return refused == global ? DropReason.GLOBAL_BUDGET : DropReason.LANE_BUDGET;
+        return message.lane() == TrafficClass.CONTROL
+            ? controlRefused(refused, false)
+            : refused == global ? DropReason.GLOBAL_BUDGET : DropReason.LANE_BUDGET;
       }
       message.chargedTo(budget, null);
       return null;
@@ -116,6 +157,16 @@ final class Lanes {
     }
     message.chargedTo(elasticAppend, globalElastic);
     return null;
+  }
+
+  private DropReason controlRefused(ByteBudget refused, boolean elastic) {
+    if (refused == global) {
+      return DropReason.GLOBAL_BUDGET;
+    }
+    TransportLimits current = limits.get();
+    long laneBytes = current.controlLaneBytes();
+    saturation.refused(elastic, laneBytes, laneBytes - elasticControlLaneBytes(current));
+    return DropReason.LANE_BUDGET;
   }
 
   /** Queues an item whose bytes are charged already (here, or for a bundle to its members' lanes). */
@@ -225,6 +276,11 @@ final class Lanes {
    */
   synchronized long queuedAppendBytes(Priority priority) {
     return priority == Priority.ELASTIC ? elasticQueuedBytes : append.queuedBytes - elasticQueuedBytes;
+  }
+
+  /** Bytes charged to the CONTROL lane's elastic share: queued or in flight. */
+  long chargedElasticControlBytes() {
+    return elasticControl.usedBytes();
   }
 
   /** Bytes charged to the APPEND lane's elastic share: queued or in flight. */

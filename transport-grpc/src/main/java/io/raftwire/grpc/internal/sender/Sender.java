@@ -194,7 +194,9 @@ public final class Sender implements Relay, AutoCloseable {
   private Destination newDestination(Peer peer) {
     StoreId store = peer.store();
     ledger.destinationAdded(store);
-    Lanes lanes = new Lanes(store.toString(), global, globalElastic, limits, settings.drrQuantumBytes());
+    ControlSaturation saturation = new ControlSaturation(store.toString(),
+        metrics.counter(GrpcMetrics.SENDER_CONTROL_SATURATED, store), timebase::nanoTime);
+    Lanes lanes = new Lanes(store.toString(), global, globalElastic, limits, settings.drrQuantumBytes(), saturation);
     String from = zoneName(settings.localZone());
     String to = zoneName(peer.zone());
     ByteBudget heartbeatBudget = heartbeatBytes.child(store + ".heartbeats", heartbeatSettings::queueBytes);

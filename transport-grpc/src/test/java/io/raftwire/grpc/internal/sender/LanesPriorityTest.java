@@ -37,7 +37,7 @@ class LanesPriorityTest {
   }
 
   private static Lanes lanes(TransportLimits limits, ByteBudget global, ByteBudget globalElastic) {
-    return new Lanes("s2", global, globalElastic, () -> limits, 64 * 1024);
+    return new Lanes("s2", global, globalElastic, () -> limits, 64 * 1024, ControlLaneTest.saturation());
   }
 
   private static Lanes lanes() {
@@ -132,7 +132,7 @@ class LanesPriorityTest {
     ByteBudget global = ByteBudget.root("sender", () -> 8 * size());
     ByteBudget globalElastic = ByteBudget.root("sender.elastic", () -> 4 * size());
     Lanes toS2 = lanes(limits, global, globalElastic);
-    Lanes toS3 = new Lanes("s3", global, globalElastic, () -> limits, 64 * 1024);
+    Lanes toS3 = new Lanes("s3", global, globalElastic, () -> limits, 64 * 1024, ControlLaneTest.saturation());
     assertNull(toS2.charge(append(5, Priority.ELASTIC, 1)));
     assertNull(toS2.charge(append(5, Priority.ELASTIC, 2)));
     assertNull(toS3.charge(append(5, Priority.ELASTIC, 1)));
