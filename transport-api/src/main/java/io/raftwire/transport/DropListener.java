@@ -20,8 +20,11 @@ package io.raftwire.transport;
  * <p><b>Bounds:</b> a transport may hold its undelivered notices within a budget. Within it a notice
  * carries the message ({@link DroppedMessage#envelope()}); beyond a share of it, only the message's
  * summary; once the budget is full, further notices are not delivered but counted (the transport
- * documents its metric), until the listeners catch up. A library must therefore treat notices as
- * prompts to act sooner (Raft's own retransmission remains the safety net), not as a complete
+ * documents its metric), until the listeners catch up; a transport may then let a notice still
+ * waiting for the listeners with the same range, receiving replica, traffic class, reason and
+ * {@link DroppedMessage#acceptedBySend()} stand for such a drop (its size and entry span are the
+ * first message's), so that the range still hears of it. A library must therefore treat notices
+ * as prompts to act sooner (Raft's own retransmission remains the safety net), not as a complete
  * ledger.
  */
 @FunctionalInterface

@@ -97,6 +97,9 @@ public final class GrpcMetrics {
   /** Drop notices that went to the listeners without their message, to stay within budget. */
   public static final MetricName SENDER_DROP_NOTICES_SUMMARIZED =
       counter("sender.drop_notices.summarized", "drop notices delivered without their message (budget)");
+  /** Drops folded into a waiting notice of the same range, replica, class and reason. */
+  public static final MetricName SENDER_DROP_NOTICES_COALESCED = counter("sender.drop_notices.coalesced",
+      "drops folded into a waiting notice of the same range, replica, class and reason (reported by it)");
   /** Drop notices not delivered because the notice budget was full. */
   public static final MetricName SENDER_DROP_NOTICES_OVERFLOW =
       counter("sender.drop_notices.overflow", "drop notices not delivered: the notice budget was full");

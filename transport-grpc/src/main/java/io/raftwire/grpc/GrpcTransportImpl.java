@@ -118,7 +118,7 @@ final class GrpcTransportImpl implements GrpcTransport {
     }
     timers.add(timebase.scheduleWithFixedDelay(problems::flush, ProblemLog.DEFAULT_INTERVAL_NANOS,
         ProblemLog.DEFAULT_INTERVAL_NANOS));
-    this.notifier = new DropNotifier("raftwire-" + store, metrics, config.dropNoticeBudgetBytes());
+    this.notifier = new DropNotifier("raftwire-" + store, metrics, config.dropNoticeBudgetBytes(), timebase::nanoTime);
     String localZone = config.locality().value(config.zoneTier()).orElse(null);
     Backoff backoff = new Backoff(config.reconnectInitialBackoffNanos(), config.reconnectMaxBackoffNanos(),
         config.reconnectBackoffMultiplier(), config.reconnectJitter(), () -> ThreadLocalRandom.current().nextDouble());

@@ -46,7 +46,7 @@ public final class SenderTestKit {
       }
     };
     StoreMetrics metrics = new StoreMetrics(new MetricRegistry(), local);
-    this.drops = new Drops(local, ledger, AppendPolicy.DIRECT, new DropNotifier("test-" + local, metrics, GrpcTransportConfig.DEFAULT_DROP_NOTICE_BUDGET_BYTES),
+    this.drops = new Drops(local, ledger, AppendPolicy.DIRECT, new DropNotifier("test-" + local, metrics, GrpcTransportConfig.DEFAULT_DROP_NOTICE_BUDGET_BYTES, () -> 0),
         (relayed, reason) -> {}, metrics.counters(io.raftwire.grpc.GrpcMetrics.SENDER_RELAY_DROPPED, DropReason.class));
   }
 
