@@ -103,7 +103,6 @@ public final class GrpcMetrics {
   /** Drop notices not delivered because the notice budget was full. */
   public static final MetricName SENDER_DROP_NOTICES_OVERFLOW =
       counter("sender.drop_notices.overflow", "drop notices not delivered: the notice budget was full");
-  /** Messages this store relayed as a zone fan-out agent. */
   /** Bytes of coalesced heartbeats queued for one destination, not yet written. */
   public static final MetricName SENDER_HEARTBEATS_QUEUED_BYTES = gauge("sender.<destination>.heartbeats.queued_bytes",
       "bytes of coalesced heartbeats queued for the destination, not yet written");
