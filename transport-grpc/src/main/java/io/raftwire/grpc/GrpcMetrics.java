@@ -175,6 +175,9 @@ public final class GrpcMetrics {
   /** Bytes of elastic APPEND messages queued for delivery (part of the APPEND bytes). */
   public static final MetricName RECEIVER_QUEUED_ELASTIC_BYTES = gauge("receiver.queued_bytes.elastic",
       "bytes of elastic APPEND messages queued for delivery (part of queued_bytes.append)");
+  /** Bytes of elastic CONTROL messages queued for delivery (part of the CONTROL bytes). */
+  public static final MetricName RECEIVER_QUEUED_ELASTIC_CONTROL_BYTES = gauge("receiver.queued_bytes.control_elastic",
+      "bytes of elastic CONTROL messages queued for delivery (part of queued_bytes.control)");
   /** Messages queued for delivery. */
   public static final MetricName RECEIVER_QUEUED_MESSAGES =
       gauge("receiver.queued_messages", "messages queued for delivery");

@@ -13,7 +13,9 @@ import java.util.Objects;
  * #receiveBudgetBytes()}; CONTROL queues have their own per-range bound and their own shared
  * budget ({@link #controlBudgetBytes()}), so appends can never crowd heartbeats out. Elastic
  * APPENDs may hold at most {@link #elasticReceiveShare()} of the shared APPEND budget, so queued
- * bulk work never leaves regular appends without room.
+ * bulk work never leaves regular appends without room; likewise elastic CONTROL messages
+ * (background heartbeats sent as envelopes) at most that share of the CONTROL budget, so responses
+ * and votes always find room.
  */
 public final class ReceiverLimits {
   private static final long MiB = 1024L * 1024L;
@@ -121,7 +123,8 @@ public final class ReceiverLimits {
   /**
    * {@return the share of {@link #receiveBudgetBytes()} that elastic APPENDs may hold, in {@code (0,
    * 1]}} An elastic APPEND beyond it is refused {@code RECEIVER_BUDGET} while regular ones are
-   * still queued.
+   * still queued. Elastic CONTROL messages may hold the same share of {@link
+   * #controlBudgetBytes()}.
    */
   public double elasticReceiveShare() {
     return elasticReceiveShare;

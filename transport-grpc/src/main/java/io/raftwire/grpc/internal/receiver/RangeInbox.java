@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * The queues and handler of one registered range: a CONTROL queue and an APPEND (and SNAPSHOT)
  * queue, each with a byte budget under the receiver's shared one, and the APPEND queue also bounded
  * in messages. Elastic APPENDs are also charged to the receiver's elastic share, so they never fill
- * the shared budget regular appends need. The APPEND queue stays FIFO (a range's log order), so
+ * the shared budget regular appends need; elastic CONTROL (background heartbeats sent as
+ * envelopes) to the receiver's elastic CONTROL share, so responses and votes always find room. The APPEND queue stays FIFO (a range's log order), so
  * priority acts across ranges: a range with a regular APPEND queued waits in the scheduler's
  * regular queue, one with only elastic work in the elastic queue ({@link Turn}).
  *
@@ -45,6 +46,7 @@ final class RangeInbox {
   private final ByteBudget controlBudget;
   private final ByteBudget bulkBudget;
   private final ByteBudget elasticShared;
+  private final ByteBudget elasticControlShared;
 
   @GuardedBy("this")
   boolean open = true;
@@ -98,18 +100,25 @@ final class RangeInbox {
    * @param bulkBudget this range's APPEND and SNAPSHOT bytes, under the receiver's receive budget
    * @param elasticShared the receiver's elastic share, charged beside {@code bulkBudget} for
    *     elastic APPENDs
+   * @param elasticControlShared the receiver's elastic CONTROL share, charged beside {@code
+   *     controlBudget} for elastic CONTROL messages
    */
   RangeInbox(RangeId range, InboundHandler handler, ByteBudget controlBudget, ByteBudget bulkBudget,
-      ByteBudget elasticShared) {
+      ByteBudget elasticShared, ByteBudget elasticControlShared) {
     this.range = range;
     this.handler = handler;
     this.controlBudget = controlBudget;
     this.bulkBudget = bulkBudget;
     this.elasticShared = elasticShared;
+    this.elasticControlShared = elasticControlShared;
   }
 
   private static boolean isElastic(InboundMessage m) {
     return m.envelope.trafficClass() == TrafficClass.APPEND && m.envelope.priority() == Priority.ELASTIC;
+  }
+
+  private static boolean isElasticControl(InboundMessage m) {
+    return m.envelope.trafficClass() == TrafficClass.CONTROL && m.envelope.priority() == Priority.ELASTIC;
   }
 
   private static boolean isRegularAppend(InboundMessage m) {
@@ -127,7 +136,14 @@ final class RangeInbox {
       return DropReason.UNKNOWN_RANGE;
     }
     if (message.envelope.trafficClass() == TrafficClass.CONTROL) {
+      boolean elastic = isElasticControl(message);
+      if (elastic && elasticControlShared.tryAcquire(message.sizeBytes) != null) {
+        return DropReason.RECEIVER_BUDGET;
+      }
       if (controlBudget.tryAcquire(message.sizeBytes) != null) {
+        if (elastic) {
+          elasticControlShared.release(message.sizeBytes);
+        }
         return DropReason.RECEIVER_BUDGET;
       }
       if (control == null) {
@@ -175,12 +191,17 @@ final class RangeInbox {
     List<InboundMessage> batch = new ArrayList<>(controlCount + bulkCount);
     if (control != null) {
       long controlBytes = 0;
+      long elasticControlBytes = 0;
       for (InboundMessage m : control) {
         controlBytes += m.sizeBytes;
+        if (isElasticControl(m)) {
+          elasticControlBytes += m.sizeBytes;
+        }
       }
       batch.addAll(control);
       control.clear();
       controlBudget.release(controlBytes);
+      elasticControlShared.release(elasticControlBytes);
       if (controlPeak > KEEP_QUEUE_UP_TO) {
         control = null; // after a burst: let its large array go
         controlPeak = 0;

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * unregistration, close) are refused to the stream they came on. Thread-safe.
  *
  * <p>Metrics: {@link GrpcMetrics#RECEIVER_QUEUED_APPEND_BYTES}, {@link
- * GrpcMetrics#RECEIVER_QUEUED_CONTROL_BYTES}, {@link GrpcMetrics#RECEIVER_QUEUED_MESSAGES}, {@link
+ * GrpcMetrics#RECEIVER_QUEUED_CONTROL_BYTES}, {@link GrpcMetrics#RECEIVER_QUEUED_ELASTIC_CONTROL_BYTES},
+ * {@link GrpcMetrics#RECEIVER_QUEUED_MESSAGES}, {@link
  * GrpcMetrics#RECEIVER_SCHEDULER_BACKLOG}, {@link GrpcMetrics#RECEIVER_SCHEDULER_WAKEUPS}, and drops
  * by reason.
  */
@@ -46,6 +47,7 @@ public final class RangeQueues implements Intake, AutoCloseable {
   private final ByteBudget controlBytes;
   private final ByteBudget bulkBytes;
   private final ByteBudget elasticBytes;
+  private final ByteBudget elasticControlBytes;
   private final ConcurrentHashMap<RangeId, RangeInbox> ranges = new ConcurrentHashMap<>();
   private final AtomicInteger queuedMessages = new AtomicInteger();
   private final RangeScheduler scheduler;
@@ -72,14 +74,24 @@ public final class RangeQueues implements Intake, AutoCloseable {
     this.controlBytes = ByteBudget.root("receiver.control", () -> limits.get().controlBudgetBytes());
     this.bulkBytes = ByteBudget.root("receiver.append", () -> limits.get().receiveBudgetBytes());
     this.elasticBytes = ByteBudget.root("receiver.elastic", () -> limits.get().elasticReceiveBudgetBytes());
+    this.elasticControlBytes = ByteBudget.root("receiver.control.elastic", () -> elasticControlBudgetBytes(limits.get()));
     this.delivery = new Delivery(local, timebase, delivered, metrics);
     this.scheduler = new RangeScheduler(workerThreads, "raftwire-" + local + "-worker-", this::drain,
         metrics.counter(GrpcMetrics.RECEIVER_SCHEDULER_WAKEUPS));
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_APPEND_BYTES, bulkBytes::usedBytes);
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_CONTROL_BYTES, controlBytes::usedBytes);
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_ELASTIC_BYTES, elasticBytes::usedBytes);
+    metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_ELASTIC_CONTROL_BYTES, elasticControlBytes::usedBytes);
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_MESSAGES, queuedMessages::get);
     metrics.gauge(GrpcMetrics.RECEIVER_SCHEDULER_BACKLOG, scheduler::backlog);
+  }
+
+  /**
+   * The most bytes elastic CONTROL of all ranges together may have queued: {@link
+   * ReceiverLimits#elasticReceiveShare()} of {@link ReceiverLimits#controlBudgetBytes()}.
+   */
+  static long elasticControlBudgetBytes(ReceiverLimits limits) {
+    return (long) (limits.controlBudgetBytes() * limits.elasticReceiveShare());
   }
 
   /** Registers the handler of {@code range}; see {@code RaftTransport#register}. */
@@ -90,7 +102,8 @@ public final class RangeQueues implements Intake, AutoCloseable {
       }
       RangeInbox inbox = new RangeInbox(range, handler,
           controlBytes.child(range + ".control", () -> limits.get().rangeControlQueueBytes()),
-          bulkBytes.child(range + ".append", () -> limits.get().rangeAppendQueueBytes()), elasticBytes);
+          bulkBytes.child(range + ".append", () -> limits.get().rangeAppendQueueBytes()), elasticBytes,
+          elasticControlBytes);
       if (ranges.putIfAbsent(range, inbox) != null) {
         throw new IllegalStateException(range + " already has a handler on " + local);
       }
@@ -269,6 +282,7 @@ public final class RangeQueues implements Intake, AutoCloseable {
 
   /** Bytes held by the shared budgets (CONTROL and the rest): zero when nothing is queued. */
   long heldBytes() {
-    return controlBytes.usedBytes() + bulkBytes.usedBytes() + elasticBytes.usedBytes();
+    return controlBytes.usedBytes() + bulkBytes.usedBytes() + elasticBytes.usedBytes()
+        + elasticControlBytes.usedBytes();
   }
 }

@@ -10,6 +10,7 @@ import com.codahale.metrics.Counter;
 import io.raftwire.grpc.ReceiverLimits;
 import io.raftwire.grpc.internal.budget.ByteBudget;
 import io.raftwire.message.Priority;
+import io.raftwire.message.RaftEnvelope;
 import io.raftwire.topology.RangeId;
 import io.raftwire.transport.DropReason;
 import java.util.ArrayList;
@@ -26,7 +27,8 @@ class RangeSchedulerTest {
   private static RangeInbox inbox(long range) {
     ByteBudget unlimited = ByteBudget.root("test", () -> Long.MAX_VALUE);
     return new RangeInbox(RangeId.of(range), (r, batch) -> {}, unlimited.child("control", () -> Long.MAX_VALUE),
-        unlimited.child("append", () -> Long.MAX_VALUE), ByteBudget.root("elastic", () -> Long.MAX_VALUE));
+        unlimited.child("append", () -> Long.MAX_VALUE), ByteBudget.root("elastic", () -> Long.MAX_VALUE),
+        ByteBudget.root("control.elastic", () -> Long.MAX_VALUE));
   }
 
   /** A scheduler with one worker that records the ranges it serves; range 1 holds it until released. */
@@ -207,7 +209,8 @@ class RangeSchedulerTest {
     ByteBudget shared = ByteBudget.root("receiver.append", () -> Long.MAX_VALUE);
     ByteBudget elastic = ByteBudget.root("receiver.elastic", () -> 3 * GrpcEnvelopes.append(9).sizeBytes());
     RangeInbox inbox = new RangeInbox(RangeId.of(9), (r, batch) -> {},
-        ByteBudget.root("control", () -> Long.MAX_VALUE), shared.child("9.append", () -> Long.MAX_VALUE), elastic);
+        ByteBudget.root("control", () -> Long.MAX_VALUE), shared.child("9.append", () -> Long.MAX_VALUE), elastic,
+        ByteBudget.root("control.elastic", () -> Long.MAX_VALUE));
     synchronized (inbox) {
       for (int i = 0; i < 3; i++) {
         assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.append(9, Priority.ELASTIC), NOWHERE, 0),
@@ -221,5 +224,28 @@ class RangeSchedulerTest {
     }
     assertEquals(0, elastic.usedBytes(), "the elastic share is released with the batch");
     assertEquals(0, shared.usedBytes());
+  }
+
+  @Test
+  void elasticControlMayHoldOnlyItsShareOfTheControlBudgetSoResponsesStillFit() {
+    long size = GrpcEnvelopes.control(4).sizeBytes();
+    ByteBudget control = ByteBudget.root("receiver.control", () -> 4 * size);
+    ByteBudget elasticControl = ByteBudget.root("receiver.control.elastic", () -> 2 * size);
+    RangeInbox inbox = new RangeInbox(RangeId.of(4), (r, batch) -> {}, control.child("4.control", () -> Long.MAX_VALUE),
+        ByteBudget.root("append", () -> Long.MAX_VALUE), ByteBudget.root("elastic", () -> Long.MAX_VALUE),
+        elasticControl);
+    RaftEnvelope heartbeat = GrpcEnvelopes.control(4).toBuilder().priority(Priority.ELASTIC).build();
+    synchronized (inbox) {
+      assertNull(inbox.offer(new InboundMessage(heartbeat, NOWHERE, 0), ReceiverLimits.defaults()));
+      assertNull(inbox.offer(new InboundMessage(heartbeat, NOWHERE, 0), ReceiverLimits.defaults()));
+      assertEquals(DropReason.RECEIVER_BUDGET, inbox.offer(new InboundMessage(heartbeat, NOWHERE, 0),
+          ReceiverLimits.defaults()), "idle heartbeats hold their share only");
+      assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.control(4), NOWHERE, 0), ReceiverLimits.defaults()),
+          "a response finds the rest");
+      assertNull(inbox.offer(new InboundMessage(GrpcEnvelopes.control(4), NOWHERE, 0), ReceiverLimits.defaults()));
+      assertEquals(4, inbox.takeBatch(0).size());
+    }
+    assertEquals(0, elasticControl.usedBytes(), "released with the batch");
+    assertEquals(0, control.usedBytes());
   }
 }

@@ -18,7 +18,8 @@ class RunQueueTest {
   private static RangeInbox inbox(long range) {
     ByteBudget unlimited = ByteBudget.root("test", () -> Long.MAX_VALUE);
     return new RangeInbox(RangeId.of(range), (r, batch) -> {}, unlimited.child("control", () -> Long.MAX_VALUE),
-        unlimited.child("append", () -> Long.MAX_VALUE), ByteBudget.root("elastic", () -> Long.MAX_VALUE));
+        unlimited.child("append", () -> Long.MAX_VALUE), ByteBudget.root("elastic", () -> Long.MAX_VALUE),
+        ByteBudget.root("control.elastic", () -> Long.MAX_VALUE));
   }
 
   /** Serves {@code turns} turns, putting every served range back at once: each queue stays saturated. */
