@@ -58,7 +58,9 @@ import java.util.function.Function;
  * CONTROL. The payload of an APPEND is its rebuildable header (term, previous log position,
  * commit index, sequence numbers) and never holds entries, so a transport may carry the entries
  * apart and put header and entries back together (zone fan-out); {@link #decode} checks that they
- * fit. An APPEND is REGULAR only if all its operations are: a batch that mixes in elastic
+ * fit. An append without entries (a heartbeat or probe) is CONTROL marked ELASTIC, so that the
+ * heartbeats of many idle ranges may fill only the elastic share of the CONTROL lane and votes and
+ * responses, REGULAR, keep the rest. An APPEND is REGULAR only if all its operations are: a batch that mixes in elastic
  * work is charged to elastic credits, so elastic bytes never use up regular credits (the regular
  * entries in it still commit at once; only the return of credits is paced).
  *
@@ -136,8 +138,11 @@ public final class MicroRaftCodec {
     StoreId from = StoreEndpoint.storeOf(message.getSender());
     StoreId to = StoreEndpoint.storeOf(target);
     List<io.raftwire.message.LogEntry> entries = List.of();
-    Priority priority = Priority.REGULAR;
+    // A heartbeat sent as an envelope is elastic CONTROL: it may fill only part of the CONTROL
+    // lane, so votes and responses (regular CONTROL) always find room behind idle ranges' beats.
+    Priority priority = message instanceof AppendEntriesRequest ? Priority.ELASTIC : Priority.REGULAR;
     if (message instanceof AppendEntriesRequest && !((AppendEntriesRequest) message).getLogEntries().isEmpty()) {
+      priority = Priority.REGULAR;
       List<LogEntry> logEntries = ((AppendEntriesRequest) message).getLogEntries();
       entries = new ArrayList<>(logEntries.size());
       for (LogEntry e : logEntries) {

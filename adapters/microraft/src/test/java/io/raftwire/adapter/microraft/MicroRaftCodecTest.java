@@ -125,6 +125,11 @@ class MicroRaftCodecTest {
     }
     assertEquals(TrafficClass.SNAPSHOT, codec.encode(m.get(9), S2).trafficClass());
     assertEquals(TrafficClass.SNAPSHOT, codec.encode(m.get(11), target(m.get(11))).trafficClass());
+    // Heartbeats sent as envelopes are elastic CONTROL; votes and responses keep the regular share.
+    assertEquals(Priority.ELASTIC, codec.encode(m.get(1), S2).priority());
+    for (int i = 2; i <= 8; i++) {
+      assertEquals(Priority.REGULAR, codec.encode(m.get(i), target(m.get(i))).priority(), m.get(i).toString());
+    }
   }
 
   @Test

@@ -20,6 +20,7 @@ import io.raftwire.adapter.jraft.codec.MalformedFrameException.Problem;
 import io.raftwire.adapter.jraft.wire.Frame;
 import io.raftwire.adapter.jraft.wire.Kind;
 import io.raftwire.message.LogEntry;
+import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.message.TrafficClass;
 import io.raftwire.topology.RangeId;
@@ -127,6 +128,16 @@ class JraftCodecTest {
     assertTrue(JraftCodec.isHeartbeat(heartbeat));
     assertEquals(TrafficClass.CONTROL, codec.request(heartbeat, 1, RANGE, RANGE, A, B, 1).trafficClass());
     assertEquals(TrafficClass.APPEND, codec.request(probe, 1, RANGE, RANGE, A, B, 1).trafficClass());
+    assertEquals(Priority.ELASTIC, codec.request(heartbeat, 1, RANGE, RANGE, A, B, 1).priority(),
+        "heartbeats sent as envelopes are elastic CONTROL: votes and answers keep the regular share");
+    assertEquals(Priority.REGULAR, codec.request(RpcRequests.RequestVoteRequest.newBuilder().setGroupId("g")
+        .setServerId("127.0.0.1:1:0").setPeerId("127.0.0.1:2:0").setTerm(1).setLastLogTerm(0).setLastLogIndex(0)
+        .setPreVote(false).build(), 1, RANGE, RANGE, A, B, 1).priority());
+    // A heartbeat fits a coalesced record, and the record stands for the same envelope.
+    RaftEnvelope envelope = codec.request(heartbeat, 1, RANGE, RANGE, A, B, 1);
+    io.raftwire.message.Heartbeat record = JraftCodec.asHeartbeat(envelope).orElseThrow();
+    assertEquals(envelope.payload(), JraftCodec.envelopeOf(record).payload());
+    assertTrue(JraftCodec.asHeartbeat(codec.request(probe, 1, RANGE, RANGE, A, B, 1)).isEmpty(), "an APPEND is no record");
     assertEquals(TrafficClass.CONTROL, JraftCodec.classify(RpcRequests.RequestVoteRequest.getDefaultInstance()));
     assertEquals(TrafficClass.CONTROL, JraftCodec.classify(RpcRequests.AppendEntriesResponse.getDefaultInstance()));
     assertEquals(TrafficClass.SNAPSHOT, JraftCodec.classify(RpcRequests.InstallSnapshotRequest.getDefaultInstance()));

@@ -159,7 +159,10 @@ public final class JraftCodec {
         .setReplyRange(replyRange.value())
         .setIncarnation(incarnation);
     RaftEnvelope.Builder envelope = RaftEnvelope.builder().range(range).from(from).to(to)
-        .trafficClass(classify(request));
+        .trafficClass(classify(request))
+        // A heartbeat is elastic CONTROL: idle groups' beats may fill only part of the CONTROL
+        // lane, and votes and answers (regular CONTROL) keep the rest.
+        .priority(isHeartbeat(request) ? Priority.ELASTIC : Priority.REGULAR);
     if (request instanceof AppendEntriesRequest && ((AppendEntriesRequest) request).getEntriesCount() > 0
         && ((AppendEntriesRequest) request).hasData()) {
       AppendEntriesRequest append = (AppendEntriesRequest) request;
