@@ -49,6 +49,10 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "benchmarks/results", description = "Report directory (default ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(names = "--merge", description = "Add this invocation's runs to those of today's earlier invocations of the "
+      + "scenario (kept in <report>.tsv) and report them all: a long scenario measured in several short invocations.")
+  boolean merge;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Bench()).execute(args));
   }
@@ -85,7 +89,8 @@ public final class Bench implements Callable<Integer> {
     Map<String, Scenario> known = new LinkedHashMap<>();
     for (Scenario s : List.of(new HeartbeatScenario(), new SlowFollowerScenario(), new ElasticOverloadScenario(false),
         new ElasticOverloadScenario(true),
-        new ThroughputScenario(), new FairnessScenario(), new CrossZoneScenario(), new AvailabilityScenario())) {
+        new ThroughputScenario(), new FairnessScenario(), new CrossZoneScenario(), new IdleRangesScenario(),
+        new AvailabilityScenario())) {
       known.put(s.id(), s);
     }
     return known;
@@ -102,11 +107,16 @@ public final class Bench implements Callable<Integer> {
     Map<String, Map<String, Map<String, List<Double>>>> results = new LinkedHashMap<>();
     // The first run's timelines, by variant and transport, for the plots.
     Map<String, Map<String, Timeline>> timelines = new LinkedHashMap<>();
+    String name = LocalDate.now(ZoneOffset.UTC) + "-" + scenario.id() + (settings.quick ? "-quick" : "");
+    Path raw = out.resolve(name + ".tsv");
+    if (merge && Files.exists(raw)) {
+      readRaw(raw, results);
+    }
     for (int run = 1; run <= settings.runs; run++) {
       for (String variant : variants) {
         for (String transport : transports) {
           System.out.printf("\r%s run %d/%d %s %-9s ...%30s", scenario.id(), run, settings.runs,
-              variant.isEmpty() ? "" : variant + " B", transport, "");
+              scenario.variantLabel(variant), transport, "");
           Timeline timeline = new Timeline(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(250));
           if (run == 1) {
             timelines.computeIfAbsent(variant, v -> new LinkedHashMap<>()).put(transport, timeline);
@@ -118,13 +128,22 @@ public final class Bench implements Callable<Integer> {
               .computeIfAbsent(figure, f -> new ArrayList<>())
               .add(value));
           System.out.printf("\r%s run %d/%d %s %-9s %s%30s", scenario.id(), run, settings.runs,
-              variant.isEmpty() ? "" : variant + " B", transport, summary(figures), "");
+              scenario.variantLabel(variant), transport, summary(figures), "");
+          writeRaw(raw, results); // after every run: a run that fails later keeps what was measured
         }
       }
     }
     System.out.println();
-    String name = LocalDate.now(ZoneOffset.UTC) + "-" + scenario.id() + (settings.quick ? "-quick" : "");
-    StringBuilder md = new StringBuilder(markdown(scenario, settings, variants, transports, results));
+    List<String> reported = variants;
+    List<String> reportedTransports = transports;
+    if (merge) { // report every variant and transport measured, in the scenario's order
+      List<String> all = new ArrayList<>(scenario.variants(new Scenario.Settings(false, 0, 0, 1)));
+      all.addAll(scenario.variants(settings));
+      reported = all.stream().distinct().filter(results::containsKey).toList();
+      reportedTransports = scenario.transports().stream()
+          .filter(t -> results.values().stream().anyMatch(byTransport -> byTransport.containsKey(t))).toList();
+    }
+    StringBuilder md = new StringBuilder(markdown(scenario, settings, reported, reportedTransports, results));
     for (Scenario.Plot plot : scenario.plots()) {
       for (Map.Entry<String, Map<String, Timeline>> v : timelines.entrySet()) {
         String base = name + (v.getKey().isEmpty() ? "" : "-" + v.getKey()) + "-" + plot.fileSuffix();
@@ -132,9 +151,49 @@ public final class Bench implements Callable<Integer> {
         md.append(String.format(Locale.ROOT, "%n![%s: %s](%s)%n", scenario.id(), plot.series(), png.getFileName()));
       }
     }
+    for (Scenario.VariantPlot plot : scenario.variantPlots()) {
+      Map<String, double[][]> lines = new LinkedHashMap<>();
+      for (String transport : reportedTransports) {
+        List<double[]> points = new ArrayList<>();
+        for (String variant : reported) {
+          Map<String, List<Double>> figures = results.get(variant).get(transport);
+          double y = figures == null || !figures.containsKey(plot.figure()) ? Double.NaN : median(figures.get(plot.figure()));
+          if (!Double.isNaN(y)) {
+            points.add(new double[] {Double.parseDouble(variant), y});
+          }
+        }
+        lines.put(transport, new double[][] {
+            points.stream().mapToDouble(p -> p[0]).toArray(), points.stream().mapToDouble(p -> p[1]).toArray()});
+      }
+      Path png = Charts.drawLines(out.resolve(name + "-" + plot.fileSuffix()),
+          scenario.id() + ": " + plot.figure() + " (median over the runs)", plot.xAxis(), plot.yAxis(), true,
+          plot.logarithmic(), lines);
+      md.append(String.format(Locale.ROOT, "%n![%s: %s](%s)%n", scenario.id(), plot.figure(), png.getFileName()));
+    }
     Path report = out.resolve(name + ".md");
     Files.writeString(report, md.toString());
     return report;
+  }
+
+  /** Writes every value of {@code results}, a line per value in run order: variant, transport, figure, value. */
+  private static void writeRaw(Path raw, Map<String, Map<String, Map<String, List<Double>>>> results) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    results.forEach((variant, byTransport) -> byTransport.forEach((transport, figures) -> figures.forEach(
+        (figure, values) -> values.forEach(v -> sb.append(variant).append('\t').append(transport).append('\t')
+            .append(figure).append('\t').append(v).append('\n')))));
+    Files.writeString(raw, sb.toString());
+  }
+
+  /** Adds the values {@link #writeRaw} wrote to {@code results}, in their order. */
+  private static void readRaw(Path raw, Map<String, Map<String, Map<String, List<Double>>>> results) throws IOException {
+    for (String line : Files.readAllLines(raw)) {
+      String[] f = line.split("\t", -1);
+      if (f.length != 4) {
+        throw new IOException(raw + ": not a line of variant, transport, figure and value: " + line);
+      }
+      results.computeIfAbsent(f[0], v -> new LinkedHashMap<>()).computeIfAbsent(f[1], t -> new LinkedHashMap<>())
+          .computeIfAbsent(f[2], x -> new ArrayList<>()).add(Double.parseDouble(f[3]));
+    }
   }
 
   private static String summary(Map<String, Double> figures) {
@@ -147,10 +206,11 @@ public final class Bench implements Callable<Integer> {
       Map<String, Map<String, Map<String, List<Double>>>> results) {
     StringBuilder md = new StringBuilder();
     md.append("# ").append(scenario.id()).append(": ").append(scenario.title()).append("\n\n");
-    md.append(String.format(Locale.ROOT, "%s; %d cores, %d MiB max heap, Java %s (%s), %s; %d run(s) of %d s after %d s warm-up, transports interleaved.%n%n",
+    md.append(String.format(Locale.ROOT, "%s; %d cores, %d MiB max heap, Java %s (%s), %s; %s of %d s after %d s warm-up, transports interleaved.%n%n",
         LocalDate.now(ZoneOffset.UTC), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
         System.getProperty("java.version"), ManagementFactory.getRuntimeMXBean().getVmName(), System.getProperty("os.name"),
-        settings.runs, settings.measureNanos / 1_000_000_000L, settings.warmupNanos / 1_000_000_000L));
+        runs(scenario, settings, variants, transports, results), settings.measureNanos / 1_000_000_000L,
+        settings.warmupNanos / 1_000_000_000L));
     md.append("Median, with the spread (min..max) over the runs in brackets.\n\n");
     if (!scenario.tables().isEmpty()) {
       appendTables(md, scenario, variants, transports, results);
@@ -191,6 +251,27 @@ public final class Bench implements Callable<Integer> {
     return md.toString();
   }
 
+  /**
+   * "3 run(s)", or, when the variants were run a different number of times (runs merged from
+   * several invocations), the count of each.
+   */
+  private static String runs(Scenario scenario, Scenario.Settings settings, List<String> variants,
+      List<String> transports, Map<String, Map<String, Map<String, List<Double>>>> results) {
+    String first = scenario.figures().get(0);
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    for (String variant : variants) {
+      Map<String, Map<String, List<Double>>> byTransport = results.getOrDefault(variant, Map.of());
+      counts.put(variant, transports.stream().filter(byTransport::containsKey)
+          .mapToInt(t -> byTransport.get(t).getOrDefault(first, List.of()).size()).max().orElse(0));
+    }
+    if (counts.values().stream().allMatch(c -> c == settings.runs)) {
+      return settings.runs + " run(s)";
+    }
+    StringBuilder sb = new StringBuilder("runs (merged invocations) ");
+    counts.forEach((variant, count) -> sb.append(scenario.variantLabel(variant)).append(": ").append(count).append(", "));
+    return sb.substring(0, sb.length() - 2);
+  }
+
   private static void appendNotes(StringBuilder md, Scenario scenario) {
     if (!scenario.notes().isEmpty()) {
       md.append('\n');
@@ -201,13 +282,43 @@ public final class Bench implements Callable<Integer> {
   /** The scenario's own tables ({@link Scenario#tables()}), per variant, with the rows of the transports that ran. */
   private static void appendTables(StringBuilder md, Scenario scenario, List<String> variants, List<String> transports,
       Map<String, Map<String, Map<String, List<Double>>>> results) {
+    for (Scenario.Table table : scenario.tables()) {
+      if (table.variantColumn().isEmpty()) {
+        continue;
+      }
+      List<String> rows = table.transports().stream().filter(transports::contains).toList();
+      if (rows.isEmpty()) {
+        continue;
+      }
+      md.append("### ").append(table.heading()).append("\n\n");
+      md.append("| ").append(table.variantColumn()).append(" | transport |");
+      table.figures().forEach(f -> md.append(' ').append(f).append(" |"));
+      md.append("\n|---:|---|");
+      table.figures().forEach(f -> md.append("---:|"));
+      md.append('\n');
+      for (String variant : variants) {
+        for (String transport : rows) {
+          Map<String, List<Double>> figures = results.getOrDefault(variant, Map.of()).get(transport);
+          if (figures == null) {
+            continue;
+          }
+          md.append("| ").append(variant).append(" | ").append(transport).append(" |");
+          for (String figure : table.figures()) {
+            md.append(' ').append(cell(figures.get(figure))).append(" |");
+          }
+          md.append('\n');
+        }
+      }
+      md.append('\n');
+    }
     for (String variant : variants) {
       for (Scenario.Table table : scenario.tables()) {
         List<String> rows = table.transports().stream().filter(transports::contains).toList();
-        if (rows.isEmpty()) {
+        if (rows.isEmpty() || !table.variantColumn().isEmpty()) {
           continue;
         }
-        md.append("### ").append(table.heading()).append(variant.isEmpty() ? "" : ", " + variant + " B").append("\n\n");
+        String label = scenario.variantLabel(variant);
+        md.append("### ").append(table.heading()).append(label.isEmpty() ? "" : ", " + label).append("\n\n");
         md.append("| transport |");
         table.figures().forEach(f -> md.append(' ').append(f).append(" |"));
         md.append("\n|---|");

@@ -19,6 +19,14 @@ interface Scenario {
     return List.of("");
   }
 
+  /**
+   * How a variant is named in the report's headings and the progress line; by default a payload
+   * size ({@code "16384 B"}), nothing for the single variant "".
+   */
+  default String variantLabel(String variant) {
+    return variant.isEmpty() ? "" : variant + " B";
+  }
+
   /** The figures {@link #run} returns, in report order. */
   List<String> figures();
 
@@ -59,14 +67,26 @@ interface Scenario {
   }
 
   /**
+   * Figures to plot against the variant (which must then be numbers, such as a range count): the
+   * median over the runs, one line per transport. None by default.
+   */
+  default List<VariantPlot> variantPlots() {
+    return List.of();
+  }
+
+  /**
    * Runs once; must stop by itself within its settings' time.
    *
    * @param timeline where to record values over time for {@link #plots()}
    */
   Map<String, Double> run(String transport, String variant, Settings settings, Timeline timeline) throws Exception;
 
-  /** A table of the report: a row per transport (those that ran), a column per figure. */
-  record Table(String heading, List<String> transports, List<String> figures) {
+  /**
+   * A table of the report: a row per transport (those that ran), a column per figure. Without a
+   * {@code variantColumn} (empty) there is one such table per variant; with one, a single table has
+   * a row per variant and transport, the variant in a first column of that name.
+   */
+  record Table(String heading, List<String> transports, List<String> figures, String variantColumn) {
     public Table {
       transports = List.copyOf(transports);
       figures = List.copyOf(figures);
@@ -74,7 +94,20 @@ interface Scenario {
         throw new IllegalArgumentException("a table needs transports and figures: " + heading);
       }
     }
+
+    /** A table per variant. */
+    public Table(String heading, List<String> transports, List<String> figures) {
+      this(heading, transports, figures, "");
+    }
   }
+
+  /**
+   * A figure against the variant, drawn into {@code <report>-<fileSuffix>.png}.
+   *
+   * @param figure one of {@link #figures()}
+   * @param xAxis what the variant is, for the x axis
+   */
+  record VariantPlot(String figure, String xAxis, String yAxis, String fileSuffix, boolean logarithmic) {}
 
   /** A same-run ratio of two of the scenario's transports. */
   record Ratio(String numerator, String denominator) {}

@@ -63,6 +63,26 @@ class BenchQuickTest {
     assertTrue(Files.exists(out.resolve(LocalDate.now(ZoneOffset.UTC) + "-S2-quick-queued-bytes.png")));
   }
 
+  @Test
+  void theQuickModeRunsS9AndPlotsItAgainstTheRangeCount() throws Exception {
+    int exit = new CommandLine(new Bench()).execute("--quick", "--scenarios", "S9", "--out", out.toString());
+    assertEquals(0, exit);
+    String name = LocalDate.now(ZoneOffset.UTC) + "-S9-quick";
+    String report = Files.readString(out.resolve(name + ".md"));
+    assertEveryFigure(Bench.known().get("S9"), report);
+    assertTrue(report.contains("| 1000 | envelopes |") && report.contains("| 1000 | coalesced |"), report);
+    for (String plot : List.of("cpu", "heartbeat-p99")) {
+      assertTrue(Files.size(out.resolve(name + "-" + plot + ".png")) > 1000, plot);
+    }
+    // A later invocation with --merge reports the runs of both.
+    assertEquals(0, new CommandLine(new Bench()).execute("--quick", "--merge", "--scenarios", "S9", "--variants", "1000",
+        "--transports", "coalesced", "--out", out.toString()));
+    String merged = Files.readString(out.resolve(name + ".md"));
+    assertTrue(merged.contains("| 1000 | envelopes |") && merged.contains("| 1000 | coalesced |"), merged);
+    assertTrue(merged.contains("runs (merged invocations) 1000 ranges per store: 2"), merged);
+    assertEquals(3 * Bench.known().get("S9").figures().size(), Files.readAllLines(out.resolve(name + ".tsv")).size());
+  }
+
   /**
    * The report of {@code scenario} has a row for each of its transports; every figure cell of every
    * table holds a number (no empty cell, no {@code none}) unless the scenario says the transport
