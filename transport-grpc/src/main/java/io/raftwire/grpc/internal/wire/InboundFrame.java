@@ -284,6 +284,9 @@ public final class InboundFrame {
     long seq = earlier == null ? 0 : earlier.seq();
     List<Heartbeat> records = earlier == null ? new ArrayList<>() : new ArrayList<>(earlier.records());
     String bad = earlier == null ? null : earlier.malformed();
+    // The last sender and receiver addresses read, reused while the next record names the same
+    // replicas (every record of a frame is between the same two stores, often the same replicas).
+    ReplicaAddress[] last = new ReplicaAddress[2];
     while (true) {
       int tag = in.readTag();
       if (tag == 0) {
@@ -293,7 +296,7 @@ public final class InboundFrame {
         seq = in.readUInt64();
       } else if (tag == RECORDS) {
         int limit = in.pushLimit(in.readRawVarint32());
-        String why = readRecord(in, sender, receiver, records);
+        String why = readRecord(in, sender, receiver, records, last);
         in.popLimit(limit);
         if (why != null && bad == null) {
           bad = why;
@@ -308,7 +311,7 @@ public final class InboundFrame {
 
   /** Reads one heartbeat record into {@code out}; the reason it is invalid (and left out), or null. */
   private static @Nullable String readRecord(CodedInputStream in, @Nullable StoreId sender,
-      @Nullable StoreId receiver, List<Heartbeat> out) throws IOException {
+      @Nullable StoreId receiver, List<Heartbeat> out, @Nullable ReplicaAddress[] last) throws IOException {
     long range = 0;
     long fromReplica = 0;
     long toReplica = 0;
@@ -334,8 +337,15 @@ public final class InboundFrame {
       return "no sender named yet";
     }
     try {
-      out.add(UnsafeBytes.wrapHeartbeat(RangeId.of(range), ReplicaAddress.of(sender, fromReplica),
-          ReplicaAddress.of(receiver, toReplica), payload));
+      ReplicaAddress from = last[0];
+      if (from == null || from.replicaId() != fromReplica) {
+        from = last[0] = ReplicaAddress.of(sender, fromReplica);
+      }
+      ReplicaAddress to = last[1];
+      if (to == null || to.replicaId() != toReplica) {
+        to = last[1] = ReplicaAddress.of(receiver, toReplica);
+      }
+      out.add(UnsafeBytes.wrapHeartbeat(RangeId.of(range), from, to, payload));
       return null;
     } catch (IllegalArgumentException e) {
       return e.getMessage();
