@@ -85,7 +85,8 @@ public final class Bench implements Callable<Integer> {
     Map<String, Scenario> known = new LinkedHashMap<>();
     for (Scenario s : List.of(new HeartbeatScenario(), new SlowFollowerScenario(), new ElasticOverloadScenario(false),
         new ElasticOverloadScenario(true),
-        new ThroughputScenario(), new FairnessScenario(), new CrossZoneScenario(), new AvailabilityScenario())) {
+        new ThroughputScenario(), new FairnessScenario(), new CrossZoneScenario(), new AvailabilityScenario(),
+        new MicroRaftGroupsScenario())) {
       known.put(s.id(), s);
     }
     return known;
@@ -106,7 +107,7 @@ public final class Bench implements Callable<Integer> {
       for (String variant : variants) {
         for (String transport : transports) {
           System.out.printf("\r%s run %d/%d %s %-9s ...%30s", scenario.id(), run, settings.runs,
-              variant.isEmpty() ? "" : variant + " B", transport, "");
+              variant.isEmpty() ? "" : scenario.variantLabel(variant), transport, "");
           Timeline timeline = new Timeline(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(250));
           if (run == 1) {
             timelines.computeIfAbsent(variant, v -> new LinkedHashMap<>()).put(transport, timeline);
@@ -118,7 +119,7 @@ public final class Bench implements Callable<Integer> {
               .computeIfAbsent(figure, f -> new ArrayList<>())
               .add(value));
           System.out.printf("\r%s run %d/%d %s %-9s %s%30s", scenario.id(), run, settings.runs,
-              variant.isEmpty() ? "" : variant + " B", transport, summary(figures), "");
+              variant.isEmpty() ? "" : scenario.variantLabel(variant), transport, summary(figures), "");
         }
       }
     }
@@ -157,7 +158,7 @@ public final class Bench implements Callable<Integer> {
       appendNotes(md, scenario);
       return md.toString();
     }
-    md.append("| ").append(variants.size() > 1 || !variants.get(0).isEmpty() ? "payload | " : "").append("transport |");
+    md.append("| ").append(variants.size() > 1 || !variants.get(0).isEmpty() ? scenario.variantColumn() + " | " : "").append("transport |");
     scenario.figures().forEach(f -> md.append(' ').append(f).append(" |"));
     md.append("\n|").append(variants.size() > 1 || !variants.get(0).isEmpty() ? "---|" : "").append("---|");
     scenario.figures().forEach(f -> md.append("---:|"));
@@ -165,7 +166,7 @@ public final class Bench implements Callable<Integer> {
     for (String variant : variants) {
       for (String transport : transports) {
         Map<String, List<Double>> figures = results.get(variant).get(transport);
-        md.append("| ").append(variant.isEmpty() ? "" : variant + " B | ").append(transport).append(" |");
+        md.append("| ").append(variant.isEmpty() ? "" : scenario.variantLabel(variant) + " | ").append(transport).append(" |");
         for (String figure : scenario.figures()) {
           md.append(' ').append(cell(figures.get(figure))).append(" |");
         }
@@ -180,7 +181,7 @@ public final class Bench implements Callable<Integer> {
       double ours = median(byTransport.get(reference).get(first));
       for (String other : transports.subList(1, transports.size())) {
         double theirs = median(byTransport.get(other).get(first));
-        md.append(String.format(Locale.ROOT, "- %s%s: %s / %s = %s%n", variant.isEmpty() ? "" : variant + " B, ",
+        md.append(String.format(Locale.ROOT, "- %s%s: %s / %s = %s%n", variant.isEmpty() ? "" : scenario.variantLabel(variant) + ", ",
             first, reference, other,
             Double.isNaN(theirs) || Double.isNaN(ours) ? "n/a (" + (Double.isNaN(theirs) ? other : reference) + " has no value)"
                 : String.format(Locale.ROOT, "%.2f", ours / theirs)));
@@ -207,7 +208,7 @@ public final class Bench implements Callable<Integer> {
         if (rows.isEmpty()) {
           continue;
         }
-        md.append("### ").append(table.heading()).append(variant.isEmpty() ? "" : ", " + variant + " B").append("\n\n");
+        md.append("### ").append(table.heading()).append(variant.isEmpty() ? "" : ", " + scenario.variantLabel(variant)).append("\n\n");
         md.append("| transport |");
         table.figures().forEach(f -> md.append(' ').append(f).append(" |"));
         md.append("\n|---|");
@@ -236,13 +237,13 @@ public final class Bench implements Callable<Integer> {
     }
     String figure = scenario.figures().get(0);
     md.append(String.format(Locale.ROOT, "%nRatios of %s within each run (median, with the spread over the runs):%n%n", figure));
-    md.append("| payload |");
+    md.append("| ").append(scenario.variantColumn()).append(" |");
     ratios.forEach(r -> md.append(' ').append(r.numerator()).append(" / ").append(r.denominator()).append(" |"));
     md.append("\n|---|");
     ratios.forEach(r -> md.append("---:|"));
     md.append('\n');
     for (String variant : variants) {
-      md.append("| ").append(variant.isEmpty() ? "all" : variant + " B").append(" |");
+      md.append("| ").append(variant.isEmpty() ? "all" : scenario.variantLabel(variant)).append(" |");
       for (Scenario.Ratio ratio : ratios) {
         List<Double> over = results.get(variant).get(ratio.numerator()).get(figure);
         List<Double> under = results.get(variant).get(ratio.denominator()).get(figure);

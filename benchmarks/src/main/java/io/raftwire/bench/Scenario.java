@@ -19,6 +19,20 @@ interface Scenario {
     return List.of("");
   }
 
+  /** The heading of the report's column of variants; by default {@code payload}. */
+  default String variantColumn() {
+    return "payload";
+  }
+
+  /**
+   * {@return how {@code variant} reads in the report} By default as a payload size in bytes.
+   *
+   * @param variant one of {@link #variants}
+   */
+  default String variantLabel(String variant) {
+    return variant + " B";
+  }
+
   /** The figures {@link #run} returns, in report order. */
   List<String> figures();
 
