@@ -90,7 +90,7 @@ public final class Bench implements Callable<Integer> {
     for (Scenario s : List.of(new HeartbeatScenario(), new SlowFollowerScenario(), new ElasticOverloadScenario(false),
         new ElasticOverloadScenario(true),
         new ThroughputScenario(), new FairnessScenario(), new CrossZoneScenario(), new IdleRangesScenario(),
-        new AvailabilityScenario())) {
+        new AvailabilityScenario(), new MicroRaftGroupsScenario())) {
       known.put(s.id(), s);
     }
     return known;
@@ -217,7 +217,7 @@ public final class Bench implements Callable<Integer> {
       appendNotes(md, scenario);
       return md.toString();
     }
-    md.append("| ").append(variants.size() > 1 || !variants.get(0).isEmpty() ? "payload | " : "").append("transport |");
+    md.append("| ").append(variants.size() > 1 || !variants.get(0).isEmpty() ? scenario.variantColumn() + " | " : "").append("transport |");
     scenario.figures().forEach(f -> md.append(' ').append(f).append(" |"));
     md.append("\n|").append(variants.size() > 1 || !variants.get(0).isEmpty() ? "---|" : "").append("---|");
     scenario.figures().forEach(f -> md.append("---:|"));
@@ -225,7 +225,7 @@ public final class Bench implements Callable<Integer> {
     for (String variant : variants) {
       for (String transport : transports) {
         Map<String, List<Double>> figures = results.get(variant).get(transport);
-        md.append("| ").append(variant.isEmpty() ? "" : variant + " B | ").append(transport).append(" |");
+        md.append("| ").append(variant.isEmpty() ? "" : scenario.variantLabel(variant) + " | ").append(transport).append(" |");
         for (String figure : scenario.figures()) {
           md.append(' ').append(cell(figures.get(figure))).append(" |");
         }
@@ -240,7 +240,7 @@ public final class Bench implements Callable<Integer> {
       double ours = median(byTransport.get(reference).get(first));
       for (String other : transports.subList(1, transports.size())) {
         double theirs = median(byTransport.get(other).get(first));
-        md.append(String.format(Locale.ROOT, "- %s%s: %s / %s = %s%n", variant.isEmpty() ? "" : variant + " B, ",
+        md.append(String.format(Locale.ROOT, "- %s%s: %s / %s = %s%n", variant.isEmpty() ? "" : scenario.variantLabel(variant) + ", ",
             first, reference, other,
             Double.isNaN(theirs) || Double.isNaN(ours) ? "n/a (" + (Double.isNaN(theirs) ? other : reference) + " has no value)"
                 : String.format(Locale.ROOT, "%.2f", ours / theirs)));
@@ -347,13 +347,13 @@ public final class Bench implements Callable<Integer> {
     }
     String figure = scenario.figures().get(0);
     md.append(String.format(Locale.ROOT, "%nRatios of %s within each run (median, with the spread over the runs):%n%n", figure));
-    md.append("| payload |");
+    md.append("| ").append(scenario.variantColumn()).append(" |");
     ratios.forEach(r -> md.append(' ').append(r.numerator()).append(" / ").append(r.denominator()).append(" |"));
     md.append("\n|---|");
     ratios.forEach(r -> md.append("---:|"));
     md.append('\n');
     for (String variant : variants) {
-      md.append("| ").append(variant.isEmpty() ? "all" : variant + " B").append(" |");
+      md.append("| ").append(variant.isEmpty() ? "all" : scenario.variantLabel(variant)).append(" |");
       for (Scenario.Ratio ratio : ratios) {
         List<Double> over = results.get(variant).get(ratio.numerator()).get(figure);
         List<Double> under = results.get(variant).get(ratio.denominator()).get(figure);

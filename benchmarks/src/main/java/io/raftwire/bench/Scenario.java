@@ -19,9 +19,16 @@ interface Scenario {
     return List.of("");
   }
 
+  /** The heading of the report's column of variants; by default {@code payload}. */
+  default String variantColumn() {
+    return "payload";
+  }
+
   /**
-   * How a variant is named in the report's headings and the progress line; by default a payload
-   * size ({@code "16384 B"}), nothing for the single variant "".
+   * {@return how {@code variant} reads in the report's headings and the progress line} By default
+   * as a payload size ({@code "16384 B"}), nothing for the single variant "".
+   *
+   * @param variant one of {@link #variants}
    */
   default String variantLabel(String variant) {
     return variant.isEmpty() ? "" : variant + " B";
