@@ -67,6 +67,8 @@ final class RatisCluster implements AutoCloseable {
   long snapshotEvery;
   /** Whether servers run with logical admission (followers report durability; proposals through {@link RatisAdmission}). */
   boolean admission;
+  /** The group-to-range mapping every server uses. */
+  RatisGroupRanges ranges = RatisGroupRanges.hashed();
 
   RatisCluster(Path dataDir, int serverCount) {
     this.dataDir = dataDir;
@@ -142,7 +144,7 @@ final class RatisCluster implements AutoCloseable {
       RaftProperties properties = properties(s);
       Parameters parameters = new Parameters();
       RaftwireRatis.configure(properties, parameters, transport, stores,
-          RatisOptions.builder().metricRegistry(transport.metrics()).reportDurability(admission).build());
+          RatisOptions.builder().metricRegistry(transport.metrics()).reportDurability(admission).groupRanges(ranges).build());
       Map<RaftGroupId, KvStateMachine> machines = new ConcurrentHashMap<>();
       RaftServer ratis = RaftServer.newBuilder()
           .setServerId(peerId(s))
@@ -153,7 +155,7 @@ final class RatisCluster implements AutoCloseable {
           .build();
       ratis.start();
       RatisAdmission hooks = admission
-          ? new RatisAdmission(ratis, transport.flowControl().orElseThrow(), stores, RatisGroupRanges.hashed()) : null;
+          ? new RatisAdmission(ratis, transport.flowControl().orElseThrow(), stores, ranges) : null;
       Server server = new Server(s, transport, ratis, machines, hooks);
       servers.put(s, server);
       return server;

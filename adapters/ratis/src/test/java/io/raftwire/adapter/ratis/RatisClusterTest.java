@@ -235,6 +235,27 @@ class RatisClusterTest {
   }
 
   @Test
+  void groupsWhoseIdsMapToOneRangeShareItAndBothWork() throws Exception {
+    cluster = new RatisCluster(data, 3);
+    cluster.ranges = group -> RangeId.of(5); // a collision, forced
+    cluster.startAll(2);
+    for (RaftGroup group : cluster.groups) {
+      try (RaftClient client = cluster.client(group)) {
+        assertTrue(client.io().send(KvStateMachine.put("k", group.getGroupId().toString())).isSuccess());
+      }
+    }
+    for (RatisCluster.Server s : cluster.servers.values()) {
+      for (RaftGroup group : cluster.groups) {
+        await().atMost(RatisCluster.WAIT).until(() -> group.getGroupId().toString()
+            .equals(s.machines.get(group.getGroupId()).values.get("k")));
+      }
+      assertEquals(Set.of(RangeId.of(5)), s.rpc().hostedRanges());
+      assertEquals(1, s.counter("group_collisions"), "the collision is counted once per server");
+      assertEquals(0, s.counter("requests.unknown_group"));
+    }
+  }
+
+  @Test
   void proposalsWaitForCreditsAndEveryCreditReturnsWhenFollowersPersist() throws Exception {
     cluster = new RatisCluster(data, 3);
     cluster.admission = true;

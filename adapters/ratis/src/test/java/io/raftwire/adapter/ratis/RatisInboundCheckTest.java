@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * group goes on undisturbed.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class InboundCheckTest {
+class RatisInboundCheckTest {
   @TempDir Path data;
   private RatisCluster cluster;
   private GrpcTransport rogue;
