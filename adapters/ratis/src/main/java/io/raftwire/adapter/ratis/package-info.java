@@ -19,8 +19,8 @@
  * its client port.
  *
  * <p><b>Groups.</b> All groups (divisions) of one server share its transport; each group is a
- * raftwire range ({@link io.raftwire.adapter.ratis.RatisGroupRanges}, by default the group UUID's
- * halves XORed), with its own receiver queue, fairness turn and credits.
+ * raftwire range ({@link io.raftwire.adapter.ratis.RatisGroupRanges}, by default a 63-bit hash of
+ * the group's UUID; groups that collide share the range and are counted), with its own receiver queue, fairness turn and credits.
  *
  * <p><b>Flow control.</b> Ratis's log appender is its default one ({@code LogAppenderDefault}): one
  * request in flight per (group, follower), entries batched up to {@code
