@@ -16,6 +16,9 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.RaftServerRpc;
 import org.apache.ratis.server.ServerFactory;
+import org.apache.ratis.server.leader.FollowerInfo;
+import org.apache.ratis.server.leader.LeaderState;
+import org.apache.ratis.server.leader.LogAppender;
 import org.apache.ratis.client.ClientFactory;
 import org.apache.ratis.thirdparty.io.grpc.Metadata;
 import org.apache.ratis.thirdparty.io.grpc.ServerCall;
@@ -31,8 +34,8 @@ import org.apache.ratis.thirdparty.io.grpc.Status;
  * raft.grpc.*}: ports, TLS in the {@code Parameters}). They would also serve Ratis's
  * server-to-server gRPC methods; an interceptor refuses those with {@code PERMISSION_DENIED} and
  * counts them in {@code raftwire.<store>.ratis.grpc_server_calls_refused}, so the Raft traffic of
- * this server arrives over raftwire only. The log appender is Ratis's default one, which sends one
- * request at a time per follower through the server RPC (see the package documentation).
+ * this server arrives over raftwire only. The log appender is the adapter's {@link RaftwireLogAppender}:
+ * pipelined appends within a window, heartbeats that overtake them (see the package documentation).
  */
 final class RaftwireRatisFactory implements ServerFactory, ClientFactory {
   /** Room kept in a raftwire message beside the largest Ratis request: the frame and entry overheads. */
@@ -70,6 +73,16 @@ final class RaftwireRatisFactory implements ServerFactory, ClientFactory {
     copyTls(parameters, grpcParameters);
     GrpcServices clientServices = new GrpcFactory(grpcParameters).newRaftServerRpc(server);
     return new RatisServerRpc(server, binding, clientServices);
+  }
+
+  /** The adapter's own appender: pipelined appends, heartbeats beside them (see {@link RaftwireLogAppender}). */
+  @Override
+  public LogAppender newLogAppender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
+    RaftServerRpc rpc = server.getRaftServer().getServerRpc();
+    if (!(rpc instanceof RatisServerRpc)) {
+      throw new IllegalStateException("the raftwire log appender needs the raftwire server RPC, not " + rpc.getClass().getName());
+    }
+    return new RaftwireLogAppender(server, state, follower, (RatisServerRpc) rpc, ((RatisServerRpc) rpc).options());
   }
 
   @Override

@@ -23,6 +23,10 @@ public final class RatisOptions {
   public static final long DEFAULT_TIMEOUT_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   /** Default period of the look at the server's groups: 50 ms. */
   public static final long DEFAULT_GROUP_SCAN_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  /** Default for {@link Builder#appendsInFlight}. */
+  public static final int DEFAULT_APPENDS_IN_FLIGHT = 16;
+  /** Default for {@link Builder#appendWindowBytes}: 4 MiB. */
+  public static final long DEFAULT_APPEND_WINDOW_BYTES = 4L << 20;
 
   private final MetricRegistry metricRegistry;
   private final RatisGroupRanges groupRanges;
@@ -34,6 +38,8 @@ public final class RatisOptions {
   private final long timeoutTickNanos;
   private final long groupScanNanos;
   private final LongSupplier nanoClock;
+  private final int appendsInFlight;
+  private final long appendWindowBytes;
 
   private RatisOptions(Builder b) {
     this.metricRegistry = b.metricRegistry;
@@ -46,6 +52,18 @@ public final class RatisOptions {
     this.timeoutTickNanos = b.timeoutTickNanos;
     this.groupScanNanos = b.groupScanNanos;
     this.nanoClock = b.nanoClock;
+    this.appendsInFlight = b.appendsInFlight;
+    this.appendWindowBytes = b.appendWindowBytes;
+  }
+
+  /** {@return most appends in flight per (group, follower)} */
+  public int appendsInFlight() {
+    return appendsInFlight;
+  }
+
+  /** {@return most bytes of appends in flight per (group, follower)} */
+  public long appendWindowBytes() {
+    return appendWindowBytes;
   }
 
   /** {@return the defaults} Each has a fresh metric registry. */
@@ -120,6 +138,8 @@ public final class RatisOptions {
     private long timeoutTickNanos = DEFAULT_TIMEOUT_TICK_NANOS;
     private long groupScanNanos = DEFAULT_GROUP_SCAN_NANOS;
     private LongSupplier nanoClock = System::nanoTime;
+    private int appendsInFlight = DEFAULT_APPENDS_IN_FLIGHT;
+    private long appendWindowBytes = DEFAULT_APPEND_WINDOW_BYTES;
 
     private Builder() {}
 
@@ -234,6 +254,34 @@ public final class RatisOptions {
      */
     public Builder nanoClock(LongSupplier clock) {
       this.nanoClock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Most appends the leader has in flight to one follower of one group: the pipeline depth of
+     * the adapter's log appender (Ratis's own {@code raft.grpc.server.leader.outstanding.appends.max}
+     * plays this part for ratis-grpc).
+     *
+     * @param appends at least 1; default {@value #DEFAULT_APPENDS_IN_FLIGHT}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code appends < 1}
+     */
+    public Builder appendsInFlight(int appends) {
+      this.appendsInFlight = atLeastOne(appends, "appendsInFlight");
+      return this;
+    }
+
+    /**
+     * Most bytes of appends the leader has in flight to one follower of one group (one append
+     * larger than this may still go alone). Together with the number of groups it should stay well
+     * below the transport's APPEND lane budget, or appends are refused and retried.
+     *
+     * @param bytes at least 1; default 4 MiB
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes < 1}
+     */
+    public Builder appendWindowBytes(long bytes) {
+      this.appendWindowBytes = positive(bytes, "appendWindowBytes");
       return this;
     }
 

@@ -260,6 +260,11 @@ final class RatisServerRpc implements RaftServerRpc, RaftServerAsynchronousProto
     return call(request).thenApply(AppendEntriesReplyProto.class::cast);
   }
 
+  /** A snapshot chunk or notification, answered asynchronously: for {@link RaftwireLogAppender}. */
+  CompletableFuture<InstallSnapshotReplyProto> installSnapshotAsync(InstallSnapshotRequestProto request) {
+    return call(request).thenApply(InstallSnapshotReplyProto.class::cast);
+  }
+
   @Override
   public CompletableFuture<ReadIndexReplyProto> readIndexAsync(ReadIndexRequestProto request) {
     return call(request).thenApply(ReadIndexReplyProto.class::cast);
@@ -728,7 +733,17 @@ final class RatisServerRpc implements RaftServerRpc, RaftServerAsynchronousProto
   }
 
   private void count(String name) {
-    counters.computeIfAbsent(name, c -> metrics.counter(MetricRegistry.name(prefix, c))).inc();
+    counter(name).inc();
+  }
+
+  /** {@return the adapter's counter {@code raftwire.<store>.ratis.<name>}} */
+  Counter counter(String name) {
+    return counters.computeIfAbsent(name, c -> metrics.counter(MetricRegistry.name(prefix, c)));
+  }
+
+  /** {@return this server's adapter options} */
+  RatisOptions options() {
+    return options;
   }
 
   /** {@return the calls in flight now} For tests. */
