@@ -22,13 +22,16 @@
  * raftwire range ({@link io.raftwire.adapter.ratis.RatisGroupRanges}, by default a 63-bit hash of
  * the group's UUID; groups that collide share the range and are counted), with its own receiver queue, fairness turn and credits.
  *
- * <p><b>Flow control.</b> Ratis's log appender is its default one ({@code LogAppenderDefault}): one
- * request in flight per (group, follower), entries batched up to {@code
- * raft.server.log.appender.buffer.byte-limit}. Ratis's gRPC window ({@code
- * raft.grpc.flow.control.window}) and its appender's outstanding-request limit do not apply; what
- * bounds the bytes in flight is raftwire's: the lanes' byte budgets, the receiver's queues and,
- * with admission, the credits per (store, priority). A request the transport refuses fails at once
- * and Ratis's appender retries it after {@code raft.server.rpc.sleep.time}.
+ * <p><b>Flow control.</b> The log appender is the adapter's own ({@code RaftwireLogAppender}):
+ * per (group, follower) it pipelines appends within a window ({@link
+ * io.raftwire.adapter.ratis.RatisOptions#appendsInFlight()}, {@link
+ * io.raftwire.adapter.ratis.RatisOptions#appendWindowBytes()}), each batched up to {@code
+ * raft.server.log.appender.buffer.byte-limit}, and sends heartbeats on schedule as CONTROL
+ * envelopes that overtake queued appends. Ratis's gRPC window ({@code raft.grpc.flow.control.window})
+ * and outstanding-append limit do not apply; below the window, what bounds the bytes in flight is
+ * raftwire's: the lanes' byte budgets, the receiver's queues and, with admission, the credits per
+ * (store, priority). An append the transport refuses or drops ends the window; the appender resends
+ * from the follower's match index after {@code raft.server.rpc.sleep.time}.
  *
  * <p><b>Class path.</b> Ratis ships its own shaded gRPC, Netty and protobuf ({@code
  * ratis-thirdparty}, under {@code org.apache.ratis.thirdparty}); raftwire uses grpc-netty-shaded

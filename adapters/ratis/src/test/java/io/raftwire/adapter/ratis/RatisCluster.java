@@ -3,12 +3,14 @@ package io.raftwire.adapter.ratis;
 import static org.awaitility.Awaitility.await;
 
 import io.raftwire.admission.AdmissionConfig;
+import com.codahale.metrics.MetricRegistry;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.GrpcTransportConfig;
 import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.grpc.StoreResolver;
 import io.raftwire.topology.Locality;
 import io.raftwire.topology.StoreId;
+import io.raftwire.transport.RaftTransport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -67,6 +69,10 @@ final class RatisCluster implements AutoCloseable {
   long snapshotEvery;
   /** Whether servers run with logical admission (followers report durability; proposals through {@link RatisAdmission}). */
   boolean admission;
+  /** Wraps server {@code s}'s transport before Ratis gets it (a test's fault injection). */
+  java.util.function.BiFunction<Integer, RaftTransport, RaftTransport> wrapper = (s, t) -> t;
+  /** Ratis's election timeouts, the lower bound; the upper is twice it. */
+  long electionTimeoutMillis = 500;
   /** The group-to-range mapping every server uses. */
   RatisGroupRanges ranges = RatisGroupRanges.hashed();
 
@@ -138,13 +144,15 @@ final class RatisCluster implements AutoCloseable {
     if (admission) {
       config.admission(AdmissionConfig.builder().libraryReportsDurability(true).build());
     }
-    GrpcTransport transport = GrpcTransport.start(config.build());
-    addresses.put(id, transport.listenAddress());
+    GrpcTransport grpc = GrpcTransport.start(config.build());
+    addresses.put(id, grpc.listenAddress());
+    MetricRegistry metrics = grpc.metrics();
+    RaftTransport transport = wrapper.apply(s, grpc);
     try {
       RaftProperties properties = properties(s);
       Parameters parameters = new Parameters();
       RaftwireRatis.configure(properties, parameters, transport, stores,
-          RatisOptions.builder().metricRegistry(transport.metrics()).reportDurability(admission).groupRanges(ranges).build());
+          RatisOptions.builder().metricRegistry(metrics).reportDurability(admission).groupRanges(ranges).build());
       Map<RaftGroupId, KvStateMachine> machines = new ConcurrentHashMap<>();
       RaftServer ratis = RaftServer.newBuilder()
           .setServerId(peerId(s))
@@ -156,7 +164,7 @@ final class RatisCluster implements AutoCloseable {
       ratis.start();
       RatisAdmission hooks = admission
           ? new RatisAdmission(ratis, transport.flowControl().orElseThrow(), stores, ranges) : null;
-      Server server = new Server(s, transport, ratis, machines, hooks);
+      Server server = new Server(s, transport, metrics, ratis, machines, hooks);
       servers.put(s, server);
       return server;
     } catch (IOException | RuntimeException e) {
@@ -176,8 +184,8 @@ final class RatisCluster implements AutoCloseable {
     RaftServerConfigKeys.setStorageDir(properties, List.of(dir.toFile()));
     GrpcConfigKeys.Server.setPort(properties, clientPorts.get(s));
     // Elections slow enough for a 2-core machine running three servers and their groups.
-    RaftServerConfigKeys.Rpc.setTimeoutMin(properties, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMin(properties, TimeDuration.valueOf(electionTimeoutMillis, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(2 * electionTimeoutMillis, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("16KB"));
     if (snapshotEvery > 0) {
@@ -263,15 +271,17 @@ final class RatisCluster implements AutoCloseable {
   /** One running server: its transport, its Ratis server, the state machine of each of its groups. */
   static final class Server implements AutoCloseable {
     final int index;
-    final GrpcTransport transport;
+    final RaftTransport transport;
+    final MetricRegistry metrics;
     final RaftServer ratis;
     final Map<RaftGroupId, KvStateMachine> machines;
     final RatisAdmission admission; // null without admission
 
-    Server(int index, GrpcTransport transport, RaftServer ratis, Map<RaftGroupId, KvStateMachine> machines,
+    Server(int index, RaftTransport transport, MetricRegistry metrics, RaftServer ratis, Map<RaftGroupId, KvStateMachine> machines,
         RatisAdmission admission) {
       this.index = index;
       this.transport = transport;
+      this.metrics = metrics;
       this.ratis = ratis;
       this.machines = machines;
       this.admission = admission;
@@ -292,7 +302,7 @@ final class RatisCluster implements AutoCloseable {
 
     /** A counter of this server's adapter, by its name after {@code raftwire.<store>.ratis.}. */
     long counter(String name) {
-      var c = transport.metrics().getCounters().get(RatisServerRpc.prefixOf(transport.localStore()) + "." + name);
+      var c = metrics.getCounters().get(RatisServerRpc.prefixOf(transport.localStore()) + "." + name);
       return c == null ? 0 : c.getCount();
     }
 

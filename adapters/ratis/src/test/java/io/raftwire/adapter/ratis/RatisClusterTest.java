@@ -279,7 +279,7 @@ class RatisClusterTest {
     for (CompletableFuture<RaftClientReply> write : writes) {
       assertTrue(write.get(60, TimeUnit.SECONDS).isSuccess());
     }
-    var metrics = store.transport.metrics();
+    var metrics = store.metrics;
     String prefix = "raftwire." + store.transport.localStore() + ".credits.";
     await().atMost(RatisCluster.WAIT).until(() -> (Long) metrics.getGauges().get(prefix + "tracked_bytes").getValue() == 0L);
     assertTrue(metrics.timer(prefix + "wait.regular").getCount() >= 50, "every proposal waited for credits");
@@ -291,7 +291,7 @@ class RatisClusterTest {
 
   private static long malformed(RatisCluster.Server s) {
     String prefix = RatisServerRpc.prefixOf(s.transport.localStore()) + ".malformed.";
-    return s.transport.metrics().getCounters().entrySet().stream()
+    return s.metrics.getCounters().entrySet().stream()
         .filter(e -> e.getKey().startsWith(prefix))
         .mapToLong(e -> e.getValue().getCount())
         .sum();
