@@ -14,8 +14,10 @@ import java.util.Optional;
 public final class RaftwireCallException extends IOException {
   private static final long serialVersionUID = 1L;
 
-  private final DropReason dropReason; // null unless refused or dropped
-  private final FailureCode failure; // null unless the called store answered with a failure
+  /** Why raftwire refused or dropped the request; null unless it did. */
+  private final DropReason dropReason;
+  /** What the called store answered; null unless it answered with a failure. */
+  private final FailureCode failure;
 
   private RaftwireCallException(String message, DropReason dropReason, FailureCode failure) {
     super(message);

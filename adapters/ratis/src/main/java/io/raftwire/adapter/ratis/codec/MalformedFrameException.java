@@ -11,6 +11,7 @@ import java.util.Objects;
 public final class MalformedFrameException extends Exception {
   private static final long serialVersionUID = 1L;
 
+  /** The problem's short name, as counted in {@code malformed.<problem>}. */
   private final String problem;
 
   /**
