@@ -284,7 +284,7 @@ public final class S8 {
             + "Leadership of every group is transferred to server 1 (Ratis's admin transferLeadership) before the warm-up. "
             + "Both columns run identical Ratis properties (election timeout 500..1000 ms, everything else Ratis's defaults) "
             + "apart from the RPC type: ratis-grpc is `SupportedRpcType.GRPC` (GrpcLogAppender), raftwire is the adapter "
-            + "on raftwire's gRPC transport with its default lanes, budgets and credits (LogAppenderDefault).%n%n",
+            + "on raftwire's gRPC transport with its default lanes, budgets and credits and the adapter's own log appender (RaftwireLogAppender).%n%n",
         LocalDate.now(ZoneOffset.UTC), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
         runs, measure, warmup));
     md.append("Command (from the repository root, after `mvn -o -B -pl benchmarks/ratis -am install -DskipTests`):\n\n")
