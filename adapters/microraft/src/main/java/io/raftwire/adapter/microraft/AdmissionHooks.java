@@ -5,12 +5,12 @@ import io.microraft.RaftEndpoint;
 import io.microraft.RaftNode;
 import io.microraft.persistence.RaftStore;
 import io.raftwire.flow.DurableEntries;
+import io.raftwire.flow.ReceivedAppends;
 import io.raftwire.flow.FlowControl;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,10 +49,9 @@ public final class AdmissionHooks {
   private final FlowControl flow;
   private final StoreId localStore;
   private final MicroRaftCodec codec;
-  private final Map<RangeId, ArrayDeque<Received>> received = new ConcurrentHashMap<>();
+  private final ReceivedAppends received = new ReceivedAppends(MAX_PENDING_APPENDS);
   /** Bytes this store proposed (as leader) per range and has not reported as written yet. */
   private final Map<RangeId, AtomicLong> localBytes = new ConcurrentHashMap<>();
-  private final AtomicLong forgotten = new AtomicLong();
 
   /**
    * Creates the hooks of one store.
@@ -119,19 +118,7 @@ public final class AdmissionHooks {
   }
 
   private void appendReceived(RaftEnvelope envelope) {
-    List<io.raftwire.message.LogEntry> entries = envelope.entries();
-    if (entries.isEmpty()) {
-      return;
-    }
-    ArrayDeque<Received> pending = received.computeIfAbsent(envelope.range(), r -> new ArrayDeque<>());
-    synchronized (pending) {
-      pending.addLast(new Received(envelope.from().store(), envelope.priority(), entries.get(0).index(),
-          entries.get(entries.size() - 1).index(), envelope.sizeBytes()));
-      if (pending.size() > MAX_PENDING_APPENDS) {
-        pending.pollFirst();
-        forgotten.incrementAndGet();
-      }
-    }
+    received.received(envelope);
   }
 
   /**
@@ -151,29 +138,22 @@ public final class AdmissionHooks {
   void durable(RangeId range, long index, long flushNanos) {
     AtomicLong local = localBytes.get(range);
     long bytes = local == null ? 0 : local.getAndSet(0); // written by this store as leader
-    ArrayDeque<Received> pending = received.get(range);
-    List<Received> done = new ArrayList<>();
-    if (pending != null) {
-      synchronized (pending) {
-        while (!pending.isEmpty() && pending.peekFirst().lastIndex <= index) {
-          done.add(pending.pollFirst());
-        }
-      }
-    }
+    List<DurableEntries> done = received.durableThrough(range, index);
     int i = 0;
     while (i < done.size()) {
-      Received first = done.get(i);
-      Received last = first;
+      DurableEntries first = done.get(i);
+      DurableEntries last = first;
       long runBytes = 0;
       int j = i;
-      while (j < done.size() && done.get(j).leader.equals(first.leader) && done.get(j).priority == first.priority) {
+      while (j < done.size() && done.get(j).leaderStore().equals(first.leaderStore())
+          && done.get(j).priority() == first.priority()) {
         last = done.get(j);
-        runBytes += last.bytes;
+        runBytes += last.bytes();
         j++;
       }
-      if (!first.leader.equals(localStore)) {
-        flow.entriesDurable(DurableEntries.of(
-            range, first.leader, first.priority, first.firstIndex, Math.max(first.firstIndex, last.lastIndex), runBytes));
+      if (!first.leaderStore().equals(localStore)) {
+        flow.entriesDurable(DurableEntries.of(range, first.leaderStore(), first.priority(), first.firstIndex(),
+            Math.max(first.firstIndex(), last.lastIndex()), runBytes));
       }
       bytes += runBytes;
       i = j;
@@ -188,22 +168,6 @@ public final class AdmissionHooks {
    * #MAX_PENDING_APPENDS} waiting for durability} Counts since the hooks were created.
    */
   public long forgottenAppends() {
-    return forgotten.get();
-  }
-
-  private static final class Received {
-    final StoreId leader;
-    final Priority priority;
-    final long firstIndex;
-    final long lastIndex;
-    final long bytes;
-
-    Received(StoreId leader, Priority priority, long firstIndex, long lastIndex, long bytes) {
-      this.leader = leader;
-      this.priority = priority;
-      this.firstIndex = firstIndex;
-      this.lastIndex = lastIndex;
-      this.bytes = bytes;
-    }
+    return received.forgotten();
   }
 }

@@ -9,9 +9,8 @@ import io.raftwire.adapter.ratis.codec.RatisCodec;
 import io.raftwire.adapter.ratis.codec.RatisFrame;
 import io.raftwire.diagnostics.ProblemLog;
 import io.raftwire.flow.DurableEntries;
+import io.raftwire.flow.ReceivedAppends;
 import io.raftwire.flow.FlowControl;
-import io.raftwire.message.LogEntry;
-import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.ReplicaAddress;
@@ -25,9 +24,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -119,8 +117,9 @@ final class RatisServerRpc implements RaftServerRpc, RaftServerAsynchronousProto
   private final ProblemLog problems;
   private final FlowControl flow; // null: the transport has no flow control
   private final Map<RangeId, Hosted> hosted = new ConcurrentHashMap<>(); // bounded by the groups hosted
-  private final Map<RangeId, ArrayDeque<Received>> received = new ConcurrentHashMap<>(); // each bounded
+  private final ReceivedAppends received = new ReceivedAppends(MAX_PENDING_APPENDS);
   private final Map<String, Counter> counters = new ConcurrentHashMap<>(); // bounded: fixed and enum-named counters
+  private final Map<MessageType, Counter> receivedByType = new EnumMap<>(MessageType.class); // read-only after construction
   private final Registration dropRegistration;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -159,6 +158,11 @@ final class RatisServerRpc implements RaftServerRpc, RaftServerAsynchronousProto
     this.flow = transport.flowControl().orElse(null);
     metrics.gauge(MetricRegistry.name(prefix, "dispatch", "queued"), () -> () -> dispatch.getQueue().size());
     metrics.gauge(MetricRegistry.name(prefix, "groups"), () -> hosted::size);
+    for (MessageType type : MessageType.values()) {
+      if (type.isRequest()) {
+        receivedByType.put(type, counter("requests.received." + type));
+      }
+    }
     this.dropRegistration = transport.addDropListener(this::onDropped);
   }
 
@@ -430,7 +434,7 @@ final class RatisServerRpc implements RaftServerRpc, RaftServerAsynchronousProto
       last = h.groups.isEmpty() && hosted.remove(range, h);
       if (last) {
         h.registration.close();
-        received.remove(range);
+        received.forget(range);
       }
     }
     int failed = !last ? 0 : calls.failAll(c -> c.range.equals(range),
@@ -515,7 +519,7 @@ final class RatisServerRpc implements RaftServerRpc, RaftServerAsynchronousProto
       fail(envelope, frame, FailureCode.UNKNOWN_GROUP, "Ratis server " + server.getId() + " hosts no division of " + group);
       return;
     }
-    count("requests.received." + type);
+    receivedByType.get(type).inc();
     switch (type) {
       case APPEND_ENTRIES:
         onAppend(envelope, frame, (AppendEntriesRequestProto) request);
@@ -540,7 +544,9 @@ final class RatisServerRpc implements RaftServerRpc, RaftServerAsynchronousProto
   private void onAppend(RaftEnvelope envelope, RatisFrame frame, AppendEntriesRequestProto request) {
     long startNanos = options.nanoClock().getAsLong();
     if (options.reportDurability() && flow != null && !envelope.entries().isEmpty()) {
-      appendReceived(envelope);
+      if (received.received(envelope)) {
+        count("durability.forgotten");
+      }
     }
     answer(envelope, frame, () -> server.appendEntriesAsync(request).thenApply(reply -> {
       if (options.reportDurability() && flow != null && reply.getResult() == AppendEntriesReplyProto.AppendResult.SUCCESS) {
@@ -691,31 +697,9 @@ final class RatisServerRpc implements RaftServerRpc, RaftServerAsynchronousProto
 
   // ---- durability (follower side of logical admission) ----
 
-  private void appendReceived(RaftEnvelope envelope) {
-    List<LogEntry> entries = envelope.entries();
-    ArrayDeque<Received> pending = received.computeIfAbsent(envelope.range(), r -> new ArrayDeque<>());
-    synchronized (pending) {
-      pending.addLast(new Received(envelope.from().store(), envelope.priority(), entries.get(0).index(),
-          entries.get(entries.size() - 1).index(), envelope.sizeBytes()));
-      if (pending.size() > MAX_PENDING_APPENDS) {
-        pending.pollFirst();
-        count("durability.forgotten");
-      }
-    }
-  }
-
   private void durable(RangeId range, long matchIndex, long writtenBytes, long nanos) {
-    ArrayDeque<Received> pending = received.get(range);
-    List<Received> done = new ArrayList<>();
-    if (pending != null) {
-      synchronized (pending) {
-        while (!pending.isEmpty() && pending.peekFirst().lastIndex <= RatisCodec.toRaftwireIndex(matchIndex)) {
-          done.add(pending.pollFirst());
-        }
-      }
-    }
-    for (Received r : done) {
-      flow.entriesDurable(DurableEntries.of(range, r.leader, r.priority, r.firstIndex, r.lastIndex, r.bytes));
+    for (DurableEntries done : received.durableThrough(range, RatisCodec.toRaftwireIndex(matchIndex))) {
+      flow.entriesDurable(done);
     }
     if (writtenBytes > 0) {
       flow.recordDiskWrite(writtenBytes, nanos);
@@ -746,11 +730,6 @@ final class RatisServerRpc implements RaftServerRpc, RaftServerAsynchronousProto
     return options;
   }
 
-  /** {@return the calls in flight now} For tests. */
-  int pendingCalls() {
-    return calls.size();
-  }
-
   /** {@return the ranges served now} For tests. */
   Set<RangeId> hostedRanges() {
     return Set.copyOf(hosted.keySet());
@@ -764,22 +743,6 @@ final class RatisServerRpc implements RaftServerRpc, RaftServerAsynchronousProto
     Hosted(RaftGroupId group, Registration registration) {
       this.groups.add(group);
       this.registration = registration;
-    }
-  }
-
-  private static final class Received {
-    final StoreId leader;
-    final Priority priority;
-    final long firstIndex;
-    final long lastIndex;
-    final long bytes;
-
-    Received(StoreId leader, Priority priority, long firstIndex, long lastIndex, long bytes) {
-      this.leader = leader;
-      this.priority = priority;
-      this.firstIndex = firstIndex;
-      this.lastIndex = lastIndex;
-      this.bytes = bytes;
     }
   }
 }

@@ -16,20 +16,16 @@ import com.alipay.sofa.jraft.entity.codec.LogEntryCodecFactory;
 import io.raftwire.adapter.jraft.GroupRanges;
 import io.raftwire.adapter.jraft.StoreDirectory;
 import io.raftwire.flow.DurableEntries;
+import io.raftwire.flow.ReceivedAppends;
 import io.raftwire.flow.FlowControl;
-import io.raftwire.message.LogEntry;
 import io.raftwire.message.Priority;
 import io.raftwire.message.RaftEnvelope;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -64,8 +60,7 @@ public final class JraftAdmission {
   private final StoreId localStore;
   private final StoreDirectory directory;
   private final GroupRanges ranges;
-  private final Map<RangeId, ArrayDeque<Received>> received = new ConcurrentHashMap<>(); // bounded per group
-  private final AtomicLong forgotten = new AtomicLong();
+  private final ReceivedAppends received = new ReceivedAppends(MAX_PENDING_APPENDS);
 
   /**
    * Creates the hooks of one store.
@@ -198,7 +193,7 @@ public final class JraftAdmission {
    * #MAX_PENDING_APPENDS} waiting for durability} Counts since the hooks were created.
    */
   public long forgottenAppends() {
-    return forgotten.get();
+    return received.forgotten();
   }
 
   RangeId rangeOf(String groupId) {
@@ -206,35 +201,14 @@ public final class JraftAdmission {
   }
 
   private void appendReceived(RaftEnvelope envelope) {
-    List<LogEntry> entries = envelope.entries();
-    if (entries.isEmpty()) {
-      return;
-    }
-    ArrayDeque<Received> pending = received.computeIfAbsent(envelope.range(), r -> new ArrayDeque<>());
-    synchronized (pending) {
-      pending.addLast(new Received(envelope.from().store(), envelope.priority(), entries.get(0).index(),
-          entries.get(entries.size() - 1).index(), envelope.sizeBytes()));
-      if (pending.size() > MAX_PENDING_APPENDS) {
-        pending.pollFirst();
-        forgotten.incrementAndGet();
-      }
-    }
+    received.received(envelope);
   }
 
   /** The entries of {@code range} up to {@code lastIndex} are durable; the write took {@code nanos}. */
   void durable(RangeId range, long lastIndex, long writtenBytes, long nanos) {
-    ArrayDeque<Received> pending = received.get(range);
-    List<Received> done = new ArrayList<>();
-    if (pending != null) {
-      synchronized (pending) {
-        while (!pending.isEmpty() && pending.peekFirst().lastIndex <= lastIndex) {
-          done.add(pending.pollFirst());
-        }
-      }
-    }
-    for (Received r : done) {
-      if (!r.leader.equals(localStore)) {
-        flow.entriesDurable(DurableEntries.of(range, r.leader, r.priority, r.firstIndex, r.lastIndex, r.bytes));
+    for (DurableEntries done : received.durableThrough(range, lastIndex)) {
+      if (!done.leaderStore().equals(localStore)) {
+        flow.entriesDurable(done);
       }
     }
     if (writtenBytes > 0) {
@@ -244,27 +218,6 @@ public final class JraftAdmission {
 
   /** Entries of {@code range} from {@code firstIndex} on were truncated: they never become durable. */
   void truncatedFrom(RangeId range, long firstIndex) {
-    ArrayDeque<Received> pending = received.get(range);
-    if (pending != null) {
-      synchronized (pending) {
-        pending.removeIf(r -> r.firstIndex >= firstIndex);
-      }
-    }
-  }
-
-  private static final class Received {
-    final StoreId leader;
-    final Priority priority;
-    final long firstIndex;
-    final long lastIndex;
-    final long bytes;
-
-    Received(StoreId leader, Priority priority, long firstIndex, long lastIndex, long bytes) {
-      this.leader = leader;
-      this.priority = priority;
-      this.firstIndex = firstIndex;
-      this.lastIndex = lastIndex;
-      this.bytes = bytes;
-    }
+    received.truncatedFrom(range, firstIndex);
   }
 }
