@@ -406,11 +406,6 @@ final class RaftwireLogAppender extends LogAppenderBase {
     }
   }
 
-  /** {@return the appends in flight now} For tests. */
-  synchronized int appendsInFlight() {
-    return appends.size();
-  }
-
   /** One append in flight. Immutable. */
   private static final class InFlight {
     final long callId;

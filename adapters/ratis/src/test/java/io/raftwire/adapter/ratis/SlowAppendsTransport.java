@@ -40,20 +40,38 @@ final class SlowAppendsTransport implements RaftTransport {
     delayNanos.set(nanos);
   }
 
+  /**
+   * Keeps the handler contract the wrapped transport gives: calls for the range stay serial (one
+   * lock per registration), and APPEND envelopes stay in their order (each due no earlier than the
+   * one before, also after the delay is lifted); CONTROL and SNAPSHOT still arrive at once.
+   */
   @Override
   public Registration register(RangeId range, io.raftwire.transport.InboundHandler handler) {
+    Object serial = new Object();
+    long[] lastDueNanos = {System.nanoTime()}; // guarded by serial; never later than now unless APPENDs are held
     return delegate.register(range, (r, batch) -> {
-      long delay = delayNanos.get();
       List<RaftEnvelope> now = new ArrayList<>();
-      for (RaftEnvelope e : batch) {
-        if (delay > 0 && e.trafficClass() == TrafficClass.APPEND) {
-          var unused = later.schedule(() -> handler.deliver(r, List.of(e)), delay, TimeUnit.NANOSECONDS);
-        } else {
-          now.add(e);
+      synchronized (serial) {
+        long t = System.nanoTime();
+        for (RaftEnvelope e : batch) {
+          long due = t + delayNanos.get();
+          if (e.trafficClass() == TrafficClass.APPEND && (due - t > 0 || lastDueNanos[0] - t > 0)) {
+            if (lastDueNanos[0] - due > 0) {
+              due = lastDueNanos[0];
+            }
+            lastDueNanos[0] = due;
+            var unused = later.schedule(() -> {
+              synchronized (serial) {
+                handler.deliver(r, List.of(e));
+              }
+            }, due - t, TimeUnit.NANOSECONDS);
+          } else {
+            now.add(e);
+          }
         }
-      }
-      if (!now.isEmpty()) {
-        handler.deliver(r, now);
+        if (!now.isEmpty()) {
+          handler.deliver(r, now);
+        }
       }
     });
   }
