@@ -45,6 +45,7 @@ import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
@@ -77,6 +78,8 @@ final class RatisCluster implements AutoCloseable {
   RatisGroupRanges ranges = RatisGroupRanges.hashed();
 
   RatisCluster(Path dataDir, int serverCount) {
+    // Ratis calls System.exit on some start failures; in a test that must be a failure, not a crash.
+    ExitUtils.disableSystemExit();
     this.dataDir = dataDir;
     this.serverCount = serverCount;
     for (int s = 1; s <= serverCount; s++) {
@@ -140,6 +143,10 @@ final class RatisCluster implements AutoCloseable {
   /** Starts server {@code s}: a transport, then a Ratis server on it (formatted, or recovering its groups from disk). */
   Server start(int s, boolean format) throws IOException {
     StoreId id = StoreId.of(s);
+    // Ratis closes its client service without waiting for the listener to go (shutdownNow), and
+    // ends the process when a restart cannot bind it: start only once the port is free again.
+    int clientPort = clientPorts.get(s);
+    await("client port " + clientPort + " of server " + s + " free").atMost(WAIT).until(() -> canBind(clientPort));
     GrpcTransportConfig.Builder config = GrpcTransportConfig.builder(id, StoreResolver.of(addresses)).security(PeerSecurity.insecure());
     if (admission) {
       config.admission(AdmissionConfig.builder().libraryReportsDurability(true).build());
@@ -259,12 +266,30 @@ final class RatisCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * A port for a Ratis client service that stays this cluster's across restarts. It is taken from
+   * [10000, 32000), below the ephemeral ranges of Linux (32768), macOS and Windows (49152), where no
+   * {@code bind(0)} (the transports') and no outgoing connection's local port can land meanwhile,
+   * and checked free now.
+   */
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = 10_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(22_000);
+      if (canBind(port)) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free port in [10000, 32000)");
+  }
+
+  /** Whether a listener could bind {@code port} on 127.0.0.1 now. */
+  static boolean canBind(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
       socket.setReuseAddress(true);
-      return socket.getLocalPort();
+      socket.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+      return true;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return false;
     }
   }
 

@@ -63,6 +63,7 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -123,6 +124,7 @@ public final class S8Run {
       Path timelineFile) throws Exception {
     boolean slow = !scenario.equals("throughput");
     Pace slowApply = slow ? new Pace(SLOW_APPLY_BYTES_PER_SECOND) : null;
+    ExitUtils.disableSystemExit(); // a server that cannot start fails this run instead of ending the JVM
     for (int s = 1; s <= SERVERS; s++) {
       stores.put(peerId(s), StoreId.of(s), Locality.UNKNOWN);
       ports.put(s, freePort());
