@@ -28,6 +28,15 @@ public final class GrpcTransportConfig {
    * TCP; much larger writes gain nothing and delay the next CONTROL batch.
    */
   public static final long DEFAULT_TARGET_BATCH_BYTES = MiB;
+  /**
+   * Default HTTP/2 flow-control window of every raftwire connection and stream, inbound: 4 MiB, four
+   * target batches. It is how many bytes a peer may send that this store's parser has not taken yet.
+   * With gRPC's default of 1 MiB, one batch, a sender waits for the window of one batch to come back
+   * before it writes the next while the receiver parses; S4 measured 5-15 % more throughput at 1
+   * KiB, 16 KiB and 256 KiB with 4 MiB, and nothing more with 8 or 16 MiB. At worst this many bytes
+   * wait in the network buffers per connection (a peer has one, or two with separate DATA).
+   */
+  public static final int DEFAULT_STREAM_WINDOW_BYTES = 4 * (int) MiB;
   /** Default most messages per written batch: 1024. */
   public static final int DEFAULT_MAX_BATCH_MESSAGES = 1024;
   /**
@@ -129,7 +138,7 @@ public final class GrpcTransportConfig {
       long livenessTimeoutNanos) {}
 
   /** How streams are batched, timed out and delivered. */
-  private record Streams(int workerThreads, int receiveThreads, long targetBatchBytes, int maxBatchMessages, long drrQuantumBytes,
+  private record Streams(int workerThreads, int receiveThreads, long targetBatchBytes, int streamWindowBytes, int maxBatchMessages, long drrQuantumBytes,
       long elasticBatchBytes, long elasticInflightBytes, int deliveryBatchMessages, long helloTimeoutNanos, long idleStreamTimeoutNanos,
       boolean controlOnSeparateConnection, long noticeFlushNanos, boolean fanOut, long fanOutLingerNanos) {}
 
@@ -148,7 +157,7 @@ public final class GrpcTransportConfig {
     this.metricRegistry = b.metricRegistry != null ? b.metricRegistry : new MetricRegistry();
     this.timebase = b.timebase;
     this.snapshots = b.snapshots;
-    this.streams = new Streams(b.workerThreads, b.receiveThreads, b.targetBatchBytes, b.maxBatchMessages, b.drrQuantumBytes,
+    this.streams = new Streams(b.workerThreads, b.receiveThreads, b.targetBatchBytes, b.streamWindowBytes, b.maxBatchMessages, b.drrQuantumBytes,
         b.elasticBatchBytes, b.elasticInflightBytes, b.deliveryBatchMessages, b.helloTimeoutNanos, b.idleStreamTimeoutNanos, b.controlOnSeparateConnection,
         b.noticeFlushNanos, b.fanOut, b.fanOutLingerNanos);
     this.reconnect = new Reconnect(b.reconnectInitialBackoffNanos, b.reconnectMaxBackoffNanos,
@@ -222,6 +231,14 @@ public final class GrpcTransportConfig {
   /** {@return the target bytes of one written batch (a single larger message is sent alone)} */
   public long targetBatchBytes() {
     return streams.targetBatchBytes();
+  }
+
+  /**
+   * {@return the HTTP/2 flow-control window of every connection and stream this transport receives
+   * on, in bytes}
+   */
+  public int streamWindowBytes() {
+    return streams.streamWindowBytes();
   }
 
   /** {@return the most messages in one written batch} */
@@ -424,6 +441,7 @@ public final class GrpcTransportConfig {
     private int workerThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
     private int receiveThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
     private long targetBatchBytes = DEFAULT_TARGET_BATCH_BYTES;
+    private int streamWindowBytes = DEFAULT_STREAM_WINDOW_BYTES;
     private int maxBatchMessages = DEFAULT_MAX_BATCH_MESSAGES;
     private long drrQuantumBytes = DEFAULT_DRR_QUANTUM_BYTES;
     private long elasticBatchBytes = DEFAULT_ELASTIC_BATCH_BYTES;
@@ -525,6 +543,18 @@ public final class GrpcTransportConfig {
      */
     public Builder targetBatchBytes(long bytes) {
       this.targetBatchBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_STREAM_WINDOW_BYTES}.
+     *
+     * @param bytes the HTTP/2 flow-control window of every connection and stream this transport
+     *     receives on (server and client side); at least 65,535 (HTTP/2's initial window)
+     * @return this builder
+     */
+    public Builder streamWindowBytes(int bytes) {
+      this.streamWindowBytes = bytes;
       return this;
     }
 
@@ -878,6 +908,10 @@ public final class GrpcTransportConfig {
         throw new IllegalArgumentException("receiveThreads must be >= 0, was " + receiveThreads);
       }
       positive("targetBatchBytes", targetBatchBytes);
+      if (streamWindowBytes < 65_535) {
+        throw new IllegalArgumentException("streamWindowBytes must be >= 65535 (HTTP/2's initial window), was "
+            + streamWindowBytes);
+      }
       positive("maxBatchMessages", maxBatchMessages);
       positive("drrQuantumBytes", drrQuantumBytes);
       positive("elasticBatchBytes", elasticBatchBytes);

@@ -124,7 +124,8 @@ final class GrpcTransportImpl implements GrpcTransport {
         config.reconnectBackoffMultiplier(), config.reconnectJitter(), () -> ThreadLocalRandom.current().nextDouble());
     long frameLimit = config.maxFrameBytes();
     this.peers = new Peers(store, config.resolver(), config.zoneTier(),
-        new ChannelSettings(config.controlOnSeparateConnection(), (int) frameLimit, security::channelCredentials),
+        new ChannelSettings(config.controlOnSeparateConnection(), (int) frameLimit, config.streamWindowBytes(),
+            security::channelCredentials),
         backoff, timebase, metrics);
     RelayRule relayRule = new RelayRule(store, localZone, peers::zoneOf);
     ReceiverMetrics counters = new ReceiverMetrics(metrics, problems);
@@ -164,7 +165,8 @@ final class GrpcTransportImpl implements GrpcTransport {
       if (snapshotService != null) {
         services.add(snapshotService.service());
       }
-      built = TransportServer.start(config.listenAddress(), security, serverLimits, frameLimit, services, receivers);
+      built = TransportServer.start(config.listenAddress(), security, serverLimits, frameLimit,
+          config.streamWindowBytes(), services, receivers);
     } catch (IOException | RuntimeException e) {
       this.snapshots = snapshotService;
       this.server = built;

@@ -25,6 +25,7 @@ class ConfigTest {
     rejects("receiveThreads", b -> b.receiveThreads(-1));
     rejects("targetBatchBytes", b -> b.targetBatchBytes(-1));
     rejects("maxBatchMessages", b -> b.maxBatchMessages(0));
+    rejects("streamWindowBytes", b -> b.streamWindowBytes(65_534));
     rejects("reconnectMaxBackoffNanos", b -> b.reconnectBackoff(100, 10, 2, 0.1));
     rejects("reconnectBackoffMultiplier", b -> b.reconnectBackoff(100, 1000, 0.5, 0.1));
     rejects("reconnectJitter", b -> b.reconnectBackoff(100, 1000, 2, 1.5));
@@ -37,6 +38,7 @@ class ConfigTest {
     GrpcTransportConfig c = GrpcTransportConfig.builder(StoreId.of(1), NONE).security(PeerSecurity.insecure()).build();
     assertEquals(1024 * 1024, c.targetBatchBytes());
     assertEquals(64 * 1024, c.drrQuantumBytes());
+    assertEquals(4 << 20, c.streamWindowBytes());
     assertTrue(c.controlOnSeparateConnection());
     assertEquals(Math.max(2, Runtime.getRuntime().availableProcessors()), c.receiveThreads());
     assertEquals(ReceiverLimits.defaults(), c.receiverLimits());

@@ -46,6 +46,7 @@ final class Channels {
       channel = NettyChannelBuilder.forAddress(to, settings.credentials().apply(store))
           .directExecutor()
           .maxInboundMessageSize(settings.maxInboundMessageBytes())
+          .flowControlWindow(settings.flowControlWindowBytes())
           .build();
       open.put(shared, channel);
     }

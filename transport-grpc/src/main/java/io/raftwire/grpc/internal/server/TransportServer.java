@@ -25,15 +25,18 @@ public final class TransportServer {
    * (each call's callbacks one at a time) except streams whose {@link WireCodec#LANE_HEADER} says
    * CONTROL, which run on the transport's I/O threads, as every call does if it is null (the
    * services never block either), every inbound message is at most {@code
-   * maxFrameBytes} (refused before buffering otherwise), and {@code limits} hold per connection.
+   * maxFrameBytes} (refused before buffering otherwise), a peer may send {@code windowBytes} ahead of
+   * what the services have read (HTTP/2 flow control, per connection and per stream), and {@code
+   * limits} hold per connection.
    *
    * @throws IOException if the address cannot be bound
    */
   public static Server start(InetSocketAddress address, TransportSecurity security, ServerLimits limits,
-      long maxFrameBytes, List<ServerServiceDefinition> services, @Nullable Executor callExecutor) throws IOException {
+      long maxFrameBytes, int windowBytes, List<ServerServiceDefinition> services, @Nullable Executor callExecutor) throws IOException {
     GrpcLogLimiter.install();
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address, security.serverCredentials())
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxFrameBytes))
+        .flowControlWindow(windowBytes)
         .maxConcurrentCallsPerConnection(limits.maxConcurrentCallsPerConnection())
         .maxInboundMetadataSize(limits.maxInboundMetadataBytes())
         .handshakeTimeout(limits.handshakeTimeoutNanos(), TimeUnit.NANOSECONDS)

@@ -34,7 +34,7 @@ class PeerTest {
   private final MetricRegistry registry = new MetricRegistry();
   private final Map<StoreId, InetSocketAddress> addresses = new ConcurrentHashMap<>();
   private final Peers peers = new Peers(LOCAL, StoreResolver.of(addresses), "zone",
-      new ChannelSettings(true, 1 << 20, store -> InsecureChannelCredentials.create()),
+      new ChannelSettings(true, 1 << 20, 1 << 20, store -> InsecureChannelCredentials.create()),
       new Backoff(100, 1000, 2.0, 0.0, () -> 0.5), time, new StoreMetrics(registry, LOCAL));
   private final List<String> heard = new CopyOnWriteArrayList<>();
 
