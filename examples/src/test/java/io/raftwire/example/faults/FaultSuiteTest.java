@@ -129,6 +129,7 @@ class FaultSuiteTest {
       }
       busiest = byRange.values().stream().max(Comparator.comparingInt(List::size)).orElseThrow().get(0);
     }
+    Map<Long, long[]> linesBefore = problemLines();
     long start = System.nanoTime();
     workload.start(cluster::client, WORKERS);
     hold(WARM);
@@ -150,6 +151,11 @@ class FaultSuiteTest {
     }
     long elections = cluster.terms() - termsBefore;
     hold(Duration.ofSeconds(2)); // the followers learn the last commits from the next heartbeat
+    Map<Long, long[]> linesAfter = problemLines();
+    List<String> problems = new ArrayList<>();
+    for (StoreProcess store : cluster.stores()) {
+      problems.addAll(store.distinctProblems(20));
+    }
     cluster.stopAll();
     Map<Long, Map<String, String>> contents = new TreeMap<>();
     for (StoreProcess store : cluster.stores()) {
@@ -169,14 +175,25 @@ class FaultSuiteTest {
         .append("; recovery after the fault ended ").append(Figures.recovery(history, KEYS, faultEnd))
         .append("; fault held ").append(Figures.ms(faultEnd - faultStart)).append(" ms\n");
     report.append("  elections (rise of the ranges' terms): ").append(elections).append('\n');
+    report.append("  WARN/ERROR lines from the workload's start to the stop:");
     for (StoreProcess store : cluster.stores()) {
-      report.append("  s").append(store.id).append(": WARN ").append(store.warnings()).append(", ERROR ")
-          .append(store.errors()).append(' ').append(store.distinctProblems(6)).append('\n');
+      report.append(" s").append(store.id).append(' ').append(linesAfter.get(store.id)[0] - linesBefore.get(store.id)[0])
+          .append('/').append(linesAfter.get(store.id)[1] - linesBefore.get(store.id)[1]);
     }
+    report.append("; kinds: ").append(problems.stream().distinct().sorted().toList()).append('\n');
     report.append("  verdict: ").append(anomalies.isEmpty() ? "linearizable, nothing lost, replicas agree" : anomalies)
         .append("; took ").append(Figures.ms(System.nanoTime() - begun)).append(" ms");
     System.out.println(report);
     assertTrue(anomalies.isEmpty(), name + ": " + String.join("\n", anomalies));
+  }
+
+  /** Per store, its WARN and ERROR lines so far. */
+  private Map<Long, long[]> problemLines() {
+    Map<Long, long[]> lines = new TreeMap<>();
+    for (StoreProcess store : cluster.stores()) {
+      lines.put(store.id, new long[] {store.warnings(), store.errors()});
+    }
+    return lines;
   }
 
   /** Lets {@code duration} pass (a fault's length, or a phase of the workload). */

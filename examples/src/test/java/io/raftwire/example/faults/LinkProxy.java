@@ -108,8 +108,8 @@ final class LinkProxy implements AutoCloseable {
       long lastDue = 0;
       try (InputStream in = from.getInputStream()) {
         while (true) {
-          awaitReadable();
           int n = in.read(buffer);
+          awaitUnblocked(); // holds what it read, and reads no more, while blocked
           if (n < 0 || mode == Mode.DROP) {
             break;
           }
@@ -154,7 +154,7 @@ final class LinkProxy implements AutoCloseable {
     writer.start();
   }
 
-  private void awaitReadable() throws InterruptedException {
+  private void awaitUnblocked() throws InterruptedException {
     synchronized (modeLock) {
       while (mode == Mode.BLOCK && !closed) {
         modeLock.wait();

@@ -129,7 +129,7 @@ final class StoreProcess {
     return lines().filter(l -> WARN.matcher(l).find() || ERROR.matcher(l).find())
         .map(l -> l.substring(l.indexOf("] ") + 2))
         .map(l -> l.replaceAll("\\d+", "N"))
-        .map(l -> l.length() > 160 ? l.substring(0, 160) : l)
+        .map(l -> l.length() > 110 ? l.substring(0, 110) : l)
         .distinct().limit(limit).toList();
   }
 
