@@ -164,7 +164,7 @@ class FaultSuiteTest {
 
     List<Op> history = new ArrayList<>(workload.history);
     List<String> anomalies = new ArrayList<>();
-    anomalies.addAll(HistoryCheck.linearizable(history, KEYS));
+    anomalies.addAll(HistoryCheck.linearizable(history, KEYS, start));
     anomalies.addAll(HistoryCheck.nothingLost(history, finalValues));
     anomalies.addAll(HistoryCheck.replicasAgree(contents));
 
@@ -173,7 +173,9 @@ class FaultSuiteTest {
         .append(" unknown=").append(workload.count(Outcome.UNKNOWN)).append('\n');
     report.append("  longest outage ").append(Figures.longestOutage(history, KEYS, start, end))
         .append("; recovery after the fault ended ").append(Figures.recovery(history, KEYS, faultEnd))
-        .append("; fault held ").append(Figures.ms(faultEnd - faultStart)).append(" ms\n");
+        .append("; fault held ").append(Figures.ms(faultEnd - faultStart)).append(" ms, from ")
+        .append(HistoryCheck.micros(faultStart, start)).append(" to ").append(HistoryCheck.micros(faultEnd, start))
+        .append(" µs after the workload began\n");
     report.append("  elections (rise of the ranges' terms): ").append(elections).append('\n');
     report.append("  WARN/ERROR lines from the workload's start to the stop:");
     for (StoreProcess store : cluster.stores()) {
@@ -184,7 +186,22 @@ class FaultSuiteTest {
     report.append("  verdict: ").append(anomalies.isEmpty() ? "linearizable, nothing lost, replicas agree" : anomalies)
         .append("; took ").append(Figures.ms(System.nanoTime() - begun)).append(" ms");
     System.out.println(report);
+    if (!anomalies.isEmpty()) {
+      keepLogs(name);
+    }
     assertTrue(anomalies.isEmpty(), name + ": " + String.join("\n", anomalies));
+  }
+
+  /** Copies the stores' logs to {@code target/fault-logs/<fault>/}, where they outlive the test's directory. */
+  private void keepLogs(String name) throws java.io.IOException {
+    Path kept = Path.of("target", "fault-logs", name.replaceAll("[^A-Za-z0-9]+", "-"));
+    java.nio.file.Files.createDirectories(kept);
+    try (java.util.stream.Stream<Path> logs = java.nio.file.Files.list(dir.resolve("logs"))) {
+      for (Path log : logs.toList()) {
+        java.nio.file.Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    System.out.println("  the stores' logs are kept in " + kept.toAbsolutePath());
   }
 
   /** Per store, its WARN and ERROR lines so far. */

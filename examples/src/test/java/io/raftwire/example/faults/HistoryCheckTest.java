@@ -10,18 +10,18 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The fault suite's checks catch what they are for, and name the anomaly briefly. */
+/** The fault suite's checks catch what they are for, and name the anomaly briefly (times in ns). */
 class HistoryCheckTest {
   private static final List<Op> HISTORY = List.of(
-      new Op("k", true, "v1", 0, 10, Outcome.OK),
-      new Op("k", true, "v2", 20, 30, Outcome.OK),
-      new Op("k", true, "v3", 25, 40, Outcome.UNKNOWN),
-      new Op("k", false, "v2", 31, 35, Outcome.OK),
-      new Op("k", false, null, 36, 37, Outcome.FAIL));
+      new Op("k", true, "v1", 0, 10000, Outcome.OK),
+      new Op("k", true, "v2", 20000, 30000, Outcome.OK),
+      new Op("k", true, "v3", 25000, 40000, Outcome.UNKNOWN),
+      new Op("k", false, "v2", 31000, 35000, Outcome.OK),
+      new Op("k", false, null, 36000, 37000, Outcome.FAIL));
 
   @Test
   void aHealthyHistoryPasses() {
-    assertEquals(List.of(), HistoryCheck.linearizable(HISTORY, List.of("k")));
+    assertEquals(List.of(), HistoryCheck.linearizable(HISTORY, List.of("k"), 0));
     assertEquals(List.of(), HistoryCheck.nothingLost(HISTORY, Map.of("k", Optional.of("v2"))));
     assertEquals(List.of(), HistoryCheck.nothingLost(HISTORY, Map.of("k", Optional.of("v3"))),
         "a later write of unknown outcome may win");
@@ -39,8 +39,8 @@ class HistoryCheckTest {
   @Test
   void aStaleReadAndDisagreeingReplicasAreNamed() {
     List<Op> stale = new java.util.ArrayList<>(HISTORY);
-    stale.add(new Op("k", false, "v1", 50, 60, Outcome.OK));
-    List<String> anomalies = HistoryCheck.linearizable(stale, List.of("k"));
+    stale.add(new Op("k", false, "v1", 50000, 60000, Outcome.OK));
+    List<String> anomalies = HistoryCheck.linearizable(stale, List.of("k"), 0);
     assertEquals(1, anomalies.size());
     assertTrue(anomalies.get(0).contains("R(k=v1)"), anomalies.get(0));
     assertEquals(List.of("replicas disagree on r1/k: [s1=v2, s2=v1]"),
