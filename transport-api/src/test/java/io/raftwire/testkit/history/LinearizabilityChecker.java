@@ -283,6 +283,18 @@ public final class LinearizabilityChecker {
       for (int i : deepestCandidates) {
         text.append(ops.get(i)).append(' ');
       }
+      List<String> shown = new ArrayList<>();
+      for (int i : deepestCandidates) {
+        Op op = ops.get(i);
+        if (!op.write && !Objects.equals(op.value, deepestValue) && !shown.contains(op.value)) {
+          shown.add(op.value);
+          for (Op w : ops) {
+            if (w.write && Objects.equals(w.value, op.value)) {
+              text.append("; ").append(op.value).append(" was written by ").append(w);
+            }
+          }
+        }
+      }
       text.append("; the operations before them: ");
       for (int i = Math.max(0, deepestFirst - 4); i < deepestFirst; i++) {
         text.append(ops.get(i)).append(' ');

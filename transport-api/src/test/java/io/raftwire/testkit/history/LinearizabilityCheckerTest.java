@@ -47,6 +47,7 @@ class LinearizabilityCheckerTest {
     LinearizabilityChecker.Verdict verdict = LinearizabilityChecker.check(history, "k");
     assertFalse(verdict.linearizable());
     assertTrue(verdict.anomaly().contains("R(k=a7)"), verdict.anomaly());
+    assertTrue(verdict.anomaly().contains("a7 was written by W(k=a7)"), verdict.anomaly());
     assertTrue(verdict.anomaly().length() < 1000, "a minimal anomaly, not the whole history: " + verdict.anomaly());
   }
 
