@@ -39,7 +39,8 @@ import org.rocksdb.RocksIterator;
  * store-to-store traffic passes through a {@link LinkProxy} per directed link: store i's {@code
  * --peers} names, for every other store j, the proxy of link i to j, and {@code --listen} its own
  * real address. Client, transport and metrics ports are picked once, so a restarted store comes
- * back where it was. {@link #close()} kills whatever is still running. Not thread-safe: one test
+ * back where it was. {@link #close()} kills whatever is still running, as does a shutdown hook
+ * should the test JVM exit first. Not thread-safe: one test
  * thread drives it (the proxies themselves are thread-safe).
  */
 final class FaultCluster implements AutoCloseable {
@@ -53,6 +54,8 @@ final class FaultCluster implements AutoCloseable {
   private final Map<Long, Integer> metricsPorts = new TreeMap<>();
   private final Map<String, LinkProxy> links = new TreeMap<>();
   private final Map<Long, Path> dataDirs = new TreeMap<>();
+  // Kills the stores should the test JVM exit without close() (a surefire timeout, Ctrl-C).
+  private final Thread killer = new Thread(() -> stores.values().forEach(StoreProcess::destroy), "fault-cluster-killer");
 
   FaultCluster(Path root, int ranges) throws IOException {
     this.ranges = ranges;
@@ -90,6 +93,7 @@ final class FaultCluster implements AutoCloseable {
 
   /** Starts every store and waits until each serves clients. */
   void start() throws IOException {
+    Runtime.getRuntime().addShutdownHook(killer);
     for (StoreProcess store : stores.values()) {
       store.start();
     }
@@ -250,6 +254,11 @@ final class FaultCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(killer);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // never added, or the JVM is exiting and runs it anyway
+    }
     for (StoreProcess store : stores.values()) {
       store.destroy();
     }
