@@ -23,12 +23,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,6 +48,7 @@ import org.rocksdb.RocksIterator;
 final class FaultCluster implements AutoCloseable {
   static final int STORES = 3;
   static final Metadata.Key<String> LEADER = Metadata.Key.of("raftwire-leader", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
   private static final Pattern TERM = Pattern.compile("raftwire_s\\d+_kv_(r\\d+)_term\\S*\\s+(\\S+)");
 
   final int ranges;
@@ -54,11 +57,13 @@ final class FaultCluster implements AutoCloseable {
   private final Map<Long, Integer> metricsPorts = new TreeMap<>();
   private final Map<String, LinkProxy> links = new TreeMap<>();
   private final Map<Long, Path> dataDirs = new TreeMap<>();
+  private final Path logs;
   // Kills the stores should the test JVM exit without close() (a surefire timeout, Ctrl-C).
   private final Thread killer = new Thread(() -> stores.values().forEach(StoreProcess::destroy), "fault-cluster-killer");
 
   FaultCluster(Path root, int ranges) throws IOException {
     this.ranges = ranges;
+    this.logs = root.resolve("logs");
     Map<Long, InetSocketAddress> raft = new TreeMap<>();
     for (long id = 1; id <= STORES; id++) {
       raft.put(id, freeAddress());
@@ -87,7 +92,28 @@ final class FaultCluster implements AutoCloseable {
           "--client", "127.0.0.1:" + clientAddresses.get(id).getPort(),
           "--metrics-port", Integer.toString(metricsPorts.get(id)),
           "--data", data.toString(),
-          "--ranges", Integer.toString(ranges)), root.resolve("logs")));
+          "--ranges", Integer.toString(ranges)), logs));
+    }
+  }
+
+  /**
+   * A started cluster under {@code root}: should a store fail to bind a port that was free when it
+   * was picked (another process took it meanwhile), the attempt is killed and another one, with
+   * other ports, started; at most three.
+   */
+  static FaultCluster started(Path root, int ranges) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      FaultCluster cluster = new FaultCluster(root.resolve("attempt-" + attempt), ranges);
+      try {
+        cluster.start();
+        return cluster;
+      } catch (IllegalStateException e) {
+        cluster.close();
+        if (attempt == 3 || !String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("bind")) {
+          throw e;
+        }
+        System.out.println("a store could not bind its port, starting the cluster again: " + e.getMessage().lines().findFirst().orElse(""));
+      }
     }
   }
 
@@ -97,6 +123,11 @@ final class FaultCluster implements AutoCloseable {
     for (StoreProcess store : stores.values()) {
       store.start();
     }
+  }
+
+  /** Where the stores' stdout and stderr files are. */
+  Path logs() {
+    return logs;
   }
 
   StoreProcess store(long id) {
@@ -267,7 +298,27 @@ final class FaultCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * A loopback port that is free now, below the kernel's ephemeral range: a port picked by binding
+   * port 0 and closing it again may be taken by any outgoing connection before the store binds it
+   * (or binds it again after a restart), one below that range only by another listener.
+   */
   private static InetSocketAddress freeAddress() throws IOException {
+    int ephemeralLow = 32768;
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip();
+      ephemeralLow = Integer.parseInt(WHITESPACE.split(range, 2)[0]);
+    } catch (IOException | RuntimeException e) {
+      // not Linux: assume its default range
+    }
+    for (int attempt = 0; attempt < 100 && ephemeralLow > 11_000; attempt++) {
+      int port = 10_000 + ThreadLocalRandom.current().nextInt(ephemeralLow - 10_000);
+      try (ServerSocket socket = new ServerSocket(port)) { // the wildcard: free on every address, as metrics bind
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), socket.getLocalPort());
+      } catch (IOException taken) {
+        // try another
+      }
+    }
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return new InetSocketAddress(InetAddress.getLoopbackAddress(), socket.getLocalPort());
     }

@@ -117,8 +117,7 @@ class FaultSuiteTest {
 
   private void run(String name, Nemesis nemesis) throws Exception {
     long begun = System.nanoTime();
-    cluster = new FaultCluster(dir, RANGES);
-    cluster.start();
+    cluster = FaultCluster.started(dir, RANGES);
     workload = new Workload(KEYS, WORKERS);
     String busiest;
     try (KvClient probe = cluster.client()) {
@@ -182,7 +181,7 @@ class FaultSuiteTest {
       report.append(" s").append(store.id).append(' ').append(linesAfter.get(store.id)[0] - linesBefore.get(store.id)[0])
           .append('/').append(linesAfter.get(store.id)[1] - linesBefore.get(store.id)[1]);
     }
-    report.append("; kinds: ").append(problems.stream().distinct().sorted().toList()).append('\n');
+    report.append("; kinds, over the stores' whole lives: ").append(problems.stream().distinct().sorted().toList()).append('\n');
     report.append("  verdict: ").append(anomalies.isEmpty() ? "linearizable, nothing lost, replicas agree" : anomalies)
         .append("; took ").append(Figures.ms(System.nanoTime() - begun)).append(" ms");
     System.out.println(report);
@@ -196,7 +195,7 @@ class FaultSuiteTest {
   private void keepLogs(String name) throws java.io.IOException {
     Path kept = Path.of("target", "fault-logs", name.replaceAll("[^A-Za-z0-9]+", "-"));
     java.nio.file.Files.createDirectories(kept);
-    try (java.util.stream.Stream<Path> logs = java.nio.file.Files.list(dir.resolve("logs"))) {
+    try (java.util.stream.Stream<Path> logs = java.nio.file.Files.list(cluster.logs())) {
       for (Path log : logs.toList()) {
         java.nio.file.Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
