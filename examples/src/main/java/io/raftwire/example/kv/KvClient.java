@@ -28,7 +28,13 @@ import java.util.function.Function;
  * A client of the KV cluster: routes each key to its range's leader (learned from the stores'
  * answers), and retries on leader changes and unavailability for up to {@link #RETRY_NANOS}; after
  * an {@code UNAVAILABLE} (a store down or shutting down) the next try goes to another store, or to
- * the leader the answer named. Thread-safe; blocking calls.
+ * the leader the answer named. Reads are retried on any error but a bad request. A write is retried
+ * only when nothing can have been applied: the store refused it before it entered the Raft log
+ * (its answer carries the {@code raftwire-not-applied} trailer), or the connection to the store
+ * could not be made. Any other error of a write (the outcome is unknown: {@code UNKNOWN} after a
+ * leader change, {@code DEADLINE_EXCEEDED}, a connection lost mid-call) is thrown at once: the
+ * write may or may not have been applied, and a retry could apply it twice, after writes that came
+ * between. Thread-safe; blocking calls.
  */
 public final class KvClient implements AutoCloseable {
   /** How long a call keeps retrying before it fails. */
@@ -58,23 +64,23 @@ public final class KvClient implements AutoCloseable {
     ByteString k = ByteString.copyFrom(key);
     PutRequest request = PutRequest.newBuilder().setKey(k).setValue(ByteString.copyFrom(value))
         .setPriority(priority == io.raftwire.message.Priority.ELASTIC ? Priority.ELASTIC : Priority.REGULAR).build();
-    return call(k, stub -> stub.put(request).getCommitIndex());
+    return call(k, true, stub -> stub.put(request).getCommitIndex());
   }
 
   /** Deletes {@code key}; returns the commit index. */
   public long delete(byte[] key) {
     ByteString k = ByteString.copyFrom(key);
-    return call(k, stub -> stub.delete(DeleteRequest.newBuilder().setKey(k).build()).getCommitIndex());
+    return call(k, true, stub -> stub.delete(DeleteRequest.newBuilder().setKey(k).build()).getCommitIndex());
   }
 
   /** The value of {@code key}, read linearizably. */
   public Optional<byte[]> get(byte[] key) {
     ByteString k = ByteString.copyFrom(key);
-    GetResponse response = call(k, stub -> stub.get(GetRequest.newBuilder().setKey(k).build()));
+    GetResponse response = call(k, false, stub -> stub.get(GetRequest.newBuilder().setKey(k).build()));
     return response.getFound() ? Optional.of(response.getValue().toByteArray()) : Optional.empty();
   }
 
-  private <T> T call(ByteString key, Function<KvGrpc.KvBlockingStub, T> rpc) {
+  private <T> T call(ByteString key, boolean write, Function<KvGrpc.KvBlockingStub, T> rpc) {
     RangeId range = ranges.rangeOf(key.isEmpty() ? ByteString.copyFromUtf8("-") : key);
     long deadline = System.nanoTime() + RETRY_NANOS;
     int attempt = 0;
@@ -91,7 +97,8 @@ public final class KvClient implements AutoCloseable {
         return rpc.apply(KvGrpc.newBlockingStub(channels.get(target)).withDeadlineAfter(10, TimeUnit.SECONDS));
       } catch (StatusRuntimeException e) {
         Status.Code code = e.getStatus().getCode();
-        if (code == Status.Code.INVALID_ARGUMENT || code == Status.Code.NOT_FOUND || System.nanoTime() > deadline) {
+        if (code == Status.Code.INVALID_ARGUMENT || code == Status.Code.NOT_FOUND || System.nanoTime() > deadline
+            || (write && !nothingApplied(e))) {
           throw e;
         }
         unavailable = code == Status.Code.UNAVAILABLE ? target : null;
@@ -109,6 +116,20 @@ public final class KvClient implements AutoCloseable {
         attempt++;
       }
     }
+  }
+
+  /** True if the call failed before its operation could enter a Raft log: it is safe to retry. */
+  static boolean nothingApplied(StatusRuntimeException e) {
+    Metadata trailers = e.getTrailers();
+    if (trailers != null && trailers.get(KvService.NOT_APPLIED) != null) {
+      return true;
+    }
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.net.ConnectException) {
+        return true; // the request never reached the store
+      }
+    }
+    return false;
   }
 
   private static void backoff(int attempt) {

@@ -227,6 +227,9 @@ public final class KvNode implements AutoCloseable {
       builder.setLocalEndpoint(StoreEndpoint.of(config.store)).setInitialGroupMembers(members);
     }
     nodes.start(range, builder, config.storeWrapper.apply(range, storage.raftStore(range, codec)), restored);
+    // The term this replica knows, raftwire.<store>.kv.<range>.term: its rise counts elections.
+    config.metrics.gauge(MetricRegistry.name("raftwire", config.store.toString(), "kv", range.toString(), "term"),
+        () -> () -> nodes.node(range).map(raft -> raft.getTerm().getTerm()).orElse(0));
   }
 
   public StoreId store() {

@@ -32,14 +32,21 @@ import java.util.concurrent.CompletionException;
  * key, an oversized value or a key sent to the wrong range; {@code NOT_FOUND} for a range that does
  * not exist or is not hosted here; {@code FAILED_PRECONDITION} with the leader's store id in the
  * {@value #LEADER_KEY} trailer when this store does not lead the range; {@code UNAVAILABLE} while
- * the range has no leader or the outcome is unknown (retry; puts and deletes are idempotent), and
- * for every request once the store is shutting down ("store sN is shutting down; retry on another
- * store", with the range's new leader in the {@value #LEADER_KEY} trailer once this store follows
- * one).
+ * the range has no leader, and for every request once the store is shutting down ("store sN is
+ * shutting down; retry on another store", with the range's new leader in the {@value #LEADER_KEY}
+ * trailer once this store follows one); {@code RESOURCE_EXHAUSTED} when the range has too many
+ * pending writes. Each of these refusals comes before the operation entered the Raft log, and
+ * carries the {@value #NOT_APPLIED_KEY} trailer: retrying it is safe. A write whose entry was
+ * appended but whose leader stepped down before it committed ends {@code UNKNOWN} ("the outcome is
+ * unknown"), without that trailer: it may still commit under the next leader, so retrying it could
+ * apply it twice, after writes that came between (a resurrected value).
  */
 final class KvService extends KvGrpc.KvImplBase {
   static final String LEADER_KEY = "raftwire-leader";
   static final Metadata.Key<String> LEADER = Metadata.Key.of(LEADER_KEY, Metadata.ASCII_STRING_MARSHALLER);
+  static final String NOT_APPLIED_KEY = "raftwire-not-applied";
+  /** On a refusal that came before the operation entered the Raft log: nothing was applied. */
+  static final Metadata.Key<String> NOT_APPLIED = Metadata.Key.of(NOT_APPLIED_KEY, Metadata.ASCII_STRING_MARSHALLER);
   static final int MAX_KEY_BYTES = 4096;
 
   private final KvNode node;
@@ -53,7 +60,7 @@ final class KvService extends KvGrpc.KvImplBase {
     if (request.getValue().size() > node.maxValueBytes()) {
       responses.onError(Status.INVALID_ARGUMENT
           .withDescription("value of " + request.getValue().size() + " bytes exceeds the limit of " + node.maxValueBytes())
-          .asRuntimeException());
+          .asRuntimeException(notApplied()));
       return;
     }
     KvOp op = KvOp.newBuilder()
@@ -119,7 +126,7 @@ final class KvService extends KvGrpc.KvImplBase {
     if (key.isEmpty() || key.size() > MAX_KEY_BYTES) {
       responses.onError(Status.INVALID_ARGUMENT
           .withDescription("keys must have 1 to " + MAX_KEY_BYTES + " bytes, this one has " + key.size())
-          .asRuntimeException());
+          .asRuntimeException(notApplied()));
       return Optional.empty();
     }
     RangeId range = node.ranges().rangeOf(key);
@@ -127,12 +134,12 @@ final class KvService extends KvGrpc.KvImplBase {
       if (!node.ranges().exists(RangeId.of(rangeId))) {
         responses.onError(Status.NOT_FOUND
             .withDescription("range r" + rangeId + " does not exist (the cluster has " + node.ranges().rangeCount + ")")
-            .asRuntimeException());
+            .asRuntimeException(notApplied()));
         return Optional.empty();
       }
       if (rangeId != range.value()) {
         responses.onError(Status.INVALID_ARGUMENT
-            .withDescription("the key belongs to " + range + ", not r" + rangeId).asRuntimeException());
+            .withDescription("the key belongs to " + range + ", not r" + rangeId).asRuntimeException(notApplied()));
         return Optional.empty();
       }
     }
@@ -140,14 +147,14 @@ final class KvService extends KvGrpc.KvImplBase {
     if (raft.isEmpty()) {
       responses.onError(Status.NOT_FOUND
           .withDescription(range + " is not hosted on " + node.store() + "; it lives on " + node.ranges().replicasOf(range))
-          .asRuntimeException());
+          .asRuntimeException(notApplied()));
     }
     return raft;
   }
 
   /** The answer of a closing store, naming the range's leader if this store follows another one. */
   private Throwable shuttingDown(ByteString key) {
-    Metadata trailers = new Metadata();
+    Metadata trailers = notApplied();
     if (!key.isEmpty() && key.size() <= MAX_KEY_BYTES) {
       node.node(node.ranges().rangeOf(key)).ifPresent(raft -> {
         if (raft.getTerm().getLeaderEndpoint() instanceof StoreEndpoint leader
@@ -160,21 +167,31 @@ final class KvService extends KvGrpc.KvImplBase {
         .asRuntimeException(trailers);
   }
 
+  private static Metadata notApplied() {
+    Metadata trailers = new Metadata();
+    trailers.put(NOT_APPLIED, "true");
+    return trailers;
+  }
+
   private static Throwable toStatus(Throwable error, RaftNode raft) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause instanceof NotLeaderException) {
-      Metadata trailers = new Metadata();
+      // MicroRaft refuses a write on a non-leader before appending it (and fails a pending query so).
+      Metadata trailers = notApplied();
       if (((NotLeaderException) cause).getLeader() instanceof StoreEndpoint) {
         trailers.put(LEADER, Long.toString(((StoreEndpoint) ((NotLeaderException) cause).getLeader()).store().value()));
         return Status.FAILED_PRECONDITION.withDescription("not the leader of " + raft.getGroupId()).asRuntimeException(trailers);
       }
-      return Status.UNAVAILABLE.withDescription(raft.getGroupId() + " has no leader now").asRuntimeException();
+      return Status.UNAVAILABLE.withDescription(raft.getGroupId() + " has no leader now").asRuntimeException(trailers);
     }
     if (cause instanceof IndeterminateStateException) {
-      return Status.UNAVAILABLE.withDescription("the outcome is unknown (leader changed); retry").asRuntimeException();
+      // Appended, not committed, and the leader stepped down: the next leader may still commit it.
+      return Status.UNKNOWN.withDescription("the outcome is unknown (leader changed): the write may or may not be applied")
+          .asRuntimeException();
     }
     if (cause instanceof CannotReplicateException) {
-      return Status.RESOURCE_EXHAUSTED.withDescription("too many pending writes on " + raft.getGroupId()).asRuntimeException();
+      return Status.RESOURCE_EXHAUSTED.withDescription("too many pending writes on " + raft.getGroupId())
+          .asRuntimeException(notApplied());
     }
     if (cause instanceof IllegalStateException) {
       return Status.UNAVAILABLE.withDescription(cause.getMessage()).asRuntimeException();
