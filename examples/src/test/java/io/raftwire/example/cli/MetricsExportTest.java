@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.microraft.RaftConfig;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_31_1.Metrics;
 import io.raftwire.example.cluster.LocalCluster;
 import io.raftwire.example.kv.KvClient;
@@ -50,11 +54,11 @@ class MetricsExportTest {
   /** A README table row: the template and the Prometheus family with its labels. */
   private static final Pattern ROW = Pattern.compile("^\\| `([^`]+)` \\| `([a-z_]+)\\{([a-z_,]*)\\}` \\| ([a-z]+) \\|", Pattern.MULTILINE);
   /**
-   * Families the cluster here does not make: a snapshot sent between zones, or TLS (certificates,
-   * refused peers).
+   * Families the cluster here does not make: bytes of a snapshot sent between zones, and the
+   * certificate's expiry (the cluster is plaintext).
    */
-  private static final Set<String> NOT_MADE_HERE = Set.of("snapshot.zone_bytes.<from>.<to>","security.handshake_refused.<reason>", "security.call_refused.<reason>",
-      "security.reloads", "security.reload_failures", "security.certificate_expiry_seconds");
+  private static final Set<String> NOT_MADE_HERE =
+      Set.of("snapshot.zone_bytes.<from>.<to>", "security.certificate_expiry_seconds");
 
   private LocalCluster cluster;
   private MetricsEndpoints endpoints;
@@ -217,6 +221,89 @@ class MetricsExportTest {
     assertTrue(text.contains("raftwire_sender_limit_bytes{dest=\"s2\",lane=\"append\",store=\"s1\"} 6.7108864E7"), text);
     assertFalse(text.contains("raftwire_s1_"), "no store id in a name");
     Files.writeString(Path.of("target", "metrics-sample.txt"), text); // for a reader of the build
+
+    theDashboardsQueriesNameOnlyExportedSeries(families);
+  }
+
+  /** The series names a scrape has: a counter's with {@code _total}, a summary's with {@code _count} and {@code _sum}. */
+  static Set<String> seriesNames(Map<String, Metrics.MetricFamily> families) {
+    Set<String> names = new TreeSet<>();
+    for (Metrics.MetricFamily f : families.values()) {
+      String name = f.getName();
+      if (f.getType() == Metrics.MetricType.COUNTER) {
+        names.add(name.endsWith("_total") ? name : name + "_total");
+      } else if (f.getType() == Metrics.MetricType.SUMMARY) {
+        names.addAll(List.of(name, name + "_count", name + "_sum"));
+      } else {
+        names.add(name);
+      }
+    }
+    return names;
+  }
+
+  /**
+   * {@code examples/grafana/raftwire.json} is a Grafana dashboard (panels with Prometheus targets,
+   * a store variable), it has the panels the README names, and every metric its queries name is a
+   * series the cluster's scrape has (or a README family this cluster does not make).
+   */
+  private static void theDashboardsQueriesNameOnlyExportedSeries(Map<String, Metrics.MetricFamily> families)
+      throws IOException {
+    JsonObject dashboard = JsonParser.parseString(Files.readString(Path.of("grafana", "raftwire.json"))).getAsJsonObject();
+    assertEquals("raftwire", dashboard.get("title").getAsString());
+    assertTrue(dashboard.get("schemaVersion").getAsInt() >= 36, "a current Grafana schema");
+    assertFalse(dashboard.get("uid").getAsString().isBlank());
+    Set<String> variables = new TreeSet<>();
+    List<String> queries = new ArrayList<>();
+    for (JsonElement v : dashboard.getAsJsonObject("templating").getAsJsonArray("list")) {
+      variables.add(v.getAsJsonObject().get("name").getAsString());
+      if (v.getAsJsonObject().has("definition")) {
+        queries.add(v.getAsJsonObject().get("definition").getAsString());
+      }
+    }
+    assertEquals(Set.of("datasource", "store"), variables);
+    Set<String> rows = new TreeSet<>();
+    Set<Integer> ids = new HashSet<>();
+    int withTargets = 0;
+    for (JsonElement p : dashboard.getAsJsonArray("panels")) {
+      JsonObject panel = p.getAsJsonObject();
+      assertTrue(ids.add(panel.get("id").getAsInt()), "panel ids are unique");
+      assertTrue(panel.has("gridPos") && panel.has("title") && panel.has("type"), panel.toString());
+      if (panel.get("type").getAsString().equals("row")) {
+        rows.add(panel.get("title").getAsString());
+        continue;
+      }
+      assertEquals("timeseries", panel.get("type").getAsString());
+      JsonArray targets = panel.getAsJsonArray("targets");
+      assertTrue(targets.size() > 0, panel.get("title").getAsString());
+      withTargets++;
+      for (JsonElement t : targets) {
+        queries.add(t.getAsJsonObject().get("expr").getAsString());
+      }
+    }
+    assertEquals(Set.of("Queues", "Budgets vs limits", "Credits and IO tokens", "Elections and heartbeats", "Snapshots"), rows);
+    assertTrue(withTargets >= 15, "panels: " + withTargets);
+
+    Set<String> exported = seriesNames(families);
+    Set<String> notMadeHere = new TreeSet<>();
+    for (Row row : readmeRows()) {
+      if (NOT_MADE_HERE.contains(row.template())) {
+        notMadeHere.addAll(List.of(row.family(), row.family() + "_total"));
+      }
+    }
+    Pattern metric = Pattern.compile("\\braftwire_[a-zA-Z0-9_]+");
+    List<String> unknown = new ArrayList<>();
+    int named = 0;
+    for (String query : queries) {
+      Matcher m = metric.matcher(query);
+      while (m.find()) {
+        named++;
+        if (!exported.contains(m.group()) && !notMadeHere.contains(m.group())) {
+          unknown.add(m.group() + " in " + query);
+        }
+      }
+    }
+    assertTrue(named >= queries.size(), "every query names a metric");
+    assertEquals(List.of(), unknown, "dashboard queries name metrics /metrics does not have");
   }
 
   private static Set<String> stores(Metrics.MetricFamily family) {
