@@ -387,14 +387,23 @@ public final class GrpcMetrics {
   public static final MetricName SNAPSHOT_RETRIES = counter("snapshot.retries", "transfer attempts after the first");
   /** Receiving slots in use. */
   public static final MetricName SNAPSHOT_SLOTS_ACTIVE = gauge("snapshot.slots.active", "receiving slots in use");
+  /** The receiving slots, the limit of {@link #SNAPSHOT_SLOTS_ACTIVE}. */
+  public static final MetricName SNAPSHOT_SLOTS_LIMIT = limit("snapshot.slots.limit", SNAPSHOT_SLOTS_ACTIVE,
+      "SnapshotConfig.concurrentTransfers");
   /** Transfers waiting for a receiving slot. */
   public static final MetricName SNAPSHOT_SLOTS_QUEUED = gauge("snapshot.slots.queued", "transfers waiting for a receiving slot");
   /** Chunk bytes of incoming transfers held in memory. */
   public static final MetricName SNAPSHOT_HELD_BYTES = gauge("snapshot.held_bytes",
       "chunk bytes received and not yet written to the spool, all incoming transfers (each within receiveWindowBytes)");
+  /** The most chunk bytes incoming transfers may hold, the limit of {@link #SNAPSHOT_HELD_BYTES}. */
+  public static final MetricName SNAPSHOT_HELD_LIMIT_BYTES = limit("snapshot.held_limit_bytes", SNAPSHOT_HELD_BYTES,
+      "SnapshotConfig.concurrentTransfers times receiveWindowBytes");
   /** Bytes of broken transfers' stages kept for a resume. */
   public static final MetricName SNAPSHOT_RETAINED_STAGE_BYTES = gauge("snapshot.retained_stage_bytes",
       "bytes of broken transfers' partial stages kept for a resume (within maxRetainedStageBytes)");
+  /** The bytes of stages kept for resumes, the limit of {@link #SNAPSHOT_RETAINED_STAGE_BYTES}. */
+  public static final MetricName SNAPSHOT_RETAINED_STAGE_LIMIT_BYTES = limit("snapshot.retained_stage_limit_bytes",
+      SNAPSHOT_RETAINED_STAGE_BYTES, "SnapshotConfig.maxRetainedStageBytes");
   /** Snapshot service requests that did not parse. */
   public static final MetricName SNAPSHOT_MALFORMED_FRAMES = counter("snapshot.malformed_frames",
       "transfer and delegation frames that did not parse (the stream ends INVALID_ARGUMENT)");
@@ -413,6 +422,9 @@ public final class GrpcMetrics {
       gauge("snapshot.cache.stale", "cached snapshots dropped for being older than the range's log start");
   /** Bytes of cached snapshots. */
   public static final MetricName SNAPSHOT_CACHE_BYTES = gauge("snapshot.cache.bytes", "bytes of cached snapshots");
+  /** The snapshot cache's size, the limit of {@link #SNAPSHOT_CACHE_BYTES}. */
+  public static final MetricName SNAPSHOT_CACHE_LIMIT_BYTES = limit("snapshot.cache.limit_bytes", SNAPSHOT_CACHE_BYTES,
+      "SnapshotConfig.cacheBytes");
   /** Snapshot bytes sent between two zones. */
   public static final MetricName SNAPSHOT_ZONE_BYTES =
       counter("snapshot.zone_bytes.<from>.<to>", "snapshot bytes sent, by the zones of the two stores");

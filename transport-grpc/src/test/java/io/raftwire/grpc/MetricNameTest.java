@@ -186,6 +186,6 @@ class MetricNameTest {
         assertTrue(name.help().startsWith("limit of `" + usage.template() + "`: "), name.help());
       });
     }
-    assertTrue(limits.size() >= 17, "limits: " + limits);
+    assertTrue(limits.size() >= 21, "limits: " + limits);
   }
 }
