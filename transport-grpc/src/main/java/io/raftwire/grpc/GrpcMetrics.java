@@ -17,7 +17,14 @@ import java.util.List;
  * <reason>} a {@code DropReason}; {@code <fallback>} why a fan-out candidate went directly; {@code
  * <zone>} a zone; {@code <priority>} {@code regular} or {@code elastic}; {@code <failure>} a {@code
  * SnapshotFailure}; {@code <problem>} how an incoming snapshot transfer broke the protocol (for
- * example {@code CHUNK_OUT_OF_ORDER}).
+ * example {@code CHUNK_OUT_OF_ORDER}); {@code <range>} a range ({@code r7}).
+ *
+ * <p>Limits: every budget, window and cap the transport holds a usage gauge within is a gauge of
+ * its own beside it, named as the usage gauge with the usage word ({@code charged}, {@code
+ * queued}, {@code inflight}, {@code available}) replaced by {@code limit}, and linked to it by
+ * {@link MetricName#limitOf()}. A limit has the usage gauge's placeholders, or fewer where it is the
+ * same for all (a per-range bound has no {@code <range>}). The IO token rate is {@link
+ * #IO_TOKENS_PER_INTERVAL} itself.
  */
 public final class GrpcMetrics {
   private static final List<MetricName> ALL = new ArrayList<>();
@@ -27,9 +34,15 @@ public final class GrpcMetrics {
   /** Bytes charged to the global send budget: queued or in flight, all destinations. */
   public static final MetricName SENDER_GLOBAL_CHARGED_BYTES =
       gauge("sender.global_charged_bytes", "bytes queued or unacknowledged across all destinations and lanes");
+  /** The global send budget, the limit of {@link #SENDER_GLOBAL_CHARGED_BYTES}. */
+  public static final MetricName SENDER_GLOBAL_LIMIT_BYTES = limit("sender.global_limit_bytes", SENDER_GLOBAL_CHARGED_BYTES,
+      "TransportLimits.globalQueueBytes, read live");
   /** Bytes charged to the sender's elastic share, all destinations. */
   public static final MetricName SENDER_ELASTIC_CHARGED_BYTES = gauge("sender.elastic_charged_bytes",
       "bytes of elastic APPENDs queued or unacknowledged across all destinations");
+  /** The sender's elastic share, the limit of {@link #SENDER_ELASTIC_CHARGED_BYTES}. */
+  public static final MetricName SENDER_ELASTIC_LIMIT_BYTES = limit("sender.elastic_limit_bytes", SENDER_ELASTIC_CHARGED_BYTES,
+      "TransportLimits.elasticGlobalQueueBytes (elasticQueueShare of globalQueueBytes), read live");
   /** Bytes waiting in one lane of one destination. */
   public static final MetricName SENDER_QUEUED_BYTES =
       gauge("sender.<destination>.<lane>.queued_bytes", "bytes waiting in the lane, not yet written");
@@ -39,22 +52,34 @@ public final class GrpcMetrics {
   /** Bytes charged to one lane of one destination. */
   public static final MetricName SENDER_CHARGED_BYTES =
       gauge("sender.<destination>.<lane>.charged_bytes", "bytes charged to the lane's budget: queued or unacknowledged");
+  /** The budget of one lane of one destination, the limit of {@link #SENDER_CHARGED_BYTES}. */
+  public static final MetricName SENDER_LIMIT_BYTES = limit("sender.<destination>.<lane>.limit_bytes", SENDER_CHARGED_BYTES,
+      "TransportLimits.controlLaneBytes, appendLaneBytes or snapshotLaneBytes, read live");
   /** Bytes of APPENDs of one priority waiting in one destination's APPEND lane. */
   public static final MetricName SENDER_APPEND_QUEUED_BYTES =
       gauge("sender.<destination>.append.<priority>.queued_bytes", "bytes of APPENDs of the priority waiting in the lane");
   /** Bytes charged to the elastic share of one destination's APPEND lane. */
   public static final MetricName SENDER_ELASTIC_LANE_CHARGED_BYTES = gauge("sender.<destination>.append.elastic.charged_bytes",
       "bytes of elastic APPENDs charged to the lane's elastic share: queued or unacknowledged");
+  /** The elastic share of one destination's APPEND lane, the limit of {@link #SENDER_ELASTIC_LANE_CHARGED_BYTES}. */
+  public static final MetricName SENDER_ELASTIC_LANE_LIMIT_BYTES = limit("sender.<destination>.append.elastic.limit_bytes",
+      SENDER_ELASTIC_LANE_CHARGED_BYTES, "TransportLimits.elasticAppendLaneBytes, read live");
   /** Bytes charged to the elastic share of one destination's CONTROL lane. */
   public static final MetricName SENDER_ELASTIC_CONTROL_CHARGED_BYTES = gauge(
       "sender.<destination>.control.elastic.charged_bytes",
       "bytes of elastic CONTROL (background heartbeats) charged to the CONTROL lane's elastic share: queued or unacknowledged");
+  /** The elastic share of one destination's CONTROL lane, the limit of {@link #SENDER_ELASTIC_CONTROL_CHARGED_BYTES}. */
+  public static final MetricName SENDER_ELASTIC_CONTROL_LIMIT_BYTES = limit("sender.<destination>.control.elastic.limit_bytes",
+      SENDER_ELASTIC_CONTROL_CHARGED_BYTES, "elasticQueueShare of TransportLimits.controlLaneBytes, read live");
   /** CONTROL messages to one destination refused for the CONTROL lane's budget: the lane is saturated. */
   public static final MetricName SENDER_CONTROL_SATURATED = counter("sender.<destination>.control.saturated",
       "CONTROL messages refused LANE_BUDGET (the lane or its elastic share full): the CONTROL lane is saturated");
   /** Elastic APPEND bytes written to one destination and not yet acknowledged. */
   public static final MetricName SENDER_ELASTIC_INFLIGHT_BYTES = gauge("sender.<destination>.elastic_inflight_bytes",
       "elastic APPEND bytes written and not yet acknowledged (bounded by elasticInflightBytes)");
+  /** The cap on elastic APPEND bytes in flight to one destination, the limit of {@link #SENDER_ELASTIC_INFLIGHT_BYTES}. */
+  public static final MetricName SENDER_ELASTIC_INFLIGHT_LIMIT_BYTES = limit("sender.<destination>.elastic_inflight_limit_bytes",
+      SENDER_ELASTIC_INFLIGHT_BYTES, "GrpcTransportConfig.elasticInflightBytes");
   /** Messages {@code send} accepted into one lane of one destination. */
   public static final MetricName SENDER_ACCEPTED =
       counter("sender.<destination>.<lane>.accepted", "messages accepted into the lane");
@@ -94,6 +119,9 @@ public final class GrpcMetrics {
   /** Bytes of drop notices waiting for the drop listeners (their budget's charge). */
   public static final MetricName SENDER_DROP_NOTICES_QUEUED_BYTES =
       gauge("sender.drop_notices.queued_bytes", "bytes of drop notices waiting for the drop listeners");
+  /** The drop notices' budget, the limit of {@link #SENDER_DROP_NOTICES_QUEUED_BYTES}. */
+  public static final MetricName SENDER_DROP_NOTICES_LIMIT_BYTES = limit("sender.drop_notices.limit_bytes",
+      SENDER_DROP_NOTICES_QUEUED_BYTES, "GrpcTransportConfig.dropNoticeBudgetBytes");
   /** Drop notices that went to the listeners without their message, to stay within budget. */
   public static final MetricName SENDER_DROP_NOTICES_SUMMARIZED =
       counter("sender.drop_notices.summarized", "drop notices delivered without their message (budget)");
@@ -106,6 +134,9 @@ public final class GrpcMetrics {
   /** Bytes of coalesced heartbeats queued for one destination, not yet written. */
   public static final MetricName SENDER_HEARTBEATS_QUEUED_BYTES = gauge("sender.<destination>.heartbeats.queued_bytes",
       "bytes of coalesced heartbeats queued for the destination, not yet written");
+  /** One destination's heartbeat budget, the limit of {@link #SENDER_HEARTBEATS_QUEUED_BYTES}. */
+  public static final MetricName SENDER_HEARTBEATS_LIMIT_BYTES = limit("sender.<destination>.heartbeats.limit_bytes",
+      SENDER_HEARTBEATS_QUEUED_BYTES, "GrpcTransportConfig.heartbeatQueueBytes: bounds the heartbeat bytes queued or unacknowledged");
   /** Bytes charged to the destinations' heartbeat budgets, all destinations. */
   public static final MetricName SENDER_HEARTBEATS_CHARGED_BYTES = gauge("sender.heartbeats.charged_bytes",
       "bytes of coalesced heartbeats queued or unacknowledged, all destinations (each bounded by heartbeatQueueBytes)");
@@ -169,18 +200,42 @@ public final class GrpcMetrics {
   /** Bytes of APPEND and SNAPSHOT messages queued for delivery. */
   public static final MetricName RECEIVER_QUEUED_APPEND_BYTES =
       gauge("receiver.queued_bytes.append", "bytes of APPEND and SNAPSHOT messages queued for delivery");
+  /** The receive budget, the limit of {@link #RECEIVER_QUEUED_APPEND_BYTES}. */
+  public static final MetricName RECEIVER_LIMIT_APPEND_BYTES = limit("receiver.limit_bytes.append", RECEIVER_QUEUED_APPEND_BYTES,
+      "ReceiverLimits.receiveBudgetBytes, read live");
   /** Bytes of CONTROL messages queued for delivery. */
   public static final MetricName RECEIVER_QUEUED_CONTROL_BYTES =
       gauge("receiver.queued_bytes.control", "bytes of CONTROL messages queued for delivery");
+  /** The CONTROL receive budget, the limit of {@link #RECEIVER_QUEUED_CONTROL_BYTES}. */
+  public static final MetricName RECEIVER_LIMIT_CONTROL_BYTES = limit("receiver.limit_bytes.control", RECEIVER_QUEUED_CONTROL_BYTES,
+      "ReceiverLimits.controlBudgetBytes, read live");
   /** Bytes of elastic APPEND messages queued for delivery (part of the APPEND bytes). */
   public static final MetricName RECEIVER_QUEUED_ELASTIC_BYTES = gauge("receiver.queued_bytes.elastic",
       "bytes of elastic APPEND messages queued for delivery (part of queued_bytes.append)");
+  /** The elastic receive share, the limit of {@link #RECEIVER_QUEUED_ELASTIC_BYTES}. */
+  public static final MetricName RECEIVER_LIMIT_ELASTIC_BYTES = limit("receiver.limit_bytes.elastic", RECEIVER_QUEUED_ELASTIC_BYTES,
+      "ReceiverLimits.elasticReceiveBudgetBytes, read live");
   /** Bytes of elastic CONTROL messages queued for delivery (part of the CONTROL bytes). */
   public static final MetricName RECEIVER_QUEUED_ELASTIC_CONTROL_BYTES = gauge("receiver.queued_bytes.control_elastic",
       "bytes of elastic CONTROL messages queued for delivery (part of queued_bytes.control)");
+  /** The elastic CONTROL receive share, the limit of {@link #RECEIVER_QUEUED_ELASTIC_CONTROL_BYTES}. */
+  public static final MetricName RECEIVER_LIMIT_ELASTIC_CONTROL_BYTES = limit("receiver.limit_bytes.control_elastic",
+      RECEIVER_QUEUED_ELASTIC_CONTROL_BYTES, "elasticReceiveShare of ReceiverLimits.controlBudgetBytes, read live");
   /** Messages queued for delivery. */
   public static final MetricName RECEIVER_QUEUED_MESSAGES =
       gauge("receiver.queued_messages", "messages queued for delivery");
+  /** APPEND and SNAPSHOT bytes queued for one range: the ranges with the most queued, see {@link GrpcTransportConfig#rangeQueueGauges()}. */
+  public static final MetricName RECEIVER_RANGE_QUEUED_APPEND_BYTES = gauge("receiver.range.<range>.queued_bytes.append",
+      "bytes of APPEND and SNAPSHOT messages queued for the range; only the rangeQueueGauges ranges with the most bytes queued (append and control) have it, chosen anew every second");
+  /** CONTROL bytes queued for one range, for the same ranges as {@link #RECEIVER_RANGE_QUEUED_APPEND_BYTES}. */
+  public static final MetricName RECEIVER_RANGE_QUEUED_CONTROL_BYTES = gauge("receiver.range.<range>.queued_bytes.control",
+      "bytes of CONTROL messages queued for the range; the same ranges as `receiver.range.<range>.queued_bytes.append`");
+  /** The per-range APPEND queue bound, the limit of {@link #RECEIVER_RANGE_QUEUED_APPEND_BYTES}. */
+  public static final MetricName RECEIVER_RANGE_LIMIT_APPEND_BYTES = limit("receiver.range_limit_bytes.append",
+      RECEIVER_RANGE_QUEUED_APPEND_BYTES, "ReceiverLimits.rangeAppendQueueBytes, the same for every range, read live");
+  /** The per-range CONTROL queue bound, the limit of {@link #RECEIVER_RANGE_QUEUED_CONTROL_BYTES}. */
+  public static final MetricName RECEIVER_RANGE_LIMIT_CONTROL_BYTES = limit("receiver.range_limit_bytes.control",
+      RECEIVER_RANGE_QUEUED_CONTROL_BYTES, "ReceiverLimits.rangeControlQueueBytes, the same for every range, read live");
   /** Ranges waiting for a worker. */
   public static final MetricName RECEIVER_SCHEDULER_BACKLOG =
       gauge("receiver.scheduler_backlog", "ranges waiting for a worker");
@@ -210,6 +265,9 @@ public final class GrpcMetrics {
   /** Bytes of coalesced heartbeats waiting for the store's heartbeat handler. */
   public static final MetricName RECEIVER_HEARTBEATS_QUEUED_BYTES = gauge("receiver.heartbeats.queued_bytes",
       "bytes of coalesced heartbeats waiting for the heartbeat handler (bounded by heartbeatReceiveBytes)");
+  /** The heartbeat receive budget, the limit of {@link #RECEIVER_HEARTBEATS_QUEUED_BYTES}. */
+  public static final MetricName RECEIVER_HEARTBEATS_LIMIT_BYTES = limit("receiver.heartbeats.limit_bytes",
+      RECEIVER_HEARTBEATS_QUEUED_BYTES, "GrpcTransportConfig.heartbeatReceiveBytes");
   /** Heartbeats handed to the store's heartbeat handler. */
   public static final MetricName RECEIVER_HEARTBEATS_DELIVERED =
       counter("receiver.heartbeats.delivered", "coalesced heartbeats handed to the heartbeat handler");
@@ -260,6 +318,12 @@ public final class GrpcMetrics {
   /** Elastic credits left on a stream. */
   public static final MetricName CREDITS_ELASTIC_AVAILABLE =
       gauge("credits.<destination>.elastic_available", "elastic credits left on the stream (negative: in debt)");
+  /** The regular credit window of a stream, the limit {@link #CREDITS_REGULAR_AVAILABLE} counts down from. */
+  public static final MetricName CREDITS_REGULAR_LIMIT_BYTES = limit("credits.<destination>.regular_limit_bytes",
+      CREDITS_REGULAR_AVAILABLE, "AdmissionConfig.regularCreditBytes: the window; limit minus available is in use");
+  /** The elastic credit window of a stream, the limit {@link #CREDITS_ELASTIC_AVAILABLE} counts down from. */
+  public static final MetricName CREDITS_ELASTIC_LIMIT_BYTES = limit("credits.<destination>.elastic_limit_bytes",
+      CREDITS_ELASTIC_AVAILABLE, "AdmissionConfig.elasticCreditBytes: the window; limit minus available is in use");
   /** Bytes deducted from a stream. */
   public static final MetricName CREDITS_DEDUCTED_BYTES =
       gauge("credits.<destination>.deducted_bytes", "bytes deducted from the stream since start");
@@ -323,14 +387,23 @@ public final class GrpcMetrics {
   public static final MetricName SNAPSHOT_RETRIES = counter("snapshot.retries", "transfer attempts after the first");
   /** Receiving slots in use. */
   public static final MetricName SNAPSHOT_SLOTS_ACTIVE = gauge("snapshot.slots.active", "receiving slots in use");
+  /** The receiving slots, the limit of {@link #SNAPSHOT_SLOTS_ACTIVE}. */
+  public static final MetricName SNAPSHOT_SLOTS_LIMIT = limit("snapshot.slots.limit", SNAPSHOT_SLOTS_ACTIVE,
+      "SnapshotConfig.concurrentTransfers");
   /** Transfers waiting for a receiving slot. */
   public static final MetricName SNAPSHOT_SLOTS_QUEUED = gauge("snapshot.slots.queued", "transfers waiting for a receiving slot");
   /** Chunk bytes of incoming transfers held in memory. */
   public static final MetricName SNAPSHOT_HELD_BYTES = gauge("snapshot.held_bytes",
       "chunk bytes received and not yet written to the spool, all incoming transfers (each within receiveWindowBytes)");
+  /** The most chunk bytes incoming transfers may hold, the limit of {@link #SNAPSHOT_HELD_BYTES}. */
+  public static final MetricName SNAPSHOT_HELD_LIMIT_BYTES = limit("snapshot.held_limit_bytes", SNAPSHOT_HELD_BYTES,
+      "SnapshotConfig.concurrentTransfers times receiveWindowBytes");
   /** Bytes of broken transfers' stages kept for a resume. */
   public static final MetricName SNAPSHOT_RETAINED_STAGE_BYTES = gauge("snapshot.retained_stage_bytes",
       "bytes of broken transfers' partial stages kept for a resume (within maxRetainedStageBytes)");
+  /** The bytes of stages kept for resumes, the limit of {@link #SNAPSHOT_RETAINED_STAGE_BYTES}. */
+  public static final MetricName SNAPSHOT_RETAINED_STAGE_LIMIT_BYTES = limit("snapshot.retained_stage_limit_bytes",
+      SNAPSHOT_RETAINED_STAGE_BYTES, "SnapshotConfig.maxRetainedStageBytes");
   /** Snapshot service requests that did not parse. */
   public static final MetricName SNAPSHOT_MALFORMED_FRAMES = counter("snapshot.malformed_frames",
       "transfer and delegation frames that did not parse (the stream ends INVALID_ARGUMENT)");
@@ -349,6 +422,9 @@ public final class GrpcMetrics {
       gauge("snapshot.cache.stale", "cached snapshots dropped for being older than the range's log start");
   /** Bytes of cached snapshots. */
   public static final MetricName SNAPSHOT_CACHE_BYTES = gauge("snapshot.cache.bytes", "bytes of cached snapshots");
+  /** The snapshot cache's size, the limit of {@link #SNAPSHOT_CACHE_BYTES}. */
+  public static final MetricName SNAPSHOT_CACHE_LIMIT_BYTES = limit("snapshot.cache.limit_bytes", SNAPSHOT_CACHE_BYTES,
+      "SnapshotConfig.cacheBytes");
   /** Snapshot bytes sent between two zones. */
   public static final MetricName SNAPSHOT_ZONE_BYTES =
       counter("snapshot.zone_bytes.<from>.<to>", "snapshot bytes sent, by the zones of the two stores");
@@ -417,6 +493,10 @@ public final class GrpcMetrics {
 
   private static MetricName gauge(String template, String help) {
     return add(new MetricName(template, Kind.GAUGE, help));
+  }
+
+  private static MetricName limit(String template, MetricName usage, String help) {
+    return add(new MetricName(template, Kind.GAUGE, "limit of `" + usage.template() + "`: " + help, usage));
   }
 
   private static MetricName timer(String template, String help) {

@@ -60,6 +60,11 @@ public final class GrpcTransportConfig {
   public static final long DEFAULT_ELASTIC_INFLIGHT_BYTES = 4 * MiB;
   /** Default most APPEND or SNAPSHOT messages handed to one handler call: 256. */
   public static final int DEFAULT_DELIVERY_BATCH_MESSAGES = 256;
+  /**
+   * Default number of ranges with per-range receiver queue gauges: 10, the ranges with the most
+   * bytes queued. A bound, not a share: 100k ranges make 10 per-range series, not 100k.
+   */
+  public static final int DEFAULT_RANGE_QUEUE_GAUGES = 10;
   /** Default first reconnect delay after a failure: 100 ms. */
   public static final long DEFAULT_RECONNECT_INITIAL_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** Default longest reconnect delay: 5 s, well under Raft election timeouts times a few. */
@@ -132,6 +137,7 @@ public final class GrpcTransportConfig {
   private final ServerLimits serverLimits;
   private final long dropNoticeBudgetBytes;
   private final HeartbeatTuning heartbeats;
+  private final int rangeQueueGauges;
 
   /** How coalesced heartbeats are budgeted and flushed, and how liveness is beaconed. */
   private record HeartbeatTuning(long queueBytes, long receiveBytes, long lingerNanos, long beaconIntervalNanos,
@@ -167,6 +173,7 @@ public final class GrpcTransportConfig {
     this.dropNoticeBudgetBytes = b.dropNoticeBudgetBytes;
     this.heartbeats = new HeartbeatTuning(b.heartbeatQueueBytes, b.heartbeatReceiveBytes, b.heartbeatLingerNanos,
         b.beaconIntervalNanos, b.livenessTimeoutNanos);
+    this.rangeQueueGauges = b.rangeQueueGauges;
   }
 
   /**
@@ -270,6 +277,17 @@ public final class GrpcTransportConfig {
    */
   public int deliveryBatchMessages() {
     return streams.deliveryBatchMessages();
+  }
+
+  /**
+   * {@return how many ranges have per-range receiver queue gauges ({@link
+   * GrpcMetrics#RECEIVER_RANGE_QUEUED_APPEND_BYTES}, {@link
+   * GrpcMetrics#RECEIVER_RANGE_QUEUED_CONTROL_BYTES})} Every second the transport gives them to the
+   * ranges with the most bytes queued (APPEND, SNAPSHOT and CONTROL together; ties go to the lower
+   * range id) and removes them from the ranges that fell out; 0 registers none.
+   */
+  public int rangeQueueGauges() {
+    return rangeQueueGauges;
   }
 
   /** {@return the first reconnect delay, in nanoseconds} */
@@ -447,6 +465,7 @@ public final class GrpcTransportConfig {
     private long elasticBatchBytes = DEFAULT_ELASTIC_BATCH_BYTES;
     private long elasticInflightBytes = DEFAULT_ELASTIC_INFLIGHT_BYTES;
     private int deliveryBatchMessages = DEFAULT_DELIVERY_BATCH_MESSAGES;
+    private int rangeQueueGauges = DEFAULT_RANGE_QUEUE_GAUGES;
     private long reconnectInitialBackoffNanos = DEFAULT_RECONNECT_INITIAL_BACKOFF_NANOS;
     private long reconnectMaxBackoffNanos = DEFAULT_RECONNECT_MAX_BACKOFF_NANOS;
     private double reconnectBackoffMultiplier = DEFAULT_RECONNECT_BACKOFF_MULTIPLIER;
@@ -613,6 +632,19 @@ public final class GrpcTransportConfig {
      */
     public Builder deliveryBatchMessages(int messages) {
       this.deliveryBatchMessages = messages;
+      return this;
+    }
+
+    /**
+     * Default {@link GrpcTransportConfig#DEFAULT_RANGE_QUEUE_GAUGES}; see {@link
+     * GrpcTransportConfig#rangeQueueGauges()}.
+     *
+     * @param ranges how many ranges (those with the most bytes queued) have per-range receiver queue
+     *     gauges; 0 for none
+     * @return this builder
+     */
+    public Builder rangeQueueGauges(int ranges) {
+      this.rangeQueueGauges = ranges;
       return this;
     }
 
@@ -917,6 +949,9 @@ public final class GrpcTransportConfig {
       positive("elasticBatchBytes", elasticBatchBytes);
       positive("elasticInflightBytes", elasticInflightBytes);
       positive("deliveryBatchMessages", deliveryBatchMessages);
+      if (rangeQueueGauges < 0) {
+        throw new IllegalArgumentException("rangeQueueGauges must be >= 0, was " + rangeQueueGauges);
+      }
       positive("reconnectInitialBackoffNanos", reconnectInitialBackoffNanos);
       positive("helloTimeoutNanos", helloTimeoutNanos);
       positive("idleStreamTimeoutNanos", idleStreamTimeoutNanos);

@@ -134,7 +134,7 @@ final class GrpcTransportImpl implements GrpcTransport {
     CreditReturns returns = new CreditReturns(streams, counters);
     this.flow = new FlowController(store, config.admission(), returns::admitted, timebase, metrics);
     this.queues = new RangeQueues(store, () -> receiverLimits, config.workerThreads(),
-        config.deliveryBatchMessages(), flow, timebase, metrics, counters);
+        config.deliveryBatchMessages(), config.rangeQueueGauges(), flow, timebase, metrics, counters);
     AppendPolicy policy = config.fanOut() && localZone != null
         ? new Bundler(localZone, config.fanOutLingerNanos(), () -> limits, timebase, metrics)
         : AppendPolicy.DIRECT;

@@ -17,10 +17,11 @@ class MetricsReadmeTest {
   /** The table as the README must show it. */
   static String table() {
     StringBuilder t = new StringBuilder();
-    t.append("| metric, under `raftwire.<store>.` | type | what it says |\n");
-    t.append("|---|---|---|\n");
+    t.append("| metric, under `raftwire.<store>.` | Prometheus family and labels | type | what it says |\n");
+    t.append("|---|---|---|---|\n");
     for (MetricName name : GrpcMetrics.all()) {
-      t.append("| `").append(name.template()).append("` | ").append(name.kind().name().toLowerCase(Locale.ROOT))
+      t.append("| `").append(name.template()).append("` | `").append(name.exportName()).append('{')
+          .append(String.join(",", name.labelNames())).append("}` | ").append(name.kind().name().toLowerCase(Locale.ROOT))
           .append(" | ").append(name.help()).append(" |\n");
     }
     return t.toString();

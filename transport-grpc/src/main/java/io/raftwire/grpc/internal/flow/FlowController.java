@@ -113,6 +113,8 @@ public final class FlowController implements FlowControl, CreditLedger, Delivere
   public void destinationAdded(StoreId destination) {
     metrics.gauge(GrpcMetrics.CREDITS_REGULAR_AVAILABLE, () -> credits.stats(destination).regularAvailable(), destination);
     metrics.gauge(GrpcMetrics.CREDITS_ELASTIC_AVAILABLE, () -> credits.stats(destination).elasticAvailable(), destination);
+    metrics.gauge(GrpcMetrics.CREDITS_REGULAR_LIMIT_BYTES, () -> credits.stats(destination).regularLimit(), destination);
+    metrics.gauge(GrpcMetrics.CREDITS_ELASTIC_LIMIT_BYTES, () -> credits.stats(destination).elasticLimit(), destination);
     metrics.gauge(GrpcMetrics.CREDITS_DEDUCTED_BYTES, () -> credits.stats(destination).deductedBytes(), destination);
     metrics.gauge(GrpcMetrics.CREDITS_RETURNED_BYTES, () -> credits.stats(destination).returnedBytes(), destination);
     metrics.gauge(GrpcMetrics.CREDITS_WAITERS, () -> credits.stats(destination).waiters(), destination);

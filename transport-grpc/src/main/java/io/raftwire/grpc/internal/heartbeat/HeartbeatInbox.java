@@ -85,6 +85,7 @@ final class HeartbeatInbox implements HeartbeatIntake, HeartbeatReports {
     this.undelivered = metrics.counter(GrpcMetrics.SENDER_HEARTBEATS_UNDELIVERED);
     this.unreported = metrics.counter(GrpcMetrics.SENDER_HEARTBEATS_UNREPORTED);
     metrics.gauge(GrpcMetrics.RECEIVER_HEARTBEATS_QUEUED_BYTES, received::usedBytes);
+    metrics.gauge(GrpcMetrics.RECEIVER_HEARTBEATS_LIMIT_BYTES, received::limitBytes);
   }
 
   @Override

@@ -51,6 +51,11 @@ public final class StoreMetrics {
     registry.register(full, gauge);
   }
 
+  /** Removes the metric {@code name} names with {@code parts}, if it is registered. */
+  public void remove(MetricName name, Object... parts) {
+    registry.remove(name.of(store, parts));
+  }
+
   /** One counter per constant of {@code type}, named by the constant (e.g. {@code TOO_LARGE}). */
   public <E extends Enum<E>> Map<E, Counter> counters(MetricName name, Class<E> type) {
     Map<E, Counter> counters = new EnumMap<>(type);

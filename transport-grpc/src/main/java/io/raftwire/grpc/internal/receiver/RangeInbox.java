@@ -113,6 +113,16 @@ final class RangeInbox {
     this.elasticControlShared = elasticControlShared;
   }
 
+  /** {@return bytes of APPEND and SNAPSHOT messages queued for this range} */
+  long queuedAppendBytes() {
+    return bulkBudget.usedBytes();
+  }
+
+  /** {@return bytes of CONTROL messages queued for this range} */
+  long queuedControlBytes() {
+    return controlBudget.usedBytes();
+  }
+
   private static boolean isElastic(InboundMessage m) {
     return m.envelope.trafficClass() == TrafficClass.APPEND && m.envelope.priority() == Priority.ELASTIC;
   }

@@ -56,16 +56,20 @@ public final class RangeQueues implements Intake, AutoCloseable {
   private final Timebase timebase;
   private final ReceiverMetrics counters;
   private final Object lifecycle = new Object();
+  private final TopRanges topRanges;
+  private final Timebase.@Nullable Cancellable topRangesRefresh;
   private volatile boolean closed;
 
   /**
    * @param limits read for every arriving message
    * @param workerThreads threads that run handlers
    * @param deliveryBatchMessages most APPEND or SNAPSHOT messages per handler call
+   * @param rangeQueueGauges how many ranges (those with the most bytes queued) have per-range
+   *     queue gauges, chosen anew every {@link TopRanges#REFRESH_NANOS}; 0 for none
    * @param delivered told of the APPENDs with entries each handler call took
    */
   public RangeQueues(StoreId local, Supplier<ReceiverLimits> limits, int workerThreads, int deliveryBatchMessages,
-      DeliveredAppends delivered, Timebase timebase, StoreMetrics metrics, ReceiverMetrics counters) {
+      int rangeQueueGauges, DeliveredAppends delivered, Timebase timebase, StoreMetrics metrics, ReceiverMetrics counters) {
     this.local = local;
     this.limits = limits;
     this.deliveryBatchMessages = deliveryBatchMessages;
@@ -79,11 +83,26 @@ public final class RangeQueues implements Intake, AutoCloseable {
     this.scheduler = new RangeScheduler(workerThreads, "raftwire-" + local + "-worker-", this::drain,
         metrics.counter(GrpcMetrics.RECEIVER_SCHEDULER_WAKEUPS));
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_APPEND_BYTES, bulkBytes::usedBytes);
+    metrics.gauge(GrpcMetrics.RECEIVER_LIMIT_APPEND_BYTES, bulkBytes::limitBytes);
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_CONTROL_BYTES, controlBytes::usedBytes);
+    metrics.gauge(GrpcMetrics.RECEIVER_LIMIT_CONTROL_BYTES, controlBytes::limitBytes);
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_ELASTIC_BYTES, elasticBytes::usedBytes);
+    metrics.gauge(GrpcMetrics.RECEIVER_LIMIT_ELASTIC_BYTES, elasticBytes::limitBytes);
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_ELASTIC_CONTROL_BYTES, elasticControlBytes::usedBytes);
+    metrics.gauge(GrpcMetrics.RECEIVER_LIMIT_ELASTIC_CONTROL_BYTES, elasticControlBytes::limitBytes);
     metrics.gauge(GrpcMetrics.RECEIVER_QUEUED_MESSAGES, queuedMessages::get);
     metrics.gauge(GrpcMetrics.RECEIVER_SCHEDULER_BACKLOG, scheduler::backlog);
+    metrics.gauge(GrpcMetrics.RECEIVER_RANGE_LIMIT_APPEND_BYTES, () -> limits.get().rangeAppendQueueBytes());
+    metrics.gauge(GrpcMetrics.RECEIVER_RANGE_LIMIT_CONTROL_BYTES, () -> limits.get().rangeControlQueueBytes());
+    this.topRanges = new TopRanges(rangeQueueGauges, ranges.values(), metrics);
+    this.topRangesRefresh = rangeQueueGauges > 0
+        ? timebase.scheduleWithFixedDelay(topRanges::refresh, TopRanges.REFRESH_NANOS, TopRanges.REFRESH_NANOS)
+        : null;
+  }
+
+  /** Gives the per-range queue gauges to the ranges with the most bytes queued now (tests call it). */
+  void refreshRangeGauges() {
+    topRanges.refresh();
   }
 
   /**
@@ -261,6 +280,10 @@ public final class RangeQueues implements Intake, AutoCloseable {
       }
       closed = true;
     }
+    if (topRangesRefresh != null) {
+      topRangesRefresh.cancel();
+    }
+    topRanges.clear();
     long deadline = System.nanoTime() + timeoutNanos;
     for (RangeInbox inbox : ranges.values()) {
       unregister(inbox, DropReason.CLOSED, Math.max(0, deadline - System.nanoTime()));

@@ -56,15 +56,20 @@ final class Destination implements AppendRoute, Peer.Listener {
       metrics.gauge(GrpcMetrics.SENDER_QUEUED_BYTES, () -> lanes.queuedBytes(lane), store, name);
       metrics.gauge(GrpcMetrics.SENDER_QUEUED_MESSAGES, () -> lanes.queuedMessages(lane), store, name);
       metrics.gauge(GrpcMetrics.SENDER_CHARGED_BYTES, () -> lanes.chargedBytes(lane), store, name);
+      metrics.gauge(GrpcMetrics.SENDER_LIMIT_BYTES, () -> lanes.limitBytes(lane), store, name);
     }
     for (Priority priority : Priority.values()) {
       metrics.gauge(GrpcMetrics.SENDER_APPEND_QUEUED_BYTES, () -> lanes.queuedAppendBytes(priority), store,
           StoreMetrics.lower(priority));
     }
     metrics.gauge(GrpcMetrics.SENDER_ELASTIC_LANE_CHARGED_BYTES, lanes::chargedElasticBytes, store);
+    metrics.gauge(GrpcMetrics.SENDER_ELASTIC_LANE_LIMIT_BYTES, lanes::elasticLimitBytes, store);
     metrics.gauge(GrpcMetrics.SENDER_ELASTIC_CONTROL_CHARGED_BYTES, lanes::chargedElasticControlBytes, store);
+    metrics.gauge(GrpcMetrics.SENDER_ELASTIC_CONTROL_LIMIT_BYTES, lanes::elasticControlLimitBytes, store);
     metrics.gauge(GrpcMetrics.SENDER_ELASTIC_INFLIGHT_BYTES, data::elasticInflightBytes, store);
+    metrics.gauge(GrpcMetrics.SENDER_ELASTIC_INFLIGHT_LIMIT_BYTES, data::elasticInflightLimitBytes, store);
     metrics.gauge(GrpcMetrics.SENDER_HEARTBEATS_QUEUED_BYTES, heartbeats::queuedBytes, store);
+    metrics.gauge(GrpcMetrics.SENDER_HEARTBEATS_LIMIT_BYTES, heartbeats::limitBytes, store);
   }
 
   /**

@@ -112,6 +112,7 @@ public final class DropNotifier implements AutoCloseable {
     this.coalesced = metrics.counter(GrpcMetrics.SENDER_DROP_NOTICES_COALESCED);
     this.overflow = metrics.counter(GrpcMetrics.SENDER_DROP_NOTICES_OVERFLOW);
     metrics.gauge(GrpcMetrics.SENDER_DROP_NOTICES_QUEUED_BYTES, this::queuedBytes);
+    metrics.gauge(GrpcMetrics.SENDER_DROP_NOTICES_LIMIT_BYTES, () -> this.budgetBytes);
     if (executor != null) {
       this.ownExecutor = null;
       this.executor = executor;

@@ -190,6 +190,11 @@ final class HeartbeatQueue {
     return queuedBytes;
   }
 
+  /** {@return the destination's heartbeat budget, in bytes} */
+  long limitBytes() {
+    return budget.limitBytes();
+  }
+
   /**
    * Asks for a beacon if nothing was flushed for {@code intervalNanos}.
    *

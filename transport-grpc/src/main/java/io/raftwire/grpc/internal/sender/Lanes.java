@@ -278,6 +278,21 @@ final class Lanes {
     return priority == Priority.ELASTIC ? elasticQueuedBytes : append.queuedBytes - elasticQueuedBytes;
   }
 
+  /** {@return the budget of {@code trafficClass}'s lane now, in bytes} */
+  long limitBytes(TrafficClass trafficClass) {
+    return lane(trafficClass).budget.limitBytes();
+  }
+
+  /** {@return the budget of the CONTROL lane's elastic share now, in bytes} */
+  long elasticControlLimitBytes() {
+    return elasticControl.limitBytes();
+  }
+
+  /** {@return the budget of the APPEND lane's elastic share now, in bytes} */
+  long elasticLimitBytes() {
+    return elasticAppend.limitBytes();
+  }
+
   /** Bytes charged to the CONTROL lane's elastic share: queued or in flight. */
   long chargedElasticControlBytes() {
     return elasticControl.usedBytes();

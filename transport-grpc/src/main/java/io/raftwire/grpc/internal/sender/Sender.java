@@ -87,7 +87,9 @@ public final class Sender implements Relay, AutoCloseable {
         metrics.counters(GrpcMetrics.SENDER_RELAY_DROPPED, DropReason.class));
     this.relayed = metrics.counter(GrpcMetrics.SENDER_RELAYED);
     metrics.gauge(GrpcMetrics.SENDER_GLOBAL_CHARGED_BYTES, global::usedBytes);
+    metrics.gauge(GrpcMetrics.SENDER_GLOBAL_LIMIT_BYTES, global::limitBytes);
     metrics.gauge(GrpcMetrics.SENDER_ELASTIC_CHARGED_BYTES, globalElastic::usedBytes);
+    metrics.gauge(GrpcMetrics.SENDER_ELASTIC_LIMIT_BYTES, globalElastic::limitBytes);
     AtomicInteger n = new AtomicInteger();
     String threadPrefix = "raftwire-" + settings.localStore() + "-writer-";
     this.writers = Executors.newFixedThreadPool(2, r -> {

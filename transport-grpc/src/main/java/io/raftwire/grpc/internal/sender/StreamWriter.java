@@ -337,6 +337,11 @@ final class StreamWriter {
     return o.lane() == TrafficClass.APPEND && o.priority() == Priority.ELASTIC;
   }
 
+  /** {@return the most elastic APPEND bytes that may be written and not yet acknowledged} */
+  long elasticInflightLimitBytes() {
+    return settings.elasticInflightBytes();
+  }
+
   /** Elastic APPEND bytes written on the current stream and not yet acknowledged. */
   long elasticInflightBytes() {
     Stream stream;

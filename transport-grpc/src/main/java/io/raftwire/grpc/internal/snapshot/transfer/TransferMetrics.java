@@ -58,6 +58,15 @@ public final class TransferMetrics {
     return metrics.counter(GrpcMetrics.SNAPSHOT_MALFORMED_FRAMES);
   }
 
+  /** Registers the limits the transfers are held within, beside their usage gauges. */
+  void limits(TransferSettings settings) {
+    metrics.gauge(GrpcMetrics.SNAPSHOT_SLOTS_LIMIT, () -> (long) settings.concurrentTransfers());
+    metrics.gauge(GrpcMetrics.SNAPSHOT_HELD_LIMIT_BYTES,
+        () -> settings.concurrentTransfers() * settings.receiveWindowBytes());
+    metrics.gauge(GrpcMetrics.SNAPSHOT_RETAINED_STAGE_LIMIT_BYTES, settings::maxRetainedStageBytes);
+    metrics.gauge(GrpcMetrics.SNAPSHOT_CACHE_LIMIT_BYTES, settings::cacheBytes);
+  }
+
   void spool(Spool spool) {
     metrics.gauge(GrpcMetrics.SNAPSHOT_RETAINED_STAGE_BYTES, spool::retainedBytes);
   }

@@ -53,6 +53,7 @@ public final class Transfers implements AutoCloseable {
       Executor io, StoreMetrics storeMetrics, ConnectionIdentity identity, long maxFrameBytes, ProblemLog problems)
       throws IOException {
     TransferMetrics metrics = new TransferMetrics(storeMetrics);
+    metrics.limits(settings);
     this.problems = problems;
     this.cache = new SnapshotCache(source, settings.cacheBytes(), settings.cacheIdleNanos(), timebase::nanoTime);
     metrics.cache(cache);
