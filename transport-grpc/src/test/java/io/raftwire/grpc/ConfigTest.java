@@ -38,7 +38,7 @@ class ConfigTest {
     GrpcTransportConfig c = GrpcTransportConfig.builder(StoreId.of(1), NONE).security(PeerSecurity.insecure()).build();
     assertEquals(1024 * 1024, c.targetBatchBytes());
     assertEquals(64 * 1024, c.drrQuantumBytes());
-    assertEquals(4 << 20, c.streamWindowBytes());
+    assertEquals(1 << 20, c.streamWindowBytes());
     assertTrue(c.controlOnSeparateConnection());
     assertEquals(Math.max(2, Runtime.getRuntime().availableProcessors()), c.receiveThreads());
     assertEquals(ReceiverLimits.defaults(), c.receiverLimits());
