@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The fixed worker threads that deliver ranges, in the weighted order of a {@link RunQueue}
- * (CONTROL first, four urgent turns to one APPEND turn while both wait; regular before elastic,
+ * (CONTROL first in rounds of the ranges it waits for, then one APPEND turn; regular before elastic,
  * eight to one).
  *
  * <p><b>Wake-ups are batched.</b> A submission wakes a worker only if one is waiting and no
@@ -18,12 +18,13 @@ import org.jspecify.annotations.Nullable;
  * lock with at most one wake-up per idle worker needed. A range that is already queued is never
  * submitted again ({@link RangeInbox} remembers it), so it costs nothing here. A worker takes up to
  * {@link #MAX_TAKE} ranges per lock hold (no more than its share of the backlog, so other workers
- * are not left idle), serves them, and hands back the ones with work left with its next take; it
+ * are not left idle, and at most one that is not an urgent turn, so a heartbeat that comes while
+ * it works waits for one APPEND batch of it, not sixteen), serves them, and hands back the ones with work left with its next take; it
  * waits only when nothing is queued. {@link io.raftwire.grpc.GrpcMetrics#RECEIVER_SCHEDULER_WAKEUPS}
  * counts the wake-ups.
  */
 final class RangeScheduler {
-  /** Most ranges a worker takes per lock hold. */
+  /** Most ranges a worker takes per lock hold (all but the last of them urgent turns). */
   static final int MAX_TAKE = 16;
 
   /** A worker's turn on one range. */
@@ -133,6 +134,13 @@ final class RangeScheduler {
           }
           turns[i] = turn;
           taken[i] = queue.take(turn);
+          if (turn != Turn.URGENT) {
+            // At most one batch of APPENDs per hold of the lock, and none ahead of an urgent turn
+            // taken with it: a heartbeat that comes meanwhile waits for one APPEND batch of this
+            // worker, not for every range it took.
+            n = i + 1;
+            break;
+          }
         }
         if (!queue.isEmpty()) {
           wake(1); // more than this worker's share waits: pass the wake-up on

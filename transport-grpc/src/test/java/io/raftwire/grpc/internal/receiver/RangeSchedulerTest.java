@@ -71,6 +71,38 @@ class RangeSchedulerTest {
   }
 
   @Test
+  void aHeartbeatThatComesWhileAppendsAreDeliveredWaitsForOneAppendBatchNotForEveryRangeTaken() throws Exception {
+    List<Long> order = new CopyOnWriteArrayList<>();
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    CountDownLatch releaseSecond = new CountDownLatch(1);
+    RangeScheduler scheduler = new RangeScheduler(1, "test-worker-", (inbox, turn) -> {
+      order.add(inbox.range.value());
+      CountDownLatch hold = inbox.range.value() == 1 ? releaseFirst : inbox.range.value() == 2 ? releaseSecond : null;
+      if (hold != null) {
+        try {
+          hold.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return null;
+    }, new Counter());
+    scheduler.submit(inbox(1), Turn.REGULAR);
+    await().until(() -> order.size() == 1);
+    for (int r = 2; r <= 5; r++) {
+      scheduler.submit(inbox(r), Turn.REGULAR); // appends for four more ranges wait
+    }
+    releaseFirst.countDown();
+    await().until(() -> order.size() == 2); // range 2's append batch is being delivered
+    scheduler.submit(inbox(9), Turn.URGENT); // and now a heartbeat for range 9
+    releaseSecond.countDown();
+    await().until(() -> order.size() == 6);
+    assertEquals(List.of(1L, 2L, 9L, 3L, 4L, 5L), order);
+    scheduler.shutdown();
+    assertTrue(scheduler.awaitTermination(TimeUnit.SECONDS.toNanos(10)));
+  }
+
+  @Test
   void rangesWithRegularAppendsGoBeforeRangesWithOnlyElasticWork() throws Exception {
     Recorder r = new Recorder();
     r.holdTheWorker();

@@ -44,7 +44,7 @@ class RunQueueTest {
     RunQueue queue = new RunQueue();
     fill(queue, Turn.URGENT, 1000, 1); // every idle range has a heartbeat waiting, always
     fill(queue, Turn.REGULAR, 3, 5000); // a few active ranges with appends
-    int window = RunQueue.URGENT_TURNS_PER_OTHER + 1;
+    int window = RunQueue.MAX_URGENT_TURNS_PER_OTHER + 1;
     List<Turn> served = serveSaturated(queue, 100 * window);
     for (int start = 0; start + window <= served.size(); start++) {
       assertTrue(served.subList(start, start + window).contains(Turn.REGULAR),
@@ -52,7 +52,7 @@ class RunQueueTest {
     }
     Map<Turn, Integer> counts = count(served);
     assertEquals(100, counts.get(Turn.REGULAR), "exactly one turn in " + window);
-    assertEquals(100 * RunQueue.URGENT_TURNS_PER_OTHER, counts.get(Turn.URGENT), "CONTROL keeps most turns");
+    assertEquals(100 * RunQueue.MAX_URGENT_TURNS_PER_OTHER, counts.get(Turn.URGENT), "CONTROL keeps most turns");
   }
 
   @Test
@@ -61,7 +61,7 @@ class RunQueueTest {
     fill(queue, Turn.URGENT, 100, 1);
     fill(queue, Turn.REGULAR, 10, 1000);
     fill(queue, Turn.ELASTIC, 10, 2000);
-    int window = (RunQueue.URGENT_TURNS_PER_OTHER + 1) * (RunQueue.REGULAR_TURNS_PER_ELASTIC + 1);
+    int window = (RunQueue.MAX_URGENT_TURNS_PER_OTHER + 1) * (RunQueue.REGULAR_TURNS_PER_ELASTIC + 1);
     List<Turn> served = serveSaturated(queue, 20 * window);
     for (int start = 0; start + window <= served.size(); start++) {
       assertTrue(served.subList(start, start + window).contains(Turn.ELASTIC),
@@ -84,19 +84,48 @@ class RunQueueTest {
     queue.take(Turn.URGENT);
     assertEquals(Turn.REGULAR, queue.next());
     queue.take(Turn.REGULAR);
-    fill(queue, Turn.URGENT, 10, 10);
-    for (int i = 0; i < RunQueue.URGENT_TURNS_PER_OTHER; i++) {
+    fill(queue, Turn.URGENT, 2, 10);
+    for (int i = 0; i < RunQueue.URGENT_TURNS_PER_OTHER - 2; i++) {
       assertEquals(Turn.URGENT, queue.next());
+      queue.take(Turn.URGENT);
+    }
+    fill(queue, Turn.URGENT, 10, 20); // come during the round: they wait for the next one
+    for (int i = 0; i < 2; i++) {
+      assertEquals(Turn.URGENT, queue.next(), "a round is at least four CONTROL turns");
       queue.take(Turn.URGENT);
     }
     assertEquals(Turn.REGULAR, queue.next(), "after four CONTROL turns the waiting APPEND range gets one");
     queue.take(Turn.REGULAR);
-    for (int i = 0; i < 10 - RunQueue.URGENT_TURNS_PER_OTHER; i++) {
+    for (int i = 0; i < 8; i++) {
       assertEquals(Turn.URGENT, queue.next(), "nothing else waits: CONTROL takes every turn");
       queue.take(Turn.URGENT);
     }
     assertNull(queue.next());
     assertTrue(queue.isEmpty());
+  }
+
+  @Test
+  void everyRangeWithControlWaitingIsServedBeforeTheNextAppendTurn() {
+    // 64 busy ranges, each with appends queued and a heartbeat come: a slowed handler makes an
+    // APPEND turn cost milliseconds, so four heartbeats per APPEND turn would fall behind.
+    RunQueue queue = new RunQueue();
+    fill(queue, Turn.REGULAR, 64, 1000);
+    fill(queue, Turn.URGENT, 64, 1);
+    for (int i = 0; i < 64; i++) {
+      assertEquals(Turn.URGENT, queue.next(), "urgent turn " + i + " of the round");
+      assertEquals(RangeId.of(1 + i), queue.take(Turn.URGENT).range);
+    }
+    assertEquals(Turn.REGULAR, queue.next());
+    queue.take(Turn.REGULAR);
+    fill(queue, Turn.URGENT, 200, 100); // more than a round may serve
+    List<Turn> served = new ArrayList<>();
+    for (int i = 0; i <= RunQueue.MAX_URGENT_TURNS_PER_OTHER; i++) {
+      Turn turn = queue.next();
+      served.add(turn);
+      queue.take(turn);
+    }
+    assertEquals(Turn.REGULAR, served.get(RunQueue.MAX_URGENT_TURNS_PER_OTHER),
+        "a round is at most " + RunQueue.MAX_URGENT_TURNS_PER_OTHER + " CONTROL turns: " + served);
   }
 
   private static Map<Turn, Integer> count(List<Turn> served) {
