@@ -352,7 +352,13 @@ public abstract class RaftTransportConformance {
     }
     for (DroppedMessage d : drops.reports) {
       if (d.acceptedBySend()) {
-        assertTrue(fates.add(seq(d.envelope().orElseThrow())), "message " + seq(d.envelope().orElseThrow()) + " has two fates");
+        // Past the transport's budget for notices a drop is reported without its message
+        // (DroppedMessage.summaryOf): it still counts once in the total awaited above, but which
+        // message it was cannot be told, so only notices that carry theirs are checked one by one.
+        if (d.envelope().isPresent()) {
+          long seq = seq(d.envelope().get());
+          assertTrue(fates.add(seq), "message " + seq + " has two fates");
+        }
         assertTrue(
             EnumSet.of(DropReason.RECEIVER_BUDGET, DropReason.LANE_BUDGET).contains(d.reason()),
             "unexpected drop reason " + d);
