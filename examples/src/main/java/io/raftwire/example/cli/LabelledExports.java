@@ -88,6 +88,9 @@ final class LabelledExports implements MultiCollector {
       configs.add(new MapperConfig(name.pattern(), name.exportName(), labels));
       helpByFamily.put(name.exportName(), name.help());
     }
+    // The example's own per-range gauge (KvNode: raftwire.<store>.kv.<range>.term).
+    configs.add(new MapperConfig("raftwire.*.kv.*.term", "raftwire_kv_term", Map.of("store", "${0}", "range", "${1}")));
+    helpByFamily.put("raftwire_kv_term", "the Raft term of each range this store hosts");
     for (int rest = 1; rest <= MAX_OTHER_SEGMENTS; rest++) {
       StringBuilder match = new StringBuilder("raftwire.*");
       StringBuilder family = new StringBuilder("raftwire");

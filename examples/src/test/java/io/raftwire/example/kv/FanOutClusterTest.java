@@ -50,13 +50,6 @@ class FanOutClusterTest {
   private static long appendBytesToZoneB(LocalCluster cluster) {
     // Both sides of the measure wait until every replica holds the whole log: a write commits on a
     // majority, so a zone b follower may still be owed entries when the last put returns.
-    // Warm-up writes first, on both sides: the first appends after the leaders settle may find the
-    // zone's agent not yet chosen and go direct, which says nothing about fan-out's steady state.
-    try (KvClient client = cluster.client()) {
-      for (int i = 0; i < 20; i++) {
-        client.put(bytes("warm-up-" + i), VALUE, Priority.REGULAR);
-      }
-    }
     await().atMost(WAIT).until(() -> RaftState.of(cluster).quiet());
     long before = counter(cluster, "zone_data_bytes.a.b");
     try (KvClient client = cluster.client()) {
