@@ -1,12 +1,7 @@
 package io.raftwire.example.cli;
 
-import com.codahale.metrics.Counter;
-import com.codahale.metrics.Gauge;
-import com.codahale.metrics.Histogram;
-import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Snapshot;
-import com.codahale.metrics.Timer;
 import io.prometheus.metrics.instrumentation.dropwizard5.labels.CustomLabelMapper;
 import io.prometheus.metrics.instrumentation.dropwizard5.labels.MapperConfig;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -28,8 +23,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * A Dropwizard registry as Prometheus families with labels, one family per metric template: {@code
@@ -61,15 +58,7 @@ final class LabelledExports implements MultiCollector {
   // guarded by this: the mapping of each registry name seen in the last scrape
   private Map<String, Mapped> mapped = new HashMap<>();
 
-  private static final class Mapped {
-    final String family;
-    final Labels labels;
-
-    Mapped(String family, Labels labels) {
-      this.family = family;
-      this.labels = labels;
-    }
-  }
+  private record Mapped(String family, Labels labels) {}
 
   /**
    * @param registry the registry to export, read on every scrape
@@ -125,31 +114,19 @@ final class LabelledExports implements MultiCollector {
     Map<String, List<GaugeDataPointSnapshot>> gauges = new TreeMap<>();
     Map<String, List<CounterDataPointSnapshot>> counters = new TreeMap<>();
     Map<String, List<SummaryDataPointSnapshot>> summaries = new TreeMap<>();
-    registry.getGauges().forEach((name, gauge) -> addGauge(name, gauge, seen, help, gauges));
-    for (Map.Entry<String, Counter> e : registry.getCounters().entrySet()) {
-      Mapped m = map(e.getKey(), seen);
-      help.putIfAbsent(m.family, help(m.family, e.getKey()));
-      counters.computeIfAbsent(m.family, f -> new ArrayList<>())
-          .add(CounterDataPointSnapshot.builder().labels(m.labels).value((double) e.getValue().getCount()).build());
-    }
-    for (Map.Entry<String, Meter> e : registry.getMeters().entrySet()) {
-      Mapped m = map(e.getKey(), seen);
-      help.putIfAbsent(m.family, help(m.family, e.getKey()));
-      counters.computeIfAbsent(m.family, f -> new ArrayList<>())
-          .add(CounterDataPointSnapshot.builder().labels(m.labels).value((double) e.getValue().getCount()).build());
-    }
-    for (Map.Entry<String, Histogram> e : registry.getHistograms().entrySet()) {
-      Mapped m = map(e.getKey(), seen);
-      help.putIfAbsent(m.family, help(m.family, e.getKey()));
-      summaries.computeIfAbsent(m.family, f -> new ArrayList<>())
-          .add(summary(m.labels, e.getValue().getSnapshot(), e.getValue().getCount(), 1.0));
-    }
-    for (Map.Entry<String, Timer> e : registry.getTimers().entrySet()) {
-      Mapped m = map(e.getKey(), seen);
-      help.putIfAbsent(m.family, help(m.family, e.getKey()));
-      summaries.computeIfAbsent(m.family, f -> new ArrayList<>())
-          .add(summary(m.labels, e.getValue().getSnapshot(), e.getValue().getCount(), 1 / NANOS_PER_SECOND));
-    }
+    registry.getGauges().forEach((name, gauge) -> {
+      // A value that is not a number is left out, as the client's own bridge does.
+      numeric(gauge.getValue()).ifPresent(v -> add(name, seen, help, gauges,
+          labels -> GaugeDataPointSnapshot.builder().labels(labels).value(v).build()));
+    });
+    registry.getCounters().forEach((name, c) -> add(name, seen, help, counters,
+        labels -> CounterDataPointSnapshot.builder().labels(labels).value((double) c.getCount()).build()));
+    registry.getMeters().forEach((name, m) -> add(name, seen, help, counters,
+        labels -> CounterDataPointSnapshot.builder().labels(labels).value((double) m.getCount()).build()));
+    registry.getHistograms().forEach((name, h) -> add(name, seen, help, summaries,
+        labels -> summary(labels, h.getSnapshot(), h.getCount(), 1.0)));
+    registry.getTimers().forEach((name, t) -> add(name, seen, help, summaries,
+        labels -> summary(labels, t.getSnapshot(), t.getCount(), 1 / NANOS_PER_SECOND)));
     synchronized (this) {
       mapped = seen; // names gone from the registry are forgotten
     }
@@ -160,20 +137,22 @@ final class LabelledExports implements MultiCollector {
     return snapshots.build();
   }
 
-  private void addGauge(String name, Gauge<?> gauge, Map<String, Mapped> seen, Map<String, String> help,
-      Map<String, List<GaugeDataPointSnapshot>> gauges) {
-    Object value = gauge.getValue();
-    double v;
-    if (value instanceof Number) {
-      v = ((Number) value).doubleValue();
-    } else if (value instanceof Boolean) {
-      v = ((Boolean) value) ? 1 : 0;
-    } else {
-      return; // not a number: the client's bridge leaves it out too
-    }
+  /** Adds the data point {@code point} makes for the registry name {@code name} to its family. */
+  private <P> void add(String name, Map<String, Mapped> seen, Map<String, String> help, Map<String, List<P>> families,
+      Function<Labels, P> point) {
     Mapped m = map(name, seen);
-    help.putIfAbsent(m.family, help(m.family, name));
-    gauges.computeIfAbsent(m.family, f -> new ArrayList<>()).add(GaugeDataPointSnapshot.builder().labels(m.labels).value(v).build());
+    help.putIfAbsent(m.family(), help(m.family(), name));
+    families.computeIfAbsent(m.family(), f -> new ArrayList<>()).add(point.apply(m.labels()));
+  }
+
+  private static Optional<Double> numeric(Object value) {
+    if (value instanceof Number) {
+      return Optional.of(((Number) value).doubleValue());
+    }
+    if (value instanceof Boolean) {
+      return Optional.of(((Boolean) value) ? 1.0 : 0.0);
+    }
+    return Optional.empty();
   }
 
   private static MetricMetadata metadata(String family, Map<String, String> help) {

@@ -26,7 +26,7 @@ final class TopRanges {
 
   /** The order of ranges to show: fewer bytes queued first, then the higher range id. */
   private static final Comparator<Ranked> WORST_FIRST =
-      Comparator.comparingLong((Ranked r) -> r.queuedBytes).thenComparing((Ranked r) -> r.inbox.range, Comparator.reverseOrder());
+      Comparator.comparingLong(Ranked::queuedBytes).thenComparing((Ranked r) -> r.inbox().range, Comparator.reverseOrder());
 
   private final int count;
   private final Collection<RangeInbox> inboxes;
@@ -45,15 +45,7 @@ final class TopRanges {
     this.metrics = metrics;
   }
 
-  private static final class Ranked {
-    final RangeInbox inbox;
-    final long queuedBytes;
-
-    Ranked(RangeInbox inbox, long queuedBytes) {
-      this.inbox = inbox;
-      this.queuedBytes = queuedBytes;
-    }
-  }
+  private record Ranked(RangeInbox inbox, long queuedBytes) {}
 
   /** Chooses the ranges that have gauges anew. */
   synchronized void refresh() {
@@ -62,18 +54,17 @@ final class TopRanges {
     }
     PriorityQueue<Ranked> best = new PriorityQueue<>(count + 1, WORST_FIRST);
     for (RangeInbox inbox : inboxes) {
-      long queued = inbox.queuedAppendBytes() + inbox.queuedControlBytes();
-      Ranked worst = best.peek();
+      Ranked ranked = new Ranked(inbox, inbox.queuedAppendBytes() + inbox.queuedControlBytes());
       if (best.size() < count) {
-        best.add(new Ranked(inbox, queued));
-      } else if (worst != null && WORST_FIRST.compare(new Ranked(inbox, queued), worst) > 0) {
+        best.add(ranked);
+      } else if (WORST_FIRST.compare(ranked, best.peek()) > 0) {
         best.poll();
-        best.add(new Ranked(inbox, queued));
+        best.add(ranked);
       }
     }
     Map<RangeId, RangeInbox> chosen = new HashMap<>();
     for (Ranked r : best) {
-      chosen.put(r.inbox.range, r.inbox);
+      chosen.put(r.inbox().range, r.inbox());
     }
     List<RangeId> gone = new ArrayList<>();
     for (Map.Entry<RangeId, RangeInbox> e : shown.entrySet()) {
