@@ -148,12 +148,9 @@ public final class KvNode implements AutoCloseable {
           .start();
     } catch (IOException | RuntimeException e) {
       // Leave nothing running or locked behind: the caller may retry on the same data directory.
+      // The nodes have terminated before RocksDB closes, or they would write to a closed store.
       if (startedNodes != null) {
-        for (RangeId range : startedNodes.ranges()) {
-          startedNodes.remove(range).ifPresent(node -> {
-            var unused = node.terminate();
-          });
-        }
+        terminate(config.store, startedNodes);
       }
       if (startedTransport != null) {
         startedTransport.close();
@@ -214,7 +211,7 @@ public final class KvNode implements AutoCloseable {
     RaftNode.RaftNodeBuilder builder = RaftNode.newBuilder()
         .setGroupId(range)
         .setConfig(config.raftConfig)
-        .setStateMachine(new KvStateMachine(storage.db(), range));
+        .setStateMachine(new KvStateMachine(storage, range));
     LeaderWatch watch = new LeaderWatch();
     watches.put(range, watch);
     builder.setRaftNodeReportListener(watch);
@@ -441,6 +438,14 @@ public final class KvNode implements AutoCloseable {
 
   /** Terminates every Raft node at once, waiting for them together; stops routing to them. */
   private void terminateNodes() {
+    terminate(config.store, nodes);
+  }
+
+  /**
+   * Terminates every node of {@code nodes} at once and waits for them together, at most {@value
+   * #TERMINATE_TIMEOUT_NANOS} ns; removes them and closes {@code nodes}.
+   */
+  private static void terminate(StoreId store, MicroRaftNodes nodes) {
     Map<RangeId, java.util.concurrent.CompletableFuture<?>> terminations = new TreeMap<>();
     for (RangeId range : nodes.ranges()) {
       nodes.node(range).ifPresent(node -> terminations.put(range, node.terminate()));
@@ -451,9 +456,9 @@ public final class KvNode implements AutoCloseable {
         termination.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        log.warn("{}: interrupted while {} terminated", config.store, range);
+        log.warn("{}: interrupted while {} terminated", store, range);
       } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-        log.warn("{}: {} did not terminate cleanly", config.store, range, e);
+        log.warn("{}: {} did not terminate cleanly", store, range, e);
       }
       var unused = nodes.remove(range);
     });

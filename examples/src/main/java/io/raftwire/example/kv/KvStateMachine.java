@@ -7,12 +7,14 @@ import io.raftwire.example.kv.proto.NewTerm;
 import io.raftwire.example.kv.proto.Pair;
 import io.raftwire.example.kv.proto.SnapshotChunk;
 import io.raftwire.topology.RangeId;
+import io.raftwire.example.storage.RocksStorage;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
@@ -28,12 +30,13 @@ final class KvStateMachine implements StateMachine {
   static final int PAIRS_PER_CHUNK = 1000;
   private static final byte KEYS = 'K';
 
-  private final RocksDB db;
+  private final RocksStorage storage;
   private final RangeId range;
   private final WriteOptions writes = new WriteOptions();
 
-  KvStateMachine(RocksDB db, RangeId range) {
-    this.db = db;
+  /** Keeps its keys in {@code storage}, reached only through {@link RocksStorage#use}. */
+  KvStateMachine(RocksStorage storage, RangeId range) {
+    this.storage = storage;
     this.range = range;
   }
 
@@ -54,41 +57,52 @@ final class KvStateMachine implements StateMachine {
   public Object runOperation(long commitIndex, Object operation) {
     KvOp op = (KvOp) operation;
     try {
-      switch (op.getKindCase()) {
-        case PUT:
-          db.put(writes, key(op.getPut().getKey()), op.getPut().getValue().toByteArray());
-          return null;
-        case DELETE:
-          db.delete(writes, key(op.getDelete().getKey()));
-          return null;
-        case GET:
-          byte[] value = db.get(key(op.getGet().getKey()));
-          return value == null ? null : ByteString.copyFrom(value);
-        default:
-          return null;
-      }
-    } catch (RocksDBException e) {
-      throw new UncheckedIOException(new java.io.IOException("RocksDB failed in " + range + ": " + e.getMessage(), e));
+      return storage.use(db -> {
+        switch (op.getKindCase()) {
+          case PUT:
+            db.put(writes, key(op.getPut().getKey()), op.getPut().getValue().toByteArray());
+            return null;
+          case DELETE:
+            db.delete(writes, key(op.getDelete().getKey()));
+            return null;
+          case GET:
+            byte[] value = db.get(key(op.getGet().getKey()));
+            return value == null ? null : ByteString.copyFrom(value);
+          default:
+            return null;
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException("applying to " + range + " failed", e);
     }
   }
 
   @Override
   public void takeSnapshot(long commitIndex, Consumer<Object> chunks) {
     byte[] prefix = prefix();
-    SnapshotChunk.Builder chunk = SnapshotChunk.newBuilder();
-    try (RocksIterator it = db.newIterator()) {
-      for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
-        byte[] k = it.key();
-        chunk.addPairs(Pair.newBuilder()
-            .setKey(ByteString.copyFrom(k, prefix.length, k.length - prefix.length))
-            .setValue(ByteString.copyFrom(it.value())));
-        if (chunk.getPairsCount() == PAIRS_PER_CHUNK) {
-          chunks.accept(chunk.build());
-          chunk = SnapshotChunk.newBuilder();
+    List<SnapshotChunk> taken = new ArrayList<>();
+    try {
+      storage.use(db -> {
+        SnapshotChunk.Builder chunk = SnapshotChunk.newBuilder();
+        try (RocksIterator it = db.newIterator()) {
+          for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+            byte[] k = it.key();
+            chunk.addPairs(Pair.newBuilder()
+                .setKey(ByteString.copyFrom(k, prefix.length, k.length - prefix.length))
+                .setValue(ByteString.copyFrom(it.value())));
+            if (chunk.getPairsCount() == PAIRS_PER_CHUNK) {
+              taken.add(chunk.build());
+              chunk = SnapshotChunk.newBuilder();
+            }
+          }
         }
-      }
+        taken.add(chunk.build()); // always at least one chunk, possibly empty
+        return null;
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot take a snapshot of " + range, e);
     }
-    chunks.accept(chunk.build()); // always at least one chunk, possibly empty
+    taken.forEach(chunks);
   }
 
   @Override
@@ -100,9 +114,12 @@ final class KvStateMachine implements StateMachine {
           batch.put(key(pair.getKey()), pair.getValue().toByteArray());
         }
       }
-      db.write(writes, batch);
-    } catch (RocksDBException e) {
-      throw new UncheckedIOException(new java.io.IOException("cannot install a snapshot of " + range, e));
+      storage.use(db -> {
+        db.write(writes, batch);
+        return null;
+      });
+    } catch (RocksDBException | IOException e) {
+      throw new UncheckedIOException(new IOException("cannot install a snapshot of " + range, e));
     }
   }
 

@@ -101,11 +101,10 @@ final class RocksRaftStore implements RaftStore {
 
   @Override
   public void flush() throws IOException {
-    try {
-      storage.db().flushWal(true);
-    } catch (RocksDBException e) {
-      throw new IOException("cannot sync the write-ahead log: " + e.getMessage(), e);
-    }
+    storage.use(db -> {
+      db.flushWal(true);
+      return null;
+    });
   }
 
   private void put(byte[] key, byte[] value, boolean sync) throws IOException {

@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One store's RocksDB. Key layout: {@code range (8 bytes) | kind (1) | index (8) | chunk (4)},
- * big-endian so keys of one kind sort by index. Thread-safe (RocksDB is); close after every store
- * using it is done.
+ * big-endian so keys of one kind sort by index. Thread-safe: every use holds the database open
+ * (see {@link #use}), so a close while Raft nodes still run makes their writes fail with {@link
+ * StorageClosedException}, never touch freed native handles.
  */
 public final class RocksStorage implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RocksStorage.class);
@@ -59,8 +60,9 @@ public final class RocksStorage implements AutoCloseable {
 
   @GuardedBy("open")
   private boolean closed;
-  final WriteOptions synced = new WriteOptions().setSync(true);
-  final WriteOptions buffered = new WriteOptions();
+  // Native handles, like db: used only inside use(), freed by close.
+  private final WriteOptions synced = new WriteOptions().setSync(true);
+  private final WriteOptions buffered = new WriteOptions();
 
   private RocksStorage(Path directory, Options options, RocksDB db) {
     this.directory = directory;
@@ -80,9 +82,39 @@ public final class RocksStorage implements AutoCloseable {
     }
   }
 
-  /** The RocksDB itself (for the state machine and the health signal). */
-  public RocksDB db() {
-    return db;
+  /**
+   * A RocksDB call for {@link #use}: runs with the database held open.
+   *
+   * @param <T> what it returns
+   */
+  @FunctionalInterface
+  public interface Operation<T> {
+    /** Reads or writes {@code db}; must not keep {@code db} or anything made from it past its return. */
+    T apply(RocksDB db) throws RocksDBException;
+  }
+
+  /**
+   * Runs {@code operation} on the database and keeps it open meanwhile: every read and write of a
+   * store's Raft nodes and state machines goes through here, so none can touch the native handles
+   * {@link #close} frees (RocksDB then fails with garbage errors or crashes the process). A close
+   * waits for the operations in progress; an operation after it fails with {@link
+   * StorageClosedException}. Blocks only while a close runs.
+   *
+   * @throws StorageClosedException if the database is closed
+   * @throws IOException if RocksDB fails, naming the directory and RocksDB's message
+   */
+  public <T> T use(Operation<T> operation) throws IOException {
+    open.readLock().lock();
+    try {
+      if (closed) {
+        throw new StorageClosedException(directory);
+      }
+      return operation.apply(db);
+    } catch (RocksDBException e) {
+      throw new IOException("RocksDB failed in " + directory + ": " + e.getMessage(), e);
+    } finally {
+      open.readLock().unlock();
+    }
   }
 
   /**
@@ -93,14 +125,10 @@ public final class RocksStorage implements AutoCloseable {
    * @throws IllegalStateException if the database is closed
    */
   public <T> T whileOpen(Function<RocksDB, T> read) {
-    open.readLock().lock();
     try {
-      if (closed) {
-        throw new IllegalStateException("RocksDB in " + directory + " is closed");
-      }
-      return read.apply(db);
-    } finally {
-      open.readLock().unlock();
+      return use(read::apply);
+    } catch (IOException e) {
+      throw new IllegalStateException(e.getMessage(), e);
     }
   }
 
@@ -141,6 +169,24 @@ public final class RocksStorage implements AutoCloseable {
   public Optional<RestoredRaftState> restore(RangeId range, MicroRaftCodec codec) throws IOException {
     RaftModelFactory factory = codec.modelFactory();
     try {
+      return use(db -> restore(db, range, codec, factory));
+    } catch (UncheckedMalformed e) {
+      throw new IOException("cannot restore " + range + " from " + directory + ": " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /** Carries a {@link MalformedMessageException} out of an {@link Operation}. */
+  private static final class UncheckedMalformed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UncheckedMalformed(MalformedMessageException cause) {
+      super(cause);
+    }
+  }
+
+  private Optional<RestoredRaftState> restore(RocksDB db, RangeId range, MicroRaftCodec codec,
+      RaftModelFactory factory) throws RocksDBException {
+    try {
       byte[] endpoint = db.get(key(range, ENDPOINT));
       byte[] members = db.get(key(range, MEMBERS));
       if (endpoint == null || members == null) {
@@ -164,22 +210,22 @@ public final class RocksStorage implements AutoCloseable {
       }
       RaftTermPersistentState termState =
           factory.createRaftTermPersistentStateBuilder().setTerm(term).setVotedFor(votedFor).build();
-      SnapshotEntry snapshot = latestCompleteSnapshot(range, codec);
+      SnapshotEntry snapshot = latestCompleteSnapshot(db, range, codec);
       long after = snapshot == null ? 0 : snapshot.getIndex();
       List<LogEntry> entries = new ArrayList<>();
-      for (byte[] value : values(range, LOG, after + 1)) {
+      for (byte[] value : values(db, range, LOG, after + 1)) {
         entries.add(codec.decodeLogEntry(value));
       }
       return Optional.of(new RestoredRaftState(endpointState, initialMembers, termState, snapshot, entries));
-    } catch (RocksDBException | MalformedMessageException e) {
-      throw new IOException("cannot restore " + range + " from " + directory + ": " + e.getMessage(), e);
+    } catch (MalformedMessageException e) {
+      throw new UncheckedMalformed(e);
     }
   }
 
-  private SnapshotEntry latestCompleteSnapshot(RangeId range, MicroRaftCodec codec)
+  private static SnapshotEntry latestCompleteSnapshot(RocksDB db, RangeId range, MicroRaftCodec codec)
       throws MalformedMessageException {
     TreeMap<Long, List<SnapshotChunk>> byIndex = new TreeMap<>();
-    for (byte[] value : values(range, SNAPSHOT, 0)) {
+    for (byte[] value : values(db, range, SNAPSHOT, 0)) {
       SnapshotChunk chunk = codec.decodeSnapshotChunk(value);
       byIndex.computeIfAbsent(chunk.getIndex(), i -> new ArrayList<>()).add(chunk);
     }
@@ -199,7 +245,7 @@ public final class RocksStorage implements AutoCloseable {
   }
 
   /** The values of {@code range}'s keys of {@code kind} from {@code fromIndex} on, in order. */
-  private List<byte[]> values(RangeId range, byte kind, long fromIndex) {
+  private static List<byte[]> values(RocksDB db, RangeId range, byte kind, long fromIndex) {
     List<byte[]> values = new ArrayList<>();
     byte[] start = key(range, kind, fromIndex, 0);
     try (RocksIterator it = db.newIterator()) {
@@ -215,17 +261,17 @@ public final class RocksStorage implements AutoCloseable {
     return values;
   }
 
+  /** Writes {@code batch}, synced to disk if {@code sync}; see {@link #use}. */
   void write(WriteBatch batch, boolean sync) throws IOException {
-    try {
+    use(db -> {
       db.write(sync ? synced : buffered, batch);
-    } catch (RocksDBException e) {
-      throw new IOException("RocksDB write failed in " + directory + ": " + e.getMessage(), e);
-    }
+      return null;
+    });
   }
 
   /**
    * Syncs the write-ahead log (what was written unsynced then survives a machine crash after a
-   * clean stop) and closes the database, after any {@link #whileOpen} read in progress.
+   * clean stop) and closes the database, after any {@link #use} in progress.
    * Idempotent.
    */
   @Override

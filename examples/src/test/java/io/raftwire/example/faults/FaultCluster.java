@@ -269,16 +269,20 @@ final class FaultCluster implements AutoCloseable {
    */
   Map<String, String> contents(long id) throws IOException {
     Map<String, String> pairs = new TreeMap<>();
-    try (RocksStorage storage = RocksStorage.open(dataDirs.get(id));
-         RocksIterator it = storage.db().newIterator()) {
-      for (it.seekToFirst(); it.isValid(); it.next()) {
-        byte[] key = it.key();
-        if (key.length > 9 && key[8] == 'K') {
-          long range = ByteBuffer.wrap(key, 0, 8).getLong();
-          pairs.put("r" + range + "/" + new String(key, 9, key.length - 9, StandardCharsets.UTF_8),
-              new String(it.value(), StandardCharsets.UTF_8));
+    try (RocksStorage storage = RocksStorage.open(dataDirs.get(id))) {
+      storage.use(db -> {
+        try (RocksIterator it = db.newIterator()) {
+          for (it.seekToFirst(); it.isValid(); it.next()) {
+            byte[] key = it.key();
+            if (key.length > 9 && key[8] == 'K') {
+              long range = ByteBuffer.wrap(key, 0, 8).getLong();
+              pairs.put("r" + range + "/" + new String(key, 9, key.length - 9, StandardCharsets.UTF_8),
+                  new String(it.value(), StandardCharsets.UTF_8));
+            }
+          }
         }
-      }
+        return null;
+      });
     }
     return pairs;
   }

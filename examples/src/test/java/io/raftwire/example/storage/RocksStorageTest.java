@@ -1,8 +1,10 @@
 package io.raftwire.example.storage;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.microraft.RaftConfig;
@@ -30,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -247,5 +250,54 @@ class RocksStorageTest {
     public Object getNewTermOperation() {
       return null;
     }
+  }
+
+  @Test
+  void everyUseAfterCloseFailsWithATypedErrorInsteadOfTouchingFreedHandles() throws Exception {
+    RocksStorage storage = RocksStorage.open(dir);
+    RaftStore store = storage.raftStore(R1, codec);
+    store.persistLogEntries(List.of(entry(1, 1)));
+    storage.close();
+
+    // What a Raft node still running while its store shuts down gets for each call it makes.
+    assertThrows(StorageClosedException.class,
+        () -> store.persistAndFlushTerm(f.createRaftTermPersistentStateBuilder().setTerm(2).setVotedFor(null).build()));
+    assertThrows(StorageClosedException.class, () -> store.persistLogEntries(List.of(entry(2, 2))));
+    assertThrows(StorageClosedException.class, store::flush);
+    assertThrows(StorageClosedException.class, () -> storage.restore(R1, codec));
+    assertThrows(IllegalStateException.class, () -> storage.whileOpen(db -> db));
+    storage.close(); // idempotent
+
+    try (RocksStorage reopened = RocksStorage.open(dir)) {
+      byte[] kept = reopened.use(db -> db.get(RocksStorage.key(R1, RocksStorage.LOG, 1, 0)));
+      assertTrue(kept != null, "what was written before the close is kept");
+    }
+  }
+
+  @Test
+  void closeWaitsForAUseInProgress() throws Exception {
+    RocksStorage storage = RocksStorage.open(dir);
+    CountDownLatch inside = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<byte[]> use = CompletableFuture.supplyAsync(() -> {
+      try {
+        return storage.use(db -> {
+          inside.countDown();
+          await().until(() -> release.getCount() == 0);
+          db.put(new byte[] {1}, new byte[] {2}); // the handles are still valid while close waits
+          return db.get(new byte[] {1});
+        });
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    inside.await();
+    Thread closer = new Thread(storage::close, "closer");
+    closer.start();
+    await().until(() -> closer.getState() == Thread.State.WAITING);
+    release.countDown();
+    assertArrayEquals(new byte[] {2}, use.get(60, TimeUnit.SECONDS));
+    closer.join();
+    assertThrows(StorageClosedException.class, () -> storage.use(db -> db));
   }
 }
