@@ -1,8 +1,13 @@
 package io.raftwire.example.cli;
 
 import com.codahale.metrics.MetricRegistry;
+import io.raftwire.example.admin.AdminServer;
+import io.raftwire.example.admin.NodeSettings;
 import io.raftwire.example.kv.KvNode;
+import io.raftwire.example.storage.ThrottledDisk;
 import io.raftwire.topology.StoreId;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -48,6 +53,14 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", defaultValue = "0", description = "Prometheus /metrics port; 0: none (default).")
   int metricsPort;
 
+  @Option(names = "--admin-port", defaultValue = "0", description = "Admin endpoint port on 127.0.0.1 (live settings, "
+      + "see raftwire-kv admin); 0: none (default).")
+  int adminPort;
+
+  @Option(names = "--snapshot-every", defaultValue = "10000",
+      description = "Commits per range between snapshots, after which its log is compacted (default ${DEFAULT-VALUE}).")
+  int snapshotEvery;
+
   @Mixin
   TlsOptions tls;
 
@@ -60,8 +73,13 @@ final class NodeCommand implements Callable<Integer> {
       cluster.localities.put(StoreId.of(id), io.raftwire.topology.Locality.parse("zone=" + zone));
     }
     MetricRegistry metrics = new MetricRegistry();
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    metrics.gauge(MetricRegistry.name("raftwire", store.toString(), "jvm", "heap_used_bytes"),
+        () -> () -> memory.getHeapMemoryUsage().getUsed());
     MetricsEndpoints endpoints = new MetricsEndpoints(metrics, "0.0.0.0", metricsPort);
+    ThrottledDisk disk = ThrottledDisk.stallOnly(); // stalled only on an operator's (or a fault test's) demand
     KvNode node;
+    AdminServer admin = null;
     try {
       node = KvNode.start(
           KvNode.Config.builder(store, cluster.addresses, data)
@@ -70,17 +88,32 @@ final class NodeCommand implements Callable<Integer> {
               .listenAddress(listen == null ? null : Peers.address(listen))
               .clientAddress(Peers.address(client))
               .rangeCount(ranges)
+              .commitCountToTakeSnapshot(snapshotEvery)
               .metrics(metrics)
+              .storeWrapper((range, raftStore) -> disk.wrap(raftStore))
               .transport(t -> t.fanOut(fanOut))
               .build());
+      try {
+        admin = adminPort > 0 ? AdminServer.start(NodeSettings.of(store, node.transport(), disk, metrics), adminPort) : null;
+      } catch (java.io.IOException | RuntimeException e) {
+        node.close();
+        throw e;
+      }
     } catch (java.io.IOException | RuntimeException e) {
       endpoints.close();
       throw e;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(shutdownHook(node, endpoints, stopped));
-    System.out.printf("store %d up: clients on %s%s; peers over %s; SIGTERM or Ctrl-C stops it gracefully%n", id,
-        node.clientAddress(), metricsPort > 0 ? ", metrics on :" + metricsPort + "/metrics" : "", tls.describe());
+    AdminServer adminServer = admin;
+    Runtime.getRuntime().addShutdownHook(shutdownHook(node, () -> {
+      if (adminServer != null) {
+        adminServer.close();
+      }
+      endpoints.close();
+    }, stopped));
+    System.out.printf("store %d up: clients on %s%s%s; peers over %s; SIGTERM or Ctrl-C stops it gracefully%n", id,
+        node.clientAddress(), metricsPort > 0 ? ", metrics on :" + metricsPort + "/metrics" : "",
+        admin != null ? ", admin on 127.0.0.1:" + admin.address().getPort() : "", tls.describe());
     stopped.await();
     return 0;
   }

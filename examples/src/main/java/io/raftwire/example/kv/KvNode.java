@@ -637,6 +637,29 @@ public final class KvNode implements AutoCloseable {
         return this;
       }
 
+      /**
+       * How many commits a range takes between snapshots, after which its log up to the snapshot
+       * is compacted (MicroRaft's {@code commitCountToTakeSnapshot}); the rest of the Raft
+       * configuration stays. Default 10,000.
+       */
+      public Builder commitCountToTakeSnapshot(int commits) {
+        if (commits <= 0) {
+          throw new IllegalArgumentException("commitCountToTakeSnapshot must be > 0, was " + commits);
+        }
+        RaftConfig c = raftConfig;
+        this.raftConfig = RaftConfig.newBuilder()
+            .setLeaderElectionTimeoutMillis(c.getLeaderElectionTimeoutMillis())
+            .setLeaderHeartbeatTimeoutSecs(c.getLeaderHeartbeatTimeoutSecs())
+            .setLeaderHeartbeatPeriodSecs(c.getLeaderHeartbeatPeriodSecs())
+            .setMaxPendingLogEntryCount(c.getMaxPendingLogEntryCount())
+            .setAppendEntriesRequestBatchSize(c.getAppendEntriesRequestBatchSize())
+            .setCommitCountToTakeSnapshot(commits)
+            .setTransferSnapshotsFromFollowersEnabled(c.isTransferSnapshotsFromFollowersEnabled())
+            .setRaftNodeReportPublishPeriodSecs(c.getRaftNodeReportPublishPeriodSecs())
+            .build();
+        return this;
+      }
+
       /** Default 1 MiB; larger values are refused with INVALID_ARGUMENT. */
       public Builder maxValueBytes(long bytes) {
         this.maxValueBytes = bytes;
