@@ -176,7 +176,13 @@ public final class GrpcMetrics {
       counter("sender.fanout.entries_deduplicated", "entries a bundle carried once instead of once per member");
   /** Bytes bundles saved against sending their members directly. */
   public static final MetricName FANOUT_BYTES_SAVED =
-      counter("sender.fanout.bytes_saved", "charged bytes of the members minus the bundle's size");
+      counter("sender.fanout.bytes_saved", "charged bytes of the members minus the bundle's size, for bundles smaller than their members");
+  /**
+   * Bytes bundles cost beyond their members' charged bytes (members with few entries in common),
+   * so that {@link #FANOUT_BYTES_SAVED} minus this is the net saving and neither counter decreases.
+   */
+  public static final MetricName FANOUT_BYTES_ADDED =
+      counter("sender.fanout.bytes_added", "bundle size minus the members' charged bytes, for bundles larger than their members");
   /** Bundles sent by the linger timer. */
   public static final MetricName FANOUT_LINGERED =
       counter("sender.fanout.lingered", "bundles sent because their linger time ran out");

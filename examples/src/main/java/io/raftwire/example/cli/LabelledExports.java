@@ -51,8 +51,14 @@ final class LabelledExports implements MultiCollector {
   private static final int MAX_OTHER_SEGMENTS = 8;
   private static final double NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
 
+  /** The family that counts the counters left out for being negative. */
+  static final String NEGATIVE_COUNTERS = "raftwire_export_negative_counters";
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LabelledExports.class);
+
   private final MetricRegistry registry;
   private final CustomLabelMapper mapper;
+  // guarded by itself: the names already reported for being negative
+  private final java.util.Set<String> warnedNegative = new java.util.HashSet<>();
   private final Map<String, String> helpByFamily = new HashMap<>();
 
   // guarded by this: the mapping of each registry name seen in the last scrape
@@ -119,10 +125,22 @@ final class LabelledExports implements MultiCollector {
       numeric(gauge.getValue()).ifPresent(v -> add(name, seen, help, gauges,
           labels -> GaugeDataPointSnapshot.builder().labels(labels).value(v).build()));
     });
-    registry.getCounters().forEach((name, c) -> add(name, seen, help, counters,
-        labels -> CounterDataPointSnapshot.builder().labels(labels).value((double) c.getCount()).build()));
+    // A Dropwizard counter may go below zero; a Prometheus counter may not, and one such point
+    // would fail the whole scrape. It is left out, named in one WARN line, and counted.
+    int negative = 0;
+    for (Map.Entry<String, com.codahale.metrics.Counter> e : registry.getCounters().entrySet()) {
+      long count = e.getValue().getCount();
+      if (count < 0) {
+        negative++;
+        warnNegative(e.getKey(), count);
+        continue;
+      }
+      add(e.getKey(), seen, help, counters, labels -> CounterDataPointSnapshot.builder().labels(labels).value((double) count).build());
+    }
     registry.getMeters().forEach((name, m) -> add(name, seen, help, counters,
         labels -> CounterDataPointSnapshot.builder().labels(labels).value((double) m.getCount()).build()));
+    gauges.put(NEGATIVE_COUNTERS, List.of(GaugeDataPointSnapshot.builder().value(negative).build()));
+    help.put(NEGATIVE_COUNTERS, "Dropwizard counters left out of this scrape because they were below zero");
     registry.getHistograms().forEach((name, h) -> add(name, seen, help, summaries,
         labels -> summary(labels, h.getSnapshot(), h.getCount(), 1.0)));
     registry.getTimers().forEach((name, t) -> add(name, seen, help, summaries,
@@ -143,6 +161,16 @@ final class LabelledExports implements MultiCollector {
     Mapped m = map(name, seen);
     help.putIfAbsent(m.family(), help(m.family(), name));
     families.computeIfAbsent(m.family(), f -> new ArrayList<>()).add(point.apply(m.labels()));
+  }
+
+  private void warnNegative(String name, long count) {
+    synchronized (warnedNegative) {
+      if (!warnedNegative.add(name)) {
+        return;
+      }
+    }
+    log.warn("the counter {} is {}, below zero, which a Prometheus counter cannot be: it is left out of /metrics "
+        + "(counted in {})", name, count, NEGATIVE_COUNTERS);
   }
 
   private static Optional<Double> numeric(Object value) {

@@ -73,9 +73,6 @@ final class NodeCommand implements Callable<Integer> {
       cluster.localities.put(StoreId.of(id), io.raftwire.topology.Locality.parse("zone=" + zone));
     }
     MetricRegistry metrics = new MetricRegistry();
-    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    metrics.gauge(MetricRegistry.name("raftwire", store.toString(), "jvm", "heap_used_bytes"),
-        () -> () -> memory.getHeapMemoryUsage().getUsed());
     MetricsEndpoints endpoints = new MetricsEndpoints(metrics, "0.0.0.0", metricsPort);
     ThrottledDisk disk = ThrottledDisk.stallOnly(); // stalled only on an operator's (or a fault test's) demand
     KvNode node;
@@ -103,6 +100,10 @@ final class NodeCommand implements Callable<Integer> {
       endpoints.close();
       throw e;
     }
+    // After the start: the transport clears the raftwire.<store>. names of the registry it is given.
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    metrics.gauge(MetricRegistry.name("raftwire", store.toString(), "jvm", "heap_used_bytes"),
+        () -> () -> memory.getHeapMemoryUsage().getUsed());
     CountDownLatch stopped = new CountDownLatch(1);
     AdminServer adminServer = admin;
     Runtime.getRuntime().addShutdownHook(shutdownHook(node, () -> {

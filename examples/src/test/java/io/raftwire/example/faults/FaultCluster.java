@@ -49,26 +49,51 @@ final class FaultCluster implements AutoCloseable {
   static final int STORES = 3;
   static final Metadata.Key<String> LEADER = Metadata.Key.of("raftwire-leader", Metadata.ASCII_STRING_MARSHALLER);
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
-  private static final Pattern TERM = Pattern.compile("raftwire_s\\d+_kv_(r\\d+)_term\\S*\\s+(\\S+)");
+  // raftwire_kv_term{range="r1",store="s2"} 3.0 (labels in any order)
+  private static final Pattern TERM = Pattern.compile("raftwire_kv_term\\{[^}]*range=\"([^\"]+)\"[^}]*}\\s+(\\S+)");
+  private static final Pattern SAMPLE = Pattern.compile("(\\w+)(\\{[^}]*})?\\s+(\\S+)");
+
+  /**
+   * How the cluster runs.
+   *
+   * @param ranges ranges in the cluster
+   * @param snapshotEvery commits per range between snapshots (a node's {@code --snapshot-every})
+   * @param zones whether s2 is in zone a and s1, s3 in zone b (else all in one zone): a lagging
+   *     store of zone b then gets its snapshot from its zone peer, not from a leader in zone a
+   */
+  record Options(int ranges, int snapshotEvery, boolean zones) {
+    static Options of(int ranges) {
+      return new Options(ranges, 10_000, false);
+    }
+  }
 
   final int ranges;
   private final Map<Long, StoreProcess> stores = new TreeMap<>();
   private final Map<Long, InetSocketAddress> clientAddresses = new TreeMap<>();
   private final Map<Long, Integer> metricsPorts = new TreeMap<>();
+  private final Map<Long, Integer> adminPorts = new TreeMap<>();
+  private final Map<Long, long[]> peaks = new TreeMap<>(); // guarded by itself: store -> {heap, queued} bytes
+  private final java.util.concurrent.ScheduledExecutorService sampler =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "fault-cluster-sampler");
+        t.setDaemon(true);
+        return t;
+      });
   private final Map<String, LinkProxy> links = new TreeMap<>();
   private final Map<Long, Path> dataDirs = new TreeMap<>();
   private final Path logs;
   // Kills the stores should the test JVM exit without close() (a surefire timeout, Ctrl-C).
   private final Thread killer = new Thread(() -> stores.values().forEach(StoreProcess::destroy), "fault-cluster-killer");
 
-  FaultCluster(Path root, int ranges) throws IOException {
-    this.ranges = ranges;
+  FaultCluster(Path root, Options options) throws IOException {
+    this.ranges = options.ranges();
     this.logs = root.resolve("logs");
     Map<Long, InetSocketAddress> raft = new TreeMap<>();
     for (long id = 1; id <= STORES; id++) {
       raft.put(id, freeAddress());
       clientAddresses.put(id, freeAddress());
       metricsPorts.put(id, freeAddress().getPort());
+      adminPorts.put(id, freeAddress().getPort());
     }
     for (long from = 1; from <= STORES; from++) {
       for (long to = 1; to <= STORES; to++) {
@@ -81,7 +106,7 @@ final class FaultCluster implements AutoCloseable {
       List<String> peers = new ArrayList<>();
       for (long other = 1; other <= STORES; other++) {
         InetSocketAddress address = other == id ? raft.get(id) : links.get(id + ">" + other).address();
-        peers.add(other + "=127.0.0.1:" + address.getPort());
+        peers.add(other + "=127.0.0.1:" + address.getPort() + (options.zones() ? (other == 2 ? "@a" : "@b") : ""));
       }
       Path data = root.resolve("s" + id);
       dataDirs.put(id, data);
@@ -91,6 +116,8 @@ final class FaultCluster implements AutoCloseable {
           "--listen", "127.0.0.1:" + raft.get(id).getPort(),
           "--client", "127.0.0.1:" + clientAddresses.get(id).getPort(),
           "--metrics-port", Integer.toString(metricsPorts.get(id)),
+          "--admin-port", Integer.toString(adminPorts.get(id)),
+          "--snapshot-every", Integer.toString(options.snapshotEvery()),
           "--data", data.toString(),
           "--ranges", Integer.toString(ranges)), logs));
     }
@@ -101,9 +128,9 @@ final class FaultCluster implements AutoCloseable {
    * was picked (another process took it meanwhile), the attempt is killed and another one, with
    * other ports, started; at most three.
    */
-  static FaultCluster started(Path root, int ranges) throws IOException {
+  static FaultCluster started(Path root, Options options) throws IOException {
     for (int attempt = 1; ; attempt++) {
-      FaultCluster cluster = new FaultCluster(root.resolve("attempt-" + attempt), ranges);
+      FaultCluster cluster = new FaultCluster(root.resolve("attempt-" + attempt), options);
       try {
         cluster.start();
         return cluster;
@@ -123,6 +150,89 @@ final class FaultCluster implements AutoCloseable {
     for (StoreProcess store : stores.values()) {
       store.start();
     }
+    var unused = sampler.scheduleWithFixedDelay(this::sample, 0, 250, TimeUnit.MILLISECONDS);
+  }
+
+  /** Each running store's heap in use and bytes queued in its transport, kept if a new peak (every 250 ms). */
+  private void sample() {
+    for (StoreProcess store : stores.values()) {
+      if (!store.alive()) {
+        continue;
+      }
+      long heap = 0;
+      long queued = 0;
+      for (String line : metrics(store.id, "raftwire_")) {
+        Matcher m = SAMPLE.matcher(line);
+        if (!m.matches()) {
+          continue;
+        }
+        String family = m.group(1);
+        long value = (long) number(m.group(3));
+        if (family.equals("raftwire_jvm_heap_used_bytes")) {
+          heap = value;
+        } else if (family.equals("raftwire_sender_queued_bytes") || family.equals("raftwire_receiver_queued_bytes_append")
+            || family.equals("raftwire_receiver_queued_bytes_control")) {
+          queued += value;
+        }
+      }
+      synchronized (peaks) {
+        long[] p = peaks.computeIfAbsent(store.id, id -> new long[2]);
+        p[0] = Math.max(p[0], heap);
+        p[1] = Math.max(p[1], queued);
+      }
+    }
+  }
+
+  /** A sample's value; 0 for NaN and the infinities, which the gauges here never hold. */
+  private static double number(String text) {
+    try {
+      double v = Double.parseDouble(text);
+      return Double.isFinite(v) ? v : 0;
+    } catch (NumberFormatException e) {
+      return 0; // +Inf, -Inf
+    }
+  }
+
+  /** Per store, the highest {heap in use, bytes queued in its transport} sampled so far. */
+  Map<Long, long[]> peaks() {
+    synchronized (peaks) {
+      Map<Long, long[]> copy = new TreeMap<>();
+      peaks.forEach((id, p) -> copy.put(id, p.clone()));
+      return copy;
+    }
+  }
+
+  /**
+   * Sets store {@code id}'s live setting {@code name} to {@code value} through its admin endpoint
+   * (what {@code raftwire-kv admin set} does).
+   *
+   * @throws IOException if the store refuses or cannot be reached
+   */
+  void admin(long id, String name, String value) throws IOException {
+    try {
+      HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPorts.get(id) + "/settings/" + name))
+              .timeout(Duration.ofSeconds(10)).PUT(HttpRequest.BodyPublishers.ofString(value)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IOException("s" + id + " refused " + name + "=" + value + ": " + response.body());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  /** The sum over {@code id}'s series of the Prometheus family {@code family} (0 if it has none or does not answer). */
+  double sum(long id, String family) {
+    double total = 0;
+    for (String line : metrics(id, family)) {
+      Matcher m = SAMPLE.matcher(line);
+      if (m.matches() && m.group(1).equals(family)) {
+        total += number(m.group(3));
+      }
+    }
+    return total;
   }
 
   /** Where the stores' stdout and stderr files are. */
@@ -289,6 +399,7 @@ final class FaultCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    sampler.shutdownNow();
     try {
       Runtime.getRuntime().removeShutdownHook(killer);
     } catch (IllegalArgumentException | IllegalStateException e) {

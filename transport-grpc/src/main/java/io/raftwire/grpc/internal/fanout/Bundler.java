@@ -69,6 +69,7 @@ public final class Bundler implements AppendPolicy {
   private final Counter members;
   private final Counter entriesDeduplicated;
   private final Counter bytesSaved;
+  private final Counter bytesAdded;
   private final Counter lingered;
   private final Counter agentChanges;
   private final Map<Fallback, Counter> fallbacks;
@@ -98,6 +99,7 @@ public final class Bundler implements AppendPolicy {
     this.members = metrics.counter(GrpcMetrics.FANOUT_MEMBERS);
     this.entriesDeduplicated = metrics.counter(GrpcMetrics.FANOUT_ENTRIES_DEDUPLICATED);
     this.bytesSaved = metrics.counter(GrpcMetrics.FANOUT_BYTES_SAVED);
+    this.bytesAdded = metrics.counter(GrpcMetrics.FANOUT_BYTES_ADDED);
     this.lingered = metrics.counter(GrpcMetrics.FANOUT_LINGERED);
     this.agentChanges = metrics.counter(GrpcMetrics.FANOUT_AGENT_CHANGES);
     this.fallbacks = metrics.counters(GrpcMetrics.FANOUT_FALLBACKS, Fallback.class);
@@ -209,7 +211,14 @@ public final class Bundler implements AppendPolicy {
     batches.inc();
     members.inc(all.size());
     entriesDeduplicated.inc(out.entriesDeduplicated());
-    bytesSaved.inc(out.bytesSaved());
+    // A bundle whose members share few entries is larger than they are: counted apart, so that
+    // both counters only grow (a Prometheus counter never decreases; a negative one fails the scrape).
+    long saved = out.bytesSaved();
+    if (saved >= 0) {
+      bytesSaved.inc(saved);
+    } else {
+      bytesAdded.inc(-saved);
+    }
     for (Member m : all) {
       if (m.route() != agent) {
         outcome.open(m.route());

@@ -50,9 +50,13 @@ class BundlerTest {
   }
 
   private static RaftEnvelope append(RangeId range, FakeRoute to, long first, long last, long term) {
+    return append(range, to, first, last, term, 100);
+  }
+
+  private static RaftEnvelope append(RangeId range, FakeRoute to, long first, long last, long term, int entryBytes) {
     List<LogEntry> entries = new ArrayList<>();
     for (long i = first; i <= last; i++) {
-      entries.add(LogEntry.of(i, term, new byte[100]));
+      entries.add(LogEntry.of(i, term, new byte[entryBytes]));
     }
     return RaftEnvelope.builder()
         .range(range)
@@ -124,9 +128,23 @@ class BundlerTest {
     assertEquals(2, metric(GrpcMetrics.FANOUT_MEMBERS));
     assertEquals(1, metric(GrpcMetrics.FANOUT_ENTRIES_DEDUPLICATED));
     assertEquals(bundle.bytesSaved(), metric(GrpcMetrics.FANOUT_BYTES_SAVED));
+    assertEquals(0, metric(GrpcMetrics.FANOUT_BYTES_ADDED));
     assertEquals(2, metric(GrpcMetrics.FANOUT_AGENT, "b"));
     assertEquals(1, s3.keptOpen, "store 3's own DATA stream stays open for its credit returns");
     assertEquals(0, s2.keptOpen, "the agent's stream carries the bundle anyway");
+  }
+
+  @Test
+  void aBundleLargerThanItsMembersCountsWhatItAddedAndNoCounterDecreases() {
+    warmUp();
+    for (FakeRoute f : List.of(s2, s3)) {
+      EnvelopeMessage m = kit.own(append(RANGE, f, 3, 3, 3, 0), time.nanoTime()); // empty entries: nothing to share
+      assertNull(bundler.accept(m, f));
+    }
+    Bundle bundle = s2.bundles().get(0);
+    assertTrue(bundle.bytesSaved() < 0, "a bundle of members with empty entries costs more than they do: " + bundle.bytesSaved());
+    assertEquals(0, metric(GrpcMetrics.FANOUT_BYTES_SAVED), "never decreased below zero (Prometheus refuses that)");
+    assertEquals(-bundle.bytesSaved(), metric(GrpcMetrics.FANOUT_BYTES_ADDED));
   }
 
   @Test
