@@ -348,7 +348,7 @@ class FaultSuiteTest {
       appendResult("| " + String.join(" | ", name, Long.toString(workload.count(Outcome.OK)),
           Long.toString(workload.count(Outcome.FAIL)), Long.toString(workload.count(Outcome.UNKNOWN)), verdict,
           Integer.toString(lostWrites(anomalies)), outage, recovery, Long.toString(elections),
-          mib(heapPeak) + " / " + mib(queuedPeak), warnings + " / " + errors) + " |");
+          mib(heapPeak) + " / " + mib(queuedPeak), warnings + " / " + errors, seen.isEmpty() ? "" : seen) + " |");
     }
     if (!anomalies.isEmpty() || Boolean.getBoolean("raftwire.faults.keepLogs")) {
       keepLogs(name);
@@ -386,7 +386,7 @@ class FaultSuiteTest {
     if (!java.nio.file.Files.exists(file)) {
       java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
       java.nio.file.Files.writeString(file, "| fault | ops ok | failed | unknown | verdict | lost writes | longest outage "
-          + "| recovery | elections | peak heap / queued | WARN / ERROR |\n|---|---:|---:|---:|---|---:|---|---|---:|---|---|\n");
+          + "| recovery | elections | peak heap / queued | WARN / ERROR | seen |\n|---|---:|---:|---:|---|---:|---|---|---:|---|---|---|\n");
     }
     java.nio.file.Files.writeString(file, row + "\n", java.nio.file.StandardOpenOption.APPEND);
   }
