@@ -2,7 +2,6 @@ package io.raftwire.example.admin;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
-import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.raftwire.example.storage.ThrottledDisk;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.ReceiverLimits;
@@ -36,9 +35,6 @@ public final class NodeSettings {
   private final Counter changes;
   private final Counter refused;
   private final Object lock = new Object();
-
-  @GuardedBy("lock")
-  private long changed;
 
   private NodeSettings(StoreId store, List<Setting> settings, MetricRegistry metrics) {
     this.store = store;
@@ -173,9 +169,8 @@ public final class NodeSettings {
         throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
       }
       Change change = new Change(name, old, s.current().get());
-      changed++;
       changes.inc();
-      log.info("{}: setting {} (change {})", store, change, changed);
+      log.info("{}: setting {} (change {})", store, change, changes.getCount());
       return change;
     }
   }
