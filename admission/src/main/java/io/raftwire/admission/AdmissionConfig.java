@@ -3,6 +3,7 @@ package io.raftwire.admission;
 import io.raftwire.admission.io.ThroughputHealth;
 import io.raftwire.flow.StoreHealth;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** Settings of credits and IO admission. Immutable; build with {@link #builder()}. */
@@ -61,6 +62,7 @@ public final class AdmissionConfig {
   private final double elasticBandwidthShare;
   private final StoreHealth storeHealth;
   private final boolean libraryReportsDurability;
+  private final Optional<CreditAutoTuning> creditAutoTuning;
 
   private AdmissionConfig(Builder b) {
     this.regularCreditBytes = b.regularCreditBytes;
@@ -74,6 +76,7 @@ public final class AdmissionConfig {
     this.elasticBandwidthShare = b.elasticBandwidthShare;
     this.storeHealth = b.storeHealth;
     this.libraryReportsDurability = b.libraryReportsDurability;
+    this.creditAutoTuning = Optional.ofNullable(b.creditAutoTuning);
   }
 
   /**
@@ -172,6 +175,19 @@ public final class AdmissionConfig {
     return libraryReportsDurability;
   }
 
+  /** {@return the configured windows, {@link #regularCreditBytes()} and {@link #elasticCreditBytes()}} */
+  public CreditWindows creditWindows() {
+    return CreditWindows.of(regularCreditBytes, elasticCreditBytes);
+  }
+
+  /**
+   * {@return how credit windows are sized from measurements; empty (the default): they stay at the
+   * configured windows}
+   */
+  public Optional<CreditAutoTuning> creditAutoTuning() {
+    return creditAutoTuning;
+  }
+
   /** Builds {@link AdmissionConfig}; starts from the defaults. Not thread-safe. */
   public static final class Builder {
     private long regularCreditBytes = DEFAULT_REGULAR_CREDIT_BYTES;
@@ -186,8 +202,21 @@ public final class AdmissionConfig {
     private StoreHealth storeHealth =
         new ThroughputHealth(DEFAULT_TARGET_WRITE_LATENCY_NANOS, DEFAULT_FLOOR_WRITE_BYTES_PER_SECOND);
     private boolean libraryReportsDurability;
+    private CreditAutoTuning creditAutoTuning; // null: off
 
     private Builder() {}
+
+    /**
+     * Turns on sizing of credit windows from measurements ({@link CreditAutoTuning}). Default off:
+     * every stream keeps the configured windows.
+     *
+     * @param tuning how to tune, or null to keep windows fixed
+     * @return this builder
+     */
+    public Builder creditAutoTuning(CreditAutoTuning tuning) {
+      this.creditAutoTuning = tuning;
+      return this;
+    }
 
     /**
      * Sets whether the Raft library reports durable entries itself. Default false: see {@link
@@ -346,6 +375,10 @@ public final class AdmissionConfig {
       }
       if (!(elasticBandwidthShare > 0 && elasticBandwidthShare <= 1)) {
         throw new IllegalArgumentException("elasticBandwidthShare must be in (0, 1], was " + elasticBandwidthShare);
+      }
+      if (creditAutoTuning != null && creditAutoTuning.maxElasticCreditBytes() < elasticCreditBytes) {
+        throw new IllegalArgumentException("creditAutoTuning.maxElasticCreditBytes ("
+            + creditAutoTuning.maxElasticCreditBytes() + ") must be >= elasticCreditBytes (" + elasticCreditBytes + ")");
       }
       return new AdmissionConfig(this);
     }

@@ -338,6 +338,12 @@ public final class GrpcMetrics {
       gauge("credits.<destination>.returned_bytes", "bytes returned to the stream since start");
   /** Proposals waiting on a stream. */
   public static final MetricName CREDITS_WAITERS = gauge("credits.<destination>.waiters", "proposals waiting on the stream");
+  /** The least round trip of a stream's last tuning interval (credit auto-tuning only). */
+  public static final MetricName CREDITS_ROUND_TRIP_NANOS = gauge("credits.<destination>.round_trip_nanos",
+      "least round trip of the DATA stream in the last tuning interval, ns (0: not measured; auto-tuning only)");
+  /** The scale auto-tuning gives a stream's windows over the configured ones. */
+  public static final MetricName CREDITS_WINDOW_SCALE = gauge("credits.<destination>.window_scale",
+      "the scale of the stream's windows over the configured ones (1 unless auto-tuning grew them)");
   /** Bytes deducted and waiting for admission notices. */
   public static final MetricName CREDITS_TRACKED_BYTES =
       gauge("credits.tracked_bytes", "bytes deducted and waiting for the followers' admission notices");

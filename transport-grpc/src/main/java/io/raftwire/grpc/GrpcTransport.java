@@ -1,6 +1,7 @@
 package io.raftwire.grpc;
 
 import com.codahale.metrics.MetricRegistry;
+import io.raftwire.admission.CreditWindows;
 import io.raftwire.transport.RaftTransport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,6 +51,24 @@ public interface GrpcTransport extends RaftTransport {
    * @param limits the budgets to apply from now on; they replace the current ones whole
    */
   void updateReceiverLimits(ReceiverLimits limits);
+
+  /**
+   * {@return the credit windows every destination stream is given now: at first {@link
+   * io.raftwire.admission.AdmissionConfig#creditWindows()}} With credit auto-tuning they are the
+   * floor each stream is scaled from.
+   */
+  CreditWindows creditWindows();
+
+  /**
+   * Gives every destination stream, and every stream opened later, the credit windows {@code
+   * windows}, at once. Credits in use stay in use: a smaller window can leave a stream in debt, and
+   * proposals then wait until enough returns; nothing sent is dropped. A larger one lets waiting
+   * proposals proceed. Safe to call from any thread. The metrics {@code
+   * credits.<destination>.regular_limit_bytes} and {@code ...elastic_limit_bytes} follow.
+   *
+   * @param windows the new windows
+   */
+  void updateCreditWindows(CreditWindows windows);
 
   /**
    * {@return the stores allowed to talk to this one now, as an unmodifiable set; empty: every store}

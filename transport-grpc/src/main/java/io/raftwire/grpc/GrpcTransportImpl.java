@@ -4,6 +4,7 @@ import com.codahale.metrics.MetricRegistry;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.raftwire.diagnostics.ProblemLog;
+import io.raftwire.admission.CreditWindows;
 import io.raftwire.flow.FlowControl;
 import io.raftwire.grpc.internal.fanout.Agent;
 import io.raftwire.grpc.internal.fanout.Bundler;
@@ -123,8 +124,9 @@ final class GrpcTransportImpl implements GrpcTransport {
     Backoff backoff = new Backoff(config.reconnectInitialBackoffNanos(), config.reconnectMaxBackoffNanos(),
         config.reconnectBackoffMultiplier(), config.reconnectJitter(), () -> ThreadLocalRandom.current().nextDouble());
     long frameLimit = config.maxFrameBytes();
+    int windowBytes = http2WindowBytes(config);
     this.peers = new Peers(store, config.resolver(), config.zoneTier(),
-        new ChannelSettings(config.controlOnSeparateConnection(), (int) frameLimit, config.streamWindowBytes(),
+        new ChannelSettings(config.controlOnSeparateConnection(), (int) frameLimit, windowBytes,
             security::channelCredentials),
         backoff, timebase, metrics);
     RelayRule relayRule = new RelayRule(store, localZone, peers::zoneOf);
@@ -166,7 +168,7 @@ final class GrpcTransportImpl implements GrpcTransport {
         services.add(snapshotService.service());
       }
       built = TransportServer.start(config.listenAddress(), security, serverLimits, frameLimit,
-          config.streamWindowBytes(), services, receivers);
+          windowBytes, services, receivers);
     } catch (IOException | RuntimeException e) {
       this.snapshots = snapshotService;
       this.server = built;
@@ -300,6 +302,31 @@ final class GrpcTransportImpl implements GrpcTransport {
   @Override
   public ReceiverLimits receiverLimits() {
     return receiverLimits;
+  }
+
+  /**
+   * The HTTP/2 window of every connection: {@link GrpcTransportConfig#streamWindowBytes()}, or with
+   * credit auto-tuning at least the largest regular credit window it may grant, so that HTTP/2 never
+   * caps what credits allow on a long link. Credits still bound the APPEND bytes in flight and the
+   * receiver's budgets everything it has read; the window only lets the bytes move (case 93).
+   */
+  static int http2WindowBytes(GrpcTransportConfig config) {
+    int configured = config.streamWindowBytes();
+    return config.admission().creditAutoTuning().map(t -> {
+      double ratio = (double) config.admission().regularCreditBytes() / config.admission().elasticCreditBytes();
+      double largest = Math.min(Integer.MAX_VALUE, t.maxElasticCreditBytes() * ratio);
+      return Math.max(configured, (int) largest);
+    }).orElse(configured);
+  }
+
+  @Override
+  public CreditWindows creditWindows() {
+    return flow.creditWindows();
+  }
+
+  @Override
+  public void updateCreditWindows(CreditWindows windows) {
+    flow.updateCreditWindows(Objects.requireNonNull(windows, "windows"));
   }
 
   @Override

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftwire.admission.AdmissionConfig;
+import io.raftwire.admission.CreditAutoTuning;
+import io.raftwire.admission.CreditWindows;
 import io.raftwire.flow.DurableEntries;
 import io.raftwire.flow.FlowControl;
 import io.raftwire.message.LogEntry;
@@ -190,5 +192,62 @@ class FlowControlTest {
     flow.admitElasticWork(R1, 1024 * KiB).get(60, TimeUnit.SECONDS);
     assertTrue(read(follower, GrpcMetrics.IO_GRANTED_BYTES, "elastic") >= 1024 * KiB);
     assertEquals(0, read(follower, GrpcMetrics.IO_QUEUE_LENGTH, "elastic"));
+  }
+
+  @Test
+  void creditWindowsChangedOnALiveTransportApplyAtOnceAndDrainInsteadOfDropping() throws Exception {
+    GrpcTransport leader = leader(64 * KiB);
+    follower(1, new AtomicLong()); // a disk that admits (almost) nothing: credits stay in use
+    FlowControl flow = leader.flowControl().orElseThrow();
+    for (long index = 1; index <= 4; index++) {
+      assertTrue(leader.send(append(index, 16 * 1024, Priority.REGULAR)).isAccepted());
+    }
+    await().atMost(WAIT).until(() -> read(leader, GrpcMetrics.CREDITS_REGULAR_AVAILABLE, FOLLOWER) <= 0L);
+    long inUse = read(leader, GrpcMetrics.CREDITS_TRACKED_BYTES);
+    CompletableFuture<Void> waiting = flow.admitProposal(R1, List.of(FOLLOWER), Priority.REGULAR, 1);
+    assertFalse(waiting.isDone());
+
+    leader.updateCreditWindows(CreditWindows.of(1024 * KiB, 512 * KiB));
+    waiting.get(60, TimeUnit.SECONDS); // the larger window has room now
+    assertEquals(1024 * KiB, read(leader, GrpcMetrics.CREDITS_REGULAR_LIMIT_BYTES, FOLLOWER));
+    assertEquals(512 * KiB, read(leader, GrpcMetrics.CREDITS_ELASTIC_LIMIT_BYTES, FOLLOWER));
+    assertEquals(CreditWindows.of(1024 * KiB, 512 * KiB), leader.creditWindows());
+
+    leader.updateCreditWindows(CreditWindows.of(32 * KiB, 16 * KiB));
+    assertEquals(32 * KiB - inUse, read(leader, GrpcMetrics.CREDITS_REGULAR_AVAILABLE, FOLLOWER),
+        "what was in use stays in use: the stream is in debt");
+    assertEquals(inUse, read(leader, GrpcMetrics.CREDITS_TRACKED_BYTES), "nothing sent was returned or dropped");
+    assertFalse(flow.admitProposal(R1, List.of(FOLLOWER), Priority.REGULAR, 1).isDone(), "it drains first");
+    assertEquals(0L, read(leader, GrpcMetrics.CREDITS_UNACCOUNTED_BYTES));
+  }
+
+  @Test
+  void withAutoTuningTheDataStreamMeasuresItsRoundTripAndHttp2NeverCapsTheLargestWindow() throws Exception {
+    CreditAutoTuning tuning = CreditAutoTuning.builder()
+        .maxElasticCreditBytes(64 * 1024 * KiB).intervalNanos(TimeUnit.MILLISECONDS.toNanos(50)).build();
+    GrpcTransport leader = cluster.start(LEADER, TransportLimits.defaults(), c -> c.admission(
+        AdmissionConfig.builder().creditAutoTuning(tuning).build()));
+    AtomicLong delivered = new AtomicLong();
+    follower(1024 * 1024 * KiB, delivered);
+    FlowControl flow = leader.flowControl().orElseThrow();
+    long index = 0;
+    do { // until a tuning interval has seen an acknowledged frame
+      index++;
+      flow.admitProposal(R1, List.of(FOLLOWER), Priority.REGULAR, 1024).get(60, TimeUnit.SECONDS);
+      assertTrue(leader.send(append(index, 1024, Priority.REGULAR)).isAccepted());
+      long sent = index;
+      await().atMost(WAIT).until(() -> delivered.get() == sent);
+    } while (read(leader, GrpcMetrics.CREDITS_ROUND_TRIP_NANOS, FOLLOWER) == 0L);
+    assertTrue(read(leader, GrpcMetrics.CREDITS_ROUND_TRIP_NANOS, FOLLOWER) > 0L);
+    assertTrue(read(leader, GrpcMetrics.CREDITS_WINDOW_SCALE, FOLLOWER) >= 1L);
+
+    GrpcTransportConfig fixed = GrpcTransportConfig.builder(LEADER, StoreResolver.of(java.util.Map.of()))
+        .security(PeerSecurity.insecure()).build();
+    GrpcTransportConfig tuned = GrpcTransportConfig.builder(LEADER, StoreResolver.of(java.util.Map.of()))
+        .security(PeerSecurity.insecure())
+        .admission(AdmissionConfig.builder().creditAutoTuning(tuning).build()).build();
+    assertEquals(fixed.streamWindowBytes(), GrpcTransportImpl.http2WindowBytes(fixed), "without tuning: as configured");
+    assertEquals(128 * 1024 * KiB, GrpcTransportImpl.http2WindowBytes(tuned),
+        "with tuning: the largest regular window (2 x the 64 MiB elastic maximum)");
   }
 }

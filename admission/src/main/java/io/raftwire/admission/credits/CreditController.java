@@ -1,6 +1,7 @@
 package io.raftwire.admission.credits;
 
 import io.raftwire.admission.AdmissionConfig;
+import io.raftwire.admission.CreditWindows;
 import io.raftwire.message.Priority;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
@@ -34,7 +35,6 @@ import java.util.function.ObjLongConsumer;
  * #hasOutstanding} is one lookup: none of them walks every range's tracks.
  */
 public final class CreditController {
-  private final AdmissionConfig config;
   private final LongSupplier nanoClock;
   private final ObjLongConsumer<Priority> waitObserver;
   private final ConcurrentHashMap<StoreId, FlowTokens> streams = new ConcurrentHashMap<>();
@@ -48,6 +48,8 @@ public final class CreditController {
   private long deductedBytes; // @GuardedBy("this")
   private long returnedBytes; // @GuardedBy("this")
   private volatile boolean closed;
+  /** The windows new streams start with, and every stream gets from {@link #updateWindows}. */
+  private volatile CreditWindows windows;
 
   /**
    * Creates a controller whose streams all start with full credits.
@@ -60,9 +62,10 @@ public final class CreditController {
    * @throws NullPointerException if any argument is null
    */
   public CreditController(AdmissionConfig config, LongSupplier nanoClock, ObjLongConsumer<Priority> waitObserver) {
-    this.config = Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(config, "config");
     this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     this.waitObserver = Objects.requireNonNull(waitObserver, "waitObserver");
+    this.windows = config.creditWindows();
   }
 
   private FlowTokens stream(StoreId store) {
@@ -70,8 +73,46 @@ public final class CreditController {
     if (tokens != null) {
       return tokens;
     }
-    return streams.computeIfAbsent(
-        store, s -> new FlowTokens(s, config.regularCreditBytes(), config.elasticCreditBytes()));
+    return streams.computeIfAbsent(store, s -> {
+      CreditWindows w = windows;
+      return new FlowTokens(s, w.regularBytes(), w.elasticBytes());
+    });
+  }
+
+  /** {@return the windows every stream gets from {@link #updateWindows}; at first the configured ones} */
+  public CreditWindows windows() {
+    return windows;
+  }
+
+  /**
+   * Gives every stream, and every stream used later, the windows {@code windows}. Applied at once:
+   * credits in use stay in use, so a smaller window may leave a stream in debt, and proposals then
+   * wait until enough credits return; nothing sent is dropped or returned early. A larger window
+   * lets waiting proposals proceed (on this thread). With {@link CreditWindowTuner} the tuner
+   * scales streams from these windows at its next interval.
+   *
+   * @param windows the new windows; not null
+   */
+  public void updateWindows(CreditWindows windows) {
+    this.windows = Objects.requireNonNull(windows, "windows");
+    for (FlowTokens tokens : streams.values()) {
+      resize(tokens.store, windows);
+    }
+  }
+
+  /**
+   * Resizes one stream's windows; see {@link #updateWindows} for what happens to credits in use.
+   *
+   * @param store the destination store whose stream to resize
+   * @param windows its new windows
+   */
+  void resize(StoreId store, CreditWindows windows) {
+    FlowTokens tokens = stream(store);
+    List<FlowTokens.Waiter> wake;
+    synchronized (this) { // the unaccounted-bytes check reads limits and tracked bytes together
+      wake = tokens.resize(windows.regularBytes(), windows.elasticBytes());
+    }
+    wakeAll(wake);
   }
 
   /**

@@ -12,10 +12,12 @@ public final class CreditStats {
   private final long deductedBytes;
   private final long returnedBytes;
   private final int waiters;
+  private final long regularWaits;
+  private final long elasticWaits;
 
   CreditStats(
       StoreId store, long regularAvailable, long elasticAvailable, long regularLimit, long elasticLimit,
-      long deductedBytes, long returnedBytes, int waiters) {
+      long deductedBytes, long returnedBytes, int waiters, long regularWaits, long elasticWaits) {
     this.store = store;
     this.regularAvailable = regularAvailable;
     this.elasticAvailable = elasticAvailable;
@@ -24,6 +26,8 @@ public final class CreditStats {
     this.deductedBytes = deductedBytes;
     this.returnedBytes = returnedBytes;
     this.waiters = waiters;
+    this.regularWaits = regularWaits;
+    this.elasticWaits = elasticWaits;
   }
 
   /** {@return the destination store of the stream} */
@@ -64,6 +68,16 @@ public final class CreditStats {
   /** {@return the number of proposals waiting on this stream} */
   public int waiters() {
     return waiters;
+  }
+
+  /** {@return how many proposals ever had to wait for this stream's regular credits} */
+  public long regularWaits() {
+    return regularWaits;
+  }
+
+  /** {@return how many proposals ever had to wait for this stream's elastic credits} */
+  public long elasticWaits() {
+    return elasticWaits;
   }
 
   /**

@@ -12,14 +12,16 @@ import java.util.List;
  */
 final class FlowTokens {
   final StoreId store;
-  private final long regularLimit;
-  private final long elasticLimit;
+  private long regularLimit; // @GuardedBy("this")
+  private long elasticLimit; // @GuardedBy("this")
   private long regular; // @GuardedBy("this"), may be negative
   private long elastic; // @GuardedBy("this"), may be negative
   private final ArrayDeque<Waiter> regularWaiters = new ArrayDeque<>(); // @GuardedBy("this")
   private final ArrayDeque<Waiter> elasticWaiters = new ArrayDeque<>(); // @GuardedBy("this")
   private long deducted; // @GuardedBy("this")
   private long returned; // @GuardedBy("this")
+  private long regularWaits; // @GuardedBy("this"): proposals ever queued for regular credits
+  private long elasticWaits; // @GuardedBy("this"): proposals ever queued for elastic credits
 
   FlowTokens(StoreId store, long regularLimit, long elasticLimit) {
     this.store = store;
@@ -39,7 +41,13 @@ final class FlowTokens {
     if (available(waiter.priority)) {
       return true;
     }
-    (waiter.priority == Priority.REGULAR ? regularWaiters : elasticWaiters).addLast(waiter);
+    if (waiter.priority == Priority.REGULAR) {
+      regularWaiters.addLast(waiter);
+      regularWaits++;
+    } else {
+      elasticWaiters.addLast(waiter);
+      elasticWaits++;
+    }
     return false;
   }
 
@@ -73,6 +81,26 @@ final class FlowTokens {
     regular = newRegular;
     elastic = newElastic;
     returned += bytes;
+    return wakeable();
+  }
+
+  /**
+   * Sets new limits. What is in use (limit minus available) stays in use, so a smaller window may
+   * leave the stream in debt: proposals then wait until enough returns, and nothing sent is
+   * dropped. A larger window may let waiters proceed.
+   *
+   * @return the waiters that may now proceed
+   */
+  synchronized List<Waiter> resize(long newRegularLimit, long newElasticLimit) {
+    regular += newRegularLimit - regularLimit;
+    elastic += newElasticLimit - elasticLimit;
+    regularLimit = newRegularLimit;
+    elasticLimit = newElasticLimit;
+    return wakeable();
+  }
+
+  // @GuardedBy("this")
+  private List<Waiter> wakeable() {
     List<Waiter> wake = new ArrayList<>();
     if (regular > 0) {
       wake.addAll(regularWaiters);
@@ -97,7 +125,7 @@ final class FlowTokens {
   synchronized CreditStats stats() {
     return new CreditStats(
         store, regular, elastic, regularLimit, elasticLimit, deducted, returned,
-        regularWaiters.size() + elasticWaiters.size());
+        regularWaiters.size() + elasticWaiters.size(), regularWaits, elasticWaits);
   }
 
   /** One proposal's interest in this stream; woken once. */

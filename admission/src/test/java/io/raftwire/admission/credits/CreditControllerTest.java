@@ -185,9 +185,42 @@ class CreditControllerTest {
 
   @Test
   void theLeakCheckSeesCreditsMissingFromAStreamThatNothingTracks() {
-    CreditStats leaky = new CreditStats(S2, 1024 * KiB, 512 * KiB - 100, 1024 * KiB, 512 * KiB, 100, 0, 0);
+    CreditStats leaky = new CreditStats(S2, 1024 * KiB, 512 * KiB - 100, 1024 * KiB, 512 * KiB, 100, 0, 0, 0, 0);
     assertEquals(100, CreditController.unaccounted(List.of(leaky), 0), "100 bytes deducted, none tracked");
     assertEquals(0, CreditController.unaccounted(List.of(leaky), 100), "explained by a tracked deduction");
     assertEquals(-50, CreditController.unaccounted(List.of(leaky), 150), "tracked more than is missing: returned twice");
+  }
+
+  @Test
+  void shrinkingTheWindowsBelowWhatIsInUseDrainsInsteadOfDropping() {
+    for (long index = 1; index <= 3; index++) {
+      credits.onAppendAccepted(R1, S2, REGULAR, index, 256 * KiB);
+    }
+    credits.updateWindows(io.raftwire.admission.CreditWindows.of(512 * KiB, 256 * KiB));
+    CreditStats shrunk = credits.stats(S2);
+    assertEquals(512 * KiB, shrunk.regularLimit());
+    assertEquals(-256 * KiB, shrunk.regularAvailable(), "what is in use stays in use: the stream is in debt");
+    assertEquals(768 * KiB, credits.trackedBytes(), "nothing sent was returned early");
+    CompletableFuture<Void> waiting = credits.admitProposal(R1, List.of(S2), REGULAR, 1);
+    assertFalse(waiting.isDone(), "proposals wait until the debt is paid");
+    credits.onAdmitted(R1, S2, REGULAR, 1);
+    assertFalse(waiting.isDone(), "still 0 credits");
+    credits.onAdmitted(R1, S2, REGULAR, 2);
+    assertTrue(waiting.isDone());
+    credits.onAdmitted(R1, S2, REGULAR, 3);
+    assertEquals(512 * KiB, credits.stats(S2).regularAvailable(), "every return lands within the new limit");
+    assertEquals(256 * KiB, credits.stats(S3).elasticLimit(), "a stream used later starts with the new windows");
+  }
+
+  @Test
+  void growingTheWindowsLetsWaitingProposalsProceedAtOnce() {
+    credits.onAppendAccepted(R1, S2, ELASTIC, 1, 512 * KiB);
+    CompletableFuture<Void> waiting = credits.admitProposal(R1, List.of(S2), ELASTIC, 1);
+    assertFalse(waiting.isDone());
+    credits.updateWindows(io.raftwire.admission.CreditWindows.of(2048 * KiB, 1024 * KiB));
+    assertTrue(waiting.isDone(), "the larger window has room");
+    assertEquals(1, credits.stats(S2).elasticWaits());
+    credits.onAdmitted(R1, S2, ELASTIC, 1);
+    assertEquals(1024 * KiB, credits.stats(S2).elasticAvailable());
   }
 }

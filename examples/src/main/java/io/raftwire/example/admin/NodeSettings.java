@@ -2,6 +2,8 @@ package io.raftwire.example.admin;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
+import io.raftwire.admission.AdmissionConfig;
+import io.raftwire.admission.CreditWindows;
 import io.raftwire.example.storage.ThrottledDisk;
 import io.raftwire.grpc.GrpcTransport;
 import io.raftwire.grpc.ReceiverLimits;
@@ -88,6 +90,14 @@ public final class NodeSettings {
           r.controlBudgetBytes(), ReceiverLimits::controlBudgetBytes, (b, v) -> b.controlBudgetBytes(v)));
       all.add(receiver(grpc, "receiver.max_message_bytes", "largest message the receiver accepts",
           r.maxMessageBytes(), ReceiverLimits::maxMessageBytes, (b, v) -> b.maxMessageBytes(v)));
+      all.add(Setting.ofLong("credits.regular_bytes", "bytes",
+          "regular credit window per destination stream (with auto-tuning: the floor it scales from)",
+          AdmissionConfig.DEFAULT_REGULAR_CREDIT_BYTES, () -> grpc.creditWindows().regularBytes(),
+          v -> grpc.updateCreditWindows(CreditWindows.of(v, grpc.creditWindows().elasticBytes()))));
+      all.add(Setting.ofLong("credits.elastic_bytes", "bytes",
+          "elastic credit window per destination stream (with auto-tuning: the floor it scales from)",
+          AdmissionConfig.DEFAULT_ELASTIC_CREDIT_BYTES, () -> grpc.creditWindows().elasticBytes(),
+          v -> grpc.updateCreditWindows(CreditWindows.of(grpc.creditWindows().regularBytes(), v))));
       all.add(Setting.ofShare("receiver.elastic_receive_share", "share of the receive budget elastic work may hold",
           r.elasticReceiveShare(), () -> grpc.receiverLimits().elasticReceiveShare(),
           v -> grpc.updateReceiverLimits(grpc.receiverLimits().toBuilder().elasticReceiveShare(v).build())));

@@ -1,6 +1,7 @@
 package io.raftwire.example.cli;
 
 import com.codahale.metrics.MetricRegistry;
+import io.raftwire.admission.CreditAutoTuning;
 import io.raftwire.example.admin.AdminServer;
 import io.raftwire.example.admin.NodeSettings;
 import io.raftwire.example.kv.KvNode;
@@ -61,6 +62,15 @@ final class NodeCommand implements Callable<Integer> {
       description = "Commits per range between snapshots, after which its log is compacted (default ${DEFAULT-VALUE}).")
   int snapshotEvery;
 
+  @Option(names = "--credit-auto-tuning", description = "Size each destination's credit windows from its measured "
+      + "round trip and throughput, between the configured windows and --max-elastic-credit-bytes (default off).")
+  boolean creditAutoTuning;
+
+  @Option(names = "--max-elastic-credit-bytes", defaultValue = "134217728",
+      description = "With --credit-auto-tuning: the largest elastic window; the regular one scales alike "
+          + "(default ${DEFAULT-VALUE}).")
+  long maxElasticCreditBytes;
+
   @Mixin
   TlsOptions tls;
 
@@ -89,6 +99,9 @@ final class NodeCommand implements Callable<Integer> {
               .metrics(metrics)
               .storeWrapper((range, raftStore) -> disk.wrap(raftStore))
               .transport(t -> t.fanOut(fanOut))
+              .admission(a -> creditAutoTuning
+                  ? a.creditAutoTuning(CreditAutoTuning.builder().maxElasticCreditBytes(maxElasticCreditBytes).build())
+                  : a)
               .build());
       try {
         admin = adminPort > 0 ? AdminServer.start(NodeSettings.of(store, node.transport(), disk, metrics), adminPort) : null;

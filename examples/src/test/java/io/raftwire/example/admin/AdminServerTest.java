@@ -110,7 +110,15 @@ class AdminServerTest {
     assertEquals(200, range.statusCode(), range.body());
     assertEquals(32 * MiB, node.transport().receiverLimits().rangeAppendQueueBytes());
     assertEquals(32 * MiB, gauge("receiver.range_limit_bytes.append"));
-    assertEquals(2, metrics.counter("raftwire.s1.admin.changes").getCount());
+
+    HttpResponse<String> credits = send("PUT", "/settings/credits.elastic_bytes", "4MiB");
+    assertEquals(200, credits.statusCode(), credits.body());
+    assertEquals(4 * MiB, node.transport().creditWindows().elasticBytes(), "every stream's window, at once");
+    HttpResponse<String> belowElastic = send("PUT", "/settings/credits.regular_bytes", "1MiB");
+    assertEquals(400, belowElastic.statusCode(), "regular work takes elastic credits too: " + belowElastic.body());
+    assertTrue(belowElastic.body().contains("regularBytes"), belowElastic.body());
+    assertEquals(16 * MiB, node.transport().creditWindows().regularBytes(), "the old value stays");
+    assertEquals(3, metrics.counter("raftwire.s1.admin.changes").getCount());
   }
 
   @Test

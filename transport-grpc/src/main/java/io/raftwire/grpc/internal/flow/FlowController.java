@@ -3,7 +3,9 @@ package io.raftwire.grpc.internal.flow;
 import com.codahale.metrics.Timer;
 import io.raftwire.admission.AdmissionConfig;
 import io.raftwire.admission.credits.CreditController;
+import io.raftwire.admission.CreditWindows;
 import io.raftwire.admission.credits.CreditStats;
+import io.raftwire.admission.credits.CreditWindowTuner;
 import io.raftwire.admission.io.IoAdmissionController;
 import io.raftwire.admission.queue.WorkQueue;
 import io.raftwire.flow.DurableEntries;
@@ -60,6 +62,8 @@ public final class FlowController implements FlowControl, CreditLedger, Delivere
   private final Notices notices;
   private final StoreMetrics metrics;
   private final Timebase.Cancellable recompute;
+  private final @Nullable CreditWindowTuner tuner;
+  private final Timebase.@Nullable Cancellable tuning;
   private final Object ticks = new Object();
   private Timebase.@Nullable Cancellable tick; // @GuardedBy("ticks")
   private long tickDueNanos; // @GuardedBy("ticks")
@@ -79,8 +83,13 @@ public final class FlowController implements FlowControl, CreditLedger, Delivere
         (p, nanos) -> waits.get(p).update(nanos, TimeUnit.NANOSECONDS));
     this.io = new IoAdmissionController(config, timebase.nanoTime());
     this.queue = new WorkQueue(timebase::nanoTime, (p, nanos) -> delays.get(p).update(nanos, TimeUnit.NANOSECONDS));
+    this.tuner = config.creditAutoTuning()
+        .map(t -> new CreditWindowTuner(credits, t, timebase.nanoTime())).orElse(null);
     registerMetrics();
     this.recompute = timebase.scheduleWithFixedDelay(this::recompute, 0, config.ioIntervalNanos());
+    this.tuning = config.creditAutoTuning()
+        .map(t -> timebase.scheduleWithFixedDelay(this::tuneWindows, t.intervalNanos(), t.intervalNanos()))
+        .orElse(null);
     scheduleTick();
   }
 
@@ -118,6 +127,46 @@ public final class FlowController implements FlowControl, CreditLedger, Delivere
     metrics.gauge(GrpcMetrics.CREDITS_DEDUCTED_BYTES, () -> credits.stats(destination).deductedBytes(), destination);
     metrics.gauge(GrpcMetrics.CREDITS_RETURNED_BYTES, () -> credits.stats(destination).returnedBytes(), destination);
     metrics.gauge(GrpcMetrics.CREDITS_WAITERS, () -> credits.stats(destination).waiters(), destination);
+    CreditWindowTuner t = tuner;
+    metrics.gauge(GrpcMetrics.CREDITS_ROUND_TRIP_NANOS, () -> t == null ? 0L : t.roundTripNanos(destination),
+        destination);
+    metrics.gauge(GrpcMetrics.CREDITS_WINDOW_SCALE, () -> t == null ? 1.0 : t.scale(destination), destination);
+  }
+
+  @Override
+  public void roundTrip(StoreId destination, long nanos) {
+    CreditWindowTuner t = tuner;
+    if (t != null) {
+      t.roundTrip(destination, nanos);
+    }
+  }
+
+  /** {@return the windows every stream is given (auto-tuning scales from them)} */
+  public CreditWindows creditWindows() {
+    return credits.windows();
+  }
+
+  /**
+   * Gives every stream {@code windows} now; see {@link CreditController#updateWindows}.
+   *
+   * @param windows the new windows
+   */
+  public void updateCreditWindows(CreditWindows windows) {
+    CreditWindows old = credits.windows();
+    credits.updateWindows(windows);
+    log.info("{}: credit windows {} -> {}", store, old, windows);
+  }
+
+  private void tuneWindows() {
+    CreditWindowTuner t = tuner;
+    if (t == null || closed) {
+      return;
+    }
+    try {
+      t.tune(timebase.nanoTime());
+    } catch (RuntimeException e) {
+      log.warn("{}: credit window tuning failed; keeping the windows", store, e);
+    }
   }
 
   @Override
@@ -317,6 +366,9 @@ public final class FlowController implements FlowControl, CreditLedger, Delivere
   public void close() {
     closed = true;
     recompute.cancel();
+    if (tuning != null) {
+      tuning.cancel();
+    }
     synchronized (ticks) {
       Timebase.Cancellable t = tick;
       if (t != null) {

@@ -30,6 +30,12 @@ public interface CreditLedger {
   /** The DATA stream to {@code destination} ended: its admission notices cannot come now. */
   void disconnected(StoreId destination);
 
+  /**
+   * A frame written on the DATA stream to {@code destination} was acknowledged {@code nanos} after
+   * it was written (for credit windows sized from measurements; ignoring it is correct).
+   */
+  void roundTrip(StoreId destination, long nanos);
+
   /** True while deducted credits wait for {@code destination}'s admission notices. */
   boolean hasOutstanding(StoreId destination);
 }

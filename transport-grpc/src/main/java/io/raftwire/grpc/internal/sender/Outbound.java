@@ -25,6 +25,8 @@ public abstract class Outbound {
   private final long enqueuedNanos;
   /** The stream sequence number, set by the writer when written; 0 while queued. */
   long seq;
+  /** When the writer numbered it for writing, on the transport's timebase; 0 while queued. */
+  long writtenNanos;
 
   protected Outbound(TrafficClass lane, Priority priority, RangeId range, long sizeBytes, long enqueuedNanos) {
     this.lane = lane;

@@ -181,7 +181,7 @@ final class StreamWriter {
       if (batch.isEmpty()) {
         continue;
       }
-      DropReason lost = stream.assignSeqs(batch);
+      DropReason lost = stream.assignSeqs(batch, timebase.nanoTime());
       if (lost != null) {
         Outbounds.fail(batch, lost);
         return;
@@ -316,6 +316,12 @@ final class StreamWriter {
       }
       stream.acknowledge(ack.getReceivedThrough(), bySeq, done, refused, reasons);
     }
+    long now = timebase.nanoTime();
+    if (kind == StreamKind.DATA && !done.isEmpty()) {
+      // The newest frame this ack covers was written this long ago: a round trip (the least of an
+      // interval is the link's; the rest queued behind earlier frames).
+      ledger.roundTrip(peer.store(), now - done.get(done.size() - 1).writtenNanos);
+    }
     boolean elasticDone = false;
     for (Outbound o : done) {
       elasticDone |= isElastic(o);
@@ -327,7 +333,7 @@ final class StreamWriter {
     for (int i = 0; i < refused.size(); i++) {
       refused.get(i).dropped(reasons.get(i));
     }
-    lastActivityNanos = timebase.nanoTime();
+    lastActivityNanos = now;
     if (elasticDone && lanes.hasQueued(kind)) {
       requestDrain(); // elastic appends may have waited for in-flight room
     }
@@ -485,13 +491,14 @@ final class StreamWriter {
     }
 
     /** Numbers {@code batch} and records it in flight; or, if this stream ended, the drop reason. */
-    @Nullable DropReason assignSeqs(List<Outbound> batch) {
+    @Nullable DropReason assignSeqs(List<Outbound> batch, long nowNanos) {
       synchronized (StreamWriter.this) {
         if (current != this) {
           return closed ? DropReason.CLOSED : DropReason.UNREACHABLE;
         }
         for (Outbound o : batch) {
           o.seq = nextSeq++;
+          o.writtenNanos = nowNanos;
           inflight.addLast(o);
           if (isElastic(o)) {
             elasticInflight += o.sizeBytes();

@@ -41,6 +41,9 @@ public final class SenderTestKit {
       public void disconnected(StoreId destination) {}
 
       @Override
+      public void roundTrip(StoreId destination, long nanos) {}
+
+      @Override
       public boolean hasOutstanding(StoreId destination) {
         return false;
       }
