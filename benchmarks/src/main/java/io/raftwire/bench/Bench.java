@@ -90,7 +90,7 @@ public final class Bench implements Callable<Integer> {
     for (Scenario s : List.of(new HeartbeatScenario(), new SlowFollowerScenario(), new ElasticOverloadScenario(false),
         new ElasticOverloadScenario(true),
         new ThroughputScenario(), new FairnessScenario(), new CrossZoneScenario(), new IdleRangesScenario(),
-        new AvailabilityScenario(), new MicroRaftGroupsScenario())) {
+        new AvailabilityScenario(), new MicroRaftGroupsScenario(), new WanWindowsScenario())) {
       known.put(s.id(), s);
     }
     return known;
