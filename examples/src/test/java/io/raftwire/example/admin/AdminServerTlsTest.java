@@ -30,9 +30,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -123,6 +125,19 @@ class AdminServerTlsTest {
     for (String reason : List.of(AdminAccess.NOT_ADMIN, AdminAccess.UNTRUSTED_CERTIFICATE, AdminAccess.HANDSHAKE_FAILED)) {
       assertEquals(0, refused(reason), reason);
     }
+  }
+
+  @Test
+  void theAdminCertificateNamesNoStoreAndIsForTlsClientsOnly() throws Exception {
+    X509Certificate adminCertificate;
+    try (InputStream in = Files.newInputStream(tls.adminCertificateChain())) {
+      adminCertificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+    assertTrue(AdminIdentity.of(CLUSTER).refusal(adminCertificate).isEmpty(), "it is the admin's");
+    assertEquals(Optional.empty(), tls.files(S1).security(CLUSTER).storeOf(adminCertificate),
+        "the transport's identity rule finds no store in it, so no store accepts it as a peer");
+    assertEquals(List.of("1.3.6.1.5.5.7.3.2"), adminCertificate.getExtendedKeyUsage(), "TLS client only");
+    assertTrue(AdminIdentity.of("another").refusal(adminCertificate).orElseThrow().contains("another cluster"));
   }
 
   @Test
