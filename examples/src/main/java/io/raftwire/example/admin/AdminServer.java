@@ -2,6 +2,11 @@ package io.raftwire.example.admin;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import io.raftwire.example.security.AdminTls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,8 +14,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +28,13 @@ import org.slf4j.LoggerFactory;
  * the store's budgets, so it is never exposed beyond the machine (an operator reaches it with
  * {@code raftwire-kv admin} on the host, or through an SSH tunnel). The JDK's own HTTP server: one
  * small text protocol needs no framework.
+ *
+ * <p>When the store runs over mutual TLS ({@link #start(NodeSettings, int, AdminTls)}), it serves
+ * HTTPS instead, still on loopback only: it presents the store's certificate, requires a client
+ * certificate that leads to the cluster's trust roots (a client without one, or with one of
+ * another CA, fails the handshake), and serves a request only if that certificate is the admin's
+ * ({@link io.raftwire.example.security.AdminIdentity}); any other, a store's own included, gets
+ * 403 with the reason. Each refusal is counted and logged once ({@link AdminAccess}).
  *
  * <ul>
  *   <li>{@code GET /settings}: one line per setting, tab-separated: name, value, default, unit,
@@ -39,11 +55,13 @@ public final class AdminServer implements AutoCloseable {
   private final HttpServer http;
   private final ExecutorService executor;
   private final NodeSettings settings;
+  private final AdminAccess access; // null: plain HTTP
 
-  private AdminServer(HttpServer http, ExecutorService executor, NodeSettings settings) {
+  private AdminServer(HttpServer http, ExecutorService executor, NodeSettings settings, AdminAccess access) {
     this.http = http;
     this.executor = executor;
     this.settings = settings;
+    this.access = access;
   }
 
   /**
@@ -53,16 +71,51 @@ public final class AdminServer implements AutoCloseable {
    * @throws IOException if the port cannot be bound
    */
   public static AdminServer start(NodeSettings settings, int port) throws IOException {
+    Objects.requireNonNull(settings, "settings");
+    return start(settings, HttpServer.create(loopback(port), 16), null);
+  }
+
+  /**
+   * Serves {@code settings} over HTTPS on {@code port} of the loopback interface (0: a free port),
+   * to the admin of {@code tls}'s cluster only: client certificates are required and verified
+   * against the store's trust roots, and a request is served only if its certificate is the
+   * admin's (else 403). Refusals are counted in {@code raftwire.<store>.admin.access_refused.<reason>}
+   * ({@code not_admin}, {@code untrusted_certificate}, {@code handshake_failed}) and logged at WARN.
+   *
+   * @param tls the store's side of the admin TLS ({@link AdminTls#server})
+   * @throws IOException if the port cannot be bound
+   */
+  public static AdminServer start(NodeSettings settings, int port, AdminTls tls) throws IOException {
+    Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(tls, "tls");
+    AdminAccess access = new AdminAccess(settings.store(), tls.identity(), settings.metrics());
+    HttpsServer https = HttpsServer.create(loopback(port), 16);
+    SSLContext context = HandshakeWatch.of(tls.context(), access::handshakeFailed);
+    https.setHttpsConfigurator(new HttpsConfigurator(context) {
+      @Override
+      public void configure(HttpsParameters params) {
+        SSLParameters parameters = getSSLContext().getDefaultSSLParameters();
+        parameters.setNeedClientAuth(true);
+        params.setSSLParameters(parameters);
+      }
+    });
+    return start(settings, https, access);
+  }
+
+  private static InetSocketAddress loopback(int port) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, was " + port);
     }
-    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+  }
+
+  private static AdminServer start(NodeSettings settings, HttpServer http, AdminAccess access) {
     ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "raftwire-admin");
       t.setDaemon(true);
       return t;
     });
-    AdminServer server = new AdminServer(http, executor, settings);
+    AdminServer server = new AdminServer(http, executor, settings, access);
     http.createContext("/settings", server::handle);
     http.setExecutor(executor);
     http.start();
@@ -72,6 +125,11 @@ public final class AdminServer implements AutoCloseable {
   /** Where it listens (always a loopback address). */
   public InetSocketAddress address() {
     return http.getAddress();
+  }
+
+  /** Whether it serves HTTPS to the admin certificate only (else plain HTTP). */
+  public boolean tls() {
+    return access != null;
   }
 
   static String line(Setting s) {
@@ -84,6 +142,15 @@ public final class AdminServer implements AutoCloseable {
       String name = path.equals("/settings") || path.equals("/settings/") ? ""
           : URLDecoder.decode(path.substring("/settings/".length()), StandardCharsets.UTF_8);
       String method = exchange.getRequestMethod();
+      if (access != null) {
+        Optional<String> refused = exchange instanceof HttpsExchange https
+            ? access.refusal(https.getSSLSession(), method + " " + path, exchange.getRemoteAddress())
+            : Optional.of("not a TLS exchange");
+        if (refused.isPresent()) {
+          reply(exchange, 403, "only the admin certificate may use this endpoint: " + refused.get() + "\n");
+          return;
+        }
+      }
       try {
         if (method.equals("GET") && name.isEmpty()) {
           StringBuilder out = new StringBuilder(HEADER).append('\n');

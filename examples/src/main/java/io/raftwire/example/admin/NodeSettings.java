@@ -36,6 +36,7 @@ public final class NodeSettings {
   private final Map<String, Setting> settings;
   private final Counter changes;
   private final Counter refused;
+  private final MetricRegistry metrics;
   private final Object lock = new Object();
 
   private NodeSettings(StoreId store, List<Setting> settings, MetricRegistry metrics) {
@@ -47,6 +48,7 @@ public final class NodeSettings {
       }
     }
     this.settings = Collections.unmodifiableMap(byName);
+    this.metrics = metrics;
     this.changes = metrics.counter(MetricRegistry.name("raftwire", store.toString(), "admin", "changes"));
     this.refused = metrics.counter(MetricRegistry.name("raftwire", store.toString(), "admin", "refused"));
   }
@@ -131,6 +133,16 @@ public final class NodeSettings {
       throw new IllegalArgumentException("at most " + Integer.MAX_VALUE + ", was " + v);
     }
     return (int) v;
+  }
+
+  /** The store whose settings these are. */
+  StoreId store() {
+    return store;
+  }
+
+  /** The registry its changes are counted in. */
+  MetricRegistry metrics() {
+    return metrics;
   }
 
   /** Every setting, in a stable order. */

@@ -1,5 +1,7 @@
 package io.raftwire.example.cli;
 
+import io.raftwire.example.security.AdminTls;
+import io.raftwire.example.security.TlsDirectory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -8,23 +10,37 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import javax.net.ssl.SSLException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code raftwire-kv admin}: shows or changes a running store's live settings through its admin
- * endpoint ({@code raftwire-kv node --admin-port}). Exit code 0 on success, 1 if the store refused
- * (unknown setting, bad value), 2 if it could not be reached.
+ * endpoint ({@code raftwire-kv node --admin-port}). With {@code --tls-dir}, as for a store running
+ * over mutual TLS, it talks HTTPS and presents the admin certificate of that directory ({@code
+ * admin.crt}, {@code admin.key}, written by {@code raftwire-kv certs}), and accepts the endpoint
+ * only if its certificate leads to {@code ca.crt} and names a store of {@code --cluster-id}. Exit
+ * code 0 on success, 1 if the store refused (unknown setting, bad value, not the admin
+ * certificate), 2 if it could not be reached or the TLS handshake failed.
  */
 @Command(name = "admin", mixinStandardHelpOptions = true,
-    description = "Show or change a running store's settings: admin [--port P] get [NAME] | set NAME VALUE.")
+    description = "Show or change a running store's settings: admin --port P [--tls-dir DIR] get [NAME] | set NAME VALUE.")
 final class AdminCommand implements Callable<Integer> {
   @Option(names = "--port", required = true, description = "The store's admin port (raftwire-kv node --admin-port).")
   int port;
+
+  @Option(names = "--tls-dir", paramLabel = "DIR", description = "The store runs over mutual TLS with the files in DIR "
+      + "(as its --tls-dir): talk HTTPS, presenting DIR's admin.crt and admin.key and trusting DIR's ca.crt.")
+  Path tlsDir;
+
+  @Option(names = "--cluster-id", defaultValue = "raftwire-kv",
+      description = "With --tls-dir: the cluster whose store must answer (default ${DEFAULT-VALUE}).")
+  String clusterId;
 
   @Parameters(arity = "1..3", paramLabel = "ACTION",
       description = "get (every setting), get NAME, or set NAME VALUE (units: bytes, messages, share 0-1, true/false; "
@@ -37,7 +53,7 @@ final class AdminCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     HttpRequest request;
-    String base = "http://127.0.0.1:" + port + "/settings";
+    String base = (tlsDir == null ? "http" : "https") + "://127.0.0.1:" + port + "/settings";
     String verb = action.get(0);
     if (verb.equals("get") && action.size() <= 2) {
       request = HttpRequest.newBuilder(URI.create(action.size() == 1 ? base : base + "/" + encode(action.get(1))))
@@ -46,11 +62,20 @@ final class AdminCommand implements Callable<Integer> {
       request = HttpRequest.newBuilder(URI.create(base + "/" + encode(action.get(1)))).timeout(Duration.ofSeconds(10))
           .PUT(HttpRequest.BodyPublishers.ofString(action.get(2), StandardCharsets.UTF_8)).build();
     } else {
-      err.println("usage: admin --port P get [NAME] | admin --port P set NAME VALUE");
+      err.println("usage: admin --port P [--tls-dir DIR] get [NAME] | admin --port P [--tls-dir DIR] set NAME VALUE");
       return 2;
     }
+    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    if (tlsDir != null) {
+      try {
+        client.sslContext(AdminTls.client(TlsDirectory.of(tlsDir).adminFiles(), clusterId).context());
+      } catch (IOException | IllegalArgumentException e) {
+        err.println("cannot use the admin certificate in " + tlsDir + ": " + e.getMessage());
+        return 2;
+      }
+    }
     try {
-      HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+      HttpResponse<String> response = client.build()
           .send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       if (response.statusCode() == 200) {
         out.print(verb.equals("get") ? table(response.body()) : response.body());
@@ -58,8 +83,13 @@ final class AdminCommand implements Callable<Integer> {
       }
       err.print(response.body());
       return 1;
+    } catch (SSLException e) {
+      err.println("the TLS handshake with the admin endpoint on 127.0.0.1:" + port + " failed: " + e.getMessage()
+          + (tlsDir == null ? " (a store over mutual TLS: give --tls-dir)" : ""));
+      return 2;
     } catch (IOException e) {
-      err.println("cannot reach the admin endpoint on 127.0.0.1:" + port + ": " + e);
+      err.println("cannot reach the admin endpoint on 127.0.0.1:" + port + ": " + e
+          + (tlsDir == null ? " (if the store runs over mutual TLS, give --tls-dir)" : ""));
       return 2;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -17,11 +17,12 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Makes a throwaway CA and one certificate per store ({@link ClusterCertificates}) in the layout
- * {@code --tls-dir} reads. Exits 0 when written, 1 if files exist and {@code --force} is not given.
+ * Makes a throwaway CA, one certificate per store and one for the admin ({@link
+ * ClusterCertificates}) in the layout {@code --tls-dir} reads. Exits 0 when written, 1 if files exist and {@code --force} is not given.
  */
 @Command(name = "certs", mixinStandardHelpOptions = true,
-    description = "Make a throwaway CA and one certificate per store, for running the cluster over mutual TLS.")
+    description = "Make a throwaway CA, one certificate per store and an admin certificate, for running the cluster "
+        + "over mutual TLS.")
 final class CertsCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -63,13 +64,14 @@ final class CertsCommand implements Callable<Integer> {
       System.err.println("certs: " + e.getFile() + " exists; nothing was written (--force replaces the files)");
       return 1;
     }
-    System.out.printf("a throwaway CA and %d store certificates for cluster %s, valid for %s, in %s:%n",
+    System.out.printf("a throwaway CA, %d store certificates and an admin certificate for cluster %s, valid for %s, in %s:%n",
         certificates.stores().size(), clusterId, days(validity), written.dir());
     for (Path file : certificates.files(out)) {
       System.out.println("  " + file);
     }
-    System.out.println("the CA's key was not kept. Run each store with --tls-dir " + written.dir()
-        + (clusterId.equals("raftwire-kv") ? "" : " --cluster-id " + clusterId) + ".");
+    String cluster = clusterId.equals("raftwire-kv") ? "" : " --cluster-id " + clusterId;
+    System.out.println("the CA's key was not kept. Run each store with --tls-dir " + written.dir() + cluster
+        + ", and raftwire-kv admin with the same flags (it presents admin.crt).");
     return 0;
   }
 

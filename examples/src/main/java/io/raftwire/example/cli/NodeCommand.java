@@ -55,7 +55,7 @@ final class NodeCommand implements Callable<Integer> {
   int metricsPort;
 
   @Option(names = "--admin-port", defaultValue = "0", description = "Admin endpoint port on 127.0.0.1 (live settings, "
-      + "see raftwire-kv admin); 0: none (default).")
+      + "see raftwire-kv admin; with TLS flags, HTTPS for the admin certificate only); 0: none (default).")
   int adminPort;
 
   @Option(names = "--snapshot-every", defaultValue = "10000",
@@ -79,6 +79,7 @@ final class NodeCommand implements Callable<Integer> {
     Peers cluster = Peers.parse(peers);
     StoreId store = StoreId.of(id);
     io.raftwire.grpc.PeerSecurity security = tls.security(store);
+    io.raftwire.example.security.AdminTls adminTls = adminPort > 0 ? tls.adminTls(store) : null;
     if (zone != null) {
       cluster.localities.put(StoreId.of(id), io.raftwire.topology.Locality.parse("zone=" + zone));
     }
@@ -104,7 +105,10 @@ final class NodeCommand implements Callable<Integer> {
                   : a)
               .build());
       try {
-        admin = adminPort > 0 ? AdminServer.start(NodeSettings.of(store, node.transport(), disk, metrics), adminPort) : null;
+        if (adminPort > 0) {
+          NodeSettings settings = NodeSettings.of(store, node.transport(), disk, metrics);
+          admin = adminTls == null ? AdminServer.start(settings, adminPort) : AdminServer.start(settings, adminPort, adminTls);
+        }
       } catch (java.io.IOException | RuntimeException e) {
         node.close();
         throw e;
@@ -127,7 +131,8 @@ final class NodeCommand implements Callable<Integer> {
     }, stopped));
     System.out.printf("store %d up: clients on %s%s%s; peers over %s; SIGTERM or Ctrl-C stops it gracefully%n", id,
         node.clientAddress(), metricsPort > 0 ? ", metrics on :" + metricsPort + "/metrics" : "",
-        admin != null ? ", admin on 127.0.0.1:" + admin.address().getPort() : "", tls.describe());
+        admin == null ? "" : ", admin on " + (admin.tls() ? "https" : "http") + "://127.0.0.1:" + admin.address().getPort()
+            + (admin.tls() ? " (admin certificate only)" : ""), tls.describe());
     stopped.await();
     return 0;
   }

@@ -1,9 +1,11 @@
 package io.raftwire.example.cli;
 
+import io.raftwire.example.security.AdminTls;
 import io.raftwire.example.security.TlsDirectory;
 import io.raftwire.example.security.TlsFiles;
 import io.raftwire.grpc.PeerSecurity;
 import io.raftwire.topology.StoreId;
+import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -15,7 +17,8 @@ import picocli.CommandLine.Spec;
  * and the trust roots. {@code --tls-dir} names a directory in the layout the {@code certs} command
  * writes; {@code --tls-cert}, {@code --tls-key} and {@code --tls-ca} name files, alone or to
  * override one file of the directory. In file names, {@code {id}} stands for the store id, so one
- * pattern serves the demo's three stores. Without any of them the stores talk plaintext.
+ * pattern serves the demo's three stores. Without any of them the stores talk plaintext. With them,
+ * a node's admin endpoint serves HTTPS to the admin certificate only ({@link #adminTls}).
  */
 final class TlsOptions {
   /** What {@code {id}} in a file name stands for. */
@@ -65,6 +68,23 @@ final class TlsOptions {
       return files.security(clusterId);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "TLS for " + store + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The store's side of its admin endpoint's TLS: its own certificate and key, its trust roots, and
+   * the admin of {@code --cluster-id} as the one client let in; null without TLS flags.
+   *
+   * @throws ParameterException if a file is missing from the flags, or cannot be read or used
+   */
+  AdminTls adminTls(StoreId store) {
+    if (!given()) {
+      return null;
+    }
+    try {
+      return AdminTls.server(files(store), clusterId);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "TLS of the admin endpoint of " + store + ": " + e.getMessage(), e);
     }
   }
 

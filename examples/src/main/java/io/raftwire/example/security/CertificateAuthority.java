@@ -29,9 +29,9 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * A self-signed certificate authority that lives only in memory: it signs store certificates and
- * is then forgotten, so its key is never written anywhere. EC P-256 keys, ECDSA with SHA-256.
- * Not thread-safe.
+ * A self-signed certificate authority that lives only in memory: it signs store certificates (and
+ * the admin's) and is then forgotten, so its key is never written anywhere. EC P-256 keys, ECDSA
+ * with SHA-256. Not thread-safe.
  */
 final class CertificateAuthority {
   private static final String SIGNATURE = "SHA256withECDSA";
@@ -65,12 +65,23 @@ final class CertificateAuthority {
    * alternative name {@code uri}, usable as both TLS client and server.
    */
   Issued issue(String commonName, String uri) {
+    return issue(commonName, uri, new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth});
+  }
+
+  /**
+   * Like {@link #issue}, but usable as a TLS client certificate only: one that no server can
+   * present (the admin's).
+   */
+  Issued issueClient(String commonName, String uri) {
+    return issue(commonName, uri, new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth});
+  }
+
+  private Issued issue(String commonName, String uri, KeyPurposeId[] purposes) {
     KeyPair leaf = newKeyPair();
     X509Certificate cert = sign(commonName(commonName), leaf.getPublic(), builder -> {
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-      builder.addExtension(Extension.extendedKeyUsage, false,
-          new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+      builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes));
       builder.addExtension(Extension.subjectAlternativeName, false,
           new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, uri)));
       builder.addExtension(Extension.authorityKeyIdentifier, false,

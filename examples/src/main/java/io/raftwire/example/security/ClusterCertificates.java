@@ -17,11 +17,13 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
- * A throwaway certificate authority and one certificate per store of one cluster, written in the
- * layout of {@link TlsDirectory}: {@code ca.crt}, and {@code s<id>.crt} with {@code s<id>.key} per
- * store. Each store certificate names its store under the transport's default identity rule (the
- * URI subject alternative name {@link PeerSecurity#storeUri}) and serves as both TLS client and
- * server certificate. The CA's key exists only while the certificates are made: it is never
+ * A throwaway certificate authority, one certificate per store of one cluster and one for its
+ * admin, written in the layout of {@link TlsDirectory}: {@code ca.crt}, {@code s<id>.crt} with
+ * {@code s<id>.key} per store, and {@code admin.crt} with {@code admin.key}. Each store certificate
+ * names its store under the transport's default identity rule (the URI subject alternative name
+ * {@link PeerSecurity#storeUri}) and serves as both TLS client and server certificate; the admin
+ * certificate names the admin ({@link AdminIdentity#uri}), no store, and serves as a TLS client
+ * certificate only (what {@code raftwire-kv admin} presents to a store's admin endpoint). The CA's key exists only while the certificates are made: it is never
  * written, so nobody can issue more certificates under that CA later; to add a store, make a new
  * set for every store (or use a PKI of your own). Immutable; validated when built.
  */
@@ -83,7 +85,10 @@ public final class ClusterCertificates {
     return validity;
   }
 
-  /** The files {@link #writeTo} writes into {@code dir}: the trust roots first, then each store's pair. */
+  /**
+   * The files {@link #writeTo} writes into {@code dir}: the trust roots first, then each store's
+   * pair, then the admin's.
+   */
   public List<Path> files(Path dir) {
     TlsDirectory layout = TlsDirectory.of(dir);
     List<Path> files = new ArrayList<>();
@@ -92,11 +97,13 @@ public final class ClusterCertificates {
       files.add(layout.certificateChain(store));
       files.add(layout.privateKey(store));
     }
+    files.add(layout.adminCertificateChain());
+    files.add(layout.adminPrivateKey());
     return files;
   }
 
   /**
-   * Makes a new CA and the stores' certificates and writes them into {@code dir} (created if
+   * Makes a new CA, the stores' certificates and the admin's and writes them into {@code dir} (created if
    * missing). Each file is moved into place whole, so running stores that watch the files pick up
    * a complete new set (the trust roots first: until every store has the new roots, a peer with a
    * certificate of the new CA is refused, so roll the roots out before the certificates).
@@ -127,6 +134,10 @@ public final class ClusterCertificates {
       PemFiles.writePrivateKey(layout.privateKey(store), issued.keys().getPrivate());
       PemFiles.writeCertificate(layout.certificateChain(store), issued.certificate());
     }
+    CertificateAuthority.Issued admin =
+        ca.issueClient("raftwire " + clusterId + " admin", AdminIdentity.of(clusterId).uri());
+    PemFiles.writePrivateKey(layout.adminPrivateKey(), admin.keys().getPrivate());
+    PemFiles.writeCertificate(layout.adminCertificateChain(), admin.certificate());
     return layout;
   }
 

@@ -84,6 +84,7 @@ class AdminServerTest {
   @Test
   void showsEverySettingWithItsValueDefaultAndUnit() throws Exception {
     assertTrue(admin.address().getAddress().isLoopbackAddress(), "bound to loopback only");
+    assertFalse(admin.tls(), "plain HTTP without TLS configured");
     HttpResponse<String> all = send("GET", "/settings", null);
     assertEquals(200, all.statusCode());
     List<String> lines = all.body().lines().toList();

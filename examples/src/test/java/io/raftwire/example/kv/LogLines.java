@@ -11,11 +11,12 @@ import java.util.List;
  * {@code System.err}, which it looks up on every line; this puts a recording tee there and passes
  * everything on to the stream it replaced.
  */
-final class LogLines implements AutoCloseable {
+public final class LogLines implements AutoCloseable {
   private final PrintStream original = System.err;
   private final ByteArrayOutputStream recorded = new ByteArrayOutputStream();
 
-  LogLines() {
+  /** Starts recording. */
+  public LogLines() {
     System.setErr(new PrintStream(new OutputStream() {
       @Override
       public void write(int b) {
@@ -36,7 +37,7 @@ final class LogLines implements AutoCloseable {
   }
 
   /** The complete lines written so far. */
-  List<String> lines() {
+  public List<String> lines() {
     String text;
     synchronized (recorded) {
       text = recorded.toString(StandardCharsets.UTF_8);
@@ -46,7 +47,7 @@ final class LogLines implements AutoCloseable {
   }
 
   /** How many complete lines were written so far. */
-  long count() {
+  public long count() {
     return lines().size();
   }
 
