@@ -508,7 +508,9 @@ public final class KvNode implements AutoCloseable {
    * so peers hear nothing more from this store, not even a leadership transfer. Only then are the
    * local Raft nodes terminated (MicroRaft's terminate sends nothing, and could not any more) and
    * RocksDB closed, so that the store can be started again on its data. What it wrote to RocksDB
-   * stays (a real crash may also lose the last unsynced writes).
+   * stays (a real crash may also lose the last unsynced writes). Closing the transport completes
+   * the streams it receives, so its peers take it for a store that said goodbye and log it at INFO,
+   * where a killed process would be a WARN.
    */
   public void crash() {
     synchronized (closeLock) {
