@@ -398,20 +398,29 @@ public final class KvNode implements AutoCloseable {
           .ifPresent(n -> led.put(range, n));
     }
     List<LeadershipHandoff.Outcome> outcomes = !handOff
-        ? led.keySet().stream().map(r -> new LeadershipHandoff.Outcome(r, false, "no handoff asked for")).toList()
+        ? led.keySet().stream()
+            .map(r -> new LeadershipHandoff.Outcome(r, LeadershipHandoff.Result.NOT_ASKED, "no handoff asked for")).toList()
         : LeadershipHandoff.run(led, watches,
             e -> e instanceof StoreEndpoint && raftTransport.isReachable(((StoreEndpoint) e).store()),
             start + config.shutdownLeadershipTransferTimeoutNanos);
     List<String> handedOff = new ArrayList<>();
     List<String> failed = new ArrayList<>();
+    List<String> kept = new ArrayList<>();
     for (LeadershipHandoff.Outcome o : outcomes) {
-      if (o.handedOff()) {
-        handedOff.add(o.range() + " " + o.detail());
-      } else {
-        failed.add(o.range().toString());
-        log.warn("{}: {} was not handed off ({}); its followers will elect a leader after their heartbeat timeout",
-            config.store, o.range(), o.detail());
+      switch (o.result()) {
+        case HANDED_OFF -> handedOff.add(o.range() + " " + o.detail());
+        case FAILED -> {
+          failed.add(o.range().toString());
+          log.warn("{}: {} was not handed off ({}); its followers will elect a leader after their heartbeat timeout",
+              config.store, o.range(), o.detail());
+        }
+        // Not a failure: nobody asked for a handoff, or no other voter runs (they stop too, or
+        // were down already and their peers warned of that); nothing is lost that a handoff saves.
+        case NOBODY_TO_HAND_TO, NOT_ASKED -> kept.add(o.range() + " (" + o.detail() + ")");
       }
+    }
+    if (!kept.isEmpty()) {
+      log.info("{}: not handed off: {}", config.store, kept);
     }
     observe(ShutdownStep.LEADERSHIP_HANDED_OFF);
     terminateNodes();
@@ -442,14 +451,19 @@ public final class KvNode implements AutoCloseable {
   }
 
   /**
-   * Terminates every node of {@code nodes} at once and waits for them together, at most {@value
-   * #TERMINATE_TIMEOUT_NANOS} ns; removes them and closes {@code nodes}.
+   * Stops routing to every node of {@code nodes}, then terminates them all at once and waits for
+   * them together, at most {@value #TERMINATE_TIMEOUT_NANOS} ns; closes {@code nodes}. Routing
+   * stops first because MicroRaft warns of every message handed to a terminated node ("will not
+   * handle ... because TERMINATED"); a message for a removed range is refused to its sender
+   * instead ({@code UNKNOWN_RANGE}, which MicroRaft's side of the adapter logs at DEBUG).
    */
   private static void terminate(StoreId store, MicroRaftNodes nodes) {
-    Map<RangeId, java.util.concurrent.CompletableFuture<?>> terminations = new TreeMap<>();
+    Map<RangeId, RaftNode> removed = new TreeMap<>();
     for (RangeId range : nodes.ranges()) {
-      nodes.node(range).ifPresent(node -> terminations.put(range, node.terminate()));
+      nodes.remove(range).ifPresent(node -> removed.put(range, node));
     }
+    Map<RangeId, java.util.concurrent.CompletableFuture<?>> terminations = new TreeMap<>();
+    removed.forEach((range, node) -> terminations.put(range, node.terminate()));
     long deadline = System.nanoTime() + TERMINATE_TIMEOUT_NANOS;
     terminations.forEach((range, termination) -> {
       try {
@@ -460,7 +474,6 @@ public final class KvNode implements AutoCloseable {
       } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
         log.warn("{}: {} did not terminate cleanly", store, range, e);
       }
-      var unused = nodes.remove(range);
     });
     nodes.close();
   }
@@ -495,7 +508,9 @@ public final class KvNode implements AutoCloseable {
    * so peers hear nothing more from this store, not even a leadership transfer. Only then are the
    * local Raft nodes terminated (MicroRaft's terminate sends nothing, and could not any more) and
    * RocksDB closed, so that the store can be started again on its data. What it wrote to RocksDB
-   * stays (a real crash may also lose the last unsynced writes).
+   * stays (a real crash may also lose the last unsynced writes). Closing the transport completes
+   * the streams it receives, so its peers take it for a store that said goodbye and log it at INFO,
+   * where a killed process would be a WARN.
    */
   public void crash() {
     synchronized (closeLock) {

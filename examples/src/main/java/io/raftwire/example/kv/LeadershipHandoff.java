@@ -30,8 +30,36 @@ import java.util.function.Predicate;
  * picked afresh, while the deadline allows. Nothing here terminates a node.
  */
 final class LeadershipHandoff {
+  /** What became of one range's handoff. */
+  enum Result {
+    /** Another store leads it now. */
+    HANDED_OFF,
+    /**
+     * No other voter of it was reachable: the stores of its group are stopping too (the last store
+     * of a cluster that stops), or were down already, which their peers have warned of.
+     */
+    NOBODY_TO_HAND_TO,
+    /** No handoff was asked for (a store closed without one, or a timeout of 0). */
+    NOT_ASKED,
+    /** A reachable follower was there, but the transfer failed or ran out of time: worth a warning. */
+    FAILED
+  }
+
   /** What became of one range this store led when the handoff began. */
-  record Outcome(RangeId range, boolean handedOff, String detail) {}
+  record Outcome(RangeId range, Result result, String detail) {
+    boolean handedOff() {
+      return result == Result.HANDED_OFF;
+    }
+  }
+
+  /** The handoff of a range found no reachable voting follower. */
+  private static final class NobodyToHandTo extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    NobodyToHandTo() {
+      super("no reachable voting follower to hand it to");
+    }
+  }
 
   private LeadershipHandoff() {}
 
@@ -63,15 +91,17 @@ final class LeadershipHandoff {
     List<Outcome> outcomes = new ArrayList<>();
     handoffs.forEach((range, handoff) -> {
       try {
-        outcomes.add(new Outcome(range, true,
+        outcomes.add(new Outcome(range, Result.HANDED_OFF,
             handoff.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)));
       } catch (TimeoutException e) {
-        outcomes.add(new Outcome(range, false, "not handed off within the shutdown's leadership transfer timeout"));
+        outcomes.add(new Outcome(range, Result.FAILED, "not handed off within the shutdown's leadership transfer timeout"));
       } catch (ExecutionException e) {
-        outcomes.add(new Outcome(range, false, String.valueOf(e.getCause())));
+        outcomes.add(e.getCause() instanceof NobodyToHandTo
+            ? new Outcome(range, Result.NOBODY_TO_HAND_TO, e.getCause().getMessage())
+            : new Outcome(range, Result.FAILED, String.valueOf(e.getCause())));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        outcomes.add(new Outcome(range, false, "interrupted"));
+        outcomes.add(new Outcome(range, Result.FAILED, "interrupted"));
       }
     });
     return outcomes;
@@ -91,7 +121,7 @@ final class LeadershipHandoff {
       Optional<RaftEndpoint> to = target(report.getEndpoint(), report.getCommittedMembers().getVotingMembers(),
           report.getLog().getFollowerMatchIndices(), reachable);
       if (to.isEmpty()) {
-        return CompletableFuture.<String>failedFuture(new IllegalStateException("no reachable voting follower to hand it to"));
+        return CompletableFuture.<String>failedFuture(new NobodyToHandTo());
       }
       int term = report.getTerm().getTerm();
       return node.transferLeadership(to.get())

@@ -3,6 +3,7 @@ package io.raftwire.grpc.internal.peer;
 import com.codahale.metrics.Counter;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.raftwire.time.Timebase;
 import io.raftwire.topology.StoreId;
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * One peer store as every part of the transport sees it: its address and zone, its channels, and
@@ -26,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * it {@code HEALTHY} again. A verified hello from the peer on a stream of its own ({@link
  * #heardHello}) shows it is up: the backoff starts over and the probe runs now rather than when the
  * backoff ends, at most once per {@link Backoff#initialNanos()}.
+ *
+ * <p><b>Goodbye.</b> A peer that ended a stream itself ({@link #left}: its transport is closing,
+ * a normal shutdown) opens the breaker just the same, but is logged at INFO, once, and the
+ * attempts that cannot reach it while it is away at DEBUG: only a peer that disappears without a
+ * goodbye, or answers with anything but {@code UNAVAILABLE}, is a WARN. Its next answer to a hello
+ * ends the quiet: a later failure warns again.
  *
  * <p>Thread-safe. Listeners are called outside the peer's lock, so a listener may call back into
  * the peer and take its own locks.
@@ -92,6 +100,10 @@ public final class Peer {
   @GuardedBy("this")
   private boolean closed;
 
+  /** The peer ended a stream itself ({@link #left}) and has not answered a hello since. */
+  @GuardedBy("this")
+  private boolean saidGoodbye;
+
   Peer(StoreId local, StoreId store, @Nullable String zone, InetSocketAddress address, Peers peers,
       ChannelSettings channelSettings, Backoff backoff, Timebase timebase, Counter reconnects,
       Counter redialsOnHello) {
@@ -147,33 +159,77 @@ public final class Peer {
       if (closed) {
         return;
       }
-      if (state != State.HEALTHY && failures > 0) {
-        log.info("{} -> {}: connected again after {} failed attempt(s)", local, store, failures);
+      if (state != State.HEALTHY && (failures > 0 || saidGoodbye)) {
+        log.info("{} -> {}: connected again after {} failed attempt(s){}", local, store, failures,
+            saidGoodbye ? " since it shut down" : "");
       }
       state = State.HEALTHY;
       failures = 0;
+      saidGoodbye = false;
     }
   }
 
   /**
-   * A stream to the peer failed: the breaker opens (if it was not open), a probe is scheduled after
-   * the backoff, and the listeners hear {@link Listener#down}. Nothing happens after close.
+   * A stream to the peer failed with {@code status}: the breaker opens (if it was not open), a
+   * probe is scheduled after the backoff, and the listeners hear {@link Listener#down}. Logged at
+   * WARN, or at DEBUG if the peer said goodbye ({@link #left}) and {@code status} is {@code
+   * UNAVAILABLE} (it is still away). Nothing happens after close.
    */
-  public void failed(String what, String why) {
+  public void failed(String what, Status status) {
     synchronized (this) {
       if (closed) {
         return;
       }
       if (state != State.DOWN) {
-        failures++;
-        state = State.DOWN;
-        reconnects.inc();
-        long delay = backoff.delayNanos(failures);
-        log.warn("{} -> {}: {} failed ({}); unreachable, next attempt in {} ms",
-            local, store, what, why, TimeUnit.NANOSECONDS.toMillis(delay));
-        scheduleProbe(delay);
+        Level level = saidGoodbye && status.getCode() == Status.Code.UNAVAILABLE ? Level.DEBUG : Level.WARN;
+        long delay = open();
+        log.atLevel(level).log("{} -> {}: {} failed ({}: {}); unreachable, next attempt in {} ms",
+            local, store, what, status.getCode(), status.getDescription(), TimeUnit.NANOSECONDS.toMillis(delay));
       }
     }
+    tellDown();
+  }
+
+  /**
+   * The peer ended a stream itself, as only its closing transport does (it completes the streams
+   * it receives on close): a goodbye. The breaker opens as for {@link #failed}, logged at INFO
+   * once, and while the peer stays away the attempts that cannot reach it are logged at DEBUG.
+   * Nothing happens after close.
+   */
+  public void left(String what) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      if (!saidGoodbye) {
+        saidGoodbye = true;
+        log.info("{} -> {}: it shut down (it ended the {}); attempts that cannot reach it while it is away are "
+            + "logged at DEBUG", local, store, what);
+      }
+      if (state != State.DOWN) {
+        var unused = open();
+      }
+    }
+    tellDown();
+  }
+
+  /** {@return whether the peer said goodbye ({@link #left}) and has not answered a hello since} */
+  public synchronized boolean saidGoodbye() {
+    return saidGoodbye;
+  }
+
+  /** Opens the breaker and schedules the probe; returns its delay. */
+  @GuardedBy("this")
+  private long open() {
+    failures++;
+    state = State.DOWN;
+    reconnects.inc();
+    long delay = backoff.delayNanos(failures);
+    scheduleProbe(delay);
+    return delay;
+  }
+
+  private void tellDown() {
     for (Listener listener : listeners) {
       listener.down(this);
     }

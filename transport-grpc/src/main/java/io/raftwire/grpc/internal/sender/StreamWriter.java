@@ -379,7 +379,12 @@ final class StreamWriter {
     }
   }
 
-  private void ended(Stream stream, Status status) {
+  /**
+   * The stream ended: by the destination ({@code goodbye}: it completed the stream, which a
+   * receiver does only when its transport closes) or with {@code status}. What was in flight is
+   * reported lost and the peer's breaker opens; a goodbye is not a failure (see {@link Peer#left}).
+   */
+  private void ended(Stream stream, Status status, boolean goodbye) {
     List<Outbound> lost;
     DropReason reason;
     synchronized (this) {
@@ -395,7 +400,11 @@ final class StreamWriter {
     if (kind == StreamKind.DATA) {
       ledger.disconnected(peer.store()); // its admission notices cannot come now
     }
-    peer.failed(kind + " stream", status.getCode() + ": " + status.getDescription());
+    if (goodbye) {
+      peer.left(kind + " stream");
+    } else {
+      peer.failed(kind + " stream", status);
+    }
   }
 
   /** Asks the writer to close the stream if it has been idle; see {@link #closeIfIdle()}. */
@@ -591,12 +600,12 @@ final class StreamWriter {
 
     @Override
     public void onError(Throwable t) {
-      ended(this, Status.fromThrowable(t));
+      ended(this, Status.fromThrowable(t), false);
     }
 
     @Override
     public void onCompleted() {
-      ended(this, Status.UNAVAILABLE.withDescription("the destination ended the stream"));
+      ended(this, Status.UNAVAILABLE.withDescription("the destination ended the stream"), true);
     }
   }
 }
