@@ -83,6 +83,15 @@ class BenchQuickTest {
     assertEquals(3 * Bench.known().get("S9").figures().size(), Files.readAllLines(out.resolve(name + ".tsv")).size());
   }
 
+  /** S11 (left out of the default run): every window reports its throughput over the delayed link. */
+  @Test
+  void theQuickModeRunsS11OverTheDelayedLink() throws Exception {
+    int exit = new CommandLine(new Bench()).execute("--quick", "--scenarios", "S11", "--out", out.toString());
+    assertEquals(0, exit);
+    String report = Files.readString(out.resolve(LocalDate.now(ZoneOffset.UTC) + "-S11-quick.md"));
+    assertEveryFigure(Bench.known().get("S11"), report);
+  }
+
   /**
    * The report of {@code scenario} has a row for each of its transports; every figure cell of every
    * table holds a number (no empty cell, no {@code none}) unless the scenario says the transport

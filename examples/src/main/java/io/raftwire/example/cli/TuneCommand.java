@@ -37,6 +37,10 @@ final class TuneCommand implements Callable<Integer> {
   @Option(names = "--admin-port", description = "The store's admin port, to print ready-to-run admin commands.")
   Integer adminPort;
 
+  @Option(names = "--tls-dir", paramLabel = "DIR",
+      description = "The store runs over mutual TLS with the files in DIR: the admin commands printed present its admin certificate.")
+  String tlsDir;
+
   PrintStream out = System.out;
   PrintStream err = System.err;
 
@@ -91,8 +95,8 @@ final class TuneCommand implements Callable<Integer> {
     if (!result.proposals().isEmpty()) {
       out.println("apply with:");
       for (Tuner.Proposal p : result.proposals()) {
-        out.printf("  raftwire-kv admin --port %s set %s %d%n", adminPort == null ? "<admin-port>" : adminPort, p.setting(),
-            p.proposed());
+        out.printf("  raftwire-kv admin --port %s%s set %s %d%n", adminPort == null ? "<admin-port>" : adminPort,
+            tlsDir == null ? "" : " --tls-dir " + tlsDir, p.setting(), p.proposed());
       }
     }
   }

@@ -26,11 +26,14 @@ import java.util.function.Predicate;
  *       APPEND receive budget or the CONTROL budget).
  * </ul>
  *
- * <p>Credit windows are not live settings; where a destination waited for credits ({@code
- * credits_wait_seconds_count} rose) with its regular window exhausted, an {@link Advice} gives the
- * window from the measured bandwidth-delay product: bytes in flight over the window's throughput is
- * the round trip (Little's law), and a window of twice what was in flight lets twice the throughput
- * through if the link has room. Stateless and thread-safe.
+ * <p>Where a destination waited for credits ({@code credits_wait_seconds_count} rose) with its
+ * regular window exhausted, the regular window ({@code credits.regular_bytes}, one setting for
+ * every destination) is proposed from the measured bandwidth-delay product: bytes in flight over
+ * the window's throughput is the round trip (Little's law), and a window of twice what was in
+ * flight lets twice the throughput through if the link has room; the largest over the
+ * destinations. A destination whose windows credit auto-tuning has scaled ({@code
+ * credits_window_scale} above 1) gets an {@link Advice} instead: the store sizes that window
+ * itself, and the setting is only its floor. Stateless and thread-safe.
  */
 public final class Tuner {
   /** Use of a budget from which a symptom is blamed on it. */
@@ -146,36 +149,48 @@ public final class Tuner {
       }
     }
 
-    creditAdvice(scrapes, window, advice, healthy);
+    creditWindows(scrapes, window, proposals, advice, healthy);
     return new Result(window, proposals, advice, healthy);
   }
 
-  private static void creditAdvice(List<Scrape> scrapes, long window, List<Advice> advice, List<String> healthy) {
+  private static void creditWindows(List<Scrape> scrapes, long window, List<Proposal> proposals, List<Advice> advice,
+      List<String> healthy) {
     Scrape first = scrapes.get(0);
     Scrape last = scrapes.get(scrapes.size() - 1);
     double waits = rise(scrapes, "raftwire_credits_wait_seconds_count", s -> s.label("priority").equals("regular"));
     TreeSet<String> destinations = new TreeSet<>();
     last.of("raftwire_credits_regular_limit_bytes", Tuner::anySample).forEach(s -> destinations.add(s.label("dest")));
+    Proposal largest = null;
     for (String dest : destinations) {
       Predicate<Sample> to = s -> s.label("dest").equals(dest);
       double limit = last.sum("raftwire_credits_regular_limit_bytes", to);
+      double scale = last.max("raftwire_credits_window_scale", to).orElse(1.0);
       double minAvailable = scrapes.stream().mapToDouble(s -> s.sum("raftwire_credits_regular_available", to)).min().orElse(limit);
       double returned = last.sum("raftwire_credits_returned_bytes_total", to) - first.sum("raftwire_credits_returned_bytes_total", to);
       double inFlight = scrapes.stream().mapToDouble(s -> s.sum("raftwire_credits_deducted_bytes_total", to)
           - s.sum("raftwire_credits_returned_bytes_total", to)).average().orElse(0);
       double bytesPerSecond = returned / (window / 1e9);
-      if (waits > 0 && minAvailable <= 0.1 * limit && bytesPerSecond > 0) {
-        double rtt = inFlight / bytesPerSecond;
+      if (scale > 1.0) {
         advice.add(new Advice("credit window to " + dest, String.format(Locale.ROOT,
-            "writers waited for credits %.0f times in %s with the regular window of %s exhausted; %s/s returned at %s in "
-                + "flight on average, a round trip of about %.0f ms: a window of %s (twice the bandwidth-delay product "
-                + "measured) lets up to twice the throughput through if the link has room. Credit windows are set at start "
-                + "(AdmissionConfig.Builder.regularCreditBytes, default 16 MiB), not live.", waits, seconds(window), mib((long) limit), mib((long) bytesPerSecond),
-            mib((long) inFlight), rtt * 1000, mib((long) Math.max(2 * inFlight, limit * 2)))));
+            "credit auto-tuning sizes it: %s now, %.1f times credits.regular_bytes, from the round trip and %s/s "
+                + "returned; the setting is only its floor", mib((long) limit), scale, mib((long) bytesPerSecond))));
+      } else if (waits > 0 && minAvailable <= 0.1 * limit && bytesPerSecond > 0) {
+        double rtt = inFlight / bytesPerSecond;
+        long proposed = (long) Math.max(2 * inFlight, limit * 2);
+        if (largest == null || proposed > largest.proposed()) {
+          largest = new Proposal("credits.regular_bytes", (long) limit, proposed, String.format(Locale.ROOT,
+              "writers waited for credits %.0f times in %s with the regular window to %s of %s exhausted; %s/s returned "
+                  + "at %s in flight on average, a round trip of about %.0f ms: twice the bandwidth-delay product "
+                  + "measured lets up to twice the throughput through if the link has room", waits, seconds(window),
+              dest, mib((long) limit), mib((long) bytesPerSecond), mib((long) inFlight), rtt * 1000));
+        }
       } else {
         healthy.add(String.format(Locale.ROOT, "credit window to %s: %s; at least %s of %s available", dest,
             waits > 0 ? "writers waited, but the window never ran out" : "no waits", mib((long) minAvailable), mib((long) limit)));
       }
+    }
+    if (largest != null) {
+      proposals.add(largest);
     }
   }
 

@@ -43,13 +43,14 @@ class TuneCommandTest {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       command.out = new PrintStream(out, true, StandardCharsets.UTF_8);
       int code = new CommandLine(command).execute("--metrics", "http://127.0.0.1:" + metrics.getAddress().getPort() + "/metrics",
-          "--seconds", "1", "--interval-millis", "200", "--admin-port", "9101");
+          "--seconds", "1", "--interval-millis", "200", "--admin-port", "9101", "--tls-dir", "certs");
       String printed = out.toString(StandardCharsets.UTF_8);
       assertEquals(0, code, printed);
       assertTrue(scrapes.get() >= 2, "a window of scrapes");
       assertTrue(printed.contains("sender.append_lane_bytes: 67108864 -> 134217728"), printed);
       assertTrue(printed.contains("sends refused LANE_BUDGET"), printed);
-      assertTrue(printed.contains("raftwire-kv admin --port 9101 set sender.append_lane_bytes 134217728"), printed);
+      assertTrue(printed.contains("raftwire-kv admin --port 9101 --tls-dir certs set sender.append_lane_bytes 134217728"),
+          "the printed command presents the admin certificate: " + printed);
     } finally {
       metrics.stop(0);
     }

@@ -66,14 +66,37 @@ class TunerTest {
         scrape(0, 0, MiB, 0, 2 * MiB, 8 * MiB, 100 * MiB, 92 * MiB, 5),
         scrape(1, 0, MiB, 4, 16 * MiB, 0, 200 * MiB, 184 * MiB, 30),
         scrape(2, 0, MiB, 7, 15 * MiB, 0, 300 * MiB, 284 * MiB, 55)));
-    assertEquals(List.of(new Proposal("receiver.range_append_queue_bytes", 16 * MiB, 32 * MiB,
-        "7 messages dropped RECEIVER_BUDGET in 2 s; the APPEND queue of range r3 held up to 16.0 MiB of 16.0 MiB")),
-        r.proposals());
-    assertEquals(1, r.advice().size());
-    String text = r.advice().get(0).text();
+    assertEquals(2, r.proposals().size(), r.proposals().toString());
+    assertEquals(new Proposal("receiver.range_append_queue_bytes", 16 * MiB, 32 * MiB,
+        "7 messages dropped RECEIVER_BUDGET in 2 s; the APPEND queue of range r3 held up to 16.0 MiB of 16.0 MiB"),
+        r.proposals().get(0));
+    Proposal window = r.proposals().get(1);
     // 192 MiB returned in 2 s = 96 MiB/s; (8 + 16 + 16) / 3 = 13.3 MiB in flight: 139 ms; window 2 × 16 = 32 MiB.
+    assertEquals("credits.regular_bytes", window.setting());
+    assertEquals(16 * MiB, window.current());
+    assertEquals(32 * MiB, window.proposed());
+    String text = window.reason();
     assertTrue(text.contains("waited for credits 50 times in 2 s") && text.contains("96.0 MiB/s returned at 13.3 MiB")
-        && text.contains("about 139 ms") && text.contains("a window of 32.0 MiB"), text);
+        && text.contains("about 139 ms"), text);
+    assertTrue(r.advice().isEmpty(), r.advice().toString());
+  }
+
+  @Test
+  void anAutoTunedWindowGetsAdviceInsteadOfAProposal() {
+    Scrape before = scrape(0, 0, MiB, 0, MiB, 0, 100 * MiB, 84 * MiB, 5);
+    Scrape after = Scrape.parse(String.join("\n",
+        "raftwire_credits_regular_limit_bytes{dest=\"s2\",store=\"s1\"} " + 64 * MiB,
+        "raftwire_credits_regular_available{dest=\"s2\",store=\"s1\"} 0",
+        "raftwire_credits_deducted_bytes_total{dest=\"s2\",store=\"s1\"} " + 400 * MiB,
+        "raftwire_credits_returned_bytes_total{dest=\"s2\",store=\"s1\"} " + 336 * MiB,
+        "raftwire_credits_wait_seconds_count{priority=\"regular\",store=\"s1\"} 900",
+        "raftwire_credits_window_scale{dest=\"s2\",store=\"s1\"} 4.0",
+        ""), 2 * SECOND);
+    Tuner.Result r = Tuner.tune(List.of(before, after));
+    assertTrue(r.proposals().stream().noneMatch(p -> p.setting().startsWith("credits.")), r.proposals().toString());
+    assertEquals(1, r.advice().size(), r.advice().toString());
+    assertEquals("credit window to s2", r.advice().get(0).subject());
+    assertTrue(r.advice().get(0).text().contains("64.0 MiB now, 4.0 times credits.regular_bytes"), r.advice().get(0).text());
   }
 
   @Test
