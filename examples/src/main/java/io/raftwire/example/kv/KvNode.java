@@ -364,9 +364,12 @@ public final class KvNode implements AutoCloseable {
 
   /**
    * {@link #close()} without step (2): the ranges this store leads are left to their followers'
-   * heartbeat timeout, as after a crash. For tests of failover.
+   * heartbeat timeout, as after a crash. For stopping a whole cluster, where every store that could
+   * take a range is stopping too (a handoff would only move ranges between stopping stores, and
+   * time out at one that lags), and for tests of failover. Idempotent and thread-safe, as {@link
+   * #close()}.
    */
-  void closeWithoutHandoff() {
+  public void closeWithoutHandoff() {
     synchronized (closeLock) {
       if (claimClose()) {
         shutDown(false);

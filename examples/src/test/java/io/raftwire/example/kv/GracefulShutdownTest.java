@@ -71,13 +71,7 @@ class GracefulShutdownTest {
   }
 
   private static String keyIn(RangeId range, String prefix) {
-    Ranges ranges = new Ranges(KvCluster.RANGES, List.of(S1, S2, S3), 3);
-    for (int i = 0; ; i++) {
-      String key = prefix + "-" + i;
-      if (ranges.rangeOf(ByteString.copyFromUtf8(key)).equals(range)) {
-        return key;
-      }
-    }
+    return KvCluster.keyIn(new Ranges(KvCluster.RANGES, List.of(S1, S2, S3), 3), range, prefix);
   }
 
   /** The ranges s1 leads now, with their terms. */

@@ -1,5 +1,6 @@
 package io.raftwire.example.kv;
 
+import com.google.protobuf.ByteString;
 import io.microraft.RaftConfig;
 import io.microraft.RaftNode;
 import io.raftwire.topology.RangeId;
@@ -113,5 +114,15 @@ final class KvCluster implements AutoCloseable {
   public void close() {
     nodes.values().forEach(KvNode::close);
     nodes.clear();
+  }
+
+  /** {@return the first key {@code prefix-<i>} that {@code ranges} places in {@code range}} */
+  static String keyIn(Ranges ranges, RangeId range, String prefix) {
+    for (int i = 0; ; i++) {
+      String key = prefix + "-" + i;
+      if (ranges.rangeOf(ByteString.copyFromUtf8(key)).equals(range)) {
+        return key;
+      }
+    }
   }
 }

@@ -61,13 +61,7 @@ class KvClusterTest {
 
   /** A key that falls into {@code range}. */
   private String keyIn(RangeId range, String prefix) {
-    Ranges ranges = cluster.nodes.values().iterator().next().ranges();
-    for (int i = 0; ; i++) {
-      String key = prefix + "-" + i;
-      if (ranges.rangeOf(ByteString.copyFromUtf8(key)).equals(range)) {
-        return key;
-      }
-    }
+    return KvCluster.keyIn(cluster.nodes.values().iterator().next().ranges(), range, prefix);
   }
 
   @Test

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.codahale.metrics.Counter;
-import com.google.protobuf.ByteString;
 import io.raftwire.example.cluster.LocalCluster;
 import io.raftwire.grpc.GrpcMetrics;
 import io.raftwire.message.Priority;
@@ -49,13 +48,7 @@ class QuietShutdownTest {
   }
 
   private static String keyIn(RangeId range, String prefix) {
-    Ranges ranges = new Ranges(KvCluster.RANGES, List.of(S1, S2, S3), 3);
-    for (int i = 0; ; i++) {
-      String key = prefix + "-" + i;
-      if (ranges.rangeOf(ByteString.copyFromUtf8(key)).equals(range)) {
-        return key;
-      }
-    }
+    return KvCluster.keyIn(new Ranges(KvCluster.RANGES, List.of(S1, S2, S3), 3), range, prefix);
   }
 
   private static void writeEveryRange(KvClient client, String prefix) {

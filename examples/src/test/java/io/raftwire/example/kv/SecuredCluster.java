@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.codahale.metrics.Counting;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Metric;
-import com.google.protobuf.ByteString;
 import io.raftwire.example.cluster.LocalCluster;
 import io.raftwire.example.security.TlsFiles;
 import io.raftwire.grpc.MetricName;
@@ -95,13 +94,7 @@ final class SecuredCluster implements AutoCloseable {
 
   /** A key of {@code range}. */
   String keyIn(RangeId range, String prefix) {
-    Ranges ranges = cluster.node(S1).ranges();
-    for (int i = 0; ; i++) {
-      String key = prefix + "-" + i;
-      if (ranges.rangeOf(ByteString.copyFromUtf8(key)).equals(range)) {
-        return key;
-      }
-    }
+    return KvCluster.keyIn(cluster.node(S1).ranges(), range, prefix);
   }
 
   /**
