@@ -3,6 +3,7 @@ package io.raftwire.bench;
 import com.codahale.metrics.Gauge;
 import io.raftwire.admission.AdmissionConfig;
 import io.raftwire.admission.CreditAutoTuning;
+import io.raftwire.example.link.LinkProxy;
 import io.raftwire.flow.FlowControl;
 import io.raftwire.grpc.GrpcMetrics;
 import io.raftwire.grpc.GrpcTransport;
@@ -27,7 +28,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * S11: credit windows on a long, fast link. A leader replicates 64 KiB regular APPENDs of 8 ranges
- * to one follower through a {@link DelayLink} of {@value #ROUND_TRIP_MILLIS} ms round trip and
+ * to one follower through a {@link LinkProxy} of {@value #ROUND_TRIP_MILLIS} ms round trip and
  * {@value #LINK_MB_PER_SECOND} MB/s each way, as fast as its credits let it: every proposal waits
  * for credits first, as an adapter's do, and the follower admits what it receives at once. So the
  * window is all that limits throughput below the link's bandwidth, and a window below the
@@ -115,18 +116,16 @@ final class WanWindowsScenario implements Scenario {
   public Map<String, Double> run(String transport, String variant, Settings settings, Timeline timeline)
       throws Exception {
     Map<StoreId, InetSocketAddress> addresses = new ConcurrentHashMap<>();
-    long oneWay = TimeUnit.MILLISECONDS.toNanos(ROUND_TRIP_MILLIS) / 2;
-    long bandwidth = LINK_MB_PER_SECOND * 1_000_000L;
     GrpcTransport follower = GrpcTransport.start(configure(
         GrpcTransportConfig.builder(FOLLOWER, StoreResolver.of(addresses)).security(PeerSecurity.insecure()), transport)
         .build());
     GrpcTransport leader = null;
-    try (DelayLink toFollower = new DelayLink(follower.listenAddress(), oneWay, bandwidth, 4 << 20)) {
+    try (LinkProxy toFollower = link("s1>s2", follower.listenAddress())) {
       addresses.put(FOLLOWER, toFollower.address());
       leader = GrpcTransport.start(configure(
           GrpcTransportConfig.builder(LEADER, StoreResolver.of(addresses)).security(PeerSecurity.insecure()), transport)
           .build());
-      try (DelayLink toLeader = new DelayLink(leader.listenAddress(), oneWay, bandwidth, 4 << 20)) {
+      try (LinkProxy toLeader = link("s2>s1", leader.listenAddress())) {
         addresses.put(LEADER, toLeader.address());
         Map<String, Double> figures = measure(leader, follower, settings, timeline);
         if (!measures(transport, "round trip ms")) {
@@ -140,6 +139,18 @@ final class WanWindowsScenario implements Scenario {
       }
       follower.close();
     }
+  }
+
+  /**
+   * A link of the scenario's delay and bandwidth that holds what is in flight (bandwidth × one-way
+   * delay) plus a 4 MiB router buffer.
+   */
+  private static LinkProxy link(String name, InetSocketAddress target) throws java.io.IOException {
+    long bandwidth = LINK_MB_PER_SECOND * 1_000_000L;
+    LinkProxy link = new LinkProxy(name, target, bandwidth * ROUND_TRIP_MILLIS / 2 / 1000 + (4 << 20));
+    link.delay(ROUND_TRIP_MILLIS / 2, 0);
+    link.bandwidth(bandwidth);
+    return link;
   }
 
   private static Map<String, Double> measure(GrpcTransport leader, GrpcTransport follower, Settings settings,

@@ -11,6 +11,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.raftwire.example.kv.KvClient;
 import io.raftwire.example.kv.proto.GetRequest;
 import io.raftwire.example.kv.proto.KvGrpc;
+import io.raftwire.example.link.LinkProxy;
 import io.raftwire.example.storage.RocksStorage;
 import io.raftwire.topology.StoreId;
 import java.io.IOException;

@@ -4,9 +4,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftwire.example.faults.Workload.Outcome;
 import io.raftwire.example.faults.Workload.Op;
+import io.raftwire.example.faults.Workload.Outcome;
 import io.raftwire.example.kv.KvClient;
+import io.raftwire.example.link.LinkProxy;
 import io.raftwire.message.Priority;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

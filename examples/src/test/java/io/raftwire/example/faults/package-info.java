@@ -2,7 +2,7 @@
  * The fault suite of the example cluster (issue #19, short profile): {@link
  * io.raftwire.example.faults.FaultCluster} runs three {@code raftwire-kv node} processes whose
  * store-to-store links pass through in-process TCP proxies ({@link
- * io.raftwire.example.faults.LinkProxy}: pass, delay, block, drop); {@link
+ * io.raftwire.example.link.LinkProxy}: pass, delay, block, drop); {@link
  * io.raftwire.example.faults.Workload} puts a concurrent register workload on it through {@code
  * KvClient} and records every operation (ok, failed, unknown); {@link
  * io.raftwire.example.faults.HistoryCheck} checks the history for linearizability, lost

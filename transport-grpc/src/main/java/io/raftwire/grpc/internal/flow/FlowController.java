@@ -127,17 +127,15 @@ public final class FlowController implements FlowControl, CreditLedger, Delivere
     metrics.gauge(GrpcMetrics.CREDITS_DEDUCTED_BYTES, () -> credits.stats(destination).deductedBytes(), destination);
     metrics.gauge(GrpcMetrics.CREDITS_RETURNED_BYTES, () -> credits.stats(destination).returnedBytes(), destination);
     metrics.gauge(GrpcMetrics.CREDITS_WAITERS, () -> credits.stats(destination).waiters(), destination);
-    CreditWindowTuner t = tuner;
-    metrics.gauge(GrpcMetrics.CREDITS_ROUND_TRIP_NANOS, () -> t == null ? 0L : t.roundTripNanos(destination),
+    metrics.gauge(GrpcMetrics.CREDITS_ROUND_TRIP_NANOS, () -> tuner == null ? 0L : tuner.roundTripNanos(destination),
         destination);
-    metrics.gauge(GrpcMetrics.CREDITS_WINDOW_SCALE, () -> t == null ? 1.0 : t.scale(destination), destination);
+    metrics.gauge(GrpcMetrics.CREDITS_WINDOW_SCALE, () -> tuner == null ? 1.0 : tuner.scale(destination), destination);
   }
 
   @Override
   public void roundTrip(StoreId destination, long nanos) {
-    CreditWindowTuner t = tuner;
-    if (t != null) {
-      t.roundTrip(destination, nanos);
+    if (tuner != null) {
+      tuner.roundTrip(destination, nanos);
     }
   }
 
@@ -158,12 +156,11 @@ public final class FlowController implements FlowControl, CreditLedger, Delivere
   }
 
   private void tuneWindows() {
-    CreditWindowTuner t = tuner;
-    if (t == null || closed) {
+    if (tuner == null || closed) {
       return;
     }
     try {
-      t.tune(timebase.nanoTime());
+      tuner.tune(timebase.nanoTime());
     } catch (RuntimeException e) {
       log.warn("{}: credit window tuning failed; keeping the windows", store, e);
     }

@@ -1,4 +1,4 @@
-package io.raftwire.example.faults;
+package io.raftwire.example.link;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;

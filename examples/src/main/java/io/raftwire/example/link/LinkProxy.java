@@ -1,4 +1,4 @@
-package io.raftwire.example.faults;
+package io.raftwire.example.link;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,14 +20,29 @@ import java.util.concurrent.locks.LockSupport;
  * A TCP proxy for one directed link between stores (the connections store i opens to store j): it
  * accepts on an ephemeral loopback port and forwards each connection to the target, in one of four
  * modes. {@link Mode#PASS} forwards; {@link #delay} adds a latency (with jitter, order kept) to
- * every chunk in both directions; {@link Mode#BLOCK} stops reading, so TCP back-pressure stalls the
- * sender while the connections stay open; {@link Mode#DROP} resets every open connection and
- * every new one. Blocking sockets, a reader and a writer thread per direction of a connection.
- * Thread-safe.
+ * every chunk in both directions; {@link #bandwidth} serialises each direction at a rate, so a
+ * chunk is due its latency after the link has carried it; {@link Mode#BLOCK} stops reading, so TCP
+ * back-pressure stalls the sender while the connections stay open; {@link Mode#DROP} resets every
+ * open connection and every new one. Each direction holds at most its capacity in the link (read,
+ * not yet written), so a sender that outruns it is held back by TCP, as on a real link. Blocking
+ * sockets, a reader and a writer thread per direction of a connection. Thread-safe. For fault
+ * tests and benchmarks, never for production traffic.
  */
-final class LinkProxy implements AutoCloseable {
+public final class LinkProxy implements AutoCloseable {
+  /** Bytes read at a time, so the most one chunk holds. */
+  private static final int CHUNK_BYTES = 16384;
+  /** Default bytes one direction holds: 4 MiB. */
+  public static final int DEFAULT_CAPACITY_BYTES = 256 * CHUNK_BYTES;
+
   /** What the link does with its traffic. */
-  enum Mode { PASS, BLOCK, DROP }
+  public enum Mode {
+    /** Forward (with the delay and bandwidth set). */
+    PASS,
+    /** Stop reading; connections stay open. */
+    BLOCK,
+    /** Reset every open and new connection. */
+    DROP
+  }
 
   private final String name;
   private final ServerSocket server;
@@ -37,9 +52,35 @@ final class LinkProxy implements AutoCloseable {
   private volatile Mode mode = Mode.PASS; // written under modeLock
   private volatile long delayNanos;
   private volatile long jitterNanos;
+  private volatile long bytesPerSecond; // 0: unlimited
+  private final int capacityChunks;
   private volatile boolean closed;
 
-  LinkProxy(String name, InetSocketAddress target) throws IOException {
+  /**
+   * Starts a link of {@link #DEFAULT_CAPACITY_BYTES} per direction.
+   *
+   * @param name how threads and {@link #toString} name it
+   * @param target where connections go
+   * @throws IOException if no loopback port can be bound
+   */
+  public LinkProxy(String name, InetSocketAddress target) throws IOException {
+    this(name, target, DEFAULT_CAPACITY_BYTES);
+  }
+
+  /**
+   * Starts a link that holds at most {@code capacityBytes} per direction (for a long fast link: its
+   * bandwidth times its delay, plus a router buffer).
+   *
+   * @param name how threads and {@link #toString} name it
+   * @param target where connections go
+   * @param capacityBytes the most bytes read and not yet written, per direction; at least 16 KiB
+   * @throws IOException if no loopback port can be bound
+   */
+  public LinkProxy(String name, InetSocketAddress target, long capacityBytes) throws IOException {
+    if (capacityBytes < CHUNK_BYTES) {
+      throw new IllegalArgumentException("capacityBytes must be >= " + CHUNK_BYTES + ", was " + capacityBytes);
+    }
+    this.capacityChunks = (int) Math.min(Integer.MAX_VALUE, capacityBytes / CHUNK_BYTES);
     this.name = name;
     this.target = target;
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -48,13 +89,17 @@ final class LinkProxy implements AutoCloseable {
     acceptor.start();
   }
 
-  /** Where the link's source store connects. */
-  InetSocketAddress address() {
+  /** {@return where the link's source store connects} */
+  public InetSocketAddress address() {
     return new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
   }
 
-  /** Sets the mode; {@link Mode#DROP} resets the open connections at once. */
-  void mode(Mode next) {
+  /**
+   * Sets the mode; {@link Mode#DROP} resets the open connections at once.
+   *
+   * @param next the new mode
+   */
+  public void mode(Mode next) {
     synchronized (modeLock) {
       mode = next;
       modeLock.notifyAll();
@@ -64,10 +109,27 @@ final class LinkProxy implements AutoCloseable {
     }
   }
 
-  /** Adds {@code millis} ± {@code jitterMillis} of latency to every chunk (0, 0: none). */
-  void delay(long millis, long jitterMillis) {
+  /**
+   * Adds {@code millis} ± {@code jitterMillis} of latency to every chunk (0, 0: none).
+   *
+   * @param millis the latency of each direction
+   * @param jitterMillis the most it varies by, either way
+   */
+  public void delay(long millis, long jitterMillis) {
     this.delayNanos = TimeUnit.MILLISECONDS.toNanos(millis);
     this.jitterNanos = TimeUnit.MILLISECONDS.toNanos(jitterMillis);
+  }
+
+  /**
+   * Limits each direction to {@code bytesPerSecond} (0: unlimited), for chunks read from now on.
+   *
+   * @param bytesPerSecond the rate; at least 0
+   */
+  public void bandwidth(long bytesPerSecond) {
+    if (bytesPerSecond < 0) {
+      throw new IllegalArgumentException("bytesPerSecond must be >= 0, was " + bytesPerSecond);
+    }
+    this.bytesPerSecond = bytesPerSecond;
   }
 
   private void accept() {
@@ -102,10 +164,11 @@ final class LinkProxy implements AutoCloseable {
    * plus the delay (never before the one ahead of it, so bytes keep their order).
    */
   private void pipe(Socket from, Socket to, String direction) {
-    BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>(256);
+    BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>(capacityChunks);
     Thread reader = new Thread(() -> {
-      byte[] buffer = new byte[16384];
+      byte[] buffer = new byte[CHUNK_BYTES];
       long lastDue = 0;
+      long carriedUntil = 0; // when the link has carried what was read so far, at its bandwidth
       try (InputStream in = from.getInputStream()) {
         while (true) {
           int n = in.read(buffer);
@@ -113,8 +176,14 @@ final class LinkProxy implements AutoCloseable {
           if (n < 0 || mode == Mode.DROP) {
             break;
           }
+          long now = System.nanoTime();
+          long rate = bytesPerSecond;
+          if (rate > 0) {
+            carriedUntil = Math.max(carriedUntil, now) + n * 1_000_000_000L / rate;
+            now = carriedUntil;
+          }
           long jitter = jitterNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(-jitterNanos, jitterNanos + 1);
-          long due = System.nanoTime() + Math.max(0, delayNanos + jitter);
+          long due = now + Math.max(0, delayNanos + jitter);
           lastDue = lastDue == 0 ? due : Math.max(lastDue, due);
           queue.put(new Chunk(Arrays.copyOf(buffer, n), lastDue));
         }
