@@ -3,9 +3,7 @@ package io.raftwire.message;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.ReplicaAddress;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -308,14 +306,16 @@ public final class RaftEnvelope {
       if (from.equals(to)) {
         throw new IllegalArgumentException("from and to are the same replica " + from);
       }
-      List<LogEntry> copy = Collections.unmodifiableList(new ArrayList<>(entries));
+      // An immutable list given in (List.of, or one a transport decoded) is kept as it is; any
+      // other is copied. Either way a null entry is refused here.
+      List<LogEntry> copy = List.copyOf(entries);
       if (!copy.isEmpty() && trafficClass != TrafficClass.APPEND) {
         throw new IllegalArgumentException(
             "only APPEND messages carry log entries, this one is " + trafficClass);
       }
       for (int i = 1; i < copy.size(); i++) {
-        LogEntry prev = Objects.requireNonNull(copy.get(i - 1), "entry");
-        LogEntry cur = Objects.requireNonNull(copy.get(i), "entry");
+        LogEntry prev = copy.get(i - 1);
+        LogEntry cur = copy.get(i);
         if (cur.index() != prev.index() + 1 || cur.term() < prev.term()) {
           throw new IllegalArgumentException(
               "entries must have consecutive indexes and non-decreasing terms: " + prev + " then "

@@ -5,7 +5,6 @@ import io.raftwire.admission.CreditWindows;
 import io.raftwire.message.Priority;
 import io.raftwire.topology.RangeId;
 import io.raftwire.topology.StoreId;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
@@ -174,7 +173,7 @@ public final class CreditController {
         byStore.computeIfAbsent(store, s -> new HashSet<>()).add(track);
         byRange.computeIfAbsent(range, r -> new ArrayList<>(4)).add(track);
       }
-      track.deductions.addLast(new long[] {lastIndex, bytes});
+      track.add(lastIndex, bytes);
       trackedBytes += bytes;
       deductedBytes += bytes;
     }
@@ -199,12 +198,8 @@ public final class CreditController {
       if (track == null) {
         return; // already returned (disconnect, leadership change): a late notice
       }
-      ArrayDeque<long[]> deductions = track.deductions;
-      long bytes = 0;
-      while (!deductions.isEmpty() && deductions.peekFirst()[0] <= index) {
-        bytes += deductions.pollFirst()[1];
-      }
-      if (deductions.isEmpty()) {
+      long bytes = track.takeThrough(index);
+      if (track.isEmpty()) {
         untrack(track);
       }
       wake = giveBack(store, priority, bytes);
@@ -233,19 +228,10 @@ public final class CreditController {
       if (track == null) {
         return;
       }
-      ArrayDeque<long[]> deductions = track.deductions;
-      long[] match = null;
-      for (long[] d : deductions) {
-        if (d[0] == lastIndex && d[1] == bytes) {
-          match = d;
-          break;
-        }
-      }
-      if (match == null) {
+      if (!track.remove(lastIndex, bytes)) {
         return;
       }
-      deductions.remove(match);
-      if (deductions.isEmpty()) {
+      if (track.isEmpty()) {
         untrack(track);
       }
       wake = giveBack(store, priority, bytes);
@@ -341,10 +327,7 @@ public final class CreditController {
     Map<StoreId, EnumMap<Priority, long[]>> sums = new HashMap<>();
     for (Track track : tracks) {
       untrack(track);
-      long bytes = 0;
-      for (long[] d : track.deductions) {
-        bytes += d[1];
-      }
+      long bytes = track.totalBytes();
       sums.computeIfAbsent(track.key.store, s -> new EnumMap<>(Priority.class))
           .computeIfAbsent(track.key.priority, p -> new long[1])[0] += bytes;
     }
@@ -404,7 +387,7 @@ public final class CreditController {
       }
     }
     for (Track t : tracked.values()) {
-      if (t.deductions.isEmpty()) {
+      if (t.isEmpty()) {
         return "an empty track " + t.key;
       }
     }
@@ -602,13 +585,77 @@ public final class CreditController {
     }
   }
 
-  /** The deductions of one (range, stream, priority), in log order; equal only to itself. */
+  /**
+   * The deductions of one (range, stream, priority), in log order; equal only to itself. A ring of
+   * (last index, bytes) pairs in two primitive arrays: a deduction costs no object of its own.
+   */
   private static final class Track {
     final TrackKey key;
-    final ArrayDeque<long[]> deductions = new ArrayDeque<>(4);
+    private long[] indexes = new long[4];
+    private long[] sizes = new long[4];
+    private int head;
+    private int count;
 
     Track(TrackKey key) {
       this.key = key;
+    }
+
+    boolean isEmpty() {
+      return count == 0;
+    }
+
+    void add(long lastIndex, long bytes) {
+      if (count == indexes.length) {
+        long[] i = new long[count * 2];
+        long[] b = new long[count * 2];
+        for (int k = 0; k < count; k++) {
+          i[k] = indexes[(head + k) % count];
+          b[k] = sizes[(head + k) % count];
+        }
+        indexes = i;
+        sizes = b;
+        head = 0;
+      }
+      int tail = (head + count) % indexes.length;
+      indexes[tail] = lastIndex;
+      sizes[tail] = bytes;
+      count++;
+    }
+
+    /** Removes the deductions up to {@code index}, inclusive, from the front; their bytes. */
+    long takeThrough(long index) {
+      long bytes = 0;
+      while (count > 0 && indexes[head] <= index) {
+        bytes += sizes[head];
+        head = (head + 1) % indexes.length;
+        count--;
+      }
+      return bytes;
+    }
+
+    /** Removes the first deduction of exactly ({@code lastIndex}, {@code bytes}); false if none. */
+    boolean remove(long lastIndex, long bytes) {
+      int n = indexes.length;
+      for (int k = 0; k < count; k++) {
+        int at = (head + k) % n;
+        if (indexes[at] == lastIndex && sizes[at] == bytes) {
+          for (int j = k; j < count - 1; j++) {
+            indexes[(head + j) % n] = indexes[(head + j + 1) % n];
+            sizes[(head + j) % n] = sizes[(head + j + 1) % n];
+          }
+          count--;
+          return true;
+        }
+      }
+      return false;
+    }
+
+    long totalBytes() {
+      long bytes = 0;
+      for (int k = 0; k < count; k++) {
+        bytes += sizes[(head + k) % indexes.length];
+      }
+      return bytes;
     }
   }
 

@@ -148,6 +148,32 @@ class CreditControllerTest {
   }
 
   @Test
+  void deductionsReturnInLogOrderAcrossManyWrapsAndDropsFromTheMiddle() {
+    // Deductions are admitted a few at a time while more arrive, so the track's ring wraps and
+    // grows many times; drops take single deductions out of its middle. A plain list is the model.
+    List<long[]> model = new ArrayList<>();
+    long next = 1;
+    for (int step = 0; step < 100; step++) {
+      for (int i = 0; i < 5; i++) {
+        credits.onAppendAccepted(R1, S2, REGULAR, next, next);
+        model.add(new long[] {next, next});
+        next++;
+      }
+      long[] middle = model.get(model.size() / 2);
+      credits.onDropped(R1, S2, REGULAR, middle[0], middle[1]);
+      credits.onDropped(R1, S2, REGULAR, middle[0], middle[1]); // already returned: nothing happens
+      model.remove(middle);
+      long through = next - 4; // the last few stay outstanding
+      credits.onAdmitted(R1, S2, REGULAR, through);
+      model.removeIf(d -> d[0] <= through);
+      assertEquals(model.stream().mapToLong(d -> d[1]).sum(), credits.trackedBytes(), "after step " + step);
+    }
+    credits.onAdmitted(R1, S2, REGULAR, next);
+    assertEquals(0, credits.trackedBytes());
+    assertEquals(1024 * KiB, credits.stats(S2).regularAvailable());
+  }
+
+  @Test
   void returningTokensTwiceFailsLoudly() {
     FlowTokens tokens = new FlowTokens(S2, 100, 50);
     tokens.deduct(REGULAR, 10);

@@ -69,16 +69,23 @@ public final class EnvelopeMessage extends Outbound {
 
   @Override
   public void release() {
+    Releases one = new Releases();
+    release(one);
+    one.flush();
+  }
+
+  @Override
+  void release(Releases batch) {
     ByteBudget lane = charged;
     charged = null;
     if (lane == null) {
       throw new IllegalStateException(envelope + " released without a charge");
     }
-    lane.release(sizeBytes());
+    batch.add(lane, sizeBytes());
     ByteBudget also = alsoCharged;
     alsoCharged = null;
     if (also != null) {
-      also.release(sizeBytes());
+      batch.add(also, sizeBytes());
     }
   }
 

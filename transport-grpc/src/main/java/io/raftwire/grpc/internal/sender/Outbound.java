@@ -64,8 +64,16 @@ public abstract class Outbound {
   /** Adds its wire envelope for the stream to {@code destination}, with stream sequence {@code seq}, to {@code frame}. */
   public abstract void addTo(OutboundFrame.Builder frame, long seq, StoreId destination);
 
-  /** Gives back the budget charges held for it. Called exactly once. */
+  /** Gives back the budget charges held for it. Called exactly once (this or the batched form). */
   public abstract void release();
+
+  /**
+   * Gives back its budget charges through {@code batch}, which releases them when flushed; the
+   * same as {@link #release()} for a kind that does not gather.
+   */
+  void release(Releases batch) {
+    release();
+  }
 
   /** It will not be delivered: tells whoever must know. Called at most once, after release. */
   public abstract void dropped(DropReason reason);

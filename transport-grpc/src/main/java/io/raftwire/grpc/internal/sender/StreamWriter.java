@@ -323,10 +323,12 @@ final class StreamWriter {
       ledger.roundTrip(peer.store(), now - done.get(done.size() - 1).writtenNanos);
     }
     boolean elasticDone = false;
+    Releases releases = new Releases();
     for (Outbound o : done) {
       elasticDone |= isElastic(o);
-      o.release();
+      o.release(releases);
     }
+    releases.flush();
     for (Admitted admitted : ack.getAdmittedList()) {
       returnCredits(admitted);
     }
@@ -528,13 +530,14 @@ final class StreamWriter {
     @GuardedBy("StreamWriter.this")
     private void acknowledgeLocked(long through, Map<Long, Refused> refusedBySeq, List<Outbound> done,
         List<Outbound> refused, List<DropReason> reasons) {
+      boolean anyRefused = !refusedBySeq.isEmpty(); // most acks refuse nothing: no lookup per message
       while (!inflight.isEmpty() && inflight.peekFirst().seq <= through) {
         Outbound o = inflight.pollFirst();
         if (isElastic(o)) {
           elasticInflight -= o.sizeBytes();
         }
         done.add(o);
-        Refused r = refusedBySeq.get(o.seq);
+        Refused r = anyRefused ? refusedBySeq.get(o.seq) : null;
         if (r != null) {
           refused.add(o);
           reasons.add(WireCodec.dropReason(r.getCode()));

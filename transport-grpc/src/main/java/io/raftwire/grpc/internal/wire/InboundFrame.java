@@ -83,6 +83,29 @@ public final class InboundFrame {
   /** What {@link #readBatch} collects besides the envelopes. */
   private static final class BatchState {
     @Nullable InboundHeartbeats heartbeats;
+    /**
+     * The last sender and receiver addresses decoded, reused while the next envelope names the
+     * same replicas (a frame's envelopes are between the same two stores, often the same replicas).
+     */
+    @Nullable ReplicaAddress lastFrom;
+
+    @Nullable ReplicaAddress lastTo;
+
+    ReplicaAddress from(StoreId store, long replica) {
+      ReplicaAddress last = lastFrom;
+      if (last == null || last.replicaId() != replica || !last.store().equals(store)) {
+        last = lastFrom = ReplicaAddress.of(store, replica);
+      }
+      return last;
+    }
+
+    ReplicaAddress to(long store, long replica) {
+      ReplicaAddress last = lastTo;
+      if (last == null || last.replicaId() != replica || last.store().value() != store) {
+        last = lastTo = ReplicaAddress.of(StoreId.of(store), replica);
+      }
+      return last;
+    }
   }
 
   /**
@@ -176,7 +199,7 @@ public final class InboundFrame {
       }
       if (tag == ENVELOPES) {
         int limit = in.pushLimit(in.readRawVarint32());
-        out.add(readEnvelope(in, sender));
+        out.add(readEnvelope(in, sender, state));
         in.popLimit(limit);
       } else if (tag == HEARTBEATS) {
         int limit = in.pushLimit(in.readRawVarint32());
@@ -188,7 +211,8 @@ public final class InboundFrame {
     }
   }
 
-  private static InboundEnvelope readEnvelope(CodedInputStream in, @Nullable StoreId sender) throws IOException {
+  private static InboundEnvelope readEnvelope(CodedInputStream in, @Nullable StoreId sender, BatchState state)
+      throws IOException {
     long seq = 0;
     long range = 0;
     long fromReplica = 0;
@@ -197,6 +221,7 @@ public final class InboundFrame {
     int trafficClass = 0;
     int priority = 0;
     byte[] payload = EMPTY;
+    LogEntry first = null;
     List<LogEntry> entries = null;
     String badEntry = null;
     long fromStore = 0;
@@ -223,14 +248,28 @@ public final class InboundFrame {
       } else if (tag == PAYLOAD) {
         payload = in.readByteArray();
       } else if (tag == ENTRIES) {
-        if (entries == null) {
-          entries = new ArrayList<>(1);
-        }
         int limit = in.pushLimit(in.readRawVarint32());
-        String bad = readEntry(in, entries);
+        LogEntry entry = null;
+        try {
+          entry = readEntry(in);
+        } catch (IllegalArgumentException e) {
+          if (badEntry == null) {
+            badEntry = String.valueOf(e.getMessage());
+          }
+        }
         in.popLimit(limit);
-        if (bad != null && badEntry == null) {
-          badEntry = bad;
+        if (entry != null) {
+          // Most APPENDs carry one entry: held alone until a second one comes.
+          if (first == null && entries == null) {
+            first = entry;
+          } else {
+            if (entries == null) {
+              entries = new ArrayList<>(4);
+              entries.add(first);
+              first = null;
+            }
+            entries.add(entry);
+          }
         }
       } else if (tag == FROM_STORE) {
         fromStore = in.readUInt64();
@@ -243,7 +282,8 @@ public final class InboundFrame {
         skip(in, tag);
       }
     }
-    List<LogEntry> all = entries == null ? List.of() : entries;
+    // Immutable lists: the envelope keeps them as they are, without a copy.
+    List<LogEntry> all = entries != null ? List.copyOf(entries) : first != null ? List.of(first) : List.of();
     if (badEntry != null) {
       return InboundEnvelope.malformed(seq, fromStore, forwards != null,
           malformedDetail(seq, badEntry));
@@ -264,8 +304,8 @@ public final class InboundFrame {
       StoreId writer = fromStore != 0 && fromStore != sender.value() ? StoreId.of(fromStore) : sender;
       RaftEnvelope.Builder b = RaftEnvelope.builder()
           .range(RangeId.of(range))
-          .from(ReplicaAddress.of(writer, fromReplica))
-          .to(ReplicaAddress.of(StoreId.of(toStore), toReplica))
+          .from(state.from(writer, fromReplica))
+          .to(state.to(toStore, toReplica))
           .trafficClass(WireCodec.trafficClass(trafficClass))
           .priority(WireCodec.priority(priority))
           .entries(all);
@@ -356,8 +396,12 @@ public final class InboundFrame {
     return "malformed envelope seq " + seq + ": " + why;
   }
 
-  /** Reads one entry into {@code out}; the reason it is invalid (and left out), or null. */
-  private static @Nullable String readEntry(CodedInputStream in, List<LogEntry> out) throws IOException {
+  /**
+   * Reads one entry.
+   *
+   * @throws IllegalArgumentException if its fields are out of range
+   */
+  private static LogEntry readEntry(CodedInputStream in) throws IOException {
     long index = 0;
     long term = 0;
     byte[] data = EMPTY;
@@ -376,12 +420,7 @@ public final class InboundFrame {
         skip(in, tag);
       }
     }
-    try {
-      out.add(UnsafeBytes.wrapEntry(index, term, data));
-      return null;
-    } catch (IllegalArgumentException e) {
-      return e.getMessage();
-    }
+    return UnsafeBytes.wrapEntry(index, term, data);
   }
 
   private static void skip(CodedInputStream in, int tag) throws IOException {

@@ -207,6 +207,44 @@ class FrameCodecTest {
   }
 
   @Test
+  void envelopesBetweenDifferentReplicasInOneFrameEachKeepTheirOwnAddresses() throws IOException {
+    // The reader reuses the last addresses it decoded while they match: a change of replica or of
+    // destination store in the middle of a frame must still be seen.
+    long[][] replicas = {{1, 2}, {1, 2}, {3, 2}, {3, 4}, {1, 2}, {3, 4}};
+    long[] toStores = {2, 2, 2, 2, 7, 7};
+    List<RaftEnvelope> envelopes = new ArrayList<>();
+    OutboundFrame.Builder b = OutboundFrame.builder(replicas.length);
+    for (int i = 0; i < replicas.length; i++) {
+      RaftEnvelope e = envelope(i + 1, TrafficClass.APPEND, Priority.REGULAR, 4, 32).toBuilder()
+          .from(ReplicaAddress.of(SENDER, replicas[i][0]))
+          .to(ReplicaAddress.of(StoreId.of(toStores[i]), replicas[i][1]))
+          .build();
+      envelopes.add(e);
+      b.add(e, i + 1, false);
+    }
+    InboundFrame frame = InboundFrame.read(new ByteArrayInputStream(drain(b.build())), SENDER);
+    for (int i = 0; i < envelopes.size(); i++) {
+      assertEquals(envelopes.get(i), frame.envelopes().get(i).envelope(), "envelope " + i);
+    }
+  }
+
+  @Test
+  void decodedEntriesAreImmutableAndKeptByTheEnvelopeAsDecoded() throws IOException {
+    List<RaftEnvelope> envelopes = List.of(envelope(1, TrafficClass.APPEND, Priority.REGULAR, 4, 10),
+        envelope(2, TrafficClass.APPEND, Priority.REGULAR, 4, 10, 20, 30), envelope(3, TrafficClass.CONTROL, Priority.REGULAR, 4));
+    OutboundFrame.Builder b = OutboundFrame.builder(envelopes.size());
+    for (int i = 0; i < envelopes.size(); i++) {
+      b.add(envelopes.get(i), i + 1, false);
+    }
+    InboundFrame frame = InboundFrame.read(new ByteArrayInputStream(drain(b.build())), SENDER);
+    for (int i = 0; i < envelopes.size(); i++) {
+      List<LogEntry> entries = frame.envelopes().get(i).envelope().entries();
+      assertEquals(envelopes.get(i).entries(), entries);
+      assertThrows(UnsupportedOperationException.class, () -> entries.add(LogEntry.of(99, 3, new byte[1])));
+    }
+  }
+
+  @Test
   void whatOneSideWritesTheOtherReadsThroughTheFastPathsBothWays() throws IOException {
     List<RaftEnvelope> envelopes = mixed();
     OutboundFrame.Builder b = OutboundFrame.builder(envelopes.size());
