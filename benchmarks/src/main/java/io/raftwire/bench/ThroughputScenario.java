@@ -13,8 +13,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * S4: messages/s and MB/s one sender delivers to one receiver over 8 ranges, for several payload
- * sizes, and the bytes the whole JVM allocated per message delivered ({@link AllocationMeter}: all
- * threads, sender and receiver alike, over the measured window). raftwire's sender backs off when
+ * sizes, the bytes the whole JVM allocated per message delivered ({@link AllocationMeter}: all
+ * threads, sender and receiver alike, over the measured window) and the CPU time it used per
+ * message delivered ({@link CpuMeter}, the same window). raftwire's sender backs off when
  * refused; the baselines never refuse, so the harness stops offering once 64 MiB or 10,000
  * messages are outstanding (they would otherwise grow without bound).
  *
@@ -65,7 +66,7 @@ final class ThroughputScenario implements Scenario {
 
   @Override
   public List<String> figures() {
-    return List.of("msgs/s", "MB/s", "alloc B/msg");
+    return List.of("msgs/s", "MB/s", "alloc B/msg", "cpu us/msg");
   }
 
   @Override
@@ -74,6 +75,7 @@ final class ThroughputScenario implements Scenario {
     long size = Transports.message(1, TrafficClass.APPEND, 0, bytes).sizeBytes();
     long delivered;
     long allocated;
+    long cpuNanos;
     if (transport.startsWith("raw")) {
       try (RawStream raw = transport.equals("raw-encoded") ? RawEncoded.start(bytes)
           : RawCeiling.start(transport.equals("raw-tls"), bytes)) {
@@ -81,9 +83,11 @@ final class ThroughputScenario implements Scenario {
         LockSupport.parkNanos(settings.warmupNanos);
         long before = raw.received();
         AllocationMeter meter = AllocationMeter.start();
+        CpuMeter cpu = CpuMeter.start();
         LockSupport.parkNanos(settings.measureNanos);
         delivered = raw.received() - before;
         allocated = meter.allocatedBytes();
+        cpuNanos = cpu.usedNanos();
       }
     } else {
       try (Transports pair = new Transports(transport)) {
@@ -101,12 +105,14 @@ final class ThroughputScenario implements Scenario {
         long end = measureFrom + settings.measureNanos;
         long before = -1;
         AllocationMeter meter = null;
+        CpuMeter cpu = null;
         long sent = 0;
         boolean bounded = !transport.startsWith("raftwire");
         while (System.nanoTime() < end) {
           if (before < 0 && System.nanoTime() >= measureFrom) {
             before = count.get();
             meter = AllocationMeter.start();
+            cpu = CpuMeter.start();
           }
           long outstanding = sent - count.get();
           if (bounded && (outstanding * size > Flood.OUTSTANDING_BYTES || outstanding > Flood.OUTSTANDING_MESSAGES)) {
@@ -121,6 +127,7 @@ final class ThroughputScenario implements Scenario {
         }
         delivered = count.get() - Math.max(0, before);
         allocated = meter == null ? 0 : meter.allocatedBytes();
+        cpuNanos = cpu == null ? -1 : cpu.usedNanos();
       }
     }
     double seconds = settings.measureNanos / 1e9;
@@ -128,6 +135,7 @@ final class ThroughputScenario implements Scenario {
     figures.put("msgs/s", delivered / seconds);
     figures.put("MB/s", delivered * size / seconds / 1e6);
     figures.put("alloc B/msg", delivered == 0 ? Double.NaN : (double) allocated / delivered);
+    figures.put("cpu us/msg", delivered == 0 || cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / delivered);
     return figures;
   }
 
