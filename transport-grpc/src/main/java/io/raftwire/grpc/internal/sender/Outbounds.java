@@ -9,9 +9,11 @@ final class Outbounds {
 
   /** Gives back the charges of {@code items}, then reports each dropped with {@code reason}. */
   static void fail(List<? extends Outbound> items, DropReason reason) {
+    Releases releases = new Releases();
     for (Outbound item : items) {
-      item.release();
+      item.release(releases);
     }
+    releases.flush();
     for (Outbound item : items) {
       item.dropped(reason);
     }

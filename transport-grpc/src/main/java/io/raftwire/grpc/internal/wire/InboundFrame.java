@@ -84,8 +84,9 @@ public final class InboundFrame {
   private static final class BatchState {
     @Nullable InboundHeartbeats heartbeats;
     /**
-     * The last sender and receiver addresses decoded, reused while the next envelope names the
-     * same replicas (a frame's envelopes are between the same two stores, often the same replicas).
+     * The last sender and receiver addresses decoded, reused while the next envelope or heartbeat
+     * record names the same replicas (a frame is between the same two stores, often the same
+     * replicas).
      */
     @Nullable ReplicaAddress lastFrom;
 
@@ -203,7 +204,7 @@ public final class InboundFrame {
         in.popLimit(limit);
       } else if (tag == HEARTBEATS) {
         int limit = in.pushLimit(in.readRawVarint32());
-        state.heartbeats = readHeartbeats(in, sender, receiver, state.heartbeats);
+        state.heartbeats = readHeartbeats(in, sender, receiver, state);
         in.popLimit(limit);
       } else {
         skip(in, tag);
@@ -320,13 +321,11 @@ public final class InboundFrame {
    * message field. A record out of range makes the whole part malformed: it is refused as one.
    */
   private static InboundHeartbeats readHeartbeats(CodedInputStream in, @Nullable StoreId sender,
-      @Nullable StoreId receiver, @Nullable InboundHeartbeats earlier) throws IOException {
+      @Nullable StoreId receiver, BatchState state) throws IOException {
+    InboundHeartbeats earlier = state.heartbeats;
     long seq = earlier == null ? 0 : earlier.seq();
     List<Heartbeat> records = earlier == null ? new ArrayList<>() : new ArrayList<>(earlier.records());
     String bad = earlier == null ? null : earlier.malformed();
-    // The last sender and receiver addresses read, reused while the next record names the same
-    // replicas (every record of a frame is between the same two stores, often the same replicas).
-    ReplicaAddress[] last = new ReplicaAddress[2];
     while (true) {
       int tag = in.readTag();
       if (tag == 0) {
@@ -336,7 +335,7 @@ public final class InboundFrame {
         seq = in.readUInt64();
       } else if (tag == RECORDS) {
         int limit = in.pushLimit(in.readRawVarint32());
-        String why = readRecord(in, sender, receiver, records, last);
+        String why = readRecord(in, sender, receiver, records, state);
         in.popLimit(limit);
         if (why != null && bad == null) {
           bad = why;
@@ -351,7 +350,7 @@ public final class InboundFrame {
 
   /** Reads one heartbeat record into {@code out}; the reason it is invalid (and left out), or null. */
   private static @Nullable String readRecord(CodedInputStream in, @Nullable StoreId sender,
-      @Nullable StoreId receiver, List<Heartbeat> out, @Nullable ReplicaAddress[] last) throws IOException {
+      @Nullable StoreId receiver, List<Heartbeat> out, BatchState state) throws IOException {
     long range = 0;
     long fromReplica = 0;
     long toReplica = 0;
@@ -377,15 +376,8 @@ public final class InboundFrame {
       return "no sender named yet";
     }
     try {
-      ReplicaAddress from = last[0];
-      if (from == null || from.replicaId() != fromReplica) {
-        from = last[0] = ReplicaAddress.of(sender, fromReplica);
-      }
-      ReplicaAddress to = last[1];
-      if (to == null || to.replicaId() != toReplica) {
-        to = last[1] = ReplicaAddress.of(receiver, toReplica);
-      }
-      out.add(UnsafeBytes.wrapHeartbeat(RangeId.of(range), from, to, payload));
+      out.add(UnsafeBytes.wrapHeartbeat(RangeId.of(range), state.from(sender, fromReplica),
+          state.to(receiver.value(), toReplica), payload));
       return null;
     } catch (IllegalArgumentException e) {
       return e.getMessage();
