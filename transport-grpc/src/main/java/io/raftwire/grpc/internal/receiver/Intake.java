@@ -16,7 +16,9 @@ public interface Intake {
    *
    * @return the refusal reason, or null if queued
    */
-  @Nullable DropReason admit(RaftEnvelope envelope, LateRefusals origin);
+  default @Nullable DropReason admit(RaftEnvelope envelope, LateRefusals origin) {
+    return admit(envelope, origin, null);
+  }
 
   /**
    * Checks and queues {@code envelope} as one of a batch: a range it makes ready is added to

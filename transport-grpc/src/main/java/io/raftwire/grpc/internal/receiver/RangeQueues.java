@@ -136,11 +136,6 @@ public final class RangeQueues implements Intake, AutoCloseable {
   }
 
   @Override
-  public @Nullable DropReason admit(RaftEnvelope envelope, LateRefusals origin) {
-    return admit(envelope, origin, null);
-  }
-
-  @Override
   public @Nullable DropReason admit(RaftEnvelope envelope, LateRefusals origin, @Nullable ReadyRanges ready) {
     if (closed) {
       return DropReason.CLOSED;

@@ -99,11 +99,6 @@ class StreamIntakeReadAheadTest {
     InboundStreams streams = new InboundStreams(LOCAL, rules, 4, counters, metrics);
     Intake intake = new Intake() {
       @Override
-      public @Nullable DropReason admit(RaftEnvelope envelope, LateRefusals origin) {
-        return admit(envelope, origin, null);
-      }
-
-      @Override
       public @Nullable DropReason admit(RaftEnvelope envelope, LateRefusals origin, @Nullable ReadyRanges ready) {
         if (refuseNext) {
           return DropReason.UNKNOWN_RANGE;
