@@ -47,11 +47,9 @@ import org.slf4j.LoggerFactory;
  * One stream to a destination: CONTROL, or DATA (APPEND and SNAPSHOT). At most one gRPC stream is
  * open at a time; one is opened when there is something to send and the peer's breaker allows it.
  *
- * <p>All writes happen in the drain loop, which a work-in-progress counter keeps to one thread at a
- * time: a writer thread when work is queued on an idle stream, the stream's own network thread when
- * a busy stream becomes ready again (the common case under load: no hand-off per frame). It writes
- * only while the stream {@code isReady()}, so nothing piles up inside gRPC or Netty, and batches
- * grow naturally while the stream is busy. Sequence numbers are assigned
+ * <p>All writes happen in the drain loop, which a work-in-progress counter keeps to one writer
+ * thread at a time; it writes only while the stream {@code isReady()}, so nothing piles up inside
+ * gRPC or Netty, and batches grow naturally while the stream is busy. Sequence numbers are assigned
  * and items recorded as in flight under this writer's lock; encoding happens outside it. Callbacks
  * from gRPC run on Netty threads (direct executor) and never block: acknowledged items are released
  * and refused ones reported outside the lock.
@@ -124,17 +122,6 @@ final class StreamWriter {
       } catch (RejectedExecutionException closing) {
         wip.set(0); // the transport is closed; close() reports everything
       }
-    }
-  }
-
-  /**
-   * Drains on the calling thread unless a drain is running already (it then goes round once more).
-   * Called on the stream's network thread when the stream becomes ready: the frame is encoded and
-   * written where gRPC sends it, with no hand-off to a writer thread and back.
-   */
-  private void drainHere() {
-    if (wip.getAndIncrement() == 0) {
-      drainLoop();
     }
   }
 
@@ -587,7 +574,7 @@ final class StreamWriter {
       this.requests = requestStream;
       requestStream.setOnReadyHandler(() -> {
         waitingForReady = false;
-        drainHere();
+        requestDrain();
       });
     }
 
