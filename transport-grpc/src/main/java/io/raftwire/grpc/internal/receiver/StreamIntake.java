@@ -51,12 +51,6 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
   /** Most early refusals waiting for the stream to be ready before the stream is failed. */
   static final int MAX_PENDING_REFUSED = 65_536;
   private static final int PRIORITIES = 2;
-  /**
-   * Frames gRPC is asked for ahead: the one being taken and one more. The one more is read off the
-   * connection into gRPC's buffers while the first is taken, so a stream holds at most one frame
-   * (at most the announced frame limit) beyond its HTTP/2 window.
-   */
-  static final int READ_AHEAD_FRAMES = 2;
 
   private final StoreId local;
   private final long maxFrameBytes;
@@ -122,36 +116,10 @@ final class StreamIntake implements StreamObserver<InputStream>, LateRefusals {
     this.responses = responses;
     responses.setOnReadyHandler(this::flush);
     responses.setOnCancelHandler(this::cancelled);
-    // Always one frame asked for beyond the one being taken: gRPC then reads the next frame off
-    // the connection while this one is parsed and admitted, and returns its bytes to the HTTP/2
-    // window as they arrive, instead of leaving the window shut until this frame is done (case 94).
-    responses.disableAutoRequest();
-    responses.request(READ_AHEAD_FRAMES);
   }
 
   @Override
   public void onNext(InputStream raw) {
-    try {
-      take(raw);
-    } finally {
-      requestNext();
-    }
-  }
-
-  private void requestNext() {
-    synchronized (this) {
-      if (ended) {
-        return;
-      }
-    }
-    try {
-      responses.request(1);
-    } catch (RuntimeException e) {
-      log.debug("{}: request on an ending stream", local, e);
-    }
-  }
-
-  private void take(InputStream raw) {
     synchronized (this) {
       if (ended) {
         return;
