@@ -27,7 +27,8 @@ public final class RaftwireRatis {
    *     after the server
    * @param stores the directory of every server's store, this one's included; read live
    * @throws NullPointerException if an argument is null
-   * @throws IllegalArgumentException if Ratis's request sizes do not fit the transport's messages
+   * @throws IllegalArgumentException if Ratis's request sizes do not fit the transport's messages, or the
+   *     properties enable append composing
    */
   public static void configure(RaftProperties properties, Parameters parameters, RaftTransport transport, RatisStores stores) {
     configure(properties, parameters, transport, stores, RatisOptions.defaults());
@@ -46,6 +47,13 @@ public final class RaftwireRatis {
    *       ({@code ...snapshot.chunk.size.max}, Ratis's default 16 MiB) are lowered to half a message
    *       where the properties leave them unset and they would not fit; set explicitly, a value
    *       that does not fit is refused here and again when the server is built.
+   *   <li>{@code raft.server.log.append-entries.compose.enabled} becomes false where unset; true is
+   *       refused here and when the server is built. A follower that composes its appends treats an
+   *       append starting at the index of one still pending as already written and answers it
+   *       SUCCESS up to its last entry, entries it never wrote. The adapter's appender pipelines
+   *       appends and resends from the follower's next index after a window reset, so such an
+   *       append is sent and the leader counts entries the follower lacks: the follower's heartbeats
+   *       then report a log shorter than its acknowledged match index and it never catches up.
    * </ul>
    *
    * @param properties the server's Ratis properties; written
@@ -55,7 +63,8 @@ public final class RaftwireRatis {
    * @param stores the directory of every server's store, this one's included; read live
    * @param options the adapter's options for this server
    * @throws NullPointerException if an argument is null
-   * @throws IllegalArgumentException if Ratis's request sizes, as set, do not fit the transport's messages
+   * @throws IllegalArgumentException if Ratis's request sizes, as set, do not fit the transport's messages, or
+   *     the properties enable append composing
    */
   public static void configure(RaftProperties properties, Parameters parameters, RaftTransport transport, RatisStores stores,
       RatisOptions options) {
@@ -72,7 +81,10 @@ public final class RaftwireRatis {
         && RaftServerConfigKeys.Log.Appender.snapshotChunkSizeMax(properties).getSize() > room) {
       RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(properties, half);
     }
-    RaftwireRatisFactory.checkSizes(properties, transport.limits());
+    if (properties.get(RaftServerConfigKeys.Log.APPEND_ENTRIES_COMPOSE_ENABLED_KEY) == null) {
+      RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(properties, false);
+    }
+    RaftwireRatisFactory.checkProperties(properties, transport.limits());
     RaftConfigKeys.Rpc.setType(properties, RaftwireRpcType.INSTANCE);
     parameters.put(Binding.KEY, binding, Binding.class);
   }

@@ -59,7 +59,7 @@ final class RaftwireRatisFactory implements ServerFactory, ClientFactory {
       throw new IllegalStateException("raft.rpc.type is raftwire but the server's Parameters hold no raftwire transport: "
           + "set up the server with RaftwireRatis.configure(properties, parameters, transport, stores)");
     }
-    checkSizes(server.getProperties(), binding.transport.limits());
+    checkProperties(server.getProperties(), binding.transport.limits());
     MetricRegistry metrics = binding.options.metricRegistry();
     Counter refused = metrics.counter(MetricRegistry.name(RatisServerRpc.prefixOf(binding.transport.localStore()),
         "grpc_server_calls_refused"));
@@ -93,11 +93,18 @@ final class RaftwireRatisFactory implements ServerFactory, ClientFactory {
   /**
    * Ratis's largest requests (an append of up to {@code raft.server.log.appender.buffer.byte-limit},
    * a snapshot chunk of up to {@code raft.server.log.appender.snapshot.chunk.size.max}) must fit a
-   * raftwire message, or every such request would be refused.
+   * raftwire message, or every such request would be refused; and followers must not compose their
+   * appends (why: {@link RaftwireRatis}'s {@code configure}).
    *
-   * @throws IllegalArgumentException naming the property to lower
+   * @throws IllegalArgumentException naming the property to change
    */
-  static void checkSizes(RaftProperties properties, TransportLimits limits) {
+  static void checkProperties(RaftProperties properties, TransportLimits limits) {
+    if (RaftServerConfigKeys.Log.appendEntriesComposeEnabled(properties)) {
+      throw new IllegalArgumentException(RaftServerConfigKeys.Log.APPEND_ENTRIES_COMPOSE_ENABLED_KEY + " is true, but a"
+          + " follower composing its appends answers an append that starts where a pending one starts as done without"
+          + " writing it, and raftwire's appender pipelines appends and resends after a window reset: leave the key"
+          + " unset (raftwire sets it false) or set it false");
+    }
     long room = limits.maxMessageBytes() - MESSAGE_OVERHEAD_BYTES;
     long append = RaftServerConfigKeys.Log.Appender.bufferByteLimit(properties).getSize();
     if (append > room) {

@@ -1,6 +1,7 @@
 package io.raftwire.adapter.ratis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -78,6 +79,32 @@ class RaftwireRatisTest {
       e = assertThrows(IllegalArgumentException.class,
           () -> RaftwireRatis.configure(chunks, new Parameters(), transport, stores()));
       assertTrue(e.getMessage().contains(RaftServerConfigKeys.Log.Appender.SNAPSHOT_CHUNK_SIZE_MAX_KEY), e.getMessage());
+    }
+  }
+
+  /**
+   * A composing follower answers an append that starts where a pending one starts as written without
+   * writing it; with the adapter's pipelined appender that leaves a follower acknowledged beyond its
+   * log, stuck for good (RatisHeartbeatTest caught it). The adapter turns composing off and refuses it on.
+   */
+  @Test
+  void followersDoNotComposeAppendsAndTurningItOnIsRefused() {
+    try (InMemoryNetwork network = InMemoryNetwork.create()) {
+      RaftTransport transport = network.newTransport(StoreId.of(1), TransportLimits.defaults());
+      RaftProperties unset = new RaftProperties();
+      RaftwireRatis.configure(unset, new Parameters(), transport, stores());
+      assertFalse(RaftServerConfigKeys.Log.appendEntriesComposeEnabled(unset));
+
+      RaftProperties off = new RaftProperties();
+      RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(off, false);
+      RaftwireRatis.configure(off, new Parameters(), transport, stores());
+      assertFalse(RaftServerConfigKeys.Log.appendEntriesComposeEnabled(off));
+
+      RaftProperties on = new RaftProperties();
+      RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(on, true);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> RaftwireRatis.configure(on, new Parameters(), transport, stores()));
+      assertTrue(e.getMessage().contains(RaftServerConfigKeys.Log.APPEND_ENTRIES_COMPOSE_ENABLED_KEY), e.getMessage());
     }
   }
 

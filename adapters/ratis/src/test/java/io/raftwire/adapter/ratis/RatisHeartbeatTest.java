@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,7 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -79,7 +81,16 @@ class RatisHeartbeatTest {
     slowed.get(follower).delayAppends(0);
     String last = "v" + (written.get() - 1);
     KvStateMachine machine = cluster.server(follower).machines.get(group.getGroupId());
-    await().atMost(RatisCluster.WAIT).until(() -> last.equals(machine.values.get("k")));
+    RaftServer.Division leading = cluster.server(leader).division(group.getGroupId()).orElseThrow();
+    try {
+      await().atMost(RatisCluster.WAIT).until(() -> last.equals(machine.values.get("k")));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("the follower never caught up: it applied " + slow.getInfo().getLastAppliedIndex()
+          + " (k=" + machine.values.get("k") + ") with its log ending before " + slow.getRaftLog().getNextIndex()
+          + "; the leader applied " + leading.getInfo().getLastAppliedIndex() + " and counts its followers at next "
+          + Arrays.toString(leading.getInfo().getFollowerNextIndices()) + ", match "
+          + Arrays.toString(leading.getInfo().getFollowerMatchIndices()), e);
+    }
     assertEquals(term, slow.getInfo().getCurrentTerm(), "no election at any time");
     assertTrue(cluster.server(follower).counter("requests.received.APPEND_ENTRIES") > 0);
   }

@@ -48,20 +48,26 @@ final class SlowAppendsTransport implements RaftTransport {
   @Override
   public Registration register(RangeId range, io.raftwire.transport.InboundHandler handler) {
     Object serial = new Object();
-    long[] lastDueNanos = {System.nanoTime()}; // guarded by serial; never later than now unless APPENDs are held
+    long[] lastDueNanos = {0}; // guarded by serial: when the last held APPEND is due
+    int[] held = {0}; // guarded by serial: APPENDs scheduled and not yet delivered
     return delegate.register(range, (r, batch) -> {
       List<RaftEnvelope> now = new ArrayList<>();
       synchronized (serial) {
         long t = System.nanoTime();
         for (RaftEnvelope e : batch) {
-          long due = t + delayNanos.get();
-          if (e.trafficClass() == TrafficClass.APPEND && (due - t > 0 || lastDueNanos[0] - t > 0)) {
-            if (lastDueNanos[0] - due > 0) {
+          long delay = delayNanos.get();
+          // once the delay is lifted, APPENDs still wait while any held one is undelivered, not
+          // merely until its due time: the timer may run it late, and the next must not overtake it
+          if (e.trafficClass() == TrafficClass.APPEND && (delay > 0 || held[0] > 0)) {
+            long due = t + delay;
+            if (held[0] > 0 && lastDueNanos[0] - due > 0) {
               due = lastDueNanos[0];
             }
             lastDueNanos[0] = due;
+            held[0]++;
             var unused = later.schedule(() -> {
               synchronized (serial) {
+                held[0]--;
                 handler.deliver(r, List.of(e));
               }
             }, due - t, TimeUnit.NANOSECONDS);
